@@ -1,0 +1,228 @@
+package intel
+
+import (
+	"strings"
+	"time"
+
+	"fusion/internal/observable"
+)
+
+// Limits on free text and lists in a record; they keep one record small
+// enough that a batch of 10,000 fits the API's body limit.
+const (
+	maxText           = 8 << 10
+	maxShortText      = 256
+	maxLabels         = 32
+	maxAudience       = 256
+	DefaultConfidence = 50
+)
+
+// Record is one observable with what its originator says about it and the
+// conditions under which it is shared.
+type Record struct {
+	ID    string          `json:"id"`
+	Type  observable.Type `json:"type"`
+	Value string          `json:"value,omitempty"`
+	// Facts derived from the value when it was canonicalized.
+	Region     string `json:"region,omitempty"`
+	NumberType string `json:"number_type,omitempty"`
+	BIN        string `json:"bin,omitempty"`
+
+	Labels       []string   `json:"labels"`
+	Description  string     `json:"description,omitempty"`
+	Confidence   int        `json:"confidence"`
+	TLP          TLP        `json:"tlp"`
+	Audience     Audience   `json:"audience"`
+	Handling     Handling   `json:"handling"`
+	Discoverable bool       `json:"discoverable"`
+	Personal     bool       `json:"personal"`
+	Evaluation   Evaluation `json:"evaluation"`
+	Reference    string     `json:"reference,omitempty"`
+	FirstSeen    *time.Time `json:"first_seen,omitempty"`
+	LastSeen     *time.Time `json:"last_seen,omitempty"`
+	ValidUntil   *time.Time `json:"valid_until,omitempty"`
+
+	Originator    string     `json:"originator"`
+	Created       time.Time  `json:"created"`
+	Updated       time.Time  `json:"updated"`
+	Version       int        `json:"version"`
+	Revoked       *time.Time `json:"revoked,omitempty"`
+	RevokedReason string     `json:"revoked_reason,omitempty"`
+
+	// Redacted is set on the copy shown to a caller outside the audience of
+	// a personal record: value, derived facts and description are removed.
+	Redacted bool `json:"redacted,omitempty"`
+}
+
+// Active reports whether the record is not revoked.
+func (r *Record) Active() bool { return r.Revoked == nil }
+
+// Redact removes everything that could identify the person a personal record
+// is about. It is called by the policy gate only.
+func (r *Record) Redact() {
+	r.Value, r.Region, r.NumberType, r.BIN, r.Description = "", "", "", "", ""
+	r.Redacted = true
+}
+
+// RecordInput is a record as submitted. Type may be empty: it is then detected.
+type RecordInput struct {
+	Type         string      `json:"type"`
+	Value        string      `json:"value"`
+	Labels       []string    `json:"labels"`
+	Description  string      `json:"description"`
+	Confidence   *int        `json:"confidence"`
+	TLP          string      `json:"tlp"`
+	Audience     *Audience   `json:"audience"`
+	Handling     *Handling   `json:"handling"`
+	Discoverable *bool       `json:"discoverable"`
+	Personal     *bool       `json:"personal"`
+	Evaluation   *Evaluation `json:"evaluation"`
+	Reference    string      `json:"reference"`
+	FirstSeen    *time.Time  `json:"first_seen"`
+	LastSeen     *time.Time  `json:"last_seen"`
+	ValidUntil   *time.Time  `json:"valid_until"`
+}
+
+// NewRecord validates in and returns the record it describes, without id,
+// originator or timestamps. The audience is checked for shape only; whether
+// the named organizations and groups exist is the caller's business.
+func NewRecord(c *observable.Canonicalizer, in RecordInput) (Record, error) {
+	var t observable.Type
+	if in.Type != "" {
+		var err error
+		if t, err = observable.ParseType(strings.ToLower(strings.TrimSpace(in.Type))); err != nil {
+			return Record{}, fieldErr("type", in.Type, "not an observable type")
+		}
+	}
+	if strings.TrimSpace(in.Value) == "" {
+		return Record{}, fieldErr("value", "", "is required")
+	}
+	obs, err := c.Parse(t, in.Value)
+	if err != nil {
+		return Record{}, err
+	}
+	r := Record{
+		Type: obs.Type, Value: obs.Value, Region: obs.Region, NumberType: obs.NumberType, BIN: obs.BIN,
+		Confidence: DefaultConfidence,
+		Personal:   obs.Type == observable.Card, // a card belongs to a person unless the originator says otherwise
+	}
+	patch := RecordPatch{
+		Labels: &in.Labels, Description: &in.Description, Confidence: in.Confidence,
+		Audience: in.Audience, Handling: in.Handling, Discoverable: in.Discoverable, Personal: in.Personal,
+		Evaluation: in.Evaluation, Reference: &in.Reference,
+		FirstSeen: in.FirstSeen, LastSeen: in.LastSeen, ValidUntil: in.ValidUntil,
+	}
+	if in.TLP == "" {
+		return Record{}, fieldErr("tlp", "", "is required")
+	}
+	patch.TLP = &in.TLP
+	if err := patch.ApplyTo(&r); err != nil {
+		return Record{}, err
+	}
+	return r, nil
+}
+
+// RecordPatch is a partial update; nil fields are left as they are. Type and
+// value are not part of it: a different observable is a different record.
+type RecordPatch struct {
+	Labels       *[]string   `json:"labels"`
+	Description  *string     `json:"description"`
+	Confidence   *int        `json:"confidence"`
+	TLP          *string     `json:"tlp"`
+	Audience     *Audience   `json:"audience"`
+	Handling     *Handling   `json:"handling"`
+	Discoverable *bool       `json:"discoverable"`
+	Personal     *bool       `json:"personal"`
+	Evaluation   *Evaluation `json:"evaluation"`
+	Reference    *string     `json:"reference"`
+	FirstSeen    *time.Time  `json:"first_seen"`
+	LastSeen     *time.Time  `json:"last_seen"`
+	ValidUntil   *time.Time  `json:"valid_until"`
+}
+
+// ApplyTo validates the patch and applies it to r; on error r is unchanged.
+func (p RecordPatch) ApplyTo(r *Record) error {
+	n := *r
+	n.Labels = append([]string(nil), r.Labels...)
+	if p.Labels != nil {
+		labels, err := normalizeLabels(*p.Labels)
+		if err != nil {
+			return err
+		}
+		n.Labels = labels
+	}
+	if n.Labels == nil {
+		n.Labels = []string{}
+	}
+	if p.Description != nil {
+		n.Description = strings.TrimSpace(*p.Description)
+		if len(n.Description) > maxText {
+			return fieldErr("description", "", "longer than 8 KiB")
+		}
+	}
+	if p.Confidence != nil {
+		if *p.Confidence < 0 || *p.Confidence > 100 {
+			return fieldErr("confidence", itoa(*p.Confidence), "must be 0 to 100")
+		}
+		n.Confidence = *p.Confidence
+	}
+	if p.TLP != nil {
+		t, err := ParseTLP(*p.TLP)
+		if err != nil {
+			return err
+		}
+		n.TLP = t
+	}
+	if p.Audience != nil {
+		n.Audience = *p.Audience
+	}
+	n.Audience = n.Audience.normalize()
+	if len(n.Audience.Orgs)+len(n.Audience.Groups) > maxAudience {
+		return fieldErr("audience", "", "names more than 256 organizations and groups")
+	}
+	if p.Handling != nil {
+		n.Handling = *p.Handling
+	}
+	h, err := n.Handling.normalize(n.TLP)
+	if err != nil {
+		return err
+	}
+	n.Handling = h
+	if p.Discoverable != nil {
+		n.Discoverable = *p.Discoverable
+	}
+	if p.Personal != nil {
+		n.Personal = *p.Personal
+	}
+	if p.Evaluation != nil {
+		n.Evaluation = *p.Evaluation
+	}
+	if n.Evaluation, err = n.Evaluation.normalize(); err != nil {
+		return err
+	}
+	if p.Reference != nil {
+		n.Reference = strings.TrimSpace(*p.Reference)
+		if len(n.Reference) > maxShortText {
+			return fieldErr("reference", "", "longer than 256 bytes")
+		}
+	}
+	if p.FirstSeen != nil {
+		n.FirstSeen = utc(p.FirstSeen)
+	}
+	if p.LastSeen != nil {
+		n.LastSeen = utc(p.LastSeen)
+	}
+	if p.ValidUntil != nil {
+		n.ValidUntil = utc(p.ValidUntil)
+	}
+	if n.FirstSeen != nil && n.LastSeen != nil && n.LastSeen.Before(*n.FirstSeen) {
+		return fieldErr("last_seen", n.LastSeen.Format(time.RFC3339), "is before first_seen")
+	}
+	*r = n
+	return nil
+}
+
+func utc(t *time.Time) *time.Time {
+	u := t.UTC().Truncate(time.Microsecond)
+	return &u
+}

@@ -1,0 +1,101 @@
+package policy_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"fusion/internal/intel"
+	"fusion/internal/policy"
+	"fusion/internal/policymodel"
+)
+
+func TestDecideTable(t *testing.T) {
+	groups := map[string][]string{"g1": {"a", "b"}, "g2": {"c"}}
+	caller := func(org string) *policy.Caller {
+		c := &policy.Caller{Org: org, Role: intel.RoleReader}
+		for g, ms := range groups {
+			if slices.Contains(ms, org) {
+				c.Groups = append(c.Groups, g)
+			}
+		}
+		return c
+	}
+	aud := intel.Audience{Orgs: []string{"d"}, Groups: []string{"g1"}}
+	tests := []struct {
+		tlp      intel.TLP
+		personal bool
+		org      string
+		want     policy.Form
+	}{
+		{intel.Clear, false, "x", policy.Full},
+		{intel.Green, false, "x", policy.Full},
+		{intel.Green, true, "x", policy.Redacted},
+		{intel.Green, true, "a", policy.Full}, // group member is audience for green
+		{intel.Amber, false, "a", policy.Full},
+		{intel.Amber, false, "d", policy.Full},
+		{intel.Amber, false, "c", policy.Hidden},
+		{intel.Amber, true, "b", policy.Full},
+		{intel.AmberStrict, false, "a", policy.Hidden}, // groups do not count
+		{intel.AmberStrict, false, "d", policy.Full},
+		{intel.Red, false, "b", policy.Hidden},
+		{intel.Red, true, "d", policy.Full},
+		{intel.Red, false, "o", policy.Full}, // originator
+		{intel.TLP("purple"), false, "d", policy.Hidden},
+		{intel.TLP("purple"), false, "o", policy.Full},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s/personal=%v/%s", tt.tlp, tt.personal, tt.org), func(t *testing.T) {
+			got := policy.Decide(caller(tt.org), policy.Shared{Originator: "o", TLP: tt.tlp, Audience: aud, Personal: tt.personal})
+			if got != tt.want {
+				t.Errorf("Decide = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if got := policy.Decide(nil, policy.Shared{Originator: "o", TLP: intel.Clear}); got != policy.Hidden {
+		t.Errorf("nil caller sees %v", got)
+	}
+}
+
+func TestRedactedCopyCarriesNoValue(t *testing.T) {
+	r := intel.Record{ID: "r1", Type: "phone", Value: "+12025550123", Region: "US", NumberType: "fixed-line-or-mobile",
+		Description: "victim's number", TLP: intel.Green, Personal: true, Originator: "o",
+		Audience: intel.Audience{Groups: []string{"secret-group"}}}
+	v, form := policy.RecordForm(&policy.Caller{Org: "x"}, &r)
+	if form != policy.Redacted {
+		t.Fatalf("form = %v", form)
+	}
+	if v.Value != "" || v.Region != "" || v.NumberType != "" || v.Description != "" || !v.Redacted {
+		t.Errorf("redacted copy leaks: %+v", v)
+	}
+	if len(v.Audience.Groups) != 0 {
+		t.Errorf("outsider sees audience groups it is not in: %v", v.Audience.Groups)
+	}
+	if r.Value == "" {
+		t.Error("RecordForm changed the stored record")
+	}
+}
+
+// TestDecideMatchesModel checks Decide against the set-based model on
+// random organizations, groups and handling.
+func TestDecideMatchesModel(t *testing.T) {
+	cases := 0
+	rapid.Check(t, func(t *rapid.T) {
+		w := policymodel.Draw(t)
+		for _, s := range w.Shared {
+			for _, org := range w.Orgs {
+				got := policy.Decide(w.Caller(org), s)
+				if want := w.Form(org, s); got != want {
+					t.Fatalf("org %s, %+v: Decide = %v, model = %v (groups %v)", org, s, got, want, w.Members)
+				}
+				cases++
+			}
+		}
+	})
+	t.Logf("%d (caller, object) cases", cases)
+	if cases < 10000 {
+		t.Errorf("only %d cases checked; want at least 10,000", cases)
+	}
+}
