@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"fusion/internal/intel"
+)
+
+// reportBody is a report as stored in reports.body: the record list lives in
+// report_records so that it can be queried both ways.
+func reportBody(r *intel.Report) (string, error) {
+	c := *r
+	c.Records, c.RecordCount = nil, 0
+	b, err := json.Marshal(&c)
+	return string(b), err
+}
+
+// InsertReport stores a new report and the list of its records.
+func (t *Tx) InsertReport(r *intel.Report) error {
+	body, err := reportBody(r)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec("INSERT INTO reports (id, originator, tlp, created, updated, revoked, version, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		r.ID, r.Originator, string(r.TLP), micros(r.Created), micros(r.Updated), nullMicros(r.Revoked), r.Version, body)
+	if isUnique(err) {
+		return fmt.Errorf("report id: %w", ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("store: insert report: %w", err)
+	}
+	return t.writeReportLinks(r)
+}
+
+func (t *Tx) writeReportLinks(r *intel.Report) error {
+	if err := t.insertPairs("report_audience (report_id, kind, ref)", 3, appendAudience(nil, r.ID, r.Audience)); err != nil {
+		return err
+	}
+	var recs []any
+	for _, id := range r.Records {
+		recs = append(recs, r.ID, id)
+	}
+	return t.insertPairs("report_records (report_id, record_id)", 2, recs)
+}
+
+// UpdateReport replaces prev with next, keeping prev in report_versions.
+func (t *Tx) UpdateReport(prev, next *intel.Report) error {
+	old, err := json.Marshal(prev)
+	if err != nil {
+		return err
+	}
+	body, err := reportBody(next)
+	if err != nil {
+		return err
+	}
+	if _, err := t.exec("INSERT INTO report_versions (report_id, version, body) VALUES (?, ?, ?)", prev.ID, prev.Version, string(old)); err != nil {
+		if isUnique(err) {
+			return fmt.Errorf("report %s version %d: %w", prev.ID, prev.Version, ErrConflict)
+		}
+		return err
+	}
+	res, err := t.exec("UPDATE reports SET tlp = ?, updated = ?, revoked = ?, version = ?, body = ? WHERE id = ? AND version = ?",
+		string(next.TLP), micros(next.Updated), nullMicros(next.Revoked), next.Version, body, prev.ID, prev.Version)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("report %s changed underneath: %w", prev.ID, ErrConflict)
+	}
+	for _, q := range []string{"DELETE FROM report_audience WHERE report_id = ?", "DELETE FROM report_records WHERE report_id = ?"} {
+		if _, err := t.exec(q, prev.ID); err != nil {
+			return err
+		}
+	}
+	return t.writeReportLinks(next)
+}
+
+// Report returns one report, with every record id it groups, inside the transaction.
+func (t *Tx) Report(id string) (intel.Report, error) {
+	var body string
+	if err := t.queryRow("SELECT body FROM reports WHERE id = ?", id).Scan(&body); err != nil {
+		return intel.Report{}, notFound(err, fmt.Sprintf("report %q", id))
+	}
+	r, err := decodeReport(body)
+	if err != nil {
+		return r, err
+	}
+	rows, err := t.tx.QueryContext(t.ctx, t.d.q("SELECT record_id FROM report_records WHERE report_id = ? ORDER BY record_id"), id)
+	if err != nil {
+		return r, err
+	}
+	defer rows.Close()
+	r.Records = []string{}
+	for rows.Next() {
+		var rid string
+		if err := rows.Scan(&rid); err != nil {
+			return r, err
+		}
+		r.Records = append(r.Records, rid)
+	}
+	return r, rows.Err()
+}
+
+// Report returns one report, with every record id it groups.
+func (s *Store) Report(ctx context.Context, id string) (intel.Report, error) {
+	var body string
+	if err := s.queryRow(ctx, "SELECT body FROM reports WHERE id = ?", id).Scan(&body); err != nil {
+		return intel.Report{}, notFound(err, fmt.Sprintf("report %q", id))
+	}
+	r, err := decodeReport(body)
+	if err != nil {
+		return r, err
+	}
+	r.Records, err = s.strings(ctx, "SELECT record_id FROM report_records WHERE report_id = ? ORDER BY record_id", id)
+	return r, err
+}
+
+func decodeReport(body string) (intel.Report, error) {
+	var r intel.Report
+	if err := json.Unmarshal([]byte(body), &r); err != nil {
+		return r, fmt.Errorf("store: decode report: %w", err)
+	}
+	return r, nil
+}
+
+// ReportQuery selects reports for listing.
+type ReportQuery struct {
+	Originator     string
+	Record         string // reports grouping this record
+	IncludeRevoked bool
+	After          string // only reports with a greater id
+	Limit          int
+}
+
+// Reports returns up to q.Limit reports in id (creation) order that match q and vis, each with its record ids.
+func (s *Store) Reports(ctx context.Context, q ReportQuery, vis *Visibility) ([]intel.Report, error) {
+	var where []string
+	var args []any
+	if q.Originator != "" {
+		where, args = append(where, "reports.originator = ?"), append(args, q.Originator)
+	}
+	if q.Record != "" {
+		where, args = append(where, "reports.id IN (SELECT report_id FROM report_records WHERE record_id = ?)"), append(args, q.Record)
+	}
+	if !q.IncludeRevoked {
+		where = append(where, "reports.revoked IS NULL")
+	}
+	where, args = append(where, "reports.id > ?"), append(args, q.After)
+	var vw string
+	vw, args = vis.where("reports", "report_audience", "report_id", args)
+	where = append(where, vw)
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	args = append(args, limit)
+	rs, err := s.query(ctx, "SELECT body FROM reports WHERE "+strings.Join(where, " AND ")+" ORDER BY reports.id LIMIT ?", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list reports: %w", err)
+	}
+	var out []intel.Report
+	for rs.Next() {
+		var body string
+		if err := rs.Scan(&body); err != nil {
+			rs.Close()
+			return nil, err
+		}
+		r, err := decodeReport(body)
+		if err != nil {
+			rs.Close()
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].Records, err = s.strings(ctx, "SELECT record_id FROM report_records WHERE report_id = ? ORDER BY record_id", out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

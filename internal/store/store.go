@@ -1,0 +1,255 @@
+// Package store keeps organizations, groups, tokens, records and reports in
+// SQL: SQLite (the embedded default, one file in the data directory, WAL
+// mode) or PostgreSQL. It applies no visibility rules of its own — that is
+// the policy gate's job — but it can narrow reads to a superset of what a
+// caller may see (Visibility) so that lists stay fast.
+//
+// Write methods live on Tx so that a change and its evidence-log entry are
+// committed together or not at all.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is a connection pool to one database.
+type Store struct {
+	db *sql.DB
+	d  *dialect
+}
+
+// Open opens the store named by dsn: a postgres:// or postgresql:// URL for
+// PostgreSQL, otherwise the path of a SQLite file (created if missing). It
+// applies any pending migrations.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	var (
+		db  *sql.DB
+		d   *dialect
+		err error
+	)
+	if IsPostgres(dsn) {
+		d = &postgresDialect
+		db, err = sql.Open("pgx", dsn)
+		if err == nil {
+			db.SetMaxOpenConns(16)
+			db.SetMaxIdleConns(8)
+			db.SetConnMaxIdleTime(5 * time.Minute)
+		}
+	} else {
+		d = &sqliteDialect
+		db, err = sql.Open("sqlite", sqliteDSN(dsn))
+		if err == nil {
+			// Readers run concurrently under WAL; writers queue on the immediate lock.
+			db.SetMaxOpenConns(8)
+			db.SetMaxIdleConns(8)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", Redact(dsn), err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", Redact(dsn), err)
+	}
+	s := &Store{db: db, d: d}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// SQLitePath is the database file inside a data directory.
+func SQLitePath(dataDir string) string { return filepath.Join(dataDir, "fusion.db") }
+
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_txlock=immediate" +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)" +
+		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)"
+}
+
+// Redact hides a password in a DSN so that it can be logged.
+func Redact(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if at := strings.LastIndex(dsn, "@"); at > i {
+			if c := strings.Index(dsn[i+3:at], ":"); c >= 0 {
+				return dsn[:i+3+c] + ":***" + dsn[at:]
+			}
+		}
+	}
+	return dsn
+}
+
+// Dialect names the database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// DB exposes the pool for tests and tools that must reach below the store
+// (the tamper tests edit rows directly).
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	if _, err := s.db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied BIGINT NOT NULL)"); err != nil {
+		return fmt.Errorf("store: create schema_version: %w", err)
+	}
+	for i, name := range names {
+		version := i + 1
+		if err := s.applyMigration(ctx, version, name); err != nil {
+			return fmt.Errorf("store: migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, version int, name string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := s.d.lockMigrations(ctx, tx); err != nil {
+		return err
+	}
+	var have int
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&have); err != nil {
+		return err
+	}
+	if have >= version {
+		return nil
+	}
+	body, err := migrationFiles.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	for _, stmt := range splitStatements(s.d.expand(string(body))) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("%w\n%s", err, stmt)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.d.q("INSERT INTO schema_version (version, applied) VALUES (?, ?)"), version, micros(time.Now())); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// splitStatements splits a migration on semicolons at line ends, dropping comments.
+func splitStatements(sqlText string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(sqlText, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "--") {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(t, ";") {
+			out = append(out, strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"))
+			cur.Reset()
+		}
+	}
+	if strings.TrimSpace(cur.String()) != "" {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// Tx is a write transaction.
+type Tx struct {
+	tx  *sql.Tx
+	d   *dialect
+	ctx context.Context
+}
+
+// Update runs fn in one transaction, committed if fn returns nil.
+func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, d: s.d, ctx: ctx}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(t.ctx, t.d.q(query), args...)
+}
+
+func (t *Tx) queryRow(query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(t.ctx, t.d.q(query), args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return s.db.QueryRowContext(ctx, s.d.q(query), args...)
+}
+
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.db.QueryContext(ctx, s.d.q(query), args...)
+}
+
+// micros is the storage form of a time: microseconds since the Unix epoch, UTC.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func nullMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return micros(*t)
+}
+
+func fromNullMicros(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromMicros(n.Int64)
+	return &t
+}
+
+// notFound wraps ErrNotFound for sql.ErrNoRows.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return err
+}
+
+// placeholders returns "?, ?, ..." with n marks.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
