@@ -1,0 +1,458 @@
+// Package authztest is the authorization property test harness: it builds
+// random worlds of organizations, groups, records, changes and reports
+// through a Client, then checks every read path for every organization
+// against the independent model in package policymodel. The hub's tests
+// drive it directly, the API's tests over HTTP. Only tests import it.
+package authztest
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"fusion/internal/hub"
+	"fusion/internal/intel"
+	"fusion/internal/policy"
+	"fusion/internal/policymodel"
+	"fusion/internal/store"
+	"fusion/internal/store/storetest"
+)
+
+// values is a small pool so that records share values and value search has
+// something to separate. Each has a written-differently twin that must find it.
+var values = []struct{ typ, value, variant string }{
+	{"domain", "login-alpha.example.com", "LOGIN-ALPHA.example[.]com."},
+	{"domain", "pay.example.net", "pay[.]example[.]net"},
+	{"ipv4", "192.0.2.7", "192.0.2[.]7"},
+	{"url", "http://bad.example.org/kit/login.php", "hxxp://BAD.example[.]org:80/kit/login.php#top"},
+	{"phone", "+12025550142", "+1 (202) 555-0142"},
+	{"email", "mule@example.org", "Mule[@]example[.]org"},
+}
+
+var labels = []string{"phishing", "botnet-c2", "money-mule", "scam"}
+
+// modelRecord is what the test knows a record should be.
+type modelRecord struct {
+	id, originator, typ, value string
+	labels                     []string
+	shared                     policy.Shared
+	versions                   []policy.Shared // earlier versions, oldest first
+	active                     bool
+}
+
+type modelReport struct {
+	id      string
+	shared  policy.Shared
+	records []string
+}
+
+type worldState struct {
+	w       *policymodel.World
+	records []*modelRecord
+	byID    map[string]*modelRecord
+	reports []*modelReport
+	callers map[string]*policy.Caller
+	c       Client
+	cases   int
+}
+
+// Client is the surface under test, acting as org.
+type Client interface {
+	CreateRecords(org string, ins []intel.RecordInput) ([]hub.Result[intel.Record], error)
+	UpdateRecord(org, id string, p intel.RecordPatch) error
+	RevokeRecord(org, id string) error
+	CreateReport(org string, in intel.ReportInput) (string, error)
+	GetRecord(org, id string) (intel.Record, error)
+	RecordHistory(org, id string) ([]intel.Record, error)
+	ListRecords(org string, f hub.RecordFilter) (hub.Page[intel.Record], error)
+	GetReport(org, id string) (intel.Report, error)
+	ListReports(org string, f hub.ReportFilter) (hub.Page[intel.Report], error)
+}
+
+// Run checks random worlds built in st through the client newClient returns
+// (given the hub and each organization's caller), and fails t unless at
+// least minCases (caller, object, path) cases were checked.
+func Run(t *testing.T, st *store.Store, h *hub.Hub, minCases int, newClient func(callers map[string]*policy.Caller) Client) {
+	total := 0
+	rapid.Check(t, func(rt *rapid.T) {
+		storetest.Reset(t, st)
+		s := build(rt, h, newClient)
+		s.checkAll(rt)
+		total += s.cases
+	})
+	t.Logf("%d (caller, object, read path) cases checked", total)
+	if total < minCases {
+		t.Errorf("only %d cases; want at least %d", total, minCases)
+	}
+}
+
+// Direct is a Client calling the hub in-process.
+type Direct struct {
+	H       *hub.Hub
+	Callers map[string]*policy.Caller
+}
+
+func (d Direct) CreateRecords(org string, ins []intel.RecordInput) ([]hub.Result[intel.Record], error) {
+	return d.H.CreateRecords(context.Background(), d.Callers[org], ins)
+}
+func (d Direct) UpdateRecord(org, id string, p intel.RecordPatch) error {
+	_, err := d.H.UpdateRecord(context.Background(), d.Callers[org], id, p)
+	return err
+}
+func (d Direct) RevokeRecord(org, id string) error {
+	_, err := d.H.RevokeRecord(context.Background(), d.Callers[org], id, "test")
+	return err
+}
+func (d Direct) CreateReport(org string, in intel.ReportInput) (string, error) {
+	r, err := d.H.CreateReport(context.Background(), d.Callers[org], in)
+	return r.ID, err
+}
+func (d Direct) GetRecord(org, id string) (intel.Record, error) {
+	return d.H.GetRecord(context.Background(), d.Callers[org], id)
+}
+func (d Direct) RecordHistory(org, id string) ([]intel.Record, error) {
+	return d.H.RecordHistory(context.Background(), d.Callers[org], id)
+}
+func (d Direct) ListRecords(org string, f hub.RecordFilter) (hub.Page[intel.Record], error) {
+	return d.H.ListRecords(context.Background(), d.Callers[org], f)
+}
+func (d Direct) GetReport(org, id string) (intel.Report, error) {
+	return d.H.GetReport(context.Background(), d.Callers[org], id)
+}
+func (d Direct) ListReports(org string, f hub.ReportFilter) (hub.Page[intel.Report], error) {
+	return d.H.ListReports(context.Background(), d.Callers[org], f)
+}
+
+func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Client) *worldState {
+	ctx := context.Background()
+	w := policymodel.DrawWorld(t)
+	s := &worldState{w: w, byID: map[string]*modelRecord{}, callers: map[string]*policy.Caller{}}
+	for _, o := range w.Orgs {
+		must(t, err1(h.OperatorCreateOrg(ctx, o, "Org "+o, "NL", "bank")))
+	}
+	for _, g := range w.Groups {
+		if len(w.Members[g]) == 0 {
+			w.Members[g] = []string{w.Orgs[0]}
+		}
+		must(t, err1(h.OperatorCreateGroup(ctx, g, "Group "+g, w.Members[g][0])))
+		for _, m := range w.Members[g][1:] {
+			must(t, err1(h.OperatorAddMember(ctx, g, m)))
+		}
+	}
+	for _, o := range w.Orgs {
+		s.callers[o] = &policy.Caller{Org: o, Role: intel.RoleAnalyst, Groups: w.GroupsOf(o)}
+	}
+	s.c = newClient(s.callers)
+	cl := s.c
+
+	// Records, in one batch per originator, with a refused item mixed in.
+	n := rapid.IntRange(1, 30).Draw(t, "records")
+	batches := map[string][]intel.RecordInput{}
+	var order []string
+	pending := map[string][]*modelRecord{}
+	for range n {
+		org := rapid.SampledFrom(w.Orgs).Draw(t, "originator")
+		v := rapid.SampledFrom(values).Draw(t, "value")
+		sh := w.DrawShared(t, org, w.GroupsOf(org))
+		if sh.TLP == "bogus" {
+			sh.TLP = intel.Amber
+		}
+		labs := drawLabels(t)
+		in := intel.RecordInput{Type: v.typ, Value: v.variant, TLP: string(sh.TLP), Labels: labs,
+			Audience: &intel.Audience{Orgs: sh.Audience.Orgs, Groups: sh.Audience.Groups}, Personal: &sh.Personal}
+		if _, ok := batches[org]; !ok {
+			order = append(order, org)
+		}
+		batches[org] = append(batches[org], in)
+		sh.Audience = normalize(sh.Audience)
+		pending[org] = append(pending[org], &modelRecord{originator: org, typ: v.typ, value: v.value, labels: sortedCopy(labs), shared: sh, active: true})
+	}
+	for _, org := range order {
+		ins := append(batches[org], intel.RecordInput{Value: "not a valid anything", TLP: "green"})
+		if outside := notMemberGroup(w, org); outside != "" {
+			ins = append(ins, intel.RecordInput{Value: "192.0.2.1", TLP: "amber", Audience: &intel.Audience{Groups: []string{outside}}})
+		}
+		res, err := cl.CreateRecords(org, ins)
+		must(t, err)
+		for i, r := range res {
+			if i >= len(pending[org]) {
+				if r.Err == nil {
+					t.Fatalf("invalid input %+v was accepted", ins[i])
+				}
+				continue
+			}
+			if r.Err != nil {
+				t.Fatalf("record %+v refused: %v", ins[i], r.Err)
+			}
+			m := pending[org][i]
+			m.id = r.Value.ID
+			s.records = append(s.records, m)
+			s.byID[m.id] = m
+		}
+	}
+
+	// Changes by originators; attempts by others must fail.
+	for range rapid.IntRange(0, 6).Draw(t, "changes") {
+		m := rapid.SampledFrom(s.records).Draw(t, "changed")
+		if !m.active {
+			continue
+		}
+		other := rapid.SampledFrom(w.Orgs).Draw(t, "intruder")
+		if other != m.originator {
+			tlp := "clear"
+			if err := cl.UpdateRecord(other, m.id, intel.RecordPatch{TLP: &tlp}); err == nil {
+				t.Fatalf("%s changed %s's record", other, m.originator)
+			}
+		}
+		if rapid.IntRange(0, 3).Draw(t, "revoke") == 0 {
+			err := cl.RevokeRecord(m.originator, m.id)
+			must(t, err)
+			m.versions = append(m.versions, m.shared)
+			m.active = false
+			continue
+		}
+		sh := w.DrawShared(t, m.originator, w.GroupsOf(m.originator))
+		if sh.TLP == "bogus" {
+			sh.TLP = intel.Red
+		}
+		tlp := string(sh.TLP)
+		err := cl.UpdateRecord(m.originator, m.id, intel.RecordPatch{TLP: &tlp, Audience: &sh.Audience, Personal: &sh.Personal})
+		must(t, err)
+		m.versions = append(m.versions, m.shared)
+		sh.Audience = normalize(sh.Audience)
+		m.shared = sh
+	}
+
+	// Reports over each originator's own records.
+	for range rapid.IntRange(0, 4).Draw(t, "reports") {
+		org := rapid.SampledFrom(w.Orgs).Draw(t, "report-originator")
+		var own []string
+		for _, m := range s.records {
+			if m.originator == org && rapid.Bool().Draw(t, "in-report") {
+				own = append(own, m.id)
+			}
+		}
+		sh := w.DrawShared(t, org, w.GroupsOf(org))
+		if sh.TLP == "bogus" {
+			sh.TLP = intel.Green
+		}
+		sh.Personal = false
+		repID, err := cl.CreateReport(org, intel.ReportInput{Title: "r", TLP: string(sh.TLP), Audience: &sh.Audience, Records: own})
+		must(t, err)
+		sh.Audience = normalize(sh.Audience)
+		s.reports = append(s.reports, &modelReport{id: repID, shared: sh, records: own})
+	}
+	return s
+}
+
+func (s *worldState) checkAll(t *rapid.T) {
+	for _, org := range s.w.Orgs {
+
+		// Get and history, per record.
+		for _, m := range s.records {
+			want := s.w.Form(org, m.shared)
+			got, err := s.c.GetRecord(org, m.id)
+			s.checkRecord(t, org, "get", m, want, got, err)
+			hist, err := s.c.RecordHistory(org, m.id)
+			if want == policy.Hidden {
+				if !hub.IsNotFoundErr(err) {
+					t.Fatalf("%s: history of hidden record %s: err %v", org, m.id, err)
+				}
+			} else {
+				must(t, err)
+				var wantForms []policy.Form
+				for _, old := range m.versions {
+					if f := min(want, s.w.Form(org, old)); f != policy.Hidden {
+						wantForms = append(wantForms, f)
+					}
+				}
+				wantForms = append(wantForms, want)
+				if len(hist) != len(wantForms) {
+					t.Fatalf("%s: history of %s has %d versions, want %d", org, m.id, len(hist), len(wantForms))
+				}
+				for i, v := range hist {
+					if (wantForms[i] == policy.Full) != (v.Value == m.value) || (wantForms[i] == policy.Redacted) != v.Redacted {
+						t.Fatalf("%s: history of %s version %d in wrong form (want %v): %+v", org, m.id, i, wantForms[i], v)
+					}
+				}
+			}
+			s.cases += 2
+		}
+
+		// Lists with every filter, through small pages.
+		s.checkList(t, org, "all", hub.RecordFilter{}, func(m *modelRecord) bool { return m.active })
+		s.checkList(t, org, "with revoked", hub.RecordFilter{IncludeRevoked: true}, func(*modelRecord) bool { return true })
+		for _, l := range labels {
+			s.checkList(t, org, "label "+l, hub.RecordFilter{Label: l}, func(m *modelRecord) bool { return m.active && slices.Contains(m.labels, l) })
+		}
+		for _, typ := range []string{"domain", "phone"} {
+			s.checkList(t, org, "type "+typ, hub.RecordFilter{Type: typ}, func(m *modelRecord) bool { return m.active && m.typ == typ })
+		}
+		for _, o := range s.w.Orgs[:2] {
+			s.checkList(t, org, "originator "+o, hub.RecordFilter{Originator: o}, func(m *modelRecord) bool { return m.active && m.originator == o })
+		}
+		for _, v := range values {
+			// Value search returns only records whose value the caller sees in full.
+			s.checkList(t, org, "value "+v.variant, hub.RecordFilter{Value: v.variant}, func(m *modelRecord) bool {
+				return m.active && m.value == v.value && s.w.Form(org, m.shared) == policy.Full
+			})
+		}
+
+		// Reports: visibility, and only visible records listed and counted.
+		for _, rep := range s.reports {
+			got, err := s.c.GetReport(org, rep.id)
+			if s.w.Form(org, rep.shared) == policy.Hidden {
+				if !hub.IsNotFoundErr(err) {
+					t.Fatalf("%s sees hidden report %s (err %v)", org, rep.id, err)
+				}
+			} else {
+				must(t, err)
+				want := s.visibleRecords(org, rep.records)
+				if !slices.Equal(got.Records, want) || got.RecordCount != len(want) {
+					t.Fatalf("%s: report %s lists %v (count %d), want %v", org, rep.id, got.Records, got.RecordCount, want)
+				}
+			}
+			s.cases++
+		}
+		var wantReports []string
+		for _, rep := range s.reports {
+			if s.w.Form(org, rep.shared) != policy.Hidden {
+				wantReports = append(wantReports, rep.id)
+			}
+		}
+		page, err := s.c.ListReports(org, hub.ReportFilter{})
+		must(t, err)
+		var gotReports []string
+		for _, r := range page.Items {
+			gotReports = append(gotReports, r.ID)
+		}
+		if !slices.Equal(sortedCopy(gotReports), sortedCopy(wantReports)) {
+			t.Fatalf("%s: lists reports %v, want %v", org, gotReports, wantReports)
+		}
+		s.cases += len(s.reports)
+		for _, m := range s.records {
+			page, err := s.c.ListReports(org, hub.ReportFilter{Record: m.id})
+			must(t, err)
+			if s.w.Form(org, m.shared) == policy.Hidden && len(page.Items) > 0 {
+				t.Fatalf("%s: filtering reports by hidden record %s lists %d reports", org, m.id, len(page.Items))
+			}
+			s.cases++
+		}
+	}
+}
+
+func (s *worldState) visibleRecords(org string, ids []string) []string {
+	out := []string{}
+	for _, id := range ids {
+		if s.w.Form(org, s.byID[id].shared) != policy.Hidden {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (s *worldState) checkRecord(t *rapid.T, org, path string, m *modelRecord, want policy.Form, got intel.Record, err error) {
+	switch want {
+	case policy.Hidden:
+		if !hub.IsNotFoundErr(err) {
+			t.Fatalf("LEAK: %s %s: org %s sees record %s (%+v), model says hidden; err=%v", path, m.id, org, m.id, got, err)
+		}
+		return
+	case policy.Redacted:
+		if err != nil || !got.Redacted || got.Value != "" || got.Description != "" || got.Region != "" {
+			t.Fatalf("%s: org %s gets %+v (err %v) for personal record %s, want redacted", path, org, got, err, m.id)
+		}
+	case policy.Full:
+		if err != nil || got.Redacted || got.Value != m.value {
+			t.Fatalf("%s: org %s gets %+v (err %v) for record %s, want full value %q", path, org, got, err, m.id, m.value)
+		}
+	}
+	for _, g := range got.Audience.Groups {
+		if org != m.originator && !slices.Contains(s.callers[org].Groups, g) {
+			t.Fatalf("%s: org %s sees audience group %s it is not in", path, org, g)
+		}
+	}
+}
+
+func (s *worldState) checkList(t *rapid.T, org, name string, f hub.RecordFilter, match func(*modelRecord) bool) {
+	want := map[string]policy.Form{}
+	for _, m := range s.records {
+		if match(m) {
+			if form := s.w.Form(org, m.shared); form != policy.Hidden {
+				want[m.id] = form
+			}
+		}
+	}
+	got := map[string]intel.Record{}
+	f.Limit = 3
+	for pages := 0; ; pages++ {
+		page, err := s.c.ListRecords(org, f)
+		must(t, err)
+		for _, r := range page.Items {
+			if _, dup := got[r.ID]; dup {
+				t.Fatalf("list %s: record %s returned twice", name, r.ID)
+			}
+			got[r.ID] = r
+		}
+		if page.Next == "" {
+			break
+		}
+		if pages > 100 {
+			t.Fatal("pagination does not end")
+		}
+		f.Cursor = page.Next
+	}
+	for id, r := range got {
+		m := s.byID[id]
+		form, ok := want[id]
+		if !ok {
+			t.Fatalf("LEAK: list %s for %s returned record %s (%s %s, tlp %s, audience %+v) the model hides or does not match",
+				name, org, id, m.typ, m.value, m.shared.TLP, m.shared.Audience)
+		}
+		s.checkRecord(t, org, "list "+name, m, form, r, nil)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("list %s for %s: got %d records, want %d", name, org, len(got), len(want))
+	}
+	s.cases += len(s.records)
+}
+
+func drawLabels(t *rapid.T) []string {
+	var out []string
+	for _, l := range labels {
+		if rapid.IntRange(0, 2).Draw(t, "label") == 0 {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func notMemberGroup(w *policymodel.World, org string) string {
+	for _, g := range w.Groups {
+		if !slices.Contains(w.Members[g], org) {
+			return g
+		}
+	}
+	return ""
+}
+
+func normalize(a intel.Audience) intel.Audience {
+	return intel.Audience{Orgs: sortedCopy(a.Orgs), Groups: sortedCopy(a.Groups)}
+}
+
+func sortedCopy(s []string) []string {
+	out := append([]string{}, s...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func must(t interface{ Fatalf(string, ...any) }, err error) {
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+}
+
+func err1[T any](_ T, err error) error { return err }

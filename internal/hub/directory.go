@@ -1,0 +1,210 @@
+package hub
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"fusion/internal/intel"
+	"fusion/internal/policy"
+	"fusion/internal/store"
+)
+
+// IsNotFoundErr reports whether err means "does not exist for this caller".
+func IsNotFoundErr(err error) bool { return errors.Is(err, intel.ErrNotFound) }
+
+// ListOrgs returns the member directory. Every member may read it: sharing
+// to an organization needs its id.
+func (h *Hub) ListOrgs(ctx context.Context, c *policy.Caller) ([]intel.Org, error) {
+	if err := policy.Require(c, policy.ReadIntel); err != nil {
+		return nil, err
+	}
+	return h.store.Orgs(ctx)
+}
+
+// GetOrg returns one member organization.
+func (h *Hub) GetOrg(ctx context.Context, c *policy.Caller, id string) (intel.Org, error) {
+	if err := policy.Require(c, policy.ReadIntel); err != nil {
+		return intel.Org{}, err
+	}
+	return h.store.Org(ctx, id)
+}
+
+// ListGroups returns the groups c's organization belongs to, with members.
+func (h *Hub) ListGroups(ctx context.Context, c *policy.Caller) ([]intel.Group, error) {
+	if err := policy.Require(c, policy.ReadIntel); err != nil {
+		return nil, err
+	}
+	out := make([]intel.Group, 0, len(c.Groups))
+	for _, id := range c.Groups {
+		g, err := h.store.Group(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// GetGroup returns a group c's organization belongs to; any other group does
+// not exist for c.
+func (h *Hub) GetGroup(ctx context.Context, c *policy.Caller, id string) (intel.Group, error) {
+	if err := policy.Require(c, policy.ReadIntel); err != nil {
+		return intel.Group{}, err
+	}
+	if !c.InGroup(id) {
+		return intel.Group{}, fmt.Errorf("group %q: %w", id, intel.ErrNotFound)
+	}
+	return h.store.Group(ctx, id)
+}
+
+// CreateGroup creates a sharing group owned by c's organization.
+func (h *Hub) CreateGroup(ctx context.Context, c *policy.Caller, id, name string) (intel.Group, error) {
+	if err := policy.Require(c, policy.ManageGroups); err != nil {
+		return intel.Group{}, err
+	}
+	return h.OperatorCreateGroup(ctx, id, name, c.Org)
+}
+
+// AddGroupMember adds org to a group that c's organization owns.
+func (h *Hub) AddGroupMember(ctx context.Context, c *policy.Caller, group, org string) (intel.Group, error) {
+	if err := h.ownGroup(ctx, c, group); err != nil {
+		return intel.Group{}, err
+	}
+	return h.OperatorAddMember(ctx, group, org)
+}
+
+// RemoveGroupMember removes org from a group that c's organization owns.
+// The owner cannot leave its own group.
+func (h *Hub) RemoveGroupMember(ctx context.Context, c *policy.Caller, group, org string) (intel.Group, error) {
+	if err := h.ownGroup(ctx, c, group); err != nil {
+		return intel.Group{}, err
+	}
+	if org == c.Org {
+		return intel.Group{}, &intel.FieldError{Field: "org", Value: org, Reason: "the owner cannot leave its own group"}
+	}
+	err := h.store.Update(ctx, func(tx *store.Tx) error { return tx.RemoveMember(group, org) })
+	if err != nil {
+		return intel.Group{}, err
+	}
+	return h.store.Group(ctx, group)
+}
+
+func (h *Hub) ownGroup(ctx context.Context, c *policy.Caller, group string) error {
+	if err := policy.Require(c, policy.ManageGroups); err != nil {
+		return err
+	}
+	g, err := h.GetGroup(ctx, c, group)
+	if err != nil {
+		return err
+	}
+	if g.Owner != c.Org {
+		return fmt.Errorf("%w: group %s is managed by its owner %s", intel.ErrForbidden, group, g.Owner)
+	}
+	return nil
+}
+
+// IssueToken creates a token for c's own organization and returns its secret,
+// which is shown this once and never stored.
+func (h *Hub) IssueToken(ctx context.Context, c *policy.Caller, role intel.Role, name string) (string, intel.Token, error) {
+	if err := policy.Require(c, policy.ManageTokens); err != nil {
+		return "", intel.Token{}, err
+	}
+	return h.OperatorIssueToken(ctx, c.Org, role, name)
+}
+
+// ListTokens lists the tokens of c's organization (never their secrets).
+func (h *Hub) ListTokens(ctx context.Context, c *policy.Caller) ([]intel.Token, error) {
+	if err := policy.Require(c, policy.ManageTokens); err != nil {
+		return nil, err
+	}
+	return h.store.Tokens(ctx, c.Org)
+}
+
+// RevokeToken revokes a token of c's organization.
+func (h *Hub) RevokeToken(ctx context.Context, c *policy.Caller, id string) error {
+	if err := policy.Require(c, policy.ManageTokens); err != nil {
+		return err
+	}
+	tok, err := h.store.Token(ctx, id)
+	if err != nil {
+		return err
+	}
+	if tok.Org != c.Org {
+		return fmt.Errorf("token %q: %w", id, intel.ErrNotFound)
+	}
+	return h.OperatorRevokeToken(ctx, id)
+}
+
+// The Operator methods are for whoever runs the hub, from its own machine
+// (fusion admin, fusion serve --demo). They act without a caller.
+
+// OperatorCreateOrg adds a member organization.
+func (h *Hub) OperatorCreateOrg(ctx context.Context, id, name, country, sector string) (intel.Org, error) {
+	o, err := intel.NewOrg(id, name, country, sector)
+	if err != nil {
+		return o, err
+	}
+	o.Created = h.now()
+	return o, h.store.Update(ctx, func(tx *store.Tx) error { return tx.InsertOrg(o) })
+}
+
+// OperatorCreateGroup creates a sharing group; owner becomes its first member.
+func (h *Hub) OperatorCreateGroup(ctx context.Context, id, name, owner string) (intel.Group, error) {
+	g, err := intel.NewGroup(id, name, owner)
+	if err != nil {
+		return g, err
+	}
+	g.Created, g.Members = h.now(), []string{owner}
+	return g, h.store.Update(ctx, func(tx *store.Tx) error { return tx.InsertGroup(g) })
+}
+
+// OperatorAddMember adds org to group.
+func (h *Hub) OperatorAddMember(ctx context.Context, group, org string) (intel.Group, error) {
+	if _, err := h.store.Org(ctx, org); err != nil {
+		return intel.Group{}, &intel.FieldError{Field: "org", Value: org, Reason: "no such organization"}
+	}
+	if err := h.store.Update(ctx, func(tx *store.Tx) error { return tx.AddMember(group, org, h.now()) }); err != nil {
+		return intel.Group{}, err
+	}
+	return h.store.Group(ctx, group)
+}
+
+// TokenPrefix starts every token secret, so that leaked tokens are easy to scan for.
+const TokenPrefix = "fsn_"
+
+// OperatorIssueToken creates a token for org with role and returns its
+// secret: 256 random bits, of which only the SHA-256 is stored.
+func (h *Hub) OperatorIssueToken(ctx context.Context, org string, role intel.Role, name string) (string, intel.Token, error) {
+	if _, err := intel.ParseRole(string(role)); err != nil {
+		return "", intel.Token{}, err
+	}
+	if len(name) > 256 {
+		return "", intel.Token{}, &intel.FieldError{Field: "name", Reason: "longer than 256 bytes"}
+	}
+	var raw [32]byte
+	var idb [8]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", intel.Token{}, err
+	}
+	if _, err := rand.Read(idb[:]); err != nil {
+		return "", intel.Token{}, err
+	}
+	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	sum := sha256.Sum256([]byte(secret))
+	tok := intel.Token{ID: "tok-" + hex.EncodeToString(idb[:]), Org: org, Role: role, Name: name, Created: h.now()}
+	err := h.store.Update(ctx, func(tx *store.Tx) error { return tx.InsertToken(tok, sum[:]) })
+	if err != nil {
+		return "", intel.Token{}, err
+	}
+	return secret, tok, nil
+}
+
+// OperatorRevokeToken revokes any token.
+func (h *Hub) OperatorRevokeToken(ctx context.Context, id string) error {
+	return h.store.Update(ctx, func(tx *store.Tx) error { return tx.RevokeToken(id, h.now()) })
+}

@@ -1,0 +1,113 @@
+// Package hub is fusion's service layer: every interface (API, CLI, later
+// TAXII and the web UI) calls it, and it is the only code that reads intel
+// from the store on a caller's behalf. Each read passes through the policy
+// gate; each change runs in one store transaction.
+package hub
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"fusion/internal/intel"
+	"fusion/internal/observable"
+	"fusion/internal/policy"
+	"fusion/internal/store"
+)
+
+// Limits on what one call may carry.
+const (
+	// MaxBatch is the most records one CreateRecords call accepts.
+	MaxBatch = 10000
+	// MaxPage is the largest page a list returns.
+	MaxPage = 1000
+	// DefaultPage is the page size when none is asked for.
+	DefaultPage = 100
+)
+
+// Errors beyond the domain sentinels of package intel.
+var (
+	// ErrUnauthenticated means no valid, unrevoked token was presented.
+	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrTooMany means a batch exceeds MaxBatch.
+	ErrTooMany = errors.New("too many items")
+)
+
+// Hub is the service. It is safe for concurrent use.
+type Hub struct {
+	store *store.Store
+	canon *observable.Canonicalizer
+	log   *slog.Logger
+	now   func() time.Time
+
+	touchMu sync.Mutex
+	touched map[string]time.Time // token id -> last time last_used was written
+}
+
+// New returns a hub over st. canon canonicalizes observables (it holds the card key).
+func New(st *store.Store, canon *observable.Canonicalizer, log *slog.Logger) *Hub {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Hub{store: st, canon: canon, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }, touched: map[string]time.Time{}}
+}
+
+// Store returns the underlying store, for the operator's tools.
+func (h *Hub) Store() *store.Store { return h.store }
+
+// Canonicalizer returns the observable parser the hub uses.
+func (h *Hub) Canonicalizer() *observable.Canonicalizer { return h.canon }
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Authenticate resolves a bearer token to a caller.
+func (h *Hub) Authenticate(ctx context.Context, secret string) (*policy.Caller, error) {
+	if secret == "" {
+		return nil, fmt.Errorf("%w: no token", ErrUnauthenticated)
+	}
+	sum := sha256.Sum256([]byte(secret))
+	tok, err := h.store.TokenByHash(ctx, sum[:])
+	if errors.Is(err, intel.ErrNotFound) {
+		return nil, fmt.Errorf("%w: unknown token", ErrUnauthenticated)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if tok.Revoked != nil {
+		return nil, fmt.Errorf("%w: token %s was revoked at %s", ErrUnauthenticated, tok.ID, tok.Revoked.Format(time.RFC3339))
+	}
+	groups, err := h.store.GroupsOf(ctx, tok.Org)
+	if err != nil {
+		return nil, err
+	}
+	h.touch(ctx, tok.ID)
+	return &policy.Caller{Org: tok.Org, Role: tok.Role, TokenID: tok.ID, Groups: groups}, nil
+}
+
+// touch writes a token's last use at most once a minute: a write per request
+// would serialize every reader on SQLite's write lock.
+func (h *Hub) touch(ctx context.Context, id string) {
+	now := h.now()
+	h.touchMu.Lock()
+	last, ok := h.touched[id]
+	if ok && now.Sub(last) < time.Minute {
+		h.touchMu.Unlock()
+		return
+	}
+	h.touched[id] = now
+	h.touchMu.Unlock()
+	if err := h.store.TouchToken(ctx, id, now.UnixMicro()); err != nil {
+		h.log.Warn("token last_used not written", "token", id, "err", err)
+	}
+}
+
+// visibility is the store prefilter for c; the gate still decides.
+func visibility(c *policy.Caller) *store.Visibility {
+	return &store.Visibility{Org: c.Org, Groups: c.Groups}
+}

@@ -1,0 +1,325 @@
+package hub
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"fusion/internal/intel"
+	"fusion/internal/observable"
+	"fusion/internal/policy"
+	"fusion/internal/store"
+)
+
+// CreateRecords validates and stores a batch in one transaction. The result
+// has one entry per input, in order: the stored record, or the error that
+// refused that input. A refused input does not spoil the others; an error
+// returned as the second value means nothing was stored.
+func (h *Hub) CreateRecords(ctx context.Context, c *policy.Caller, ins []intel.RecordInput) ([]Result[intel.Record], error) {
+	if err := policy.Require(c, policy.CreateRecords); err != nil {
+		return nil, err
+	}
+	if err := CheckBatch(len(ins)); err != nil {
+		return nil, err
+	}
+	now := h.now()
+	out := make([]Result[intel.Record], len(ins))
+	good := make([]intel.Record, 0, len(ins))
+	at := make([]int, 0, len(ins))
+	err := h.store.Update(ctx, func(tx *store.Tx) error {
+		aud := newAudienceCheck(tx, c)
+		for i, in := range ins {
+			r, err := intel.NewRecord(h.canon, in)
+			if err == nil {
+				err = aud.check(r.Audience)
+			}
+			if err != nil {
+				if !IsInputError(err) {
+					return err
+				}
+				out[i].Err = err
+				continue
+			}
+			r.ID, r.Originator, r.Created, r.Updated, r.Version = newID(), c.Org, now, now, 1
+			good = append(good, r)
+			at = append(at, i)
+		}
+		return tx.InsertRecords(good)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range at {
+		out[i].Value = good[j]
+	}
+	return out, nil
+}
+
+// CheckBatch refuses a batch of more than MaxBatch records.
+func CheckBatch(n int) error {
+	if n > MaxBatch {
+		return fmt.Errorf("%w: %d records in one batch, the limit is %d", ErrTooMany, n, MaxBatch)
+	}
+	return nil
+}
+
+// Result is the outcome for one item of a batch.
+type Result[T any] struct {
+	Value T
+	Err   error
+}
+
+// audienceCheck validates an audience chosen by c: organizations must exist,
+// and groups must be groups c belongs to. Unknown groups and groups c is not
+// in get the same answer, so that nobody learns of a group by probing.
+type audienceCheck struct {
+	tx    *store.Tx
+	c     *policy.Caller
+	known map[string]bool
+}
+
+func newAudienceCheck(tx *store.Tx, c *policy.Caller) *audienceCheck {
+	return &audienceCheck{tx: tx, c: c, known: map[string]bool{}}
+}
+
+func (a *audienceCheck) check(aud intel.Audience) error {
+	var unknown []string
+	for _, o := range aud.Orgs {
+		if _, seen := a.known[o]; !seen {
+			unknown = append(unknown, o)
+		}
+	}
+	if len(unknown) > 0 {
+		missing, err := a.tx.MissingOrgs(unknown)
+		if err != nil {
+			return err
+		}
+		for _, o := range unknown {
+			a.known[o] = true
+		}
+		for _, o := range missing {
+			a.known[o] = false
+		}
+	}
+	for _, o := range aud.Orgs {
+		if !a.known[o] {
+			return &intel.FieldError{Field: "audience.orgs", Value: o, Reason: "no such organization"}
+		}
+	}
+	for _, g := range aud.Groups {
+		if !a.c.InGroup(g) {
+			return &intel.FieldError{Field: "audience.groups", Value: g, Reason: "not a group your organization belongs to"}
+		}
+	}
+	return nil
+}
+
+// GetRecord returns the record as c may see it, or ErrNotFound.
+func (h *Hub) GetRecord(ctx context.Context, c *policy.Caller, id string) (intel.Record, error) {
+	r, err := h.store.Record(ctx, id)
+	if err != nil {
+		return intel.Record{}, err
+	}
+	v, ok := policy.Record(c, &r)
+	if !ok {
+		return intel.Record{}, fmt.Errorf("record %q: %w", id, intel.ErrNotFound)
+	}
+	return v, nil
+}
+
+// RecordFilter selects records for a list.
+type RecordFilter struct {
+	// Value is looked up after canonicalization (with Type if given, else
+	// detected), so a defanged or differently written value finds the record.
+	Value          string
+	Type           string
+	Label          string
+	Originator     string
+	Since          time.Time
+	IncludeRevoked bool
+	Limit          int
+	Cursor         string
+}
+
+// Page is one page of a list. Next is empty on the last page; a full page
+// always carries Next, so its presence says nothing about hidden objects.
+type Page[T any] struct {
+	Items []T
+	Next  string
+}
+
+// ListRecords returns the records matching f that c may see, in storage
+// order. A value search returns only records whose value c may see in full:
+// matching a personal record's value would disclose it.
+func (h *Hub) ListRecords(ctx context.Context, c *policy.Caller, f RecordFilter) (Page[intel.Record], error) {
+	q := store.RecordQuery{Label: f.Label, Originator: f.Originator, IncludeRevoked: f.IncludeRevoked}
+	if f.Type != "" {
+		t, err := observable.ParseType(f.Type)
+		if err != nil {
+			return Page[intel.Record]{}, &intel.FieldError{Field: "type", Value: f.Type, Reason: "not an observable type"}
+		}
+		q.Type = string(t)
+	}
+	if f.Label != "" && !intel.IsLabel(f.Label) {
+		return Page[intel.Record]{}, &intel.FieldError{Field: "label", Value: f.Label, Reason: "not in the label vocabulary"}
+	}
+	if f.Value != "" {
+		obs, err := h.canon.Parse(observable.Type(q.Type), f.Value)
+		if err != nil {
+			return Page[intel.Record]{}, err
+		}
+		q.Type, q.Value = string(obs.Type), obs.Value
+	}
+	if !f.Since.IsZero() {
+		q.Since = f.Since.UnixMicro()
+	}
+	limit, after, err := pageArgs(f.Limit, f.Cursor)
+	if err != nil {
+		return Page[intel.Record]{}, err
+	}
+	q.After = after
+	var page Page[intel.Record]
+	for len(page.Items) < limit {
+		q.Limit = max(limit, 100)
+		rows, err := h.store.Records(ctx, q, visibility(c))
+		if err != nil {
+			return page, err
+		}
+		for i := range rows {
+			q.After = rows[i].ID
+			v, form := policy.RecordForm(c, &rows[i])
+			if form == policy.Hidden || (q.Value != "" && form != policy.Full) {
+				continue
+			}
+			page.Items = append(page.Items, v)
+			if len(page.Items) == limit {
+				page.Next = encodeCursor(v.ID)
+				return page, nil
+			}
+		}
+		if len(rows) < q.Limit {
+			break
+		}
+	}
+	if page.Items == nil {
+		page.Items = []intel.Record{}
+	}
+	return page, nil
+}
+
+func pageArgs(limit int, cursor string) (int, string, error) {
+	switch {
+	case limit == 0:
+		limit = DefaultPage
+	case limit < 0 || limit > MaxPage:
+		return 0, "", &intel.FieldError{Field: "limit", Value: strconv.Itoa(limit), Reason: fmt.Sprintf("must be 1 to %d", MaxPage)}
+	}
+	after, err := decodeCursor(cursor)
+	return limit, after, err
+}
+
+// A cursor is the id of the last object of a page, which the caller has
+// seen: it tells nothing about objects the caller may not see.
+func encodeCursor(id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("after:" + id))
+}
+
+func decodeCursor(c string) (string, error) {
+	if c == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if id, ok := strings.CutPrefix(string(b), "after:"); err == nil && ok && uuid.Validate(id) == nil {
+		return id, nil
+	}
+	return "", &intel.FieldError{Field: "cursor", Value: c, Reason: "not a cursor this server issued"}
+}
+
+// UpdateRecord applies p to a record of c's organization.
+func (h *Hub) UpdateRecord(ctx context.Context, c *policy.Caller, id string, p intel.RecordPatch) (intel.Record, error) {
+	return h.changeRecord(ctx, c, id, func(tx *store.Tx, r *intel.Record) error {
+		if err := p.ApplyTo(r); err != nil {
+			return err
+		}
+		return newAudienceCheck(tx, c).check(r.Audience)
+	})
+}
+
+// RevokeRecord withdraws a record of c's organization; its history is kept
+// and it stays readable, marked revoked, by those who could read it.
+func (h *Hub) RevokeRecord(ctx context.Context, c *policy.Caller, id, reason string) (intel.Record, error) {
+	if len(reason) > 1024 {
+		return intel.Record{}, &intel.FieldError{Field: "reason", Reason: "longer than 1 KiB"}
+	}
+	return h.changeRecord(ctx, c, id, func(_ *store.Tx, r *intel.Record) error {
+		now := h.now()
+		r.Revoked, r.RevokedReason = &now, reason
+		return nil
+	})
+}
+
+func (h *Hub) changeRecord(ctx context.Context, c *policy.Caller, id string, change func(*store.Tx, *intel.Record) error) (intel.Record, error) {
+	if err := policy.Require(c, policy.ChangeIntel); err != nil {
+		return intel.Record{}, err
+	}
+	var next intel.Record
+	err := h.store.Update(ctx, func(tx *store.Tx) error {
+		prev, err := tx.Record(id)
+		if err != nil {
+			return err
+		}
+		if _, ok := policy.Record(c, &prev); !ok {
+			return fmt.Errorf("record %q: %w", id, intel.ErrNotFound)
+		}
+		if prev.Originator != c.Org {
+			return fmt.Errorf("%w: only the originator %s may change record %s", intel.ErrForbidden, prev.Originator, id)
+		}
+		if !prev.Active() {
+			return fmt.Errorf("%w: record %s was revoked", intel.ErrConflict, id)
+		}
+		next = prev
+		if err := change(tx, &next); err != nil {
+			return err
+		}
+		next.Version, next.Updated = prev.Version+1, h.now()
+		return tx.UpdateRecord(&prev, &next)
+	})
+	return next, err
+}
+
+// RecordHistory returns the earlier versions of a record that c may see,
+// oldest first, followed by the current one.
+func (h *Hub) RecordHistory(ctx context.Context, c *policy.Caller, id string) ([]intel.Record, error) {
+	cur, err := h.store.Record(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	now, ok := policy.Record(c, &cur)
+	if !ok {
+		return nil, fmt.Errorf("record %q: %w", id, intel.ErrNotFound)
+	}
+	olds, err := h.store.RecordVersions(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]intel.Record, 0, len(olds)+1)
+	for i := range olds {
+		if v, ok := policy.Version(c, &cur, &olds[i]); ok {
+			out = append(out, v)
+		}
+	}
+	return append(out, now), nil
+}
+
+// IsInputError reports whether err refuses the caller's input (as opposed
+// to a failure of the hub itself).
+func IsInputError(err error) bool {
+	var oe *observable.Error
+	return errors.Is(err, intel.ErrInvalid) || errors.As(err, &oe)
+}

@@ -1,0 +1,199 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+
+	"fusion/internal/intel"
+	"fusion/internal/policy"
+	"fusion/internal/store"
+)
+
+// CreateReport stores a report grouping records of c's own organization.
+func (h *Hub) CreateReport(ctx context.Context, c *policy.Caller, in intel.ReportInput) (intel.Report, error) {
+	if err := policy.Require(c, policy.ChangeIntel); err != nil {
+		return intel.Report{}, err
+	}
+	r, err := intel.NewReport(in)
+	if err != nil {
+		return r, err
+	}
+	now := h.now()
+	r.ID, r.Originator, r.Created, r.Updated, r.Version = newID(), c.Org, now, now, 1
+	err = h.store.Update(ctx, func(tx *store.Tx) error {
+		if err := newAudienceCheck(tx, c).check(r.Audience); err != nil {
+			return err
+		}
+		if err := ownRecords(tx, c, r.Records); err != nil {
+			return err
+		}
+		return tx.InsertReport(&r)
+	})
+	if err != nil {
+		return intel.Report{}, err
+	}
+	return h.reportView(ctx, c, &r)
+}
+
+// ownRecords checks that every id names a record of c's organization. Other
+// organizations' records get the same answer as ids that do not exist.
+func ownRecords(tx *store.Tx, c *policy.Caller, ids []string) error {
+	for _, id := range ids {
+		r, err := tx.Record(id)
+		if err != nil && !IsNotFoundErr(err) {
+			return err
+		}
+		if err != nil || r.Originator != c.Org {
+			return &intel.FieldError{Field: "records", Value: id, Reason: "not a record of your organization"}
+		}
+	}
+	return nil
+}
+
+// reportView returns r as c may see it, with only the records c may see.
+func (h *Hub) reportView(ctx context.Context, c *policy.Caller, r *intel.Report) (intel.Report, error) {
+	v, ok := policy.Report(c, r)
+	if !ok {
+		return intel.Report{}, fmt.Errorf("report %q: %w", r.ID, intel.ErrNotFound)
+	}
+	recs, err := h.store.RecordsByID(ctx, r.Records)
+	if err != nil {
+		return intel.Report{}, err
+	}
+	visible := map[string]bool{}
+	for i := range recs {
+		if _, ok := policy.Record(c, &recs[i]); ok {
+			visible[recs[i].ID] = true
+		}
+	}
+	v.Records = make([]string, 0, len(visible))
+	for _, id := range r.Records {
+		if visible[id] {
+			v.Records = append(v.Records, id)
+		}
+	}
+	v.RecordCount = len(v.Records)
+	return v, nil
+}
+
+// GetReport returns a report as c may see it, or ErrNotFound.
+func (h *Hub) GetReport(ctx context.Context, c *policy.Caller, id string) (intel.Report, error) {
+	r, err := h.store.Report(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	return h.reportView(ctx, c, &r)
+}
+
+// ReportFilter selects reports for a list.
+type ReportFilter struct {
+	Originator     string
+	Record         string
+	IncludeRevoked bool
+	Limit          int
+	Cursor         string
+}
+
+// ListReports returns the reports matching f that c may see.
+func (h *Hub) ListReports(ctx context.Context, c *policy.Caller, f ReportFilter) (Page[intel.Report], error) {
+	limit, after, err := pageArgs(f.Limit, f.Cursor)
+	if err != nil {
+		return Page[intel.Report]{}, err
+	}
+	q := store.ReportQuery{Originator: f.Originator, Record: f.Record, IncludeRevoked: f.IncludeRevoked, After: after}
+	page := Page[intel.Report]{Items: []intel.Report{}}
+	if f.Record != "" {
+		// Filtering by a record must not reveal that a hidden record is grouped.
+		if _, err := h.GetRecord(ctx, c, f.Record); IsNotFoundErr(err) {
+			return page, nil
+		} else if err != nil {
+			return page, err
+		}
+	}
+	for {
+		q.Limit = max(limit, 100)
+		rows, err := h.store.Reports(ctx, q, visibility(c))
+		if err != nil {
+			return page, err
+		}
+		for i := range rows {
+			q.After = rows[i].ID
+			v, err := h.reportView(ctx, c, &rows[i])
+			if IsNotFoundErr(err) {
+				continue
+			}
+			if err != nil {
+				return page, err
+			}
+			page.Items = append(page.Items, v)
+			if len(page.Items) == limit {
+				page.Next = encodeCursor(v.ID)
+				return page, nil
+			}
+		}
+		if len(rows) < q.Limit {
+			return page, nil
+		}
+	}
+}
+
+// UpdateReport applies p to a report of c's organization.
+func (h *Hub) UpdateReport(ctx context.Context, c *policy.Caller, id string, p intel.ReportPatch) (intel.Report, error) {
+	return h.changeReport(ctx, c, id, func(tx *store.Tx, r *intel.Report) error {
+		if err := p.ApplyTo(r); err != nil {
+			return err
+		}
+		if err := newAudienceCheck(tx, c).check(r.Audience); err != nil {
+			return err
+		}
+		if p.Records != nil {
+			return ownRecords(tx, c, r.Records)
+		}
+		return nil
+	})
+}
+
+// RevokeReport withdraws a report of c's organization; its records stay.
+func (h *Hub) RevokeReport(ctx context.Context, c *policy.Caller, id, reason string) (intel.Report, error) {
+	if len(reason) > 1024 {
+		return intel.Report{}, &intel.FieldError{Field: "reason", Reason: "longer than 1 KiB"}
+	}
+	return h.changeReport(ctx, c, id, func(_ *store.Tx, r *intel.Report) error {
+		now := h.now()
+		r.Revoked, r.RevokedReason = &now, reason
+		return nil
+	})
+}
+
+func (h *Hub) changeReport(ctx context.Context, c *policy.Caller, id string, change func(*store.Tx, *intel.Report) error) (intel.Report, error) {
+	if err := policy.Require(c, policy.ChangeIntel); err != nil {
+		return intel.Report{}, err
+	}
+	var next intel.Report
+	err := h.store.Update(ctx, func(tx *store.Tx) error {
+		prev, err := tx.Report(id)
+		if err != nil {
+			return err
+		}
+		if _, ok := policy.Report(c, &prev); !ok {
+			return fmt.Errorf("report %q: %w", id, intel.ErrNotFound)
+		}
+		if prev.Originator != c.Org {
+			return fmt.Errorf("%w: only the originator %s may change report %s", intel.ErrForbidden, prev.Originator, id)
+		}
+		if prev.Revoked != nil {
+			return fmt.Errorf("%w: report %s was revoked", intel.ErrConflict, id)
+		}
+		next = prev
+		next.Records = append([]string(nil), prev.Records...)
+		if err := change(tx, &next); err != nil {
+			return err
+		}
+		next.Version, next.Updated = prev.Version+1, h.now()
+		return tx.UpdateReport(&prev, &next)
+	})
+	if err != nil {
+		return intel.Report{}, err
+	}
+	return h.reportView(ctx, c, &next)
+}
