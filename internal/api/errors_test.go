@@ -1,0 +1,179 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"fusion/internal/intel"
+)
+
+func TestBadInputGetsDocumented4xx(t *testing.T) {
+	f := newFixture(t)
+	huge := `{"records":[{"value":"a.example.com","tlp":"green","description":"` + strings.Repeat("x", 33<<20) + `"}]}`
+	var many strings.Builder
+	many.WriteString(`{"records":[`)
+	for i := range 10001 {
+		if i > 0 {
+			many.WriteByte(',')
+		}
+		many.WriteString(`{}`)
+	}
+	many.WriteString(`]}`)
+	tests := []struct {
+		name, method, path, org string
+		body                    any
+		status                  int
+		code, mention           string
+	}{
+		{"no token", "GET", "/api/v1/records", "", nil, 401, "unauthorized", "no token"},
+		{"malformed JSON", "POST", "/api/v1/records", "org-a", `{"records":[{"value":`, 400, "invalid_json", "unexpected end"},
+		{"not JSON", "POST", "/api/v1/records", "org-a", `hello`, 400, "invalid_json", "invalid JSON"},
+		{"empty body", "POST", "/api/v1/records", "org-a", ``, 400, "invalid_json", "empty"},
+		{"trailing data", "POST", "/api/v1/records", "org-a", `{"records":[]} {}`, 400, "invalid_json", "after"},
+		{"records missing", "POST", "/api/v1/records", "org-a", `{}`, 400, "invalid_field", "records"},
+		{"records wrong type", "POST", "/api/v1/records", "org-a", `{"records":{}}`, 400, "invalid_field", "records"},
+		{"unknown top-level field", "POST", "/api/v1/records", "org-a", `{"records":[],"recrods":[]}`, 400, "unknown_field", `"recrods"`},
+		{"oversized body", "POST", "/api/v1/records", "org-a", huge, 413, "body_too_large", "larger than"},
+		{"too many records", "POST", "/api/v1/records", "org-a", many.String(), 413, "batch_too_large", "10000"},
+		{"unknown field in patch", "PATCH", "/api/v1/records/x", "org-a", `{"colour":"red"}`, 400, "unknown_field", `"colour"`},
+		{"value in patch", "PATCH", "/api/v1/records/x", "org-a", `{"value":"b.example.com"}`, 400, "invalid_field", "cannot change"},
+		{"unknown query parameter", "GET", "/api/v1/records?lable=phishing", "org-a", nil, 400, "unknown_field", `"lable"`},
+		{"bad label filter", "GET", "/api/v1/records?label=evil", "org-a", nil, 400, "invalid_field", `"evil"`},
+		{"bad value search", "GET", "/api/v1/records?value=999.1.1.1&type=ipv4", "org-a", nil, 400, "invalid_value", "999.1.1.1"},
+		{"bad limit", "GET", "/api/v1/records?limit=5000", "org-a", nil, 400, "invalid_field", "limit"},
+		{"bad cursor", "GET", "/api/v1/records?cursor=zzz", "org-a", nil, 400, "invalid_field", "cursor"},
+		{"bad since", "GET", "/api/v1/records?since=yesterday", "org-a", nil, 400, "invalid_field", "since"},
+		{"unknown record", "GET", "/api/v1/records/nope", "org-a", nil, 404, "not_found", "nope"},
+		{"unknown route", "GET", "/api/v1/nothing", "org-a", nil, 404, "not_found", "/api/v1/nothing"},
+		{"wrong method", "PUT", "/api/v1/records", "org-a", `{}`, 405, "method_not_allowed", "PUT"},
+		{"report without title", "POST", "/api/v1/reports", "org-a", `{"tlp":"green"}`, 400, "invalid_field", "title"},
+		{"report with foreign record", "POST", "/api/v1/reports", "org-a", `{"title":"t","tlp":"green","records":["nope"]}`, 400, "invalid_field", "nope"},
+		{"bad role", "POST", "/api/v1/tokens", "org-a", `{"role":"god"}`, 400, "invalid_field", `"god"`},
+		{"group of others", "GET", "/api/v1/groups/grp-ab", "org-c", nil, 404, "not_found", "grp-ab"},
+		{"bad group id", "POST", "/api/v1/groups", "org-a", `{"id":"Bad Id!","name":"x"}`, 400, "invalid_field", "Bad Id!"},
+		{"wrong type in field", "POST", "/api/v1/reports", "org-a", `{"title":"t","tlp":"green","labels":"phishing"}`, 400, "invalid_field", "labels"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := f.do(tt.method, tt.path, tt.org, tt.body, nil)
+			if status != tt.status || errCode(body) != tt.code {
+				t.Fatalf("got %d %q (%s), want %d %q", status, errCode(body), errMessage(body), tt.status, tt.code)
+			}
+			if !strings.Contains(errMessage(body), tt.mention) {
+				t.Errorf("message %q does not mention %q", errMessage(body), tt.mention)
+			}
+		})
+	}
+}
+
+func TestBatchAnswersPerItem(t *testing.T) {
+	f := newFixture(t)
+	var ans struct {
+		Results []struct {
+			ID    string
+			Error *struct{ Code, Message string }
+		}
+		Created, Failed int
+	}
+	body := `{"records":[
+		{"value":"hxxps://login-alpha[.]example[.]com/kit/","tlp":"green","labels":["phishing"]},
+		{"value":"10.0.0.1/8","type":"cidr","tlp":"green"},
+		{"value":"a.example.com","tlp":"green","colour":"red"},
+		{"value":"b.example.com","tlp":"orange"},
+		{"value":"c.example.com","tlp":"amber","audience":{"groups":["no-such-group"]}},
+		{"value":"d.example.com","tlp":"green","labels":["evil"]},
+		[1,2],
+		{"value":"+12025550142","tlp":"amber","audience":{"orgs":["org-b"]},"personal":true}
+	]}`
+	status, raw := f.do("POST", "/api/v1/records", "org-a", body, &ans)
+	if status != http.StatusOK {
+		t.Fatalf("status %d: %v", status, raw)
+	}
+	want := []string{"", "invalid_value", "unknown_field", "invalid_field", "invalid_field", "invalid_field", "invalid_json", ""}
+	mention := []string{"", "host bits", `"colour"`, `"orange"`, "no-such-group", `"evil"`, "", ""}
+	if len(ans.Results) != len(want) {
+		t.Fatalf("got %d results, want %d", len(ans.Results), len(want))
+	}
+	for i, r := range ans.Results {
+		got := ""
+		if r.Error != nil {
+			got = r.Error.Code
+			if !strings.Contains(r.Error.Message, mention[i]) {
+				t.Errorf("item %d: message %q does not mention %q", i, r.Error.Message, mention[i])
+			}
+		} else if r.ID == "" {
+			t.Errorf("item %d: neither id nor error", i)
+		}
+		if got != want[i] {
+			t.Errorf("item %d: code %q, want %q", i, got, want[i])
+		}
+	}
+	if ans.Created != 2 || ans.Failed != 6 {
+		t.Errorf("created %d failed %d, want 2 and 6", ans.Created, ans.Failed)
+	}
+	// The good ones were stored; the defanged value is found written differently.
+	var list struct{ Records []map[string]any }
+	f.do("GET", "/api/v1/records?value=https://LOGIN-ALPHA.example.com:443/kit/", "org-c", nil, &list)
+	if len(list.Records) != 1 || list.Records[0]["value"] != "https://login-alpha.example.com/kit/" {
+		t.Errorf("value search found %v", list.Records)
+	}
+}
+
+func TestRevokedTokenIsRefused(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	secret, tok, err := f.hub.OperatorIssueToken(ctx, "org-c", "reader", "short-lived")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.tokens["short"] = secret
+	if status, _ := f.do("GET", "/api/v1/whoami", "short", nil, nil); status != 200 {
+		t.Fatalf("fresh token: %d", status)
+	}
+	if err := f.hub.OperatorRevokeToken(ctx, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	status, body := f.do("GET", "/api/v1/whoami", "short", nil, nil)
+	if status != 401 || !strings.Contains(errMessage(body), "revoked") {
+		t.Errorf("revoked token: %d %v", status, body)
+	}
+	f.tokens["bogus"] = "fsn_not-a-token"
+	if status, _ := f.do("GET", "/api/v1/whoami", "bogus", nil, nil); status != 401 {
+		t.Errorf("unknown token: %d", status)
+	}
+}
+
+func TestRolesLimitActions(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, role := range []string{"reader", "sensor", "analyst"} {
+		secret, _, err := f.hub.OperatorIssueToken(ctx, "org-a", intel.Role(role), role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.tokens[role] = secret
+	}
+	rec := `{"records":[{"value":"x.example.com","tlp":"green"}]}`
+	tests := []struct {
+		role, method, path string
+		body               any
+		want               int
+	}{
+		{"reader", "POST", "/api/v1/records", rec, 403},
+		{"sensor", "POST", "/api/v1/records", rec, 200},
+		{"sensor", "POST", "/api/v1/reports", `{"title":"t","tlp":"green"}`, 403},
+		{"analyst", "POST", "/api/v1/tokens", `{"role":"admin"}`, 403},
+		{"analyst", "POST", "/api/v1/groups", `{"id":"new-group","name":"n"}`, 403},
+		{"reader", "GET", "/api/v1/records", nil, 200},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s %s %s", tt.role, tt.method, tt.path), func(t *testing.T) {
+			if status, body := f.do(tt.method, tt.path, tt.role, tt.body, nil); status != tt.want {
+				t.Errorf("got %d (%v), want %d", status, body, tt.want)
+			}
+		})
+	}
+}

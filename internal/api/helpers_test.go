@@ -1,0 +1,114 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"fusion/internal/api"
+	"fusion/internal/hub"
+	"fusion/internal/intel"
+	"fusion/internal/observable"
+	"fusion/internal/store"
+	"fusion/internal/store/storetest"
+)
+
+type fixture struct {
+	t      testing.TB
+	hub    *hub.Hub
+	srv    *httptest.Server
+	tokens map[string]string // org -> analyst token
+}
+
+func newHub(t testing.TB, st *store.Store) *hub.Hub {
+	canon, err := observable.New(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hub.New(st, canon, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// newFixture starts the API over a fresh SQLite store with three
+// organizations: a (bank, in group g with b), b (police), c (cert).
+func newFixture(t testing.TB) *fixture {
+	return newFixtureOn(t, storetest.SQLite(t))
+}
+
+func newFixtureOn(t testing.TB, st *store.Store) *fixture {
+	ctx := context.Background()
+	h := newHub(t, st)
+	f := &fixture{t: t, hub: h, tokens: map[string]string{}}
+	for _, o := range []struct{ id, sector string }{{"org-a", "bank"}, {"org-b", "police"}, {"org-c", "cert"}} {
+		if _, err := h.OperatorCreateOrg(ctx, o.id, "Org "+o.id, "DE", o.sector); err != nil {
+			t.Fatal(err)
+		}
+		secret, _, err := h.OperatorIssueToken(ctx, o.id, intel.RoleAdmin, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.tokens[o.id] = secret
+	}
+	if _, err := h.OperatorCreateGroup(ctx, "grp-ab", "A and B", "org-a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.OperatorAddMember(ctx, "grp-ab", "org-b"); err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewServer(api.New(h, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// do sends a request as org (no token if org is "") and decodes a JSON answer into out if non-nil.
+func (f *fixture) do(method, path, org string, body any, out any) (int, map[string]any) {
+	f.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		buf, _ := json.Marshal(b)
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, f.srv.URL+path, rd)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if org != "" {
+		req.Header.Set("Authorization", "Bearer "+f.tokens[org])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var generic map[string]any
+	json.Unmarshal(raw, &generic)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			f.t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode, generic
+}
+
+func errCode(body map[string]any) string {
+	e, _ := body["error"].(map[string]any)
+	s, _ := e["code"].(string)
+	return s
+}
+
+func errMessage(body map[string]any) string {
+	e, _ := body["error"].(map[string]any)
+	s, _ := e["message"].(string)
+	return s
+}

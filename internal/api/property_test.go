@@ -1,0 +1,167 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"testing"
+
+	"fusion/internal/api"
+	"fusion/internal/authztest"
+	"fusion/internal/hub"
+	"fusion/internal/intel"
+	"fusion/internal/policy"
+	"fusion/internal/store"
+	"fusion/internal/store/storetest"
+)
+
+// TestAuthorizationPropertyHTTP runs the authorization property harness
+// through the HTTP API: the real read path members use.
+func TestAuthorizationPropertyHTTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		h := newHub(t, st)
+		srv := httptest.NewServer(api.New(h, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+		defer srv.Close()
+		authztest.Run(t, st, h, 10000, func(callers map[string]*policy.Caller) authztest.Client {
+			c := &httpClient{base: srv.URL, tokens: map[string]string{}}
+			for org := range callers {
+				secret, _, err := h.OperatorIssueToken(context.Background(), org, intel.RoleAnalyst, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.tokens[org] = secret
+			}
+			return c
+		})
+	})
+}
+
+type httpClient struct {
+	base   string
+	tokens map[string]string
+}
+
+func (c *httpClient) call(org, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.base+path, rd)
+	req.Header.Set("Authorization", "Bearer "+c.tokens[org])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return fmt.Errorf("%s %s: %w", method, path, intel.ErrNotFound)
+	case resp.StatusCode >= 300:
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	if out != nil {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
+}
+
+func (c *httpClient) CreateRecords(org string, ins []intel.RecordInput) ([]hub.Result[intel.Record], error) {
+	var ans struct {
+		Results []struct {
+			ID    string `json:"id"`
+			Error *struct{ Code, Message string }
+		} `json:"results"`
+	}
+	if err := c.call(org, "POST", "/api/v1/records", map[string]any{"records": ins}, &ans); err != nil {
+		return nil, err
+	}
+	out := make([]hub.Result[intel.Record], len(ans.Results))
+	for i, r := range ans.Results {
+		if r.Error != nil {
+			out[i].Err = fmt.Errorf("%s: %s", r.Error.Code, r.Error.Message)
+		}
+		out[i].Value.ID = r.ID
+	}
+	return out, nil
+}
+
+func (c *httpClient) UpdateRecord(org, id string, p intel.RecordPatch) error {
+	return c.call(org, "PATCH", "/api/v1/records/"+id, p, nil)
+}
+
+func (c *httpClient) RevokeRecord(org, id string) error {
+	return c.call(org, "DELETE", "/api/v1/records/"+id+"?reason=test", nil, nil)
+}
+
+func (c *httpClient) CreateReport(org string, in intel.ReportInput) (string, error) {
+	var r intel.Report
+	err := c.call(org, "POST", "/api/v1/reports", in, &r)
+	return r.ID, err
+}
+
+func (c *httpClient) GetRecord(org, id string) (intel.Record, error) {
+	var r intel.Record
+	err := c.call(org, "GET", "/api/v1/records/"+id, nil, &r)
+	return r, err
+}
+
+func (c *httpClient) RecordHistory(org, id string) ([]intel.Record, error) {
+	var ans struct{ Versions []intel.Record }
+	err := c.call(org, "GET", "/api/v1/records/"+id+"/history", nil, &ans)
+	return ans.Versions, err
+}
+
+func (c *httpClient) ListRecords(org string, f hub.RecordFilter) (hub.Page[intel.Record], error) {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("value", f.Value)
+	set("type", f.Type)
+	set("label", f.Label)
+	set("originator", f.Originator)
+	set("cursor", f.Cursor)
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	if f.IncludeRevoked {
+		q.Set("include_revoked", "true")
+	}
+	var ans struct {
+		Records    []intel.Record `json:"records"`
+		NextCursor string         `json:"next_cursor"`
+	}
+	err := c.call(org, "GET", "/api/v1/records?"+q.Encode(), nil, &ans)
+	return hub.Page[intel.Record]{Items: ans.Records, Next: ans.NextCursor}, err
+}
+
+func (c *httpClient) GetReport(org, id string) (intel.Report, error) {
+	var r intel.Report
+	err := c.call(org, "GET", "/api/v1/reports/"+id, nil, &r)
+	return r, err
+}
+
+func (c *httpClient) ListReports(org string, f hub.ReportFilter) (hub.Page[intel.Report], error) {
+	q := url.Values{}
+	if f.Record != "" {
+		q.Set("record", f.Record)
+	}
+	q.Set("limit", "1000")
+	var ans struct {
+		Reports    []intel.Report `json:"reports"`
+		NextCursor string         `json:"next_cursor"`
+	}
+	err := c.call(org, "GET", "/api/v1/reports?"+q.Encode(), nil, &ans)
+	return hub.Page[intel.Report]{Items: ans.Reports, Next: ans.NextCursor}, err
+}

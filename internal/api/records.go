@@ -1,0 +1,214 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"fusion/internal/hub"
+	"fusion/internal/intel"
+	"fusion/internal/policy"
+)
+
+type batchRequest struct {
+	Records *[]json.RawMessage `json:"records"`
+}
+
+type batchItem struct {
+	ID    string    `json:"id,omitempty"`
+	Error *apiError `json:"error,omitempty"`
+}
+
+type batchAnswer struct {
+	Results []batchItem `json:"results"`
+	Created int         `json:"created"`
+	Failed  int         `json:"failed"`
+}
+
+// createRecords stores up to hub.MaxBatch records in one transaction and
+// answers per item, in order. Only a body that is not the expected JSON
+// shape fails as a whole.
+func (s *Server) createRecords(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	if err := policy.Require(c, policy.CreateRecords); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req batchRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.Records == nil {
+		s.fail(w, r, &decodeError{"invalid_field", `records: is required ({"records":[...]})`})
+		return
+	}
+	raw := *req.Records
+	if err := hub.CheckBatch(len(raw)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ans := batchAnswer{Results: make([]batchItem, len(raw))}
+	ins := make([]intel.RecordInput, 0, len(raw))
+	at := make([]int, 0, len(raw))
+	for i, item := range raw {
+		var in intel.RecordInput
+		if err := decodeBytes(item, &in); err != nil {
+			ans.Results[i].Error = itemError(err)
+			continue
+		}
+		ins = append(ins, in)
+		at = append(at, i)
+	}
+	res, err := s.hub.CreateRecords(r.Context(), c, ins)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for j, i := range at {
+		if res[j].Err != nil {
+			ans.Results[i].Error = itemError(res[j].Err)
+		} else {
+			ans.Results[i].ID = res[j].Value.ID
+		}
+	}
+	for _, it := range ans.Results {
+		if it.Error != nil {
+			ans.Failed++
+		} else {
+			ans.Created++
+		}
+	}
+	writeJSON(w, http.StatusOK, ans)
+}
+
+func (s *Server) getRecord(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	rec, err := s.hub.GetRecord(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
+type recordList struct {
+	Records    []intel.Record `json:"records"`
+	NextCursor string         `json:"next_cursor,omitempty"`
+}
+
+func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	q, err := query(r, "value", "type", "label", "originator", "since", "include_revoked", "limit", "cursor")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := hub.RecordFilter{Value: q.Get("value"), Type: q.Get("type"), Label: q.Get("label"), Originator: q.Get("originator"), Cursor: q.Get("cursor")}
+	if f.Since, err = timeParam(q, "since"); err == nil {
+		if f.Limit, err = intParam(q, "limit"); err == nil {
+			f.IncludeRevoked, err = boolParam(q, "include_revoked")
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page, err := s.hub.ListRecords(r.Context(), c, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, recordList{Records: page.Items, NextCursor: page.Next})
+}
+
+func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	var p intel.RecordPatch
+	if err := decode(r, &p); err != nil {
+		if de, ok := err.(*decodeError); ok && (de.msg == `unknown field "value"` || de.msg == `unknown field "type"`) {
+			de.code, de.msg = "invalid_field", "type and value of a record cannot change; revoke it and create a new record"
+		}
+		s.fail(w, r, err)
+		return
+	}
+	rec, err := s.hub.UpdateRecord(r.Context(), c, r.PathValue("id"), p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
+func (s *Server) revokeRecord(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	q, err := query(r, "reason")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rec, err := s.hub.RevokeRecord(r.Context(), c, r.PathValue("id"), q.Get("reason"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
+func (s *Server) recordHistory(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	versions, err := s.hub.RecordHistory(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"versions": versions})
+}
+
+// query returns the URL query, refusing parameters not in allowed by name.
+func query(r *http.Request, allowed ...string) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, &decodeError{"invalid_field", "query string: " + err.Error()}
+	}
+	for k := range q {
+		if !slices.Contains(allowed, k) {
+			return nil, &decodeError{"unknown_field", "unknown query parameter " + strconv.Quote(k) + " (allowed: " + strings.Join(allowed, ", ") + ")"}
+		}
+	}
+	return q, nil
+}
+
+func timeParam(q url.Values, name string) (time.Time, error) {
+	v := q.Get(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return t, &intel.FieldError{Field: name, Value: v, Reason: "not an RFC 3339 time such as 2026-01-02T15:04:05Z"}
+	}
+	return t, nil
+}
+
+func intParam(q url.Values, name string) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, &intel.FieldError{Field: name, Value: v, Reason: "not a whole number"}
+	}
+	return n, nil
+}
+
+func boolParam(q url.Values, name string) (bool, error) {
+	v := q.Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, &intel.FieldError{Field: name, Value: v, Reason: "not true or false"}
+	}
+	return b, nil
+}

@@ -1,0 +1,166 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"fusion/internal/hub"
+	"fusion/internal/intel"
+	"fusion/internal/observable"
+)
+
+// apiError is the body of every error answer.
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type errorBody struct {
+	Error apiError `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, errorBody{apiError{Code: code, Message: msg}})
+}
+
+// classify maps an error to a status and an error code. It is the only
+// place errors become HTTP.
+func classify(err error) (int, apiError) {
+	var (
+		oe  *observable.Error
+		fe  *intel.FieldError
+		de  *decodeError
+		mbe *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &de):
+		return http.StatusBadRequest, apiError{de.code, de.msg}
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge, apiError{"body_too_large", fmt.Sprintf("request body is larger than %d bytes", mbe.Limit)}
+	case errors.As(err, &oe):
+		return http.StatusBadRequest, apiError{"invalid_value", oe.Error()}
+	case errors.As(err, &fe):
+		return http.StatusBadRequest, apiError{"invalid_field", fe.Error()}
+	case errors.Is(err, hub.ErrUnauthenticated):
+		return http.StatusUnauthorized, apiError{"unauthorized", err.Error()}
+	case errors.Is(err, hub.ErrTooMany):
+		return http.StatusRequestEntityTooLarge, apiError{"batch_too_large", err.Error()}
+	case errors.Is(err, intel.ErrForbidden):
+		return http.StatusForbidden, apiError{"forbidden", err.Error()}
+	case errors.Is(err, intel.ErrNotFound):
+		return http.StatusNotFound, apiError{"not_found", err.Error()}
+	case errors.Is(err, intel.ErrConflict):
+		return http.StatusConflict, apiError{"conflict", err.Error()}
+	}
+	return http.StatusInternalServerError, apiError{"internal", "internal error"}
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, e := classify(err)
+	if status == http.StatusInternalServerError {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="fusion"`)
+	}
+	writeJSON(w, status, errorBody{e})
+}
+
+// itemError is the error form inside a batch answer.
+func itemError(err error) *apiError {
+	_, e := classify(err)
+	return &e
+}
+
+// decodeError is a body that could not be decoded into the expected shape.
+type decodeError struct {
+	code, msg string
+}
+
+func (e *decodeError) Error() string { return e.msg }
+
+// decode reads one JSON value from r.Body into v, refusing unknown fields
+// and trailing data.
+func decode(r *http.Request, v any) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &decodeError{"invalid_json", "request body is empty; a JSON object is expected"}
+	}
+	return decodeBytes(body, v)
+}
+
+func decodeBytes(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return &decodeError{"invalid_json", "unexpected data after the JSON value"}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return &decodeError{"invalid_json", "unexpected data after the JSON value"}
+	}
+	return nil
+}
+
+// jsonError turns encoding/json's errors into messages that name the field.
+func jsonError(err error) error {
+	var (
+		se *json.SyntaxError
+		te *json.UnmarshalTypeError
+	)
+	msg := err.Error()
+	switch {
+	case errors.As(err, &se):
+		return &decodeError{"invalid_json", fmt.Sprintf("invalid JSON at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "))}
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return &decodeError{"invalid_json", "invalid JSON: unexpected end of input"}
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			return &decodeError{"invalid_json", fmt.Sprintf("expected a JSON %s, got %s", jsonKind(te.Type.Kind().String()), te.Value)}
+		}
+		return &decodeError{"invalid_field", fmt.Sprintf("%s: expected %s, got %s", field, jsonKind(te.Type.Kind().String()), te.Value)}
+	case strings.HasPrefix(msg, "json: unknown field "):
+		name := strings.TrimPrefix(msg, "json: unknown field ")
+		return &decodeError{"unknown_field", "unknown field " + name}
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	// time.Time and other UnmarshalJSON methods report their own errors.
+	return &decodeError{"invalid_field", strings.TrimPrefix(msg, "json: ")}
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "struct", "map":
+		return "an object"
+	case "slice", "array":
+		return "an array"
+	case "int", "int64", "int32", "uint", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "a string"
+	}
+	return k
+}

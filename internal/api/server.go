@@ -1,0 +1,208 @@
+// Package api serves fusion's JSON API under /api/v1. Handlers parse and
+// answer; every decision about who may see what is made by the hub through
+// the policy gate. Errors become HTTP status codes here and nowhere else.
+package api
+
+import (
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"fusion/internal/hub"
+	"fusion/internal/policy"
+)
+
+// Body limits. A batch of 10,000 records of a few hundred bytes each fits
+// MaxBatchBody with room for long descriptions.
+const (
+	MaxBatchBody = 32 << 20
+	MaxBody      = 1 << 20
+)
+
+//go:embed openapi.json
+var openAPI []byte
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	hub *hub.Hub
+	log *slog.Logger
+}
+
+// New returns the API server for h.
+func New(h *hub.Hub, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Server{hub: h, log: log}
+}
+
+// route is one entry of the API: the route table below is the single list
+// the mux is built from and the OpenAPI test compares against.
+type route struct {
+	method, pattern string
+	// auth routes get the authenticated caller; public routes get nil.
+	auth    bool
+	limit   int64
+	handler func(w http.ResponseWriter, r *http.Request, c *policy.Caller)
+}
+
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/healthz", false, 0, s.healthz},
+		{"GET", "/api/v1/openapi.json", false, 0, s.openapi},
+		{"GET", "/api/v1/vocabulary", false, 0, s.vocabulary},
+		{"GET", "/api/v1/whoami", true, 0, s.whoami},
+
+		{"POST", "/api/v1/records", true, MaxBatchBody, s.createRecords},
+		{"GET", "/api/v1/records", true, 0, s.listRecords},
+		{"GET", "/api/v1/records/{id}", true, 0, s.getRecord},
+		{"PATCH", "/api/v1/records/{id}", true, MaxBody, s.updateRecord},
+		{"DELETE", "/api/v1/records/{id}", true, 0, s.revokeRecord},
+		{"GET", "/api/v1/records/{id}/history", true, 0, s.recordHistory},
+
+		{"POST", "/api/v1/reports", true, MaxBody * 2, s.createReport},
+		{"GET", "/api/v1/reports", true, 0, s.listReports},
+		{"GET", "/api/v1/reports/{id}", true, 0, s.getReport},
+		{"PATCH", "/api/v1/reports/{id}", true, MaxBody * 2, s.updateReport},
+		{"DELETE", "/api/v1/reports/{id}", true, 0, s.revokeReport},
+
+		{"GET", "/api/v1/orgs", true, 0, s.listOrgs},
+		{"GET", "/api/v1/orgs/{id}", true, 0, s.getOrg},
+		{"GET", "/api/v1/groups", true, 0, s.listGroups},
+		{"POST", "/api/v1/groups", true, MaxBody, s.createGroup},
+		{"GET", "/api/v1/groups/{id}", true, 0, s.getGroup},
+		{"POST", "/api/v1/groups/{id}/members", true, MaxBody, s.addMember},
+		{"DELETE", "/api/v1/groups/{id}/members/{org}", true, 0, s.removeMember},
+		{"GET", "/api/v1/tokens", true, 0, s.listTokens},
+		{"POST", "/api/v1/tokens", true, MaxBody, s.createToken},
+		{"DELETE", "/api/v1/tokens/{id}", true, 0, s.revokeToken},
+	}
+}
+
+// Handler returns the http.Handler serving every route.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// Nothing matched this method; if another method matches the path, say so.
+		probe := r.Clone(r.Context())
+		for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
+			probe.Method = m
+			if _, p := mux.Handler(probe); p != "/" {
+				writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+r.URL.Path)
+				return
+			}
+		}
+		writeError(w, http.StatusNotFound, "not_found", "no route for "+r.Method+" "+r.URL.Path)
+	})
+	return s.recover(s.logRequests(mux))
+}
+
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		limit := rt.limit
+		if limit == 0 {
+			limit = MaxBody
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if !rt.auth {
+			rt.handler(w, r, nil)
+			return
+		}
+		c, err := s.hub.Authenticate(r.Context(), bearer(r))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if lw, ok := w.(*loggingWriter); ok {
+			lw.org = c.Org
+		}
+		rt.handler(w, r, c)
+	})
+}
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+type loggingWriter struct {
+	http.ResponseWriter
+	status int
+	org    string
+}
+
+func (w *loggingWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *loggingWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		lw := &loggingWriter{ResponseWriter: w}
+		next.ServeHTTP(lw, r)
+		level := slog.LevelInfo
+		if lw.status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", lw.status), slog.String("org", lw.org), slog.Duration("took", time.Since(start)))
+	})
+}
+
+func (s *Server) recover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic serving request", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				writeError(w, http.StatusInternalServerError, "internal", "internal error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ *policy.Caller) {
+	if err := s.hub.Store().DB().PingContext(r.Context()); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "store does not answer")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) openapi(w http.ResponseWriter, _ *http.Request, _ *policy.Caller) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openAPI)
+}
+
+// Routes lists "METHOD /pattern" for every route served, for the OpenAPI test.
+func Routes() []string {
+	var out []string
+	for _, rt := range (&Server{}).routes() {
+		out = append(out, rt.method+" "+rt.pattern)
+	}
+	return out
+}
