@@ -1,0 +1,167 @@
+// Package cli implements the fusion command line: one function per
+// subcommand, each with its own flag set and --help.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Env carries what a command may touch of the outside world, so that tests
+// can run commands in-process.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+// command is one subcommand or group of subcommands.
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *Env, args []string) error
+	subs    map[string]*command
+}
+
+func commands() map[string]*command {
+	return map[string]*command{
+		"serve":   {summary: "run the hub: API on --addr, data in --data or --db", run: serve},
+		"version": {summary: "print the version", run: version},
+		"admin": {summary: "manage organizations, groups and tokens", subs: map[string]*command{
+			"org": {summary: "member organizations", subs: map[string]*command{
+				"create": {summary: "add an organization", run: orgCreate},
+				"list":   {summary: "list organizations", run: orgList},
+			}},
+			"group": {summary: "sharing groups", subs: map[string]*command{
+				"create": {summary: "create a group owned by an organization", run: groupCreate},
+				"add":    {summary: "add an organization to a group", run: groupAdd},
+				"list":   {summary: "list groups and their members", run: groupList},
+			}},
+			"token": {summary: "API tokens", subs: map[string]*command{
+				"create": {summary: "issue a token; prints only the token", run: tokenCreate},
+				"revoke": {summary: "revoke a token by id", run: tokenRevoke},
+				"list":   {summary: "list an organization's tokens", run: tokenList},
+			}},
+		}},
+	}
+}
+
+// errUsage is returned after usage has been printed for a bad command line.
+var errUsage = errors.New("usage")
+
+// Main runs the command line args (without the program name) and returns the exit code.
+func Main(args []string, env *Env) int {
+	if env == nil {
+		env = &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := dispatch(ctx, env, commands(), []string{"fusion"}, args)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintf(env.Stderr, "fusion: %v\n", err)
+	return 1
+}
+
+func dispatch(ctx context.Context, env *Env, cmds map[string]*command, path, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(env.Stdout, cmds, path)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "%s: unknown command %q\n\n", strings.Join(path, " "), args[0])
+		usage(env.Stderr, cmds, path)
+		return errUsage
+	}
+	path = append(path, args[0])
+	if c.subs != nil {
+		return dispatch(ctx, env, c.subs, path, args[1:])
+	}
+	return c.run(ctx, env, args[1:])
+}
+
+func usage(w io.Writer, cmds map[string]*command, path []string) {
+	fmt.Fprintf(w, "Usage: %s <command> [flags]\n\nCommands:\n", strings.Join(path, " "))
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintf(w, "\nRun '%s <command> --help' for a command's flags.\n", strings.Join(path, " "))
+}
+
+// newFlags returns a flag set whose errors and help go to env.Stderr.
+func newFlags(env *Env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage: %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args; a parse error has already been printed.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
+// required reports the first of the named flags that is empty.
+func required(fs *flag.FlagSet, names ...string) error {
+	for _, n := range names {
+		if fs.Lookup(n).Value.String() == "" {
+			fmt.Fprintf(fs.Output(), "flag --%s is required\n", n)
+			fs.Usage()
+			return errUsage
+		}
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: must be text or json", format)
+}

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"fusion/internal/hub"
+	"fusion/internal/observable"
+	"fusion/internal/store"
+)
+
+// storeFlags are the flags every command that opens the store shares.
+type storeFlags struct {
+	data, db, cardKey string
+}
+
+func addStoreFlags(fs *flag.FlagSet, env *Env) *storeFlags {
+	f := &storeFlags{}
+	fs.StringVar(&f.data, "data", envOr(env, "FUSION_DATA", "fusion-data"), "data `DIR`: the SQLite database and the hub's keys ($FUSION_DATA)")
+	fs.StringVar(&f.db, "db", env.Getenv("FUSION_DB"), "PostgreSQL `URL` (postgres://...) instead of SQLite in --data ($FUSION_DB)")
+	fs.StringVar(&f.cardKey, "card-key-file", env.Getenv("FUSION_CARD_KEY_FILE"), "`FILE` holding the key card numbers are hashed with (default DIR/secrets/card.key) ($FUSION_CARD_KEY_FILE)")
+	return f
+}
+
+func envOr(env *Env, name, def string) string {
+	if v := env.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// open opens the store and returns a hub over it. With needKey the card key
+// is loaded, or created on first use; without it the hub can administer the
+// directory but not parse records.
+func (f *storeFlags) open(ctx context.Context, log *slog.Logger, needKey bool) (*hub.Hub, error) {
+	dsn := f.db
+	if dsn == "" {
+		if err := os.MkdirAll(f.data, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		dsn = store.SQLitePath(f.data)
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	var canon *observable.Canonicalizer
+	if needKey {
+		key, err := loadOrCreateKey(f.keyPath())
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		if canon, err = observable.New(key); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	return hub.New(st, canon, log), nil
+}
+
+func (f *storeFlags) keyPath() string {
+	if f.cardKey != "" {
+		return f.cardKey
+	}
+	return filepath.Join(f.data, "secrets", "card.key")
+}
+
+// loadOrCreateKey reads a 32-byte hex key from path, creating it (mode 0600)
+// if it does not exist. Losing this key makes stored card hashes unmatchable;
+// every hub sharing one PostgreSQL database must use the same key.
+func loadOrCreateKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("card key: %w", err)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("card key: %w", err)
+		}
+		_, err = f.WriteString(hex.EncodeToString(key) + "\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("card key %s: %w", path, err)
+		}
+		return key, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("card key: %w", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) < 32 {
+		return nil, fmt.Errorf("card key %s: must hold at least 32 bytes as hex", path)
+	}
+	return key, nil
+}

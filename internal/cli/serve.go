@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"fusion/internal/api"
+	"fusion/internal/demo"
+)
+
+func serve(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "serve", "fusion serve [--demo] [--addr ADDR] [--data DIR | --db URL]")
+	sf := addStoreFlags(fs, env)
+	addr := fs.String("addr", envOr(env, "FUSION_ADDR", "127.0.0.1:8080"), "listen `ADDR` ($FUSION_ADDR)")
+	demoMode := fs.Bool("demo", false, "seed fictional organizations, groups and records into a fresh temporary data directory and print a token per organization")
+	logFormat := fs.String("log-format", "text", "log `FORMAT`: text or json")
+	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := newLogger(env.Stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+	if *demoMode {
+		explicit := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+		if !explicit["data"] && !explicit["db"] {
+			dir, err := os.MkdirTemp("", "fusion-demo-")
+			if err != nil {
+				return err
+			}
+			sf.data, sf.db = dir, ""
+		}
+	}
+	h, err := sf.open(ctx, log, true)
+	if err != nil {
+		return err
+	}
+	defer h.Store().Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	if *demoMode {
+		seeded, err := demo.Seed(ctx, h)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("seed demo: %w", err)
+		}
+		demo.PrintWelcome(env.Stdout, base, sf.data, seeded)
+	}
+	srv := &http.Server{
+		Handler:           api.New(h, log).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	log.Info("fusion serving", "addr", base, "store", h.Store().Dialect())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
