@@ -76,14 +76,18 @@ func BenchmarkIngestSQLite(b *testing.B)   { benchmarkIngest(b, storetest.SQLite
 func BenchmarkIngestPostgres(b *testing.B) { benchmarkIngest(b, storetest.Postgres) }
 
 // benchmarkBaseline is the storage floor: the same number of records, already
-// canonical, written straight into the store in the same batches — no HTTP,
-// JSON, canonicalization, validation or policy.
+// canonical and encoded, written straight into the store in the same batches
+// — no HTTP, JSON decoding, canonicalization, validation or policy.
 func benchmarkBaseline(b *testing.B, open func(testing.TB) *store.Store) {
-	recs := make([]intel.Record, ingestN)
+	recs := make([]store.Encoded, ingestN)
 	for i := range recs {
-		recs[i] = intel.Record{ID: fmt.Sprintf("01a20a00-0000-7000-8000-%012d", i), Type: "domain", Value: fmt.Sprintf("alphasavings-login-%d.example.com", i),
+		r := &intel.Record{ID: fmt.Sprintf("01a20a00-0000-7000-8000-%012d", i), Type: "domain", Value: fmt.Sprintf("alphasavings-login-%d.example.com", i),
 			Labels: []string{"phishing", "phishing-kit"}, Confidence: 80, TLP: intel.Amber, Originator: "org-a", Version: 1,
 			Audience: intel.Audience{Orgs: []string{"org-b"}, Groups: []string{"grp-ab"}}, Description: "lookalike domain served by a phishing kit panel"}
+		var err error
+		if recs[i], err = store.Encode(r); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.ResetTimer()
 	for range b.N {

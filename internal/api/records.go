@@ -51,28 +51,21 @@ func (s *Server) createRecords(w http.ResponseWriter, r *http.Request, c *policy
 		s.fail(w, r, err)
 		return
 	}
-	ans := batchAnswer{Results: make([]batchItem, len(raw))}
-	ins := make([]intel.RecordInput, 0, len(raw))
-	at := make([]int, 0, len(raw))
-	for i, item := range raw {
+	res, err := s.hub.CreateRecordsFrom(r.Context(), c, len(raw), func(i int) (intel.RecordInput, error) {
 		var in intel.RecordInput
-		if err := decodeBytes(item, &in); err != nil {
-			ans.Results[i].Error = itemError(err)
-			continue
-		}
-		ins = append(ins, in)
-		at = append(at, i)
-	}
-	res, err := s.hub.CreateRecords(r.Context(), c, ins)
+		err := decodeBytes(raw[i], &in)
+		return in, err
+	})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	for j, i := range at {
-		if res[j].Err != nil {
-			ans.Results[i].Error = itemError(res[j].Err)
+	ans := batchAnswer{Results: make([]batchItem, len(raw))}
+	for i, res := range res {
+		if res.Err != nil {
+			ans.Results[i].Error = itemError(res.Err)
 		} else {
-			ans.Results[i].ID = res[j].Value.ID
+			ans.Results[i].ID = res.Value.ID
 		}
 	}
 	for _, it := range ans.Results {

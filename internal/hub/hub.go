@@ -37,6 +37,8 @@ var (
 	ErrUnauthenticated = errors.New("unauthenticated")
 	// ErrTooMany means a batch exceeds MaxBatch.
 	ErrTooMany = errors.New("too many items")
+
+	errNoCanonicalizer = errors.New("hub: opened without a card key, so it cannot parse records")
 )
 
 // Hub is the service. It is safe for concurrent use.
@@ -50,7 +52,8 @@ type Hub struct {
 	touched map[string]time.Time // token id -> last time last_used was written
 }
 
-// New returns a hub over st. canon canonicalizes observables (it holds the card key).
+// New returns a hub over st. canon canonicalizes observables (it holds the
+// card key); it may be nil for a hub that only administers the directory.
 func New(st *store.Store, canon *observable.Canonicalizer, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.Default()

@@ -5,8 +5,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,43 +25,119 @@ import (
 // refused that input. A refused input does not spoil the others; an error
 // returned as the second value means nothing was stored.
 func (h *Hub) CreateRecords(ctx context.Context, c *policy.Caller, ins []intel.RecordInput) ([]Result[intel.Record], error) {
+	return h.CreateRecordsFrom(ctx, c, len(ins), func(i int) (intel.RecordInput, error) { return ins[i], nil })
+}
+
+// ingestChunk is how many items one worker prepares at a time.
+const ingestChunk = 256
+
+// CreateRecordsFrom is CreateRecords for n inputs produced by input, which
+// may fail per item (a body that does not decode, say) and must be safe to
+// call from several goroutines. Inputs are decoded, validated, canonicalized
+// and encoded by parallel workers, chunk by chunk, while the transaction
+// inserts the chunks already prepared, in order.
+func (h *Hub) CreateRecordsFrom(ctx context.Context, c *policy.Caller, n int, input func(i int) (intel.RecordInput, error)) ([]Result[intel.Record], error) {
 	if err := policy.Require(c, policy.CreateRecords); err != nil {
 		return nil, err
 	}
-	if err := CheckBatch(len(ins)); err != nil {
+	if err := CheckBatch(n); err != nil {
 		return nil, err
 	}
+	if h.canon == nil {
+		return nil, errNoCanonicalizer
+	}
 	now := h.now()
-	out := make([]Result[intel.Record], len(ins))
-	good := make([]intel.Record, 0, len(ins))
-	at := make([]int, 0, len(ins))
+	out := make([]Result[intel.Record], n)
+	encoded := make([]store.Encoded, n)
+	ids := make([]string, n) // drawn in input order, so that a batch lists in the order it was sent
+	for i := range ids {
+		ids[i] = newID()
+	}
+	chunks := (n + ingestChunk - 1) / ingestChunk
+	ready := make([]chan struct{}, chunks)
+	for k := range ready {
+		ready[k] = make(chan struct{})
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	defer wg.Wait() // no worker may outlive the call, even when the transaction fails
+	stop := make(chan struct{})
+	defer close(stop)
+	// One core is left to the goroutine that writes: the insert is the critical path.
+	for range min(max(1, runtime.GOMAXPROCS(0)-1), chunks) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= chunks {
+					return
+				}
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for i := k * ingestChunk; i < min(n, (k+1)*ingestChunk); i++ {
+					out[i].Err = h.prepareRecord(c, input, i, ids[i], now, &out[i].Value, &encoded[i])
+				}
+				close(ready[k])
+			}
+		}()
+	}
 	err := h.store.Update(ctx, func(tx *store.Tx) error {
 		aud := newAudienceCheck(tx, c)
-		for i, in := range ins {
-			r, err := intel.NewRecord(h.canon, in)
-			if err == nil {
-				err = aud.check(r.Audience)
+		batch := make([]store.Encoded, 0, ingestChunk)
+		for k := range chunks {
+			select {
+			case <-ready[k]:
+			case <-ctx.Done():
+				return ctx.Err()
 			}
-			if err != nil {
-				if !IsInputError(err) {
-					return err
+			batch = batch[:0]
+			for i := k * ingestChunk; i < min(n, (k+1)*ingestChunk); i++ {
+				if out[i].Err != nil {
+					continue
 				}
-				out[i].Err = err
-				continue
+				if err := aud.check(out[i].Value.Audience); err != nil {
+					if !IsInputError(err) {
+						return err
+					}
+					out[i].Err = err
+					continue
+				}
+				batch = append(batch, encoded[i])
 			}
-			r.ID, r.Originator, r.Created, r.Updated, r.Version = newID(), c.Org, now, now, 1
-			good = append(good, r)
-			at = append(at, i)
+			if err := tx.InsertRecords(batch); err != nil {
+				return err
+			}
 		}
-		return tx.InsertRecords(good)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	for j, i := range at {
-		out[i].Value = good[j]
+	for i := range out {
+		if out[i].Err != nil {
+			out[i].Value = intel.Record{}
+		}
 	}
 	return out, nil
+}
+
+// prepareRecord turns input i into a new record of c's organization and its
+// stored form; the error, if any, refuses that input only.
+func (h *Hub) prepareRecord(c *policy.Caller, input func(int) (intel.RecordInput, error), i int, id string, now time.Time, r *intel.Record, enc *store.Encoded) error {
+	in, err := input(i)
+	if err != nil {
+		return err
+	}
+	if *r, err = intel.NewRecord(h.canon, in); err != nil {
+		return err
+	}
+	r.ID, r.Originator, r.Created, r.Updated, r.Version = id, c.Org, now, now, 1
+	*enc, err = store.Encode(r)
+	return err
 }
 
 // CheckBatch refuses a batch of more than MaxBatch records.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -19,88 +20,173 @@ type Visibility struct {
 	Groups []string
 }
 
-func (v *Visibility) where(table, audience, idCol string, args []any) (string, []any) {
+// terms returns the audience terms that reach v: its organization and groups.
+func (v *Visibility) terms() []any {
+	out := []any{orgTerm(v.Org)}
+	for _, g := range v.Groups {
+		out = append(out, groupTerm(g))
+	}
+	return out
+}
+
+// where returns the condition on table (records or reports) and its args.
+func (v *Visibility) where(table, termTable, idCol string, args []any) (string, []any) {
 	if v == nil {
 		return "1=1", args
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "(%s.tlp IN ('clear', 'green') OR %s.originator = ? OR %s.id IN (SELECT %s FROM %s WHERE (kind = 'o' AND ref = ?)",
-		table, table, table, idCol, audience)
-	args = append(args, v.Org, v.Org)
-	if len(v.Groups) > 0 {
-		fmt.Fprintf(&b, " OR (kind = 'g' AND ref IN (%s))", placeholders(len(v.Groups)))
-		for _, g := range v.Groups {
-			args = append(args, g)
-		}
-	}
-	b.WriteString("))")
-	return b.String(), args
+	terms := v.terms()
+	cond := fmt.Sprintf("(%s.tlp IN ('clear', 'green') OR %s.originator = ? OR %s.id IN (SELECT %s FROM %s WHERE term IN (%s)))",
+		table, table, table, idCol, termTable, placeholders(len(terms)))
+	args = append(args, v.Org)
+	return cond, append(args, terms...)
 }
 
-// insertChunk bounds the rows in one multi-row INSERT (well under SQLite's
-// and PostgreSQL's limits on bound parameters).
-const insertChunk = 200
+func orgTerm(org string) string     { return "o:" + org }
+func groupTerm(group string) string { return "g:" + group }
+func labelTerm(label string) string { return "l:" + label }
 
-// InsertRecords stores new records with multi-row inserts.
-func (t *Tx) InsertRecords(recs []intel.Record) error {
-	for start := 0; start < len(recs); start += insertChunk {
-		chunk := recs[start:min(start+insertChunk, len(recs))]
-		args := make([]any, 0, len(chunk)*12)
-		var aud, lab []any
-		for i := range chunk {
-			r := &chunk[i]
-			body, err := json.Marshal(r)
-			if err != nil {
-				return err
-			}
-			args = append(args, r.ID, string(r.Type), r.Value, r.Originator, string(r.TLP), r.Personal, r.Discoverable,
-				micros(r.Created), micros(r.Updated), nullMicros(r.Revoked), r.Version, string(body))
-			aud = appendAudience(aud, r.ID, r.Audience)
-			for _, l := range r.Labels {
-				lab = append(lab, r.ID, l)
-			}
-		}
-		q := "INSERT INTO records (id, type, value, originator, tlp, personal, discoverable, created, updated, revoked, version, body) VALUES " +
-			rows(len(chunk), 12)
-		if _, err := t.exec(q, args...); err != nil {
-			if isUnique(err) {
-				return fmt.Errorf("record id: %w", ErrConflict)
-			}
-			if isForeignKey(err) {
-				return fmt.Errorf("originator: %w", ErrNotFound)
-			}
-			return fmt.Errorf("store: insert records: %w", err)
-		}
-		if err := t.insertPairs("record_audience (record_id, kind, ref)", 3, aud); err != nil {
-			return err
-		}
-		if err := t.insertPairs("record_labels (record_id, label)", 2, lab); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func appendAudience(args []any, id string, a intel.Audience) []any {
+// appendTerms appends the (term, id) pairs for an audience and labels.
+func appendTerms(args []any, id string, a intel.Audience, labels []string) []any {
 	for _, o := range a.Orgs {
-		args = append(args, id, "o", o)
+		args = append(args, orgTerm(o), id)
 	}
 	for _, g := range a.Groups {
-		args = append(args, id, "g", g)
+		args = append(args, groupTerm(g), id)
+	}
+	for _, l := range labels {
+		args = append(args, labelTerm(l), id)
 	}
 	return args
 }
 
-// insertPairs inserts flat args as rows of width columns, in chunks.
-func (t *Tx) insertPairs(into string, width int, args []any) error {
-	per := insertChunk * 4
-	for start := 0; start < len(args); start += per * width {
-		end := min(start+per*width, len(args))
-		if _, err := t.exec("INSERT INTO "+into+" VALUES "+rows((end-start)/width, width), args[start:end]...); err != nil {
-			return fmt.Errorf("store: insert into %s: %w", into, err)
+// replaceTerms swaps the terms of prev for those of next in table, whose
+// id column is idCol.
+func (t *Tx) replaceTerms(table, idCol string, prev, next []any) error {
+	for i := 0; i < len(prev); i += 2 {
+		if _, err := t.exec("DELETE FROM "+table+" WHERE term = ? AND "+idCol+" = ?", prev[i], prev[i+1]); err != nil {
+			return err
+		}
+	}
+	b := t.batch("INSERT INTO "+table+" (term, "+idCol+") VALUES ", 2)
+	defer b.close()
+	if err := b.add(next...); err != nil {
+		return err
+	}
+	return b.flush()
+}
+
+// Encoded is a record with its stored JSON form, made by Encode. Encoding
+// is the costly part of an insert, so callers can do it in parallel before
+// the write transaction.
+type Encoded struct {
+	Record *intel.Record
+	Body   []byte
+}
+
+// Encode returns r with its stored form.
+func Encode(r *intel.Record) (Encoded, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return Encoded{}, fmt.Errorf("store: encode record %s: %w", r.ID, err)
+	}
+	return Encoded{Record: r, Body: b}, nil
+}
+
+// InsertRecords stores new records with multi-row inserts, each statement
+// shape prepared once.
+func (t *Tx) InsertRecords(recs []Encoded) error {
+	ins := t.batch("INSERT INTO records (id, type, value, originator, tlp, personal, discoverable, created, updated, revoked, version, body) VALUES ", 12)
+	defer ins.close()
+	terms := t.batch("INSERT INTO record_terms (term, record_id) VALUES ", 2)
+	defer terms.close()
+	var termArgs []any
+	for i := range recs {
+		r := recs[i].Record
+		err := ins.add(r.ID, string(r.Type), r.Value, r.Originator, string(r.TLP), r.Personal, r.Discoverable,
+			micros(r.Created), micros(r.Updated), nullMicros(r.Revoked), r.Version, string(recs[i].Body))
+		if err != nil {
+			return insertErr(err)
+		}
+		termArgs = appendTerms(termArgs[:0], r.ID, r.Audience, r.Labels)
+		if err := terms.add(termArgs...); err != nil {
+			return fmt.Errorf("store: insert record terms: %w", err)
+		}
+	}
+	if err := ins.flush(); err != nil {
+		return insertErr(err)
+	}
+	if err := terms.flush(); err != nil {
+		return fmt.Errorf("store: insert record terms: %w", err)
+	}
+	return nil
+}
+
+func insertErr(err error) error {
+	switch {
+	case isUnique(err):
+		return fmt.Errorf("record id: %w", ErrConflict)
+	case isForeignKey(err):
+		return fmt.Errorf("originator: %w", ErrNotFound)
+	}
+	return fmt.Errorf("store: insert records: %w", err)
+}
+
+// insertChunk bounds the rows in one multi-row INSERT (well under SQLite's
+// and PostgreSQL's limits on bound parameters).
+const insertChunk = 256
+
+// batcher gathers rows for a multi-row INSERT and writes them insertChunk at
+// a time through one prepared statement; the last partial chunk goes
+// through a statement of its own size.
+type batcher struct {
+	t      *Tx
+	prefix string
+	width  int
+	args   []any
+	full   *sql.Stmt
+}
+
+func (t *Tx) batch(prefix string, width int) *batcher {
+	return &batcher{t: t, prefix: prefix, width: width, args: make([]any, 0, insertChunk*width)}
+}
+
+// add appends one or more rows given as flat args.
+func (b *batcher) add(args ...any) error {
+	for len(args) > 0 {
+		n := min(len(args), cap(b.args)-len(b.args))
+		b.args = append(b.args, args[:n]...)
+		args = args[n:]
+		if len(b.args) == cap(b.args) {
+			if b.full == nil {
+				st, err := b.t.tx.PrepareContext(b.t.ctx, b.t.d.q(b.prefix+rows(insertChunk, b.width)))
+				if err != nil {
+					return err
+				}
+				b.full = st
+			}
+			if _, err := b.full.ExecContext(b.t.ctx, b.args...); err != nil {
+				return err
+			}
+			b.args = b.args[:0]
 		}
 	}
 	return nil
+}
+
+// flush writes the rows still gathered.
+func (b *batcher) flush() error {
+	if len(b.args) == 0 {
+		return nil
+	}
+	_, err := b.t.exec(b.prefix+rows(len(b.args)/b.width, b.width), b.args...)
+	b.args = b.args[:0]
+	return err
+}
+
+func (b *batcher) close() {
+	if b.full != nil {
+		b.full.Close()
+	}
 }
 
 func rows(n, width int) string {
@@ -133,20 +219,8 @@ func (t *Tx) UpdateRecord(prev, next *intel.Record) error {
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("record %s changed underneath: %w", prev.ID, ErrConflict)
 	}
-	if _, err := t.exec("DELETE FROM record_audience WHERE record_id = ?", prev.ID); err != nil {
-		return err
-	}
-	if _, err := t.exec("DELETE FROM record_labels WHERE record_id = ?", prev.ID); err != nil {
-		return err
-	}
-	if err := t.insertPairs("record_audience (record_id, kind, ref)", 3, appendAudience(nil, next.ID, next.Audience)); err != nil {
-		return err
-	}
-	var lab []any
-	for _, l := range next.Labels {
-		lab = append(lab, next.ID, l)
-	}
-	return t.insertPairs("record_labels (record_id, label)", 2, lab)
+	return t.replaceTerms("record_terms", "record_id",
+		appendTerms(nil, prev.ID, prev.Audience, prev.Labels), appendTerms(nil, next.ID, next.Audience, next.Labels))
 }
 
 // Record returns one record as stored, inside the transaction.
@@ -215,7 +289,7 @@ func (s *Store) Records(ctx context.Context, q RecordQuery, vis *Visibility) ([]
 		where, args = append(where, "records.value = ?"), append(args, q.Value)
 	}
 	if q.Label != "" {
-		where, args = append(where, "records.id IN (SELECT record_id FROM record_labels WHERE label = ?)"), append(args, q.Label)
+		where, args = append(where, "records.id IN (SELECT record_id FROM record_terms WHERE term = ?)"), append(args, labelTerm(q.Label))
 	}
 	if q.Originator != "" {
 		where, args = append(where, "records.originator = ?"), append(args, q.Originator)
@@ -228,7 +302,7 @@ func (s *Store) Records(ctx context.Context, q RecordQuery, vis *Visibility) ([]
 	}
 	where, args = append(where, "records.id > ?"), append(args, q.After)
 	var vw string
-	vw, args = vis.where("records", "record_audience", "record_id", args)
+	vw, args = vis.where("records", "record_terms", "record_id", args)
 	where = append(where, vw)
 	limit := q.Limit
 	if limit <= 0 {

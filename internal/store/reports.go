@@ -32,18 +32,28 @@ func (t *Tx) InsertReport(r *intel.Report) error {
 	if err != nil {
 		return fmt.Errorf("store: insert report: %w", err)
 	}
-	return t.writeReportLinks(r)
+	return t.writeReportLinks(nil, r)
 }
 
-func (t *Tx) writeReportLinks(r *intel.Report) error {
-	if err := t.insertPairs("report_audience (report_id, kind, ref)", 3, appendAudience(nil, r.ID, r.Audience)); err != nil {
+func (t *Tx) writeReportLinks(prev, r *intel.Report) error {
+	var old []any
+	if prev != nil {
+		old = appendTerms(nil, prev.ID, prev.Audience, nil)
+		if _, err := t.exec("DELETE FROM report_records WHERE report_id = ?", prev.ID); err != nil {
+			return err
+		}
+	}
+	if err := t.replaceTerms("report_terms", "report_id", old, appendTerms(nil, r.ID, r.Audience, nil)); err != nil {
 		return err
 	}
-	var recs []any
+	links := t.batch("INSERT INTO report_records (report_id, record_id) VALUES ", 2)
+	defer links.close()
 	for _, id := range r.Records {
-		recs = append(recs, r.ID, id)
+		if err := links.add(r.ID, id); err != nil {
+			return err
+		}
 	}
-	return t.insertPairs("report_records (report_id, record_id)", 2, recs)
+	return links.flush()
 }
 
 // UpdateReport replaces prev with next, keeping prev in report_versions.
@@ -70,12 +80,7 @@ func (t *Tx) UpdateReport(prev, next *intel.Report) error {
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("report %s changed underneath: %w", prev.ID, ErrConflict)
 	}
-	for _, q := range []string{"DELETE FROM report_audience WHERE report_id = ?", "DELETE FROM report_records WHERE report_id = ?"} {
-		if _, err := t.exec(q, prev.ID); err != nil {
-			return err
-		}
-	}
-	return t.writeReportLinks(next)
+	return t.writeReportLinks(prev, next)
 }
 
 // Report returns one report, with every record id it groups, inside the transaction.
@@ -150,7 +155,7 @@ func (s *Store) Reports(ctx context.Context, q ReportQuery, vis *Visibility) ([]
 	}
 	where, args = append(where, "reports.id > ?"), append(args, q.After)
 	var vw string
-	vw, args = vis.where("reports", "report_audience", "report_id", args)
+	vw, args = vis.where("reports", "report_terms", "report_id", args)
 	where = append(where, vw)
 	limit := q.Limit
 	if limit <= 0 {

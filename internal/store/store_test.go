@@ -109,12 +109,12 @@ func TestRecordsRoundTripAndHistory(t *testing.T) {
 		ctx := context.Background()
 		seedDirectory(t, st)
 		r := record("01a20a00-0000-7000-8000-000000000001", "org-a", intel.Amber, intel.Audience{Orgs: []string{"org-b"}, Groups: []string{"grp"}})
-		must(t, st.Update(ctx, func(tx *store.Tx) error { return tx.InsertRecords([]intel.Record{r}) }))
+		must(t, st.Update(ctx, func(tx *store.Tx) error { return tx.InsertRecords(encode(t, r)) }))
 		got, err := st.Record(ctx, r.ID)
 		if err != nil || got.Value != r.Value || !slices.Equal(got.Audience.Groups, []string{"grp"}) {
 			t.Fatalf("record = %+v, %v", got, err)
 		}
-		err = st.Update(ctx, func(tx *store.Tx) error { return tx.InsertRecords([]intel.Record{r}) })
+		err = st.Update(ctx, func(tx *store.Tx) error { return tx.InsertRecords(encode(t, r)) })
 		if !errors.Is(err, store.ErrConflict) {
 			t.Errorf("duplicate id: %v", err)
 		}
@@ -159,7 +159,7 @@ func TestVisibilityIsSuperset(t *testing.T) {
 			record(id(5), "org-a", intel.Red, intel.Audience{Orgs: []string{"org-c"}}),
 			record(id(6), "org-b", intel.AmberStrict, intel.Audience{}),
 		}
-		must(t, st.Update(ctx, func(tx *store.Tx) error { return tx.InsertRecords(recs) }))
+		must(t, st.Update(ctx, func(tx *store.Tx) error { return tx.InsertRecords(encode(t, recs...)) }))
 		tests := []struct {
 			vis  store.Visibility
 			want []int
@@ -196,6 +196,18 @@ func TestRedactDSN(t *testing.T) {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+func encode(t *testing.T, recs ...intel.Record) []store.Encoded {
+	t.Helper()
+	out := make([]store.Encoded, len(recs))
+	for i := range recs {
+		var err error
+		if out[i], err = store.Encode(&recs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
 }
 
 func must(t *testing.T, err error) {

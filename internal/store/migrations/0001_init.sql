@@ -54,21 +54,14 @@ CREATE INDEX records_value ON records(value, type);
 CREATE INDEX records_originator ON records(originator, id);
 CREATE INDEX records_updated ON records(updated);
 
--- Audience entries: kind 'o' names an organization, 'g' a group.
-CREATE TABLE record_audience (
+-- What lists look records up by, one row per term: "o:ORG" and "g:GROUP"
+-- for audience entries, "l:LABEL" for labels. Clustered in lookup order; an
+-- update deletes the previous version's terms by their exact keys.
+CREATE TABLE record_terms (
+    term      TEXT NOT NULL,
     record_id TEXT NOT NULL,
-    kind      TEXT NOT NULL,
-    ref       TEXT NOT NULL,
-    PRIMARY KEY (record_id, kind, ref)
+    PRIMARY KEY (term, record_id)
 )${clustered};
-CREATE INDEX record_audience_ref ON record_audience(ref, kind, record_id);
-
-CREATE TABLE record_labels (
-    record_id TEXT NOT NULL,
-    label     TEXT NOT NULL,
-    PRIMARY KEY (record_id, label)
-)${clustered};
-CREATE INDEX record_labels_label ON record_labels(label, record_id);
 
 -- Earlier versions of records and reports: nothing is overwritten without a trace.
 CREATE TABLE record_versions (
@@ -90,13 +83,12 @@ CREATE TABLE reports (
 );
 CREATE INDEX reports_originator ON reports(originator, id);
 
-CREATE TABLE report_audience (
+-- Audience terms of reports, as in record_terms.
+CREATE TABLE report_terms (
+    term      TEXT NOT NULL,
     report_id TEXT NOT NULL,
-    kind      TEXT NOT NULL,
-    ref       TEXT NOT NULL,
-    PRIMARY KEY (report_id, kind, ref)
+    PRIMARY KEY (term, report_id)
 )${clustered};
-CREATE INDEX report_audience_ref ON report_audience(ref, kind, report_id);
 
 CREATE TABLE report_records (
     report_id TEXT NOT NULL,

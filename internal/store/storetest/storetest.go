@@ -91,8 +91,8 @@ func Postgres(t testing.TB) *store.Store {
 // many generated cases.
 func Reset(t testing.TB, st *store.Store) {
 	t.Helper()
-	for _, table := range []string{"report_versions", "report_records", "report_audience", "reports",
-		"record_versions", "record_labels", "record_audience", "records", "tokens", "group_members", "sharing_groups", "orgs"} {
+	for _, table := range []string{"report_versions", "report_records", "report_terms", "reports",
+		"record_versions", "record_terms", "records", "tokens", "group_members", "sharing_groups", "orgs"} {
 		if _, err := st.DB().Exec("DELETE FROM " + table); err != nil {
 			t.Fatalf("reset %s: %v", table, err)
 		}
