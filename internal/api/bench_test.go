@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 
 	"fusion/internal/intel"
@@ -46,34 +47,54 @@ func ingestBatches(n, batch int) [][]byte {
 
 const ingestN = 100000
 
-// benchmarkIngest posts 100,000 records in batches of 10,000 over HTTP.
-func benchmarkIngest(b *testing.B, open func(testing.TB) *store.Store) {
+// benchmarkIngest posts 100,000 records in batches of 10,000 over HTTP,
+// keeping inFlight requests open at once.
+func benchmarkIngest(b *testing.B, open func(testing.TB) *store.Store, inFlight int) {
 	bodies := ingestBatches(ingestN, 10000)
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
 		f := newFixtureOn(b, open(b))
 		b.StartTimer()
-		for _, body := range bodies {
-			req, _ := http.NewRequest("POST", f.srv.URL+"/api/v1/records", bytes.NewReader(body))
-			req.Header.Set("Authorization", "Bearer "+f.tokens["org-a"])
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			var ans struct{ Created, Failed int }
-			json.NewDecoder(resp.Body).Decode(&ans)
-			resp.Body.Close()
-			if resp.StatusCode != 200 || ans.Failed != 0 {
-				b.Fatalf("status %d, %d failed", resp.StatusCode, ans.Failed)
-			}
+		work := make(chan []byte)
+		var wg sync.WaitGroup
+		for range inFlight {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for body := range work {
+					postBatch(b, f, body)
+				}
+			}()
 		}
+		for _, body := range bodies {
+			work <- body
+		}
+		close(work)
+		wg.Wait()
 	}
 	b.ReportMetric(float64(ingestN*b.N)/b.Elapsed().Seconds(), "records/s")
 }
 
-func BenchmarkIngestSQLite(b *testing.B)   { benchmarkIngest(b, storetest.SQLite) }
-func BenchmarkIngestPostgres(b *testing.B) { benchmarkIngest(b, storetest.Postgres) }
+func postBatch(b *testing.B, f *fixture, body []byte) {
+	req, _ := http.NewRequest("POST", f.srv.URL+"/api/v1/records", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+f.tokens["org-a"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	var ans struct{ Created, Failed int }
+	json.NewDecoder(resp.Body).Decode(&ans)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || ans.Failed != 0 {
+		b.Errorf("status %d, %d failed", resp.StatusCode, ans.Failed)
+	}
+}
+
+func BenchmarkIngestSQLite(b *testing.B)          { benchmarkIngest(b, storetest.SQLite, 1) }
+func BenchmarkIngestSQLite2InFlight(b *testing.B) { benchmarkIngest(b, storetest.SQLite, 2) }
+func BenchmarkIngestPostgres(b *testing.B)        { benchmarkIngest(b, storetest.Postgres, 1) }
 
 // benchmarkBaseline is the storage floor: the same number of records, already
 // canonical and encoded, written straight into the store in the same batches

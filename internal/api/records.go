@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,10 +12,6 @@ import (
 	"fusion/internal/intel"
 	"fusion/internal/policy"
 )
-
-type batchRequest struct {
-	Records *[]json.RawMessage `json:"records"`
-}
 
 type batchItem struct {
 	ID    string    `json:"id,omitempty"`
@@ -37,16 +32,20 @@ func (s *Server) createRecords(w http.ResponseWriter, r *http.Request, c *policy
 		s.fail(w, r, err)
 		return
 	}
-	var req batchRequest
-	if err := decode(r, &req); err != nil {
+	body, err := readBody(r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if req.Records == nil {
+	raw, err := splitBatch(body)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if raw == nil {
 		s.fail(w, r, &decodeError{"invalid_field", `records: is required ({"records":[...]})`})
 		return
 	}
-	raw := *req.Records
 	if err := hub.CheckBatch(len(raw)); err != nil {
 		s.fail(w, r, err)
 		return

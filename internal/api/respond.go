@@ -94,14 +94,23 @@ func (e *decodeError) Error() string { return e.msg }
 // decode reads one JSON value from r.Body into v, refusing unknown fields
 // and trailing data.
 func decode(r *http.Request, v any) error {
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r)
 	if err != nil {
 		return err
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return &decodeError{"invalid_json", "request body is empty; a JSON object is expected"}
-	}
 	return decodeBytes(body, v)
+}
+
+// readBody reads a request body that must not be empty.
+func readBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, &decodeError{"invalid_json", "request body is empty; a JSON object is expected"}
+	}
+	return body, nil
 }
 
 func decodeBytes(b []byte, v any) error {

@@ -80,7 +80,7 @@ func IsPostgres(dsn string) bool {
 func SQLitePath(dataDir string) string { return filepath.Join(dataDir, "fusion.db") }
 
 func sqliteDSN(path string) string {
-	return "file:" + path + "?_txlock=immediate&_pragma=page_size(8192)" +
+	return "file:" + path + "?_txlock=immediate&_pragma=page_size(16384)" +
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)"
 }
