@@ -322,7 +322,7 @@ func (w *world) batches() []batch {
 	for range 10 {
 		jp = append(jp, w.rec("ipv4", fmt.Sprintf("198.51.100.%d", 1+w.rng.IntN(254)), "green", []string{"scanning"}, 60, "SSH brute force against government hosts"))
 	}
-	jp = append(jp, w.rec("url", "http://bbs.example.jp/thread/12345", "amber", []string{"botnet-c2"}, 70,
+	jp = append(jp, w.rec("url", "http://bbs.example.org/thread/12345", "amber", []string{"botnet-c2"}, 70,
 		"bulletin board thread polled by remote-control malware for commands; infected PCs posted threats in their owners' names"))
 	jp[len(jp)-1].Audience = &intel.Audience{Orgs: []string{"police-nl", "police-de", "cert-fr"}}
 	out = append(out, batch{org: "cert-jp", records: jp})

@@ -1,0 +1,113 @@
+package demo_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"fusion/internal/demo"
+	"fusion/internal/hub"
+	"fusion/internal/intel"
+	"fusion/internal/observable"
+	"fusion/internal/policy"
+	"fusion/internal/store/storetest"
+)
+
+func TestSeed(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.SQLite(t)
+	canon, err := observable.New(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hub.New(st, canon, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := demo.Seed(ctx, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Records < 300 || s.Reports < 2 || s.PhishURL == "" || s.RedRecord == "" {
+		t.Errorf("seeded %+v", s)
+	}
+	sectors := map[intel.Sector]bool{}
+	for _, o := range s.Orgs {
+		sectors[o.Sector] = true
+	}
+	for _, sec := range intel.Sectors {
+		if !sectors[sec] {
+			t.Errorf("no organization of sector %s", sec)
+		}
+	}
+	// Every TLP is used, and no value can point at a real network or person.
+	tlps := map[intel.TLP]bool{}
+	for _, o := range s.Orgs {
+		c := &policy.Caller{Org: o.ID, Role: intel.RoleReader}
+		page, err := h.ListRecords(ctx, c, hub.RecordFilter{Originator: o.ID, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page.Items {
+			tlps[r.TLP] = true
+			if !fictional(r) {
+				t.Errorf("demo record %s %q is not in a reserved or fictional range", r.Type, r.Value)
+			}
+		}
+	}
+	for _, tlp := range intel.TLPs {
+		if !tlps[tlp] {
+			t.Errorf("no demo record under TLP %s", tlp)
+		}
+	}
+	if _, err := demo.Seed(ctx, h); err == nil {
+		t.Error("seeding a second time succeeded")
+	}
+	var out bytes.Buffer
+	demo.PrintWelcome(&out, "http://127.0.0.1:8080", "/tmp/x", s)
+	if !strings.Contains(out.String(), s.Orgs[0].Token) || !strings.Contains(out.String(), s.RedRecord) {
+		t.Errorf("welcome text lacks tokens or examples:\n%s", out.String())
+	}
+}
+
+var docNets = []netip.Prefix{
+	netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("2001:db8::/32"),
+}
+
+func fictional(r intel.Record) bool {
+	host := r.Value
+	switch r.Type {
+	case observable.IPv4, observable.IPv6, observable.CIDR:
+		p, err := netip.ParsePrefix(r.Value)
+		if err != nil {
+			a := netip.MustParseAddr(r.Value)
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		for _, d := range docNets {
+			if d.Contains(p.Addr()) && p.Bits() >= d.Bits() {
+				return true
+			}
+		}
+		return false
+	case observable.Phone:
+		return strings.HasPrefix(r.Value, "+1") && r.Value[5:9] == "5550" && r.Value[9] == '1' ||
+			strings.HasPrefix(r.Value, "+61491570")
+	case observable.URL:
+		host = strings.SplitN(strings.SplitN(r.Value, "://", 2)[1], "/", 2)[0]
+	case observable.Email:
+		host = r.Value[strings.Index(r.Value, "@")+1:]
+	case observable.ASN:
+		return r.Value >= "AS64496" && r.Value <= "AS64511" && len(r.Value) == 7
+	case observable.Domain:
+	default:
+		return true // hashes, wallets, onions and cards are random or test values
+	}
+	for _, d := range []string{"example.com", "example.net", "example.org"} {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
+}
