@@ -136,3 +136,32 @@ func sortedUnique(in []string) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+// applySharing applies the shared part of a record or report patch — TLP,
+// audience and handling — and normalizes the three together: H2 follows a
+// red TLP whichever of them the patch changed.
+func applySharing(tlp *TLP, aud *Audience, h *Handling, pTLP *string, pAud *Audience, pH *Handling) error {
+	if pTLP != nil {
+		t, err := ParseTLP(*pTLP)
+		if err != nil {
+			return err
+		}
+		*tlp = t
+	}
+	if pAud != nil {
+		*aud = *pAud
+	}
+	*aud = aud.normalize()
+	if len(aud.Orgs)+len(aud.Groups) > maxAudience {
+		return fieldErr("audience", "", "names more than 256 organizations and groups")
+	}
+	if pH != nil {
+		*h = *pH
+	}
+	norm, err := h.normalize(*tlp)
+	if err != nil {
+		return err
+	}
+	*h = norm
+	return nil
+}

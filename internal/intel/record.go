@@ -166,28 +166,9 @@ func (p RecordPatch) ApplyTo(r *Record) error {
 		}
 		n.Confidence = *p.Confidence
 	}
-	if p.TLP != nil {
-		t, err := ParseTLP(*p.TLP)
-		if err != nil {
-			return err
-		}
-		n.TLP = t
-	}
-	if p.Audience != nil {
-		n.Audience = *p.Audience
-	}
-	n.Audience = n.Audience.normalize()
-	if len(n.Audience.Orgs)+len(n.Audience.Groups) > maxAudience {
-		return fieldErr("audience", "", "names more than 256 organizations and groups")
-	}
-	if p.Handling != nil {
-		n.Handling = *p.Handling
-	}
-	h, err := n.Handling.normalize(n.TLP)
-	if err != nil {
+	if err := applySharing(&n.TLP, &n.Audience, &n.Handling, p.TLP, p.Audience, p.Handling); err != nil {
 		return err
 	}
-	n.Handling = h
 	if p.Discoverable != nil {
 		n.Discoverable = *p.Discoverable
 	}
@@ -197,6 +178,7 @@ func (p RecordPatch) ApplyTo(r *Record) error {
 	if p.Evaluation != nil {
 		n.Evaluation = *p.Evaluation
 	}
+	var err error
 	if n.Evaluation, err = n.Evaluation.normalize(); err != nil {
 		return err
 	}

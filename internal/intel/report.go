@@ -95,28 +95,9 @@ func (p ReportPatch) ApplyTo(r *Report) error {
 	if n.Labels == nil {
 		n.Labels = []string{}
 	}
-	if p.TLP != nil {
-		t, err := ParseTLP(*p.TLP)
-		if err != nil {
-			return err
-		}
-		n.TLP = t
-	}
-	if p.Audience != nil {
-		n.Audience = *p.Audience
-	}
-	n.Audience = n.Audience.normalize()
-	if len(n.Audience.Orgs)+len(n.Audience.Groups) > maxAudience {
-		return fieldErr("audience", "", "names more than 256 organizations and groups")
-	}
-	if p.Handling != nil {
-		n.Handling = *p.Handling
-	}
-	h, err := n.Handling.normalize(n.TLP)
-	if err != nil {
+	if err := applySharing(&n.TLP, &n.Audience, &n.Handling, p.TLP, p.Audience, p.Handling); err != nil {
 		return err
 	}
-	n.Handling = h
 	if p.Records != nil {
 		if len(*p.Records) > maxReportRecords {
 			return fieldErr("records", "", "a report groups at most 10,000 records")
