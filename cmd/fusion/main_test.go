@@ -1,12 +1,21 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"database/sql"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"fusion/internal/cli"
+	"fusion/internal/demo"
+	"fusion/internal/evidence"
+	"fusion/internal/hub"
+	"fusion/internal/observable"
+	"fusion/internal/store"
 	"fusion/internal/store/storetest"
 )
 
@@ -19,7 +28,53 @@ func TestMain(m *testing.M) {
 // TestScripts runs the command-line scripts in testdata/*.txtar against
 // SQLite, in a fresh working directory each.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata"})
+	testscript.Run(t, testscript.Params{Dir: "testdata", Cmds: map[string]func(*testscript.TestScript, bool, []string){
+		"seed-demo": seedDemo,
+		"sql":       sqlExec,
+	}})
+}
+
+// seedDemo DIR seeds the demo world into a new data directory and creates
+// the hub's signing key there, as "fusion serve --demo" does; it sets $RED
+// to the id of a red record.
+func seedDemo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: seed-demo DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.SQLitePath(mkdir(ts, dir)))
+	ts.Check(err)
+	defer st.Close()
+	canon, err := observable.New(bytes.Repeat([]byte{3}, 32))
+	ts.Check(err)
+	log := evidence.New(st)
+	defer log.Close()
+	seeded, err := demo.Seed(ctx, hub.New(st, canon, log, nil))
+	ts.Check(err)
+	ts.Setenv("RED", seeded.RedRecord)
+	skey, vkey, err := evidence.GenerateKey("fusion.test/cli")
+	ts.Check(err)
+	ts.Check(os.MkdirAll(filepath.Join(dir, "secrets"), 0o700))
+	ts.Check(os.WriteFile(filepath.Join(dir, "secrets", "evidence.key"), []byte(skey+"\n"), 0o600))
+	ts.Check(os.WriteFile(filepath.Join(dir, "evidence.pub"), []byte(vkey+"\n"), 0o644))
+}
+
+// sqlExec DIR QUERY runs one statement against the SQLite database in DIR.
+func sqlExec(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sql DIR QUERY")
+	}
+	db, err := sql.Open("sqlite", store.SQLitePath(ts.MkAbs(args[0])))
+	ts.Check(err)
+	defer db.Close()
+	_, err = db.Exec(args[1])
+	ts.Check(err)
+}
+
+func mkdir(ts *testscript.TestScript, dir string) string {
+	ts.Check(os.MkdirAll(dir, 0o700))
+	return dir
 }
 
 // TestScriptsPostgres runs the admin scripts against PostgreSQL with --db.

@@ -3,12 +3,14 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
 	"testing"
 
+	"fusion/internal/evidence"
 	"fusion/internal/intel"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
@@ -98,8 +100,9 @@ func BenchmarkIngestPostgres(b *testing.B)        { benchmarkIngest(b, storetest
 
 // benchmarkBaseline is the storage floor: the same number of records, already
 // canonical and encoded, written straight into the store in the same batches
-// — no HTTP, JSON decoding, canonicalization, validation or policy.
-func benchmarkBaseline(b *testing.B, open func(testing.TB) *store.Store) {
+// — no HTTP, JSON decoding, canonicalization, validation or policy — with
+// their evidence leaves when withEvidence is set.
+func benchmarkBaseline(b *testing.B, open func(testing.TB) *store.Store, withEvidence bool) {
 	recs := make([]store.Encoded, ingestN)
 	for i := range recs {
 		r := &intel.Record{ID: fmt.Sprintf("01a20a00-0000-7000-8000-%012d", i), Type: "domain", Value: fmt.Sprintf("alphasavings-login-%d.example.com", i),
@@ -116,8 +119,23 @@ func benchmarkBaseline(b *testing.B, open func(testing.TB) *store.Store) {
 		f := newFixtureOn(b, open(b))
 		st := f.hub.Store()
 		b.StartTimer()
+		ev := evidence.New(st)
 		for start := 0; start < ingestN; start += 10000 {
-			err := st.Update(context.Background(), func(tx *store.Tx) error { return tx.InsertRecords(recs[start : start+10000]) })
+			err := st.Update(context.Background(), func(tx *store.Tx) error {
+				batch := recs[start : start+10000]
+				if err := tx.InsertRecords(batch); err != nil || !withEvidence {
+					return err
+				}
+				var leaves []evidence.Leaf // one per chunk of 256, as the hub writes them
+				for i, e := range batch {
+					if i%256 == 0 {
+						leaves = append(leaves, evidence.Leaf{Org: "org-a", Token: "tok-0123456789abcdef", Action: evidence.RecordCreate})
+					}
+					l := &leaves[len(leaves)-1]
+					l.Objects = append(l.Objects, evidence.Object{Kind: evidence.KindRecord, ID: e.Record.ID, Owner: "org-a", SHA256: hex.EncodeToString(e.Sum[:])})
+				}
+				return ev.Append(tx, leaves...)
+			})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -126,5 +144,9 @@ func benchmarkBaseline(b *testing.B, open func(testing.TB) *store.Store) {
 	b.ReportMetric(float64(ingestN*b.N)/b.Elapsed().Seconds(), "records/s")
 }
 
-func BenchmarkIngestBaselineSQLite(b *testing.B)   { benchmarkBaseline(b, storetest.SQLite) }
-func BenchmarkIngestBaselinePostgres(b *testing.B) { benchmarkBaseline(b, storetest.Postgres) }
+func BenchmarkIngestBaselineSQLite(b *testing.B)   { benchmarkBaseline(b, storetest.SQLite, true) }
+func BenchmarkIngestBaselinePostgres(b *testing.B) { benchmarkBaseline(b, storetest.Postgres, true) }
+
+// BenchmarkIngestRecordsOnlySQLite is the floor without evidence leaves:
+// what the evidence log costs at the storage level.
+func BenchmarkIngestRecordsOnlySQLite(b *testing.B) { benchmarkBaseline(b, storetest.SQLite, false) }

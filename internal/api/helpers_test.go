@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"fusion/internal/api"
+	"fusion/internal/evidence"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/observable"
@@ -21,6 +22,7 @@ import (
 type fixture struct {
 	t      testing.TB
 	hub    *hub.Hub
+	notary *evidence.Notary
 	srv    *httptest.Server
 	tokens map[string]string // org -> analyst token
 }
@@ -30,11 +32,12 @@ func newHub(t testing.TB, st *store.Store) *hub.Hub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return hub.New(st, canon, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return hub.New(st, canon, testLog(t, st), slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
-// newFixture starts the API over a fresh SQLite store with three
-// organizations: a (bank, in group g with b), b (police), c (cert).
+// newFixture starts the API over a fresh SQLite store with four
+// organizations: org-a (bank, owner of grp-ab with org-b), org-b (police),
+// org-c (cert) and hub-op (which runs the hub), each with an admin token.
 func newFixture(t testing.TB) *fixture {
 	return newFixtureOn(t, storetest.SQLite(t))
 }
@@ -43,8 +46,8 @@ func newFixtureOn(t testing.TB, st *store.Store) *fixture {
 	ctx := context.Background()
 	h := newHub(t, st)
 	f := &fixture{t: t, hub: h, tokens: map[string]string{}}
-	for _, o := range []struct{ id, sector string }{{"org-a", "bank"}, {"org-b", "police"}, {"org-c", "cert"}} {
-		if _, err := h.OperatorCreateOrg(ctx, o.id, "Org "+o.id, "DE", o.sector); err != nil {
+	for _, o := range []struct{ id, sector string }{{"org-a", "bank"}, {"org-b", "police"}, {"org-c", "cert"}, {"hub-op", "other"}} {
+		if _, err := h.OperatorCreateOrg(ctx, o.id, "Org "+o.id, "DE", o.sector, o.id == "hub-op"); err != nil {
 			t.Fatal(err)
 		}
 		secret, _, err := h.OperatorIssueToken(ctx, o.id, intel.RoleAdmin, "test")
@@ -59,7 +62,8 @@ func newFixtureOn(t testing.TB, st *store.Store) *fixture {
 	if _, err := h.OperatorAddMember(ctx, "grp-ab", "org-b"); err != nil {
 		t.Fatal(err)
 	}
-	f.srv = httptest.NewServer(api.New(h, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	f.notary = testNotary(t)
+	f.srv = httptest.NewServer(api.New(h, f.notary, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -111,4 +115,22 @@ func errMessage(body map[string]any) string {
 	e, _ := body["error"].(map[string]any)
 	s, _ := e["message"].(string)
 	return s
+}
+
+func testLog(t testing.TB, st *store.Store) *evidence.Log {
+	l := evidence.New(st)
+	t.Cleanup(l.Close)
+	return l
+}
+
+func testNotary(t testing.TB) *evidence.Notary {
+	skey, _, err := evidence.GenerateKey("fusion.test/hub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := evidence.NewNotary(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

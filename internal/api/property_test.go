@@ -27,7 +27,7 @@ import (
 func TestAuthorizationPropertyHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		h := newHub(t, st)
-		srv := httptest.NewServer(api.New(h, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+		srv := httptest.NewServer(api.New(h, testNotary(t), slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 		defer srv.Close()
 		authztest.Run(t, st, h, 10000, func(callers map[string]*policy.Caller) authztest.Client {
 			c := &httpClient{base: srv.URL, tokens: map[string]string{}}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"fusion/internal/evidence"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/observable"
@@ -63,6 +64,10 @@ func classify(err error) (int, apiError) {
 		return http.StatusNotFound, apiError{"not_found", err.Error()}
 	case errors.Is(err, intel.ErrConflict):
 		return http.StatusConflict, apiError{"conflict", err.Error()}
+	case errors.Is(err, evidence.ErrInconsistent):
+		return http.StatusServiceUnavailable, apiError{"evidence_inconsistent", err.Error()}
+	case errors.Is(err, evidence.ErrRange):
+		return http.StatusBadRequest, apiError{"invalid_field", err.Error()}
 	}
 	return http.StatusInternalServerError, apiError{"internal", "internal error"}
 }

@@ -5,13 +5,18 @@ package api
 
 import (
 	_ "embed"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"fusion/internal/evidence"
 	"fusion/internal/hub"
+	"fusion/internal/intel"
 	"fusion/internal/policy"
 )
 
@@ -27,17 +32,22 @@ var openAPI []byte
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	hub *hub.Hub
-	log *slog.Logger
+	hub    *hub.Hub
+	notary *evidence.Notary
+	log    *slog.Logger
 }
 
-// New returns the API server for h.
-func New(h *hub.Hub, log *slog.Logger) *Server {
+// New returns the API server for h. notary signs evidence checkpoints; with
+// a nil notary the checkpoint routes answer 503.
+func New(h *hub.Hub, notary *evidence.Notary, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{hub: h, log: log}
+	return &Server{hub: h, notary: notary, log: log}
 }
+
+// MaxPurpose bounds the X-Fusion-Purpose header.
+const MaxPurpose = 512
 
 // route is one entry of the API: the route table below is the single list
 // the mux is built from and the OpenAPI test compares against.
@@ -79,6 +89,12 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/tokens", true, 0, s.listTokens},
 		{"POST", "/api/v1/tokens", true, MaxBody, s.createToken},
 		{"DELETE", "/api/v1/tokens/{id}", true, 0, s.revokeToken},
+
+		{"GET", "/api/v1/evidence/checkpoint", true, 0, s.evidenceCheckpoint},
+		{"GET", "/api/v1/evidence/key", false, 0, s.evidenceKey},
+		{"GET", "/api/v1/evidence/entries", true, 0, s.evidenceEntries},
+		{"GET", "/api/v1/evidence/proof/inclusion", true, 0, s.evidenceInclusion},
+		{"GET", "/api/v1/evidence/proof/consistency", true, 0, s.evidenceConsistency},
 	}
 }
 
@@ -124,8 +140,25 @@ func (s *Server) wrap(rt route) http.Handler {
 		if lw, ok := w.(*loggingWriter); ok {
 			lw.org = c.Org
 		}
+		if c.Purpose, err = purpose(r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		rt.handler(w, r, c)
 	})
+}
+
+// purpose reads the X-Fusion-Purpose header: what the caller needs the data
+// for, written into the evidence log with every change and disclosure.
+func purpose(r *http.Request) (string, error) {
+	p := strings.TrimSpace(r.Header.Get("X-Fusion-Purpose"))
+	if len(p) > MaxPurpose {
+		return "", &intel.FieldError{Field: "X-Fusion-Purpose", Reason: fmt.Sprintf("longer than %d bytes", MaxPurpose)}
+	}
+	if !utf8.ValidString(p) || strings.ContainsFunc(p, unicode.IsControl) {
+		return "", &intel.FieldError{Field: "X-Fusion-Purpose", Value: p, Reason: "holds control characters or is not UTF-8"}
+	}
+	return p, nil
 }
 
 func bearer(r *http.Request) string {

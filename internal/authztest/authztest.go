@@ -130,7 +130,7 @@ func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Cli
 	w := policymodel.DrawWorld(t)
 	s := &worldState{w: w, byID: map[string]*modelRecord{}, callers: map[string]*policy.Caller{}}
 	for _, o := range w.Orgs {
-		must(t, err1(h.OperatorCreateOrg(ctx, o, "Org "+o, "NL", "bank")))
+		must(t, err1(h.OperatorCreateOrg(ctx, o, "Org "+o, "NL", "bank", false)))
 	}
 	for _, g := range w.Groups {
 		if len(w.Members[g]) == 0 {

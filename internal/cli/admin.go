@@ -22,8 +22,15 @@ type adminCmd struct {
 
 // runAdmin parses args for c, opens the store and runs c.
 func runAdmin(ctx context.Context, env *Env, args []string, c adminCmd) error {
+	var sf *storeFlags
+	return runAdminWith(ctx, env, args, &sf, c)
+}
+
+// runAdminWith is runAdmin for commands that need the store flags (for the
+// hub's keys): *sf is set before c.run runs.
+func runAdminWith(ctx context.Context, env *Env, args []string, sf **storeFlags, c adminCmd) error {
 	fs := newFlags(env, c.name, c.synopsis)
-	sf := addStoreFlags(fs, env)
+	*sf = addStoreFlags(fs, env)
 	c.flags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -32,11 +39,11 @@ func runAdmin(ctx context.Context, env *Env, args []string, c adminCmd) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	h, err := sf.open(ctx, log, false)
+	h, err := (*sf).open(ctx, log, false)
 	if err != nil {
 		return err
 	}
-	defer h.Store().Close()
+	defer h.Close()
 	return c.run(ctx, env, h)
 }
 
@@ -62,17 +69,19 @@ func printList[T any](env *Env, asJSON bool, v []T, header string, row func(T) [
 
 func orgCreate(ctx context.Context, env *Env, args []string) error {
 	var id, name, country, sector *string
+	var op *bool
 	return runAdmin(ctx, env, args, adminCmd{
-		name: "org create", synopsis: "fusion admin org create --id ID --name NAME --country CC --sector SECTOR [--data DIR | --db URL]",
+		name: "org create", synopsis: "fusion admin org create --id ID --name NAME --country CC --sector SECTOR [--operator] [--data DIR | --db URL]",
 		required: []string{"id", "name", "country", "sector"},
 		flags: func(fs *flag.FlagSet) {
 			id = fs.String("id", "", "organization `ID` (lowercase letters, digits, hyphens)")
 			name = fs.String("name", "", "display `NAME`")
 			country = fs.String("country", "", "ISO 3166-1 alpha-2 `CC`")
 			sector = fs.String("sector", "", "`SECTOR`: police, cert, bank, telco, airline, vendor or other")
+			op = fs.Bool("operator", false, "the organization runs the hub: its admins see the whole evidence log")
 		},
 		run: func(ctx context.Context, env *Env, h *hub.Hub) error {
-			o, err := h.OperatorCreateOrg(ctx, *id, *name, *country, *sector)
+			o, err := h.OperatorCreateOrg(ctx, *id, *name, *country, *sector, *op)
 			if err == nil {
 				fmt.Fprintf(env.Stdout, "created organization %s (%s, %s, %s)\n", o.ID, o.Name, o.Country, o.Sector)
 			}

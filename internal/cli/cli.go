@@ -36,6 +36,12 @@ func commands() map[string]*command {
 	return map[string]*command{
 		"serve":   {summary: "run the hub: API on --addr, data in --data or --db", run: serve},
 		"version": {summary: "print the version", run: version},
+		"evidence": {summary: "verify the evidence log, export and check evidence bundles", subs: map[string]*command{
+			"verify":     {summary: "recompute the log and check every checkpoint and object against it", run: evidenceVerify},
+			"checkpoint": {summary: "sign a checkpoint of the log now and print it", run: evidenceCheckpoint},
+			"export":     {summary: "write a self-contained evidence bundle for one record", run: evidenceExport},
+			"check":      {summary: "verify an evidence bundle offline and print its chain of custody", run: evidenceCheck},
+		}},
 		"admin": {summary: "manage organizations, groups and tokens", subs: map[string]*command{
 			"org": {summary: "member organizations", subs: map[string]*command{
 				"create": {summary: "add an organization", run: orgCreate},

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"fusion/internal/evidence"
 	"fusion/internal/hub"
 	"fusion/internal/observable"
 	"fusion/internal/store"
@@ -20,7 +21,7 @@ import (
 
 // storeFlags are the flags every command that opens the store shares.
 type storeFlags struct {
-	data, db, cardKey string
+	data, db, cardKey, evidenceKey, origin string
 }
 
 func addStoreFlags(fs *flag.FlagSet, env *Env) *storeFlags {
@@ -28,6 +29,8 @@ func addStoreFlags(fs *flag.FlagSet, env *Env) *storeFlags {
 	fs.StringVar(&f.data, "data", envOr(env, "FUSION_DATA", "fusion-data"), "data `DIR`: the SQLite database and the hub's keys ($FUSION_DATA)")
 	fs.StringVar(&f.db, "db", env.Getenv("FUSION_DB"), "PostgreSQL `URL` (postgres://...) instead of SQLite in --data ($FUSION_DB)")
 	fs.StringVar(&f.cardKey, "card-key-file", env.Getenv("FUSION_CARD_KEY_FILE"), "`FILE` holding the key card numbers are hashed with (default DIR/secrets/card.key) ($FUSION_CARD_KEY_FILE)")
+	fs.StringVar(&f.evidenceKey, "evidence-key-file", env.Getenv("FUSION_EVIDENCE_KEY_FILE"), "`FILE` holding the key evidence checkpoints are signed with (default DIR/secrets/evidence.key) ($FUSION_EVIDENCE_KEY_FILE)")
+	fs.StringVar(&f.origin, "origin", envOr(env, "FUSION_ORIGIN", defaultOrigin()), "the evidence log's `NAME` (its checkpoints' origin line), used when the signing key is first created")
 	return f
 }
 
@@ -65,7 +68,62 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger, needKey bool) (
 			return nil, err
 		}
 	}
-	return hub.New(st, canon, log), nil
+	return hub.New(st, canon, evidence.New(st), log), nil
+}
+
+func defaultOrigin() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return "fusion/" + strings.ToLower(host)
+}
+
+func (f *storeFlags) evidenceKeyPath() string {
+	if f.evidenceKey != "" {
+		return f.evidenceKey
+	}
+	return filepath.Join(f.data, "secrets", "evidence.key")
+}
+
+// notary loads the hub's checkpoint signing key, creating it (and writing
+// its public half to DIR/evidence.pub) when create is set and it is missing.
+func (f *storeFlags) notary(create bool) (*evidence.Notary, error) {
+	path := f.evidenceKeyPath()
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && create {
+		skey, vkey, err := evidence.GenerateKey(f.origin)
+		if err != nil {
+			return nil, fmt.Errorf("evidence key: %w", err)
+		}
+		if err := writeSecret(path, skey+"\n"); err != nil {
+			return nil, fmt.Errorf("evidence key: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(f.data, "evidence.pub"), []byte(vkey+"\n"), 0o644); err != nil {
+			return nil, fmt.Errorf("evidence public key: %w", err)
+		}
+		return evidence.NewNotary(skey)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("evidence key: %w", err)
+	}
+	return evidence.NewNotary(strings.TrimSpace(string(b)))
+}
+
+// writeSecret creates path (mode 0600) with content; it never overwrites.
+func writeSecret(path, content string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(content)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func (f *storeFlags) keyPath() string {
@@ -85,18 +143,7 @@ func loadOrCreateKey(path string) ([]byte, error) {
 		if _, err := rand.Read(key); err != nil {
 			return nil, err
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("card key: %w", err)
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("card key: %w", err)
-		}
-		_, err = f.WriteString(hex.EncodeToString(key) + "\n")
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := writeSecret(path, hex.EncodeToString(key)+"\n"); err != nil {
 			return nil, fmt.Errorf("card key %s: %w", path, err)
 		}
 		return key, nil

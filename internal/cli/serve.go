@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +13,8 @@ import (
 
 	"fusion/internal/api"
 	"fusion/internal/demo"
+	"fusion/internal/evidence"
+	"fusion/internal/hub"
 )
 
 func serve(ctx context.Context, env *Env, args []string) error {
@@ -21,6 +24,7 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	demoMode := fs.Bool("demo", false, "seed fictional organizations, groups and records into a fresh temporary data directory and print a token per organization")
 	logFormat := fs.String("log-format", "text", "log `FORMAT`: text or json")
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
+	every := fs.Duration("checkpoint-interval", time.Minute, "sign an evidence checkpoint this often when the log has grown (0: only on demand)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -43,7 +47,11 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer h.Store().Close()
+	defer h.Close()
+	notary, err := sf.notary(true)
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -59,7 +67,7 @@ func serve(ctx context.Context, env *Env, args []string) error {
 		demo.PrintWelcome(env.Stdout, base, sf.data, seeded)
 	}
 	srv := &http.Server{
-		Handler:           api.New(h, log).Handler(),
+		Handler:           api.New(h, notary, log).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      5 * time.Minute,
@@ -67,9 +75,18 @@ func serve(ctx context.Context, env *Env, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,
 	}
-	log.Info("fusion serving", "addr", base, "store", h.Store().Dialect())
+	log.Info("fusion serving", "addr", base, "store", h.Store().Dialect(), "evidence_key", notary.VerifierKey())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if *every > 0 {
+		go checkpoints(ctx, h, notary, *every, log)
+	}
+	defer func() {
+		// A last checkpoint covers what was logged since the previous one.
+		if _, err := h.Evidence().Checkpoint(context.Background(), notary); err != nil {
+			log.Error("final evidence checkpoint", "err", err)
+		}
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -85,4 +102,24 @@ func serve(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// checkpoints signs a checkpoint every interval while the log grows. A log
+// inconsistent with an earlier checkpoint is reported and never signed.
+func checkpoints(ctx context.Context, h *hub.Hub, n *evidence.Notary, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			cp, err := h.Evidence().Checkpoint(ctx, n)
+			if err != nil {
+				log.Error("evidence checkpoint not signed", "err", err)
+				continue
+			}
+			log.Debug("evidence checkpoint", "size", cp.Size)
+		}
+	}
 }

@@ -47,17 +47,21 @@ type Seeded struct {
 	RedRecord string
 }
 
-var orgs = []struct{ id, name, country, sector string }{
-	{"police-nl", "Lowland Police Cyber Unit", "NL", "police"},
-	{"police-de", "Rhine Federal Cybercrime Office", "DE", "police"},
-	{"cert-fr", "Hexagone National CERT", "FR", "cert"},
-	{"cert-jp", "Kanto National CSIRT", "JP", "cert"},
-	{"bank-alpha", "Alpha Savings Bank", "GB", "bank"},
-	{"bank-nord", "Nordkap Bank", "NO", "bank"},
-	{"telco-south", "Southwave Telecom", "ES", "telco"},
-	{"airline-azure", "Azure Skies Airlines", "IE", "airline"},
-	{"vendor-sentinel", "Sentinel Threat Labs", "US", "vendor"},
-	{"abuse-clearing", "Open Abuse Clearinghouse", "CH", "other"},
+// orgs are the demo's members; the clearinghouse runs the hub.
+var orgs = []struct {
+	id, name, country, sector string
+	operator                  bool
+}{
+	{"police-nl", "Lowland Police Cyber Unit", "NL", "police", false},
+	{"police-de", "Rhine Federal Cybercrime Office", "DE", "police", false},
+	{"cert-fr", "Hexagone National CERT", "FR", "cert", false},
+	{"cert-jp", "Kanto National CSIRT", "JP", "cert", false},
+	{"bank-alpha", "Alpha Savings Bank", "GB", "bank", false},
+	{"bank-nord", "Nordkap Bank", "NO", "bank", false},
+	{"telco-south", "Southwave Telecom", "ES", "telco", false},
+	{"airline-azure", "Azure Skies Airlines", "IE", "airline", false},
+	{"vendor-sentinel", "Sentinel Threat Labs", "US", "vendor", false},
+	{"abuse-clearing", "Open Abuse Clearinghouse", "CH", "other", true},
 }
 
 var groups = []struct {
@@ -81,7 +85,7 @@ func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 	}
 	callers := map[string]*policy.Caller{}
 	for _, o := range orgs {
-		org, err := h.OperatorCreateOrg(ctx, o.id, o.name, o.country, o.sector)
+		org, err := h.OperatorCreateOrg(ctx, o.id, o.name, o.country, o.sector, o.operator)
 		if err != nil {
 			return out, err
 		}
@@ -90,7 +94,7 @@ func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 			return out, err
 		}
 		out.Orgs = append(out.Orgs, Org{Org: org, Token: secret})
-		callers[o.id] = &policy.Caller{Org: o.id, Role: intel.RoleAdmin, TokenID: tok.ID}
+		callers[o.id] = &policy.Caller{Org: o.id, Role: intel.RoleAdmin, TokenID: tok.ID, Operator: o.operator}
 	}
 	for _, g := range groups {
 		if _, err := h.OperatorCreateGroup(ctx, g.id, g.name, g.owner); err != nil {

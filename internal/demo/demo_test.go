@@ -10,10 +10,12 @@ import (
 	"testing"
 
 	"fusion/internal/demo"
+	"fusion/internal/evidence"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/observable"
 	"fusion/internal/policy"
+	"fusion/internal/store"
 	"fusion/internal/store/storetest"
 )
 
@@ -24,7 +26,7 @@ func TestSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := hub.New(st, canon, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := hub.New(st, canon, testLog(t, st), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	s, err := demo.Seed(ctx, h)
 	if err != nil {
 		t.Fatal(err)
@@ -110,4 +112,10 @@ func fictional(r intel.Record) bool {
 		}
 	}
 	return false
+}
+
+func testLog(t testing.TB, st *store.Store) *evidence.Log {
+	l := evidence.New(st)
+	t.Cleanup(l.Close)
+	return l
 }

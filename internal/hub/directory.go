@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 
+	"fusion/internal/evidence"
 	"fusion/internal/intel"
 	"fusion/internal/policy"
 	"fusion/internal/store"
@@ -67,7 +68,7 @@ func (h *Hub) CreateGroup(ctx context.Context, c *policy.Caller, id, name string
 	if err := policy.Require(c, policy.ManageGroups); err != nil {
 		return intel.Group{}, err
 	}
-	return h.OperatorCreateGroup(ctx, id, name, c.Org)
+	return h.createGroup(ctx, actorOf(c), id, name, c.Org)
 }
 
 // AddGroupMember adds org to a group that c's organization owns.
@@ -75,7 +76,7 @@ func (h *Hub) AddGroupMember(ctx context.Context, c *policy.Caller, group, org s
 	if err := h.ownGroup(ctx, c, group); err != nil {
 		return intel.Group{}, err
 	}
-	return h.OperatorAddMember(ctx, group, org)
+	return h.changeMembers(ctx, actorOf(c), group, org, true)
 }
 
 // RemoveGroupMember removes org from a group that c's organization owns.
@@ -87,11 +88,7 @@ func (h *Hub) RemoveGroupMember(ctx context.Context, c *policy.Caller, group, or
 	if org == c.Org {
 		return intel.Group{}, &intel.FieldError{Field: "org", Value: org, Reason: "the owner cannot leave its own group"}
 	}
-	err := h.store.Update(ctx, func(tx *store.Tx) error { return tx.RemoveMember(group, org) })
-	if err != nil {
-		return intel.Group{}, err
-	}
-	return h.store.Group(ctx, group)
+	return h.changeMembers(ctx, actorOf(c), group, org, false)
 }
 
 func (h *Hub) ownGroup(ctx context.Context, c *policy.Caller, group string) error {
@@ -114,7 +111,7 @@ func (h *Hub) IssueToken(ctx context.Context, c *policy.Caller, role intel.Role,
 	if err := policy.Require(c, policy.ManageTokens); err != nil {
 		return "", intel.Token{}, err
 	}
-	return h.OperatorIssueToken(ctx, c.Org, role, name)
+	return h.issueToken(ctx, actorOf(c), c.Org, role, name)
 }
 
 // ListTokens lists the tokens of c's organization (never their secrets).
@@ -137,41 +134,74 @@ func (h *Hub) RevokeToken(ctx context.Context, c *policy.Caller, id string) erro
 	if tok.Org != c.Org {
 		return fmt.Errorf("token %q: %w", id, intel.ErrNotFound)
 	}
-	return h.OperatorRevokeToken(ctx, id)
+	return h.revokeToken(ctx, actorOf(c), id)
 }
 
 // The Operator methods are for whoever runs the hub, from its own machine
-// (fusion admin, fusion serve --demo). They act without a caller.
+// (fusion admin, fusion serve --demo). They act without a caller; their
+// evidence leaves name no organization.
 
-// OperatorCreateOrg adds a member organization.
-func (h *Hub) OperatorCreateOrg(ctx context.Context, id, name, country, sector string) (intel.Org, error) {
+// OperatorCreateOrg adds a member organization; operator marks the one that runs the hub.
+func (h *Hub) OperatorCreateOrg(ctx context.Context, id, name, country, sector string, operatorOrg bool) (intel.Org, error) {
 	o, err := intel.NewOrg(id, name, country, sector)
 	if err != nil {
 		return o, err
 	}
-	o.Created = h.now()
-	return o, h.store.Update(ctx, func(tx *store.Tx) error { return tx.InsertOrg(o) })
+	o.Created, o.Operator = h.now(), operatorOrg
+	return o, h.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertOrg(o); err != nil {
+			return err
+		}
+		return h.logged(tx, operator, evidence.OrgCreate, evidence.KindOrg, o.ID, o.ID, func() ([]byte, error) { return evidence.OrgContent(o) })
+	})
 }
 
 // OperatorCreateGroup creates a sharing group; owner becomes its first member.
 func (h *Hub) OperatorCreateGroup(ctx context.Context, id, name, owner string) (intel.Group, error) {
+	return h.createGroup(ctx, operator, id, name, owner)
+}
+
+func (h *Hub) createGroup(ctx context.Context, a actor, id, name, owner string) (intel.Group, error) {
 	g, err := intel.NewGroup(id, name, owner)
 	if err != nil {
 		return g, err
 	}
 	g.Created, g.Members = h.now(), []string{owner}
-	return g, h.store.Update(ctx, func(tx *store.Tx) error { return tx.InsertGroup(g) })
+	return g, h.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertGroup(g); err != nil {
+			return err
+		}
+		return h.logged(tx, a, evidence.GroupCreate, evidence.KindGroup, g.ID, g.Owner, func() ([]byte, error) { return evidence.GroupContent(g) })
+	})
 }
 
 // OperatorAddMember adds org to group.
 func (h *Hub) OperatorAddMember(ctx context.Context, group, org string) (intel.Group, error) {
+	return h.changeMembers(ctx, operator, group, org, true)
+}
+
+func (h *Hub) changeMembers(ctx context.Context, a actor, group, org string, add bool) (intel.Group, error) {
 	if _, err := h.store.Org(ctx, org); err != nil {
 		return intel.Group{}, &intel.FieldError{Field: "org", Value: org, Reason: "no such organization"}
 	}
-	if err := h.store.Update(ctx, func(tx *store.Tx) error { return tx.AddMember(group, org, h.now()) }); err != nil {
-		return intel.Group{}, err
-	}
-	return h.store.Group(ctx, group)
+	var g intel.Group
+	err := h.store.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		action := evidence.GroupAddMember
+		if add {
+			err = tx.AddMember(group, org, h.now())
+		} else {
+			action, err = evidence.GroupRemoveMember, tx.RemoveMember(group, org)
+		}
+		if err != nil {
+			return err
+		}
+		if g, err = tx.Group(group); err != nil {
+			return err
+		}
+		return h.logged(tx, a, action, evidence.KindGroup, g.ID, g.Owner, func() ([]byte, error) { return evidence.GroupContent(g) })
+	})
+	return g, err
 }
 
 // TokenPrefix starts every token secret, so that leaked tokens are easy to scan for.
@@ -180,6 +210,10 @@ const TokenPrefix = "fsn_"
 // OperatorIssueToken creates a token for org with role and returns its
 // secret: 256 random bits, of which only the SHA-256 is stored.
 func (h *Hub) OperatorIssueToken(ctx context.Context, org string, role intel.Role, name string) (string, intel.Token, error) {
+	return h.issueToken(ctx, operator, org, role, name)
+}
+
+func (h *Hub) issueToken(ctx context.Context, a actor, org string, role intel.Role, name string) (string, intel.Token, error) {
 	if _, err := intel.ParseRole(string(role)); err != nil {
 		return "", intel.Token{}, err
 	}
@@ -197,7 +231,12 @@ func (h *Hub) OperatorIssueToken(ctx context.Context, org string, role intel.Rol
 	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	sum := sha256.Sum256([]byte(secret))
 	tok := intel.Token{ID: "tok-" + hex.EncodeToString(idb[:]), Org: org, Role: role, Name: name, Created: h.now()}
-	err := h.store.Update(ctx, func(tx *store.Tx) error { return tx.InsertToken(tok, sum[:]) })
+	err := h.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertToken(tok, sum[:]); err != nil {
+			return err
+		}
+		return h.logged(tx, a, evidence.TokenIssue, evidence.KindToken, tok.ID, org, func() ([]byte, error) { return evidence.TokenContent(tok, sum[:]) })
+	})
 	if err != nil {
 		return "", intel.Token{}, err
 	}
@@ -206,5 +245,18 @@ func (h *Hub) OperatorIssueToken(ctx context.Context, org string, role intel.Rol
 
 // OperatorRevokeToken revokes any token.
 func (h *Hub) OperatorRevokeToken(ctx context.Context, id string) error {
-	return h.store.Update(ctx, func(tx *store.Tx) error { return tx.RevokeToken(id, h.now()) })
+	return h.revokeToken(ctx, operator, id)
+}
+
+func (h *Hub) revokeToken(ctx context.Context, a actor, id string) error {
+	return h.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.RevokeToken(id, h.now()); err != nil {
+			return err
+		}
+		tok, hash, err := tx.TokenWithHash(id)
+		if err != nil {
+			return err
+		}
+		return h.logged(tx, a, evidence.TokenRevoke, evidence.KindToken, tok.ID, tok.Org, func() ([]byte, error) { return evidence.TokenContent(tok, hash) })
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"testing"
 
+	"fusion/internal/evidence"
 	"fusion/internal/hub"
 	"fusion/internal/observable"
 	"fusion/internal/store"
@@ -16,5 +17,11 @@ func newHub(t testing.TB, st *store.Store) *hub.Hub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return hub.New(st, canon, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return hub.New(st, canon, testLog(t, st), slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+func testLog(t testing.TB, st *store.Store) *evidence.Log {
+	l := evidence.New(st)
+	t.Cleanup(l.Close)
+	return l
 }

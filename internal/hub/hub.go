@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"fusion/internal/evidence"
 	"fusion/internal/intel"
 	"fusion/internal/observable"
 	"fusion/internal/policy"
@@ -45,6 +46,7 @@ var (
 type Hub struct {
 	store *store.Store
 	canon *observable.Canonicalizer
+	ev    *evidence.Log
 	log   *slog.Logger
 	now   func() time.Time
 
@@ -52,13 +54,20 @@ type Hub struct {
 	touched map[string]time.Time // token id -> last time last_used was written
 }
 
-// New returns a hub over st. canon canonicalizes observables (it holds the
-// card key); it may be nil for a hub that only administers the directory.
-func New(st *store.Store, canon *observable.Canonicalizer, log *slog.Logger) *Hub {
+// New returns a hub over st, logging evidence to ev. canon canonicalizes
+// observables (it holds the card key); it may be nil for a hub that only
+// administers the directory.
+func New(st *store.Store, canon *observable.Canonicalizer, ev *evidence.Log, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Hub{store: st, canon: canon, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }, touched: map[string]time.Time{}}
+	return &Hub{store: st, canon: canon, ev: ev, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }, touched: map[string]time.Time{}}
+}
+
+// Close stops the evidence committer, then closes the store.
+func (h *Hub) Close() error {
+	h.ev.Close()
+	return h.store.Close()
 }
 
 // Store returns the underlying store, for the operator's tools.
@@ -89,8 +98,12 @@ func (h *Hub) Authenticate(ctx context.Context, secret string) (*policy.Caller, 
 	if err != nil {
 		return nil, err
 	}
+	org, err := h.store.Org(ctx, tok.Org)
+	if err != nil {
+		return nil, err
+	}
 	h.touch(ctx, tok.ID)
-	return &policy.Caller{Org: tok.Org, Role: tok.Role, TokenID: tok.ID, Groups: groups}, nil
+	return &policy.Caller{Org: tok.Org, Role: tok.Role, TokenID: tok.ID, Groups: groups, Operator: org.Operator}, nil
 }
 
 // touch writes a token's last use at most once a minute: a write per request

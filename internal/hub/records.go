@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"fusion/internal/evidence"
 	"fusion/internal/intel"
 	"fusion/internal/observable"
 	"fusion/internal/policy"
@@ -109,6 +110,19 @@ func (h *Hub) CreateRecordsFrom(ctx context.Context, c *policy.Caller, n int, in
 				batch = append(batch, encoded[i])
 			}
 			if err := tx.InsertRecords(batch); err != nil {
+				return err
+			}
+			if len(batch) == 0 {
+				continue
+			}
+			// One leaf per chunk: one submission, each record with its own content hash.
+			objs := make([]evidence.Object, len(batch))
+			for j, enc := range batch {
+				objs[j] = recordObject(enc)
+			}
+			leaf := actorOf(c).leaf(evidence.RecordCreate, objs...)
+			leaf.Time = now
+			if err := h.ev.Append(tx, leaf); err != nil {
 				return err
 			}
 		}
@@ -209,6 +223,9 @@ func (h *Hub) GetRecord(ctx context.Context, c *policy.Caller, id string) (intel
 	if !ok {
 		return intel.Record{}, fmt.Errorf("record %q: %w", id, intel.ErrNotFound)
 	}
+	if err := h.discloseRecords(ctx, c, []intel.Record{v}); err != nil {
+		return intel.Record{}, err
+	}
 	return v, nil
 }
 
@@ -279,7 +296,7 @@ func (h *Hub) ListRecords(ctx context.Context, c *policy.Caller, f RecordFilter)
 			page.Items = append(page.Items, v)
 			if len(page.Items) == limit {
 				page.Next = encodeCursor(v.ID)
-				return page, nil
+				return page, h.discloseRecords(ctx, c, page.Items)
 			}
 		}
 		if len(rows) < q.Limit {
@@ -289,7 +306,7 @@ func (h *Hub) ListRecords(ctx context.Context, c *policy.Caller, f RecordFilter)
 	if page.Items == nil {
 		page.Items = []intel.Record{}
 	}
-	return page, nil
+	return page, h.discloseRecords(ctx, c, page.Items)
 }
 
 func pageArgs(limit int, cursor string) (int, string, error) {
@@ -322,7 +339,7 @@ func decodeCursor(c string) (string, error) {
 
 // UpdateRecord applies p to a record of c's organization.
 func (h *Hub) UpdateRecord(ctx context.Context, c *policy.Caller, id string, p intel.RecordPatch) (intel.Record, error) {
-	return h.changeRecord(ctx, c, id, func(tx *store.Tx, r *intel.Record) error {
+	return h.changeRecord(ctx, c, id, evidence.RecordUpdate, func(tx *store.Tx, r *intel.Record) error {
 		if err := p.ApplyTo(r); err != nil {
 			return err
 		}
@@ -336,14 +353,14 @@ func (h *Hub) RevokeRecord(ctx context.Context, c *policy.Caller, id, reason str
 	if len(reason) > 1024 {
 		return intel.Record{}, &intel.FieldError{Field: "reason", Reason: "longer than 1 KiB"}
 	}
-	return h.changeRecord(ctx, c, id, func(_ *store.Tx, r *intel.Record) error {
+	return h.changeRecord(ctx, c, id, evidence.RecordRevoke, func(_ *store.Tx, r *intel.Record) error {
 		now := h.now()
 		r.Revoked, r.RevokedReason = &now, reason
 		return nil
 	})
 }
 
-func (h *Hub) changeRecord(ctx context.Context, c *policy.Caller, id string, change func(*store.Tx, *intel.Record) error) (intel.Record, error) {
+func (h *Hub) changeRecord(ctx context.Context, c *policy.Caller, id string, action evidence.Action, change func(*store.Tx, *intel.Record) error) (intel.Record, error) {
 	if err := policy.Require(c, policy.ChangeIntel); err != nil {
 		return intel.Record{}, err
 	}
@@ -367,7 +384,14 @@ func (h *Hub) changeRecord(ctx context.Context, c *policy.Caller, id string, cha
 			return err
 		}
 		next.Version, next.Updated = prev.Version+1, h.now()
-		return tx.UpdateRecord(&prev, &next)
+		enc, err := store.Encode(&next)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateRecord(&prev, enc); err != nil {
+			return err
+		}
+		return h.ev.Append(tx, actorOf(c).leaf(action, recordObject(enc)))
 	})
 	return next, err
 }
@@ -393,7 +417,8 @@ func (h *Hub) RecordHistory(ctx context.Context, c *policy.Caller, id string) ([
 			out = append(out, v)
 		}
 	}
-	return append(out, now), nil
+	out = append(out, now)
+	return out, h.discloseRecords(ctx, c, out)
 }
 
 // IsInputError reports whether err refuses the caller's input (as opposed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"fusion/internal/evidence"
 	"fusion/internal/intel"
 	"fusion/internal/policy"
 	"fusion/internal/store"
@@ -27,7 +28,10 @@ func (h *Hub) CreateReport(ctx context.Context, c *policy.Caller, in intel.Repor
 		if err := ownRecords(tx, c, r.Records); err != nil {
 			return err
 		}
-		return tx.InsertReport(&r)
+		if err := tx.InsertReport(&r); err != nil {
+			return err
+		}
+		return h.logged(tx, actorOf(c), evidence.ReportCreate, evidence.KindReport, r.ID, r.Originator, func() ([]byte, error) { return evidence.ReportContent(r) })
 	})
 	if err != nil {
 		return intel.Report{}, err
@@ -82,7 +86,11 @@ func (h *Hub) GetReport(ctx context.Context, c *policy.Caller, id string) (intel
 	if err != nil {
 		return r, err
 	}
-	return h.reportView(ctx, c, &r)
+	v, err := h.reportView(ctx, c, &r)
+	if err != nil {
+		return v, err
+	}
+	return v, h.discloseReport(ctx, c, v)
 }
 
 // ReportFilter selects reports for a list.
@@ -125,6 +133,9 @@ func (h *Hub) ListReports(ctx context.Context, c *policy.Caller, f ReportFilter)
 			if err != nil {
 				return page, err
 			}
+			if err := h.discloseReport(ctx, c, v); err != nil {
+				return page, err
+			}
 			page.Items = append(page.Items, v)
 			if len(page.Items) == limit {
 				page.Next = encodeCursor(v.ID)
@@ -139,7 +150,7 @@ func (h *Hub) ListReports(ctx context.Context, c *policy.Caller, f ReportFilter)
 
 // UpdateReport applies p to a report of c's organization.
 func (h *Hub) UpdateReport(ctx context.Context, c *policy.Caller, id string, p intel.ReportPatch) (intel.Report, error) {
-	return h.changeReport(ctx, c, id, func(tx *store.Tx, r *intel.Report) error {
+	return h.changeReport(ctx, c, id, evidence.ReportUpdate, func(tx *store.Tx, r *intel.Report) error {
 		if err := p.ApplyTo(r); err != nil {
 			return err
 		}
@@ -158,14 +169,14 @@ func (h *Hub) RevokeReport(ctx context.Context, c *policy.Caller, id, reason str
 	if len(reason) > 1024 {
 		return intel.Report{}, &intel.FieldError{Field: "reason", Reason: "longer than 1 KiB"}
 	}
-	return h.changeReport(ctx, c, id, func(_ *store.Tx, r *intel.Report) error {
+	return h.changeReport(ctx, c, id, evidence.ReportRevoke, func(_ *store.Tx, r *intel.Report) error {
 		now := h.now()
 		r.Revoked, r.RevokedReason = &now, reason
 		return nil
 	})
 }
 
-func (h *Hub) changeReport(ctx context.Context, c *policy.Caller, id string, change func(*store.Tx, *intel.Report) error) (intel.Report, error) {
+func (h *Hub) changeReport(ctx context.Context, c *policy.Caller, id string, action evidence.Action, change func(*store.Tx, *intel.Report) error) (intel.Report, error) {
 	if err := policy.Require(c, policy.ChangeIntel); err != nil {
 		return intel.Report{}, err
 	}
@@ -190,7 +201,10 @@ func (h *Hub) changeReport(ctx context.Context, c *policy.Caller, id string, cha
 			return err
 		}
 		next.Version, next.Updated = prev.Version+1, h.now()
-		return tx.UpdateReport(&prev, &next)
+		if err := tx.UpdateReport(&prev, &next); err != nil {
+			return err
+		}
+		return h.logged(tx, actorOf(c), action, evidence.KindReport, next.ID, next.Originator, func() ([]byte, error) { return evidence.ReportContent(next) })
 	})
 	if err != nil {
 		return intel.Report{}, err

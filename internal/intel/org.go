@@ -10,11 +10,14 @@ import (
 
 // Org is a member organization of the hub.
 type Org struct {
-	ID      string    `json:"id"`
-	Name    string    `json:"name"`
-	Country string    `json:"country"`
-	Sector  Sector    `json:"sector"`
-	Created time.Time `json:"created"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Country string `json:"country"`
+	Sector  Sector `json:"sector"`
+	// Operator marks the organization that runs the hub: its admins see the
+	// whole evidence log.
+	Operator bool      `json:"operator,omitempty"`
+	Created  time.Time `json:"created"`
 }
 
 // Sector is the kind of organization.

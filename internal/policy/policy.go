@@ -23,6 +23,11 @@ type Caller struct {
 	TokenID string
 	// Groups lists the sharing groups Org is a member of.
 	Groups []string
+	// Operator is set when Org runs the hub.
+	Operator bool
+	// Purpose is what the caller said it needs the data for (the
+	// X-Fusion-Purpose header); it is written into the evidence log.
+	Purpose string
 }
 
 // InGroup reports whether the caller's organization belongs to group g.
@@ -183,4 +188,17 @@ func Version(c *Caller, cur, old *intel.Record) (intel.Record, bool) {
 		v.Audience = outsiderAudience(c, old.Audience)
 	}
 	return v, true
+}
+
+// Entry reports whether c may see an evidence log entry made by org about
+// objects of owners: its own actions, entries about its own objects, and —
+// for admins of the hub's operator — every entry.
+func Entry(c *Caller, org string, owners []string) bool {
+	if c == nil || c.Org == "" {
+		return false
+	}
+	if c.Operator && c.Role == intel.RoleAdmin {
+		return true
+	}
+	return c.Org == org || slices.Contains(owners, c.Org)
 }

@@ -99,3 +99,24 @@ func TestDecideMatchesModel(t *testing.T) {
 		t.Errorf("only %d cases checked; want at least 10,000", cases)
 	}
 }
+
+func TestEntry(t *testing.T) {
+	tests := []struct {
+		c      policy.Caller
+		org    string
+		owners []string
+		want   bool
+	}{
+		{policy.Caller{Org: "a", Role: intel.RoleReader}, "a", nil, true},           // own action
+		{policy.Caller{Org: "a", Role: intel.RoleReader}, "b", []string{"a"}, true}, // about its objects
+		{policy.Caller{Org: "a", Role: intel.RoleAdmin}, "b", []string{"c"}, false}, // an admin of a member is not the operator
+		{policy.Caller{Org: "op", Role: intel.RoleAdmin, Operator: true}, "b", []string{"c"}, true},
+		{policy.Caller{Org: "op", Role: intel.RoleAnalyst, Operator: true}, "b", []string{"c"}, false},
+		{policy.Caller{}, "", nil, false},
+	}
+	for i, tt := range tests {
+		if got := policy.Entry(&tt.c, tt.org, tt.owners); got != tt.want {
+			t.Errorf("case %d: Entry = %v, want %v", i, got, tt.want)
+		}
+	}
+}

@@ -21,6 +21,9 @@ type dialect struct {
 	ddl map[string]string
 	// numbered placeholders ($1, $2, ...) instead of "?".
 	numbered bool
+	// forUpdate locks the rows a SELECT reads until the transaction ends
+	// (SQLite needs nothing: a write transaction holds the database lock).
+	forUpdate string
 	// lockMigrations serializes migrations across processes sharing a database.
 	lockMigrations func(ctx context.Context, tx *sql.Tx) error
 }
@@ -29,7 +32,8 @@ var sqliteDialect = dialect{
 	name: "sqlite",
 	ddl: map[string]string{
 		"${bytes}":     "BLOB",
-		"${clustered}": " WITHOUT ROWID", // the table is stored in its primary key's order
+		"${int64pk}":   "INTEGER PRIMARY KEY", // an alias of the rowid: appends go to the end
+		"${clustered}": " WITHOUT ROWID",      // the table is stored in its primary key's order
 	},
 	// SQLite serializes writers itself; a migration runs in an immediate transaction.
 	lockMigrations: func(context.Context, *sql.Tx) error { return nil },
@@ -39,9 +43,11 @@ var postgresDialect = dialect{
 	name: "postgres",
 	ddl: map[string]string{
 		"${bytes}":     "BYTEA",
+		"${int64pk}":   "BIGINT PRIMARY KEY",
 		"${clustered}": "",
 	},
-	numbered: true,
+	numbered:  true,
+	forUpdate: " FOR UPDATE",
 	lockMigrations: func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7320190425)")
 		return err

@@ -18,8 +18,8 @@ var (
 
 // InsertOrg adds an organization; an existing id is ErrConflict.
 func (t *Tx) InsertOrg(o intel.Org) error {
-	_, err := t.exec("INSERT INTO orgs (id, name, country, sector, created) VALUES (?, ?, ?, ?, ?)",
-		o.ID, o.Name, o.Country, string(o.Sector), micros(o.Created))
+	_, err := t.exec("INSERT INTO orgs (id, name, country, sector, operator, created) VALUES (?, ?, ?, ?, ?, ?)",
+		o.ID, o.Name, o.Country, string(o.Sector), o.Operator, micros(o.Created))
 	if isUnique(err) {
 		return fmt.Errorf("organization %q: %w", o.ID, ErrConflict)
 	}
@@ -30,8 +30,8 @@ func (t *Tx) InsertOrg(o intel.Org) error {
 func (s *Store) Org(ctx context.Context, id string) (intel.Org, error) {
 	var o intel.Org
 	var created int64
-	err := s.queryRow(ctx, "SELECT id, name, country, sector, created FROM orgs WHERE id = ?", id).
-		Scan(&o.ID, &o.Name, &o.Country, &o.Sector, &created)
+	err := s.queryRow(ctx, "SELECT id, name, country, sector, operator, created FROM orgs WHERE id = ?", id).
+		Scan(&o.ID, &o.Name, &o.Country, &o.Sector, &o.Operator, &created)
 	if err != nil {
 		return o, notFound(err, fmt.Sprintf("organization %q", id))
 	}
@@ -41,7 +41,7 @@ func (s *Store) Org(ctx context.Context, id string) (intel.Org, error) {
 
 // Orgs returns every organization, ordered by id.
 func (s *Store) Orgs(ctx context.Context) ([]intel.Org, error) {
-	rows, err := s.query(ctx, "SELECT id, name, country, sector, created FROM orgs ORDER BY id")
+	rows, err := s.query(ctx, "SELECT id, name, country, sector, operator, created FROM orgs ORDER BY id")
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func (s *Store) Orgs(ctx context.Context) ([]intel.Org, error) {
 	for rows.Next() {
 		var o intel.Org
 		var created int64
-		if err := rows.Scan(&o.ID, &o.Name, &o.Country, &o.Sector, &created); err != nil {
+		if err := rows.Scan(&o.ID, &o.Name, &o.Country, &o.Sector, &o.Operator, &created); err != nil {
 			return nil, err
 		}
 		o.Created = fromMicros(created)
@@ -240,4 +240,44 @@ func (s *Store) strings(ctx context.Context, query string, args ...any) ([]strin
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// Group returns a group with its members, inside the transaction.
+func (t *Tx) Group(id string) (intel.Group, error) {
+	var g intel.Group
+	var created int64
+	err := t.queryRow("SELECT id, name, owner, created FROM sharing_groups WHERE id = ?", id).Scan(&g.ID, &g.Name, &g.Owner, &created)
+	if err != nil {
+		return g, notFound(err, fmt.Sprintf("group %q", id))
+	}
+	g.Created = fromMicros(created)
+	rows, err := t.tx.QueryContext(t.ctx, t.d.q("SELECT org_id FROM group_members WHERE group_id = ? ORDER BY org_id"), id)
+	if err != nil {
+		return g, err
+	}
+	defer rows.Close()
+	g.Members = []string{}
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return g, err
+		}
+		g.Members = append(g.Members, m)
+	}
+	return g, rows.Err()
+}
+
+// TokenWithHash returns a token and the hash of its secret, inside the transaction.
+func (t *Tx) TokenWithHash(id string) (intel.Token, []byte, error) {
+	var hash []byte
+	var tok intel.Token
+	var created int64
+	var revoked, used sql.NullInt64
+	err := t.queryRow("SELECT "+tokenColumns+", hash FROM tokens WHERE id = ?", id).
+		Scan(&tok.ID, &tok.Org, &tok.Role, &tok.Name, &created, &revoked, &used, &hash)
+	if err != nil {
+		return tok, nil, notFound(err, fmt.Sprintf("token %q", id))
+	}
+	tok.Created, tok.Revoked, tok.LastUsed = fromMicros(created), fromNullMicros(revoked), fromNullMicros(used)
+	return tok, hash, nil
 }

@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/gowebpki/jcs"
 
 	"fusion/internal/intel"
 )
@@ -75,21 +78,31 @@ func (t *Tx) replaceTerms(table, idCol string, prev, next []any) error {
 	return b.flush()
 }
 
-// Encoded is a record with its stored JSON form, made by Encode. Encoding
-// is the costly part of an insert, so callers can do it in parallel before
-// the write transaction.
+// Encoded is a record with its stored form, made by Encode. Encoding is
+// the costly part of an insert, so callers can do it in parallel before the
+// write transaction.
 type Encoded struct {
 	Record *intel.Record
-	Body   []byte
+	// Body is the record's JSON in RFC 8785 canonical form: the bytes the
+	// evidence log's content hash covers.
+	Body []byte
+	// Sum is the SHA-256 of Body.
+	Sum [sha256.Size]byte
 }
 
 // Encode returns r with its stored form.
 func Encode(r *intel.Record) (Encoded, error) {
-	b, err := json.Marshal(r)
+	b := r.MarshalCanonical()
+	return Encoded{Record: r, Body: b, Sum: sha256.Sum256(b)}, nil
+}
+
+// canonical returns the RFC 8785 canonical JSON of v.
+func canonical(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return Encoded{}, fmt.Errorf("store: encode record %s: %w", r.ID, err)
+		return nil, err
 	}
-	return Encoded{Record: r, Body: b}, nil
+	return jcs.Transform(b)
 }
 
 // InsertRecords stores new records with multi-row inserts, each statement
@@ -196,15 +209,9 @@ func rows(n, width int) string {
 
 // UpdateRecord replaces prev with next, keeping prev in record_versions. It
 // fails with ErrConflict if the stored version is no longer prev.Version.
-func (t *Tx) UpdateRecord(prev, next *intel.Record) error {
-	old, err := json.Marshal(prev)
-	if err != nil {
-		return err
-	}
-	body, err := json.Marshal(next)
-	if err != nil {
-		return err
-	}
+func (t *Tx) UpdateRecord(prev *intel.Record, enc Encoded) error {
+	next := enc.Record
+	old := prev.MarshalCanonical()
 	if _, err := t.exec("INSERT INTO record_versions (record_id, version, body) VALUES (?, ?, ?)", prev.ID, prev.Version, string(old)); err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("record %s version %d: %w", prev.ID, prev.Version, ErrConflict)
@@ -212,7 +219,7 @@ func (t *Tx) UpdateRecord(prev, next *intel.Record) error {
 		return err
 	}
 	res, err := t.exec("UPDATE records SET tlp = ?, personal = ?, discoverable = ?, updated = ?, revoked = ?, version = ?, body = ? WHERE id = ? AND version = ?",
-		string(next.TLP), next.Personal, next.Discoverable, micros(next.Updated), nullMicros(next.Revoked), next.Version, string(body), prev.ID, prev.Version)
+		string(next.TLP), next.Personal, next.Discoverable, micros(next.Updated), nullMicros(next.Revoked), next.Version, string(enc.Body), prev.ID, prev.Version)
 	if err != nil {
 		return err
 	}

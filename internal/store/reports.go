@@ -14,7 +14,7 @@ import (
 func reportBody(r *intel.Report) (string, error) {
 	c := *r
 	c.Records, c.RecordCount = nil, 0
-	b, err := json.Marshal(&c)
+	b, err := canonical(&c)
 	return string(b), err
 }
 
@@ -58,7 +58,7 @@ func (t *Tx) writeReportLinks(prev, r *intel.Report) error {
 
 // UpdateReport replaces prev with next, keeping prev in report_versions.
 func (t *Tx) UpdateReport(prev, next *intel.Report) error {
-	old, err := json.Marshal(prev)
+	old, err := canonical(prev)
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func SQLitePath(dataDir string) string { return filepath.Join(dataDir, "fusion.d
 
 func sqliteDSN(path string) string {
 	return "file:" + path + "?_txlock=immediate&_pragma=page_size(16384)" +
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)" +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)"
 }
 

@@ -121,11 +121,11 @@ func TestRecordsRoundTripAndHistory(t *testing.T) {
 
 		next := got
 		next.TLP, next.Version, next.Audience = intel.Red, 2, intel.Audience{Orgs: []string{"org-c"}}
-		must(t, st.Update(ctx, func(tx *store.Tx) error { return tx.UpdateRecord(&got, &next) }))
+		must(t, st.Update(ctx, func(tx *store.Tx) error { return tx.UpdateRecord(&got, encode(t, next)[0]) }))
 		// A second writer holding the old version loses.
 		stale := got
 		stale.Version = 2
-		err = st.Update(ctx, func(tx *store.Tx) error { return tx.UpdateRecord(&got, &stale) })
+		err = st.Update(ctx, func(tx *store.Tx) error { return tx.UpdateRecord(&got, encode(t, stale)[0]) })
 		if !errors.Is(err, store.ErrConflict) {
 			t.Errorf("stale update: %v", err)
 		}

@@ -91,10 +91,14 @@ func Postgres(t testing.TB) *store.Store {
 // many generated cases.
 func Reset(t testing.TB, st *store.Store) {
 	t.Helper()
-	for _, table := range []string{"report_versions", "report_records", "report_terms", "reports",
+	for _, table := range []string{"evidence_checkpoints", "evidence_hashes", "evidence_leaves",
+		"report_versions", "report_records", "report_terms", "reports",
 		"record_versions", "record_terms", "records", "tokens", "group_members", "sharing_groups", "orgs"} {
 		if _, err := st.DB().Exec("DELETE FROM " + table); err != nil {
 			t.Fatalf("reset %s: %v", table, err)
 		}
+	}
+	if _, err := st.DB().Exec("UPDATE evidence_head SET size = 0"); err != nil {
+		t.Fatalf("reset evidence_head: %v", err)
 	}
 }

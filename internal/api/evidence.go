@@ -1,0 +1,181 @@
+package api
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"fusion/internal/evidence"
+	"fusion/internal/intel"
+	"fusion/internal/policy"
+)
+
+// evidenceCheckpoint serves a signed checkpoint of the whole log in the
+// C2SP tlog-checkpoint form, issuing a new one if the log grew (on demand).
+func (s *Server) evidenceCheckpoint(w http.ResponseWriter, r *http.Request, _ *policy.Caller) {
+	if s.notary == nil {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "this hub has no checkpoint signing key")
+		return
+	}
+	cp, err := s.hub.Evidence().Checkpoint(r.Context(), s.notary)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte(cp.Note))
+}
+
+// evidenceKey serves the verifier key checkpoints are signed with.
+func (s *Server) evidenceKey(w http.ResponseWriter, _ *http.Request, _ *policy.Caller) {
+	if s.notary == nil {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "this hub has no checkpoint signing key")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, s.notary.VerifierKey())
+}
+
+func (s *Server) evidenceEntries(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	q, err := query(r, "from", "to")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	from, err := int64Param(q.Get("from"), "from", 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	to, err := int64Param(q.Get("to"), "to", from+100)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	entries, err := s.hub.EvidenceEntries(r.Context(), c, from, to)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+}
+
+type proofAnswer struct {
+	Index  int64    `json:"index,omitempty"`
+	Old    int64    `json:"old,omitempty"`
+	Size   int64    `json:"size"`
+	Root   string   `json:"root"`
+	Hashes []string `json:"hashes"`
+	// TLogProof is the inclusion proof in C2SP tlog-proof form, against the
+	// latest signed checkpoint when it is of this size.
+	TLogProof string `json:"tlog_proof,omitempty"`
+}
+
+func hashes(hs []tlog.Hash) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = base64.StdEncoding.EncodeToString(h[:])
+	}
+	return out
+}
+
+// evidenceInclusion proves that entry index is in the tree of size. Only
+// callers who may see the entry get a proof: it would confirm its content.
+func (s *Server) evidenceInclusion(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	q, err := query(r, "index", "size")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	index, err := int64Param(q.Get("index"), "index", -1)
+	if err == nil && index < 0 {
+		err = &intel.FieldError{Field: "index", Reason: "is required"}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	size, err := s.sizeParam(r, q.Get("size"), "size")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.hub.EvidenceEntryVisible(r.Context(), c, index); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	proof, err := s.hub.Evidence().InclusionProof(ctx, index, size)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	root, err := s.hub.Evidence().Root(ctx, size)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ans := proofAnswer{Index: index, Size: size, Root: base64.StdEncoding.EncodeToString(root[:]), Hashes: hashes(proof)}
+	if s.notary != nil {
+		if cp, err := s.hub.Evidence().LatestCheckpoint(ctx, s.notary.Verifier()); err == nil && cp.Size == size {
+			ans.TLogProof = evidence.FormatProof(index, proof, cp.Note)
+		}
+	}
+	writeJSON(w, http.StatusOK, ans)
+}
+
+// evidenceConsistency proves that the tree of size old is a prefix of the
+// tree of size new. It says nothing about any entry's content.
+func (s *Server) evidenceConsistency(w http.ResponseWriter, r *http.Request, _ *policy.Caller) {
+	q, err := query(r, "old", "new")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	old, err := int64Param(q.Get("old"), "old", -1)
+	if err == nil && old < 0 {
+		err = &intel.FieldError{Field: "old", Reason: "is required"}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	size, err := s.sizeParam(r, q.Get("new"), "new")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	proof, err := s.hub.Evidence().ConsistencyProof(r.Context(), old, size)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	root, err := s.hub.Evidence().Root(r.Context(), size)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, proofAnswer{Old: old, Size: size, Root: base64.StdEncoding.EncodeToString(root[:]), Hashes: hashes(proof)})
+}
+
+// sizeParam reads a tree size, defaulting to the whole log.
+func (s *Server) sizeParam(r *http.Request, v, name string) (int64, error) {
+	if v == "" {
+		return s.hub.Evidence().Size(r.Context())
+	}
+	return int64Param(v, name, 0)
+}
+
+func int64Param(v, name string, def int64) (int64, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, &intel.FieldError{Field: name, Value: v, Reason: "not a whole number of 0 or more"}
+	}
+	return n, nil
+}

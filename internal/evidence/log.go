@@ -1,0 +1,261 @@
+package evidence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"fusion/internal/store"
+)
+
+// ErrRange is wrapped by errors for indexes or sizes outside the log.
+var ErrRange = errors.New("outside the log")
+
+// Log appends to and reads the evidence log kept in a store. It is safe for
+// concurrent use.
+type Log struct {
+	st  *store.Store
+	now func() time.Time
+
+	// Disclosures are appended by one goroutine that commits whatever is
+	// queued in one durable transaction (group commit).
+	mu      sync.Mutex
+	queue   chan *pending
+	stopped chan struct{}
+}
+
+type pending struct {
+	leaves []Leaf
+	done   chan error
+}
+
+// New returns the log kept in st.
+func New(st *store.Store) *Log {
+	return &Log{st: st, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Append assigns sequence numbers to leaves and stores them, with the tree
+// hashes they complete, in tx: the leaves commit with the change they record
+// or not at all. Leaves without a time get the current time.
+func (l *Log) Append(tx *store.Tx, leaves ...Leaf) error {
+	if len(leaves) == 0 {
+		return nil
+	}
+	size, err := tx.EvidenceSize()
+	if err != nil {
+		return err
+	}
+	data := make([][]byte, len(leaves))
+	now := l.now()
+	for i := range leaves {
+		lf := &leaves[i]
+		lf.Seq = size + int64(i)
+		if lf.Time.IsZero() {
+			lf.Time = now
+		}
+		lf.Time = lf.Time.UTC().Truncate(time.Microsecond)
+		if data[i], err = lf.Encode(); err != nil {
+			return fmt.Errorf("evidence: encode leaf: %w", err)
+		}
+	}
+	return appendData(tx, size, data)
+}
+
+// appendData stores leaf bytes from index size on, with the tree hashes
+// they complete.
+func appendData(tx *store.Tx, size int64, data [][]byte) error {
+	r := &txHashes{tx: tx, known: map[int64]tlog.Hash{}}
+	stored := make([]store.IndexedHash, 0, 2*len(data))
+	for i, d := range data {
+		n := size + int64(i)
+		hs, err := tlog.StoredHashes(n, d, r)
+		if err != nil {
+			return fmt.Errorf("evidence: hash leaf %d: %w", n, err)
+		}
+		first := tlog.StoredHashIndex(0, n)
+		for j, h := range hs {
+			r.known[first+int64(j)] = h
+			stored = append(stored, store.IndexedHash{Index: first + int64(j), Hash: append([]byte(nil), h[:]...)})
+		}
+	}
+	if err := tx.AppendEvidence(size, data, stored); err != nil {
+		return fmt.Errorf("evidence: %w", err)
+	}
+	return nil
+}
+
+// txHashes reads stored hashes inside a transaction, remembering those it
+// read or that this append computed.
+type txHashes struct {
+	tx    *store.Tx
+	known map[int64]tlog.Hash
+}
+
+func (r *txHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var missing []int64
+	for _, x := range indexes {
+		if _, ok := r.known[x]; !ok {
+			missing = append(missing, x)
+		}
+	}
+	if len(missing) > 0 {
+		got, err := r.tx.EvidenceHashes(missing)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range missing {
+			h, ok := got[x]
+			if !ok || len(h) != tlog.HashSize {
+				return nil, fmt.Errorf("evidence: stored hash %d is missing", x)
+			}
+			r.known[x] = tlog.Hash(h)
+		}
+	}
+	for i, x := range indexes {
+		out[i] = r.known[x]
+	}
+	return out, nil
+}
+
+// Record appends leaves in a transaction of their own. Concurrent calls are
+// batched into one durable commit; Record returns when its leaves are
+// committed, or with the error that stopped them.
+func (l *Log) Record(ctx context.Context, leaves ...Leaf) error {
+	if len(leaves) == 0 {
+		return nil
+	}
+	l.mu.Lock()
+	if l.queue == nil {
+		l.queue, l.stopped = make(chan *pending, 1024), make(chan struct{})
+		go l.commitLoop()
+	}
+	q := l.queue
+	l.mu.Unlock()
+	p := &pending{leaves: leaves, done: make(chan error, 1)}
+	select {
+	case q <- p:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-p.done // waits even if ctx ends: the leaves may be committing
+}
+
+// maxGroup bounds the leaves one group commit writes.
+const maxGroup = 8192
+
+func (l *Log) commitLoop() {
+	defer close(l.stopped)
+	for first := range l.queue {
+		group := []*pending{first}
+		n := len(first.leaves)
+	drain:
+		for n < maxGroup {
+			select {
+			case p, ok := <-l.queue:
+				if !ok {
+					break drain
+				}
+				group = append(group, p)
+				n += len(p.leaves)
+			default:
+				break drain
+			}
+		}
+		all := make([]Leaf, 0, n)
+		for _, p := range group {
+			all = append(all, p.leaves...)
+		}
+		err := l.st.Update(context.Background(), func(tx *store.Tx) error { return l.Append(tx, all...) })
+		i := 0
+		for _, p := range group {
+			copy(p.leaves, all[i:i+len(p.leaves)]) // hand back sequence numbers and times
+			i += len(p.leaves)
+			p.done <- err
+		}
+	}
+}
+
+// Close stops the group committer after what is queued is written.
+func (l *Log) Close() {
+	l.mu.Lock()
+	q, stopped := l.queue, l.stopped
+	l.queue = nil
+	l.mu.Unlock()
+	if q != nil {
+		close(q)
+		<-stopped
+	}
+}
+
+// Size returns the committed size of the log.
+func (l *Log) Size(ctx context.Context) (int64, error) { return l.st.EvidenceSize(ctx) }
+
+// reader returns a tlog.HashReader over the committed stored hashes.
+func (l *Log) reader(ctx context.Context) tlog.HashReader {
+	return tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+		got, err := l.st.EvidenceHashes(ctx, indexes)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]tlog.Hash, len(indexes))
+		for i, x := range indexes {
+			h, ok := got[x]
+			if !ok || len(h) != tlog.HashSize {
+				return nil, fmt.Errorf("evidence: stored hash %d is missing", x)
+			}
+			out[i] = tlog.Hash(h)
+		}
+		return out, nil
+	})
+}
+
+func (l *Log) checkSize(ctx context.Context, size int64) error {
+	n, err := l.Size(ctx)
+	if err != nil {
+		return err
+	}
+	if size < 0 || size > n {
+		return fmt.Errorf("evidence: size %d: %w (the log holds %d entries)", size, ErrRange, n)
+	}
+	return nil
+}
+
+// Root returns the tree hash of the first size leaves.
+func (l *Log) Root(ctx context.Context, size int64) (tlog.Hash, error) {
+	if err := l.checkSize(ctx, size); err != nil {
+		return tlog.Hash{}, err
+	}
+	return tlog.TreeHash(size, l.reader(ctx))
+}
+
+// InclusionProof proves that leaf index is in the tree of the given size.
+func (l *Log) InclusionProof(ctx context.Context, index, size int64) (tlog.RecordProof, error) {
+	if err := l.checkSize(ctx, size); err != nil {
+		return nil, err
+	}
+	if index < 0 || index >= size {
+		return nil, fmt.Errorf("evidence: index %d: %w of size %d", index, ErrRange, size)
+	}
+	return tlog.ProveRecord(size, index, l.reader(ctx))
+}
+
+// ConsistencyProof proves that the tree of size old is a prefix of the tree of size new.
+func (l *Log) ConsistencyProof(ctx context.Context, old, new int64) (tlog.TreeProof, error) {
+	if err := l.checkSize(ctx, new); err != nil {
+		return nil, err
+	}
+	if old < 1 || old > new {
+		return nil, fmt.Errorf("evidence: old size %d: %w (must be 1 to %d)", old, ErrRange, new)
+	}
+	return tlog.ProveTree(new, old, l.reader(ctx))
+}
+
+// Leaves calls fn for each leaf with from <= seq < to.
+func (l *Log) Leaves(ctx context.Context, from, to int64, fn func(seq int64, data []byte) error) error {
+	return l.st.EvidenceLeaves(ctx, from, to, fn)
+}

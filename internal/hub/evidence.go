@@ -1,0 +1,148 @@
+package hub
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"slices"
+
+	"fusion/internal/evidence"
+	"fusion/internal/intel"
+	"fusion/internal/policy"
+	"fusion/internal/store"
+)
+
+// actor is who a leaf names: an organization through a token, or the hub's
+// operator at its own machine (both empty).
+type actor struct {
+	org, token, purpose string
+}
+
+func actorOf(c *policy.Caller) actor { return actor{c.Org, c.TokenID, c.Purpose} }
+
+var operator = actor{}
+
+func (a actor) leaf(action evidence.Action, objs ...evidence.Object) evidence.Leaf {
+	return evidence.Leaf{Org: a.org, Token: a.token, Purpose: a.purpose, Action: action, Objects: objs}
+}
+
+func recordObject(enc store.Encoded) evidence.Object {
+	r := enc.Record
+	return evidence.Object{Kind: evidence.KindRecord, ID: r.ID, Owner: r.Originator, SHA256: hex.EncodeToString(enc.Sum[:])}
+}
+
+// logged appends one leaf about kind/id, whose content is made by content, in tx.
+func (h *Hub) logged(tx *store.Tx, a actor, action evidence.Action, kind, id, owner string, content func() ([]byte, error)) error {
+	c, err := content()
+	if err != nil {
+		return err
+	}
+	return h.ev.Append(tx, a.leaf(action, evidence.ObjectOf(kind, id, owner, c)))
+}
+
+// discloseRecords writes, before the caller sees them, one leaf per owner for
+// the records shown to c that are neither c's own nor TLP:CLEAR, with the
+// hash of the form in which each was shown.
+func (h *Hub) discloseRecords(ctx context.Context, c *policy.Caller, shown []intel.Record) error {
+	byOwner := map[string][]evidence.Object{}
+	for i := range shown {
+		r := &shown[i]
+		if r.Originator == c.Org || r.TLP == intel.Clear {
+			continue
+		}
+		enc, err := store.Encode(r)
+		if err != nil {
+			return err
+		}
+		byOwner[r.Originator] = append(byOwner[r.Originator], recordObject(enc))
+	}
+	return h.disclose(ctx, c, byOwner)
+}
+
+// discloseReport writes the leaf for a report shown to c.
+func (h *Hub) discloseReport(ctx context.Context, c *policy.Caller, r intel.Report) error {
+	if r.Originator == c.Org || r.TLP == intel.Clear {
+		return nil
+	}
+	content, err := evidence.ReportContent(r)
+	if err != nil {
+		return err
+	}
+	return h.disclose(ctx, c, map[string][]evidence.Object{r.Originator: {evidence.ObjectOf(evidence.KindReport, r.ID, r.Originator, content)}})
+}
+
+func (h *Hub) disclose(ctx context.Context, c *policy.Caller, byOwner map[string][]evidence.Object) error {
+	if len(byOwner) == 0 {
+		return nil
+	}
+	owners := make([]string, 0, len(byOwner))
+	for o := range byOwner {
+		owners = append(owners, o)
+	}
+	slices.Sort(owners)
+	leaves := make([]evidence.Leaf, len(owners))
+	for i, o := range owners {
+		leaves[i] = actorOf(c).leaf(evidence.Disclose, byOwner[o]...)
+	}
+	if err := h.ev.Record(ctx, leaves...); err != nil {
+		return fmt.Errorf("hub: disclosure not logged, so not made: %w", err)
+	}
+	return nil
+}
+
+// Evidence returns the hub's evidence log.
+func (h *Hub) Evidence() *evidence.Log { return h.ev }
+
+// Entry is an evidence log entry as a caller may see it.
+type Entry struct {
+	Index int64         `json:"index"`
+	Leaf  evidence.Leaf `json:"leaf"`
+	// Data is the leaf's exact bytes, which the tree hashes.
+	Data string `json:"data"`
+}
+
+// MaxEntries bounds the range of one EvidenceEntries call.
+const MaxEntries = 1000
+
+// EvidenceEntries returns the entries with from <= index < to that c may see.
+func (h *Hub) EvidenceEntries(ctx context.Context, c *policy.Caller, from, to int64) ([]Entry, error) {
+	if err := policy.Require(c, policy.ReadIntel); err != nil {
+		return nil, err
+	}
+	if from < 0 || to < from || to-from > MaxEntries {
+		return nil, &intel.FieldError{Field: "from", Value: fmt.Sprintf("%d..%d", from, to), Reason: fmt.Sprintf("a range of 0 to %d entries from 0 up", MaxEntries)}
+	}
+	out := []Entry{}
+	err := h.ev.Leaves(ctx, from, to, func(seq int64, data []byte) error {
+		leaf, err := evidence.ParseLeaf(data)
+		if err != nil {
+			return fmt.Errorf("evidence leaf %d: %w", seq, err)
+		}
+		if policy.Entry(c, leaf.Org, leaf.Owners()) {
+			out = append(out, Entry{Index: seq, Leaf: leaf, Data: string(data)})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// EvidenceEntryVisible reports whether c may see the entry at index (and so
+// an inclusion proof for it); entries c may not see do not exist for it.
+func (h *Hub) EvidenceEntryVisible(ctx context.Context, c *policy.Caller, index int64) error {
+	found := false
+	err := h.ev.Leaves(ctx, index, index+1, func(_ int64, data []byte) error {
+		leaf, err := evidence.ParseLeaf(data)
+		if err != nil {
+			return err
+		}
+		found = policy.Entry(c, leaf.Org, leaf.Owners())
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("evidence entry %d: %w", index, intel.ErrNotFound)
+	}
+	return nil
+}
