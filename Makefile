@@ -31,3 +31,4 @@ fuzz:
 bench:
 	$(GO) test ./... -run '^$$' -bench . -benchmem
 	bash bench/ingest.sh
+	bash bench/evidence.sh
