@@ -36,6 +36,12 @@ func commands() map[string]*command {
 	return map[string]*command{
 		"serve":   {summary: "run the hub: API on --addr, data in --data or --db", run: serve},
 		"version": {summary: "print the version", run: version},
+		"scenario": {summary: "generate synthetic worlds with ground truth", subs: map[string]*command{
+			"generate": {summary: "write a scenario's data files, truth.jsonl and scenario.json", run: scenarioGenerate},
+		}},
+		"exercise": {summary: "score findings against a scenario's truth", subs: map[string]*command{
+			"score": {summary: "precision, recall and F1 per kind", run: exerciseScore},
+		}},
 		"evidence": {summary: "verify the evidence log, export and check evidence bundles", subs: map[string]*command{
 			"verify":     {summary: "recompute the log and check every checkpoint and object against it", run: evidenceVerify},
 			"checkpoint": {summary: "sign a checkpoint of the log now and print it", run: evidenceCheckpoint},

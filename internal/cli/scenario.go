@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"fusion/internal/scenario"
+)
+
+func scenarioGenerate(ctx context.Context, env *Env, args []string) error {
+	var kinds []string
+	for _, k := range scenario.Kinds() {
+		kinds = append(kinds, fmt.Sprintf("  %-13s %s", k.Name, k.Summary))
+	}
+	fs := newFlags(env, "scenario generate", "fusion scenario generate --kind KIND --seed N --out DIR [size flags]\n\nKinds:\n"+strings.Join(kinds, "\n"))
+	var p scenario.Params
+	fs.StringVar(&p.Kind, "kind", "", "`KIND` of scenario (see above)")
+	fs.Uint64Var(&p.Seed, "seed", 1, "random `SEED`: the same seed and flags give byte-identical output")
+	out := fs.String("out", "", "output `DIR`")
+	fs.IntVar(&p.Hosts, "hosts", 0, "network: number of internal `HOSTS` (default 200)")
+	fs.IntVar(&p.Days, "days", 0, "network: number of `DAYS` (default 1)")
+	fs.Int64Var(&p.Count, "count", 0, "intel, sms, transactions: number of indicators, requests or bookings")
+	fs.StringVar(&p.Format, "format", "", "network: `tsv` (Zeek's default) or jsonl (Zeek's JSON)")
+	fs.StringVar(&p.TorConsensus, "tor-consensus", "", "network: a Tor consensus `FILE` whose relays Tor users connect to")
+	fs.StringVar(&p.Intel, "intel", "", "network: an intel scenario `DIR` whose values hosts contact")
+	start := fs.String("start", scenario.DefaultStart.Format(time.RFC3339), "when generated time begins (RFC 3339)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "kind", "out"); err != nil {
+		return err
+	}
+	t, err := time.Parse(time.RFC3339, *start)
+	if err != nil {
+		return fmt.Errorf("--start %q: not an RFC 3339 time", *start)
+	}
+	p.Start = t
+	began := time.Now()
+	if err := scenario.Generate(ctx, p, *out, env.Stderr); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "wrote %s scenario (seed %d) to %s in %v\n", p.Kind, p.Seed, *out, time.Since(began).Round(time.Millisecond))
+	return nil
+}
+
+func exerciseScore(_ context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "exercise score", "fusion exercise score --truth DIR/truth.jsonl --found FILE.jsonl [--json]")
+	truthFile := fs.String("truth", "", "the scenario's truth `FILE`")
+	foundFile := fs.String("found", "", "the findings `FILE` to score: JSON lines of {kind, entity, start, end}")
+	asJSON := fs.Bool("json", false, "print {\"kinds\":{KIND:{truth, found, precision, recall, f1}}}")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "truth", "found"); err != nil {
+		return err
+	}
+	truth, err := readTruthFile(*truthFile)
+	if err != nil {
+		return err
+	}
+	found, err := readTruthFile(*foundFile)
+	if err != nil {
+		return err
+	}
+	s := scenario.Evaluate(truth, found)
+	if *asJSON {
+		return json.NewEncoder(env.Stdout).Encode(s)
+	}
+	s.Print(env.Stdout)
+	return nil
+}
+
+func readTruthFile(path string) ([]scenario.Truth, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ts, err := scenario.ReadTruth(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ts, nil
+}
