@@ -53,6 +53,9 @@ func (r *Record) MarshalCanonical() []byte {
 	if r.RevokedReason != "" {
 		b = canonical.String(canonical.Member(b, "revoked_reason", &first), r.RevokedReason)
 	}
+	if r.Subdomains {
+		b = canonical.Bool(canonical.Member(b, "subdomains", &first), true)
+	}
 	b = canonical.String(canonical.Member(b, "tlp", &first), string(r.TLP))
 	b = canonical.String(canonical.Member(b, "type", &first), string(r.Type))
 	b = canonical.Time(canonical.Member(b, "updated", &first), r.Updated)

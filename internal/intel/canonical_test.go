@@ -16,7 +16,7 @@ import (
 // gains a field: MarshalCanonical must then be taught it.
 func TestCanonicalKnowsEveryField(t *testing.T) {
 	for typ, n := range map[reflect.Type]int{
-		reflect.TypeFor[intel.Record](): 26, reflect.TypeFor[intel.Audience](): 2,
+		reflect.TypeFor[intel.Record](): 27, reflect.TypeFor[intel.Audience](): 2,
 		reflect.TypeFor[intel.Handling](): 3, reflect.TypeFor[intel.Evaluation](): 2,
 	} {
 		if typ.NumField() != n {
@@ -45,7 +45,7 @@ func FuzzMarshalCanonical(f *testing.F) {
 			Audience: intel.Audience{Orgs: []string{id}, Groups: nil}, Handling: intel.Handling{Codes: []string{code}, Purpose: ref, Conditions: text},
 			Discoverable: !personal, Personal: personal, Evaluation: intel.Evaluation{Reliability: rel, Credibility: cred},
 			Reference: ref, FirstSeen: at(personal), LastSeen: at(redacted), ValidUntil: at(personal != redacted),
-			Originator: group, Created: ts, Updated: ts.Add(time.Second), Version: conf, Revoked: at(redacted), RevokedReason: text, Redacted: redacted}
+			Originator: group, Created: ts, Updated: ts.Add(time.Second), Version: conf, Revoked: at(redacted), RevokedReason: text, Redacted: redacted, Subdomains: personal}
 		if personal {
 			r.Labels, r.Audience.Groups = nil, []string{}
 		}

@@ -146,3 +146,16 @@ func TestLabelsDocumented(t *testing.T) {
 		t.Errorf("docs/labels.md has %d label rows, the vocabulary %d", n, len(intel.Labels))
 	}
 }
+
+func TestSubdomainsOnlyForDomains(t *testing.T) {
+	c := canon(t)
+	yes := true
+	if r, err := intel.NewRecord(c, intel.RecordInput{Value: "evil.example.com", TLP: "green", Subdomains: &yes}); err != nil || !r.Subdomains {
+		t.Errorf("domain with subdomains: %+v %v", r, err)
+	}
+	_, err := intel.NewRecord(c, intel.RecordInput{Value: "192.0.2.1", TLP: "green", Subdomains: &yes})
+	var fe *intel.FieldError
+	if !errors.As(err, &fe) || fe.Field != "subdomains" {
+		t.Errorf("ipv4 with subdomains: %v", err)
+	}
+}

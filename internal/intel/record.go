@@ -28,6 +28,8 @@ type Record struct {
 	NumberType string `json:"number_type,omitempty"`
 	BIN        string `json:"bin,omitempty"`
 
+	// Subdomains makes a domain record match every name under the domain too.
+	Subdomains   bool       `json:"subdomains,omitempty"`
 	Labels       []string   `json:"labels"`
 	Description  string     `json:"description,omitempty"`
 	Confidence   int        `json:"confidence"`
@@ -68,6 +70,7 @@ func (r *Record) Redact() {
 type RecordInput struct {
 	Type         string      `json:"type"`
 	Value        string      `json:"value"`
+	Subdomains   *bool       `json:"subdomains"`
 	Labels       []string    `json:"labels"`
 	Description  string      `json:"description"`
 	Confidence   *int        `json:"confidence"`
@@ -107,7 +110,8 @@ func NewRecord(c *observable.Canonicalizer, in RecordInput) (Record, error) {
 		Personal:   obs.Type == observable.Card, // a card belongs to a person unless the originator says otherwise
 	}
 	patch := RecordPatch{
-		Labels: &in.Labels, Description: &in.Description, Confidence: in.Confidence,
+		Subdomains: in.Subdomains,
+		Labels:     &in.Labels, Description: &in.Description, Confidence: in.Confidence,
 		Audience: in.Audience, Handling: in.Handling, Discoverable: in.Discoverable, Personal: in.Personal,
 		Evaluation: in.Evaluation, Reference: &in.Reference,
 		FirstSeen: in.FirstSeen, LastSeen: in.LastSeen, ValidUntil: in.ValidUntil,
@@ -125,6 +129,7 @@ func NewRecord(c *observable.Canonicalizer, in RecordInput) (Record, error) {
 // RecordPatch is a partial update; nil fields are left as they are. Type and
 // value are not part of it: a different observable is a different record.
 type RecordPatch struct {
+	Subdomains   *bool       `json:"subdomains"`
 	Labels       *[]string   `json:"labels"`
 	Description  *string     `json:"description"`
 	Confidence   *int        `json:"confidence"`
@@ -144,6 +149,12 @@ type RecordPatch struct {
 func (p RecordPatch) ApplyTo(r *Record) error {
 	n := *r
 	n.Labels = append([]string(nil), r.Labels...)
+	if p.Subdomains != nil {
+		if *p.Subdomains && n.Type != observable.Domain {
+			return fieldErr("subdomains", "", "only a domain record can match its subdomains")
+		}
+		n.Subdomains = *p.Subdomains
+	}
 	if p.Labels != nil {
 		labels, err := normalizeLabels(*p.Labels)
 		if err != nil {
