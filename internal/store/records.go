@@ -371,3 +371,29 @@ func (s *Store) RecordsByID(ctx context.Context, ids []string) ([]intel.Record, 
 	}
 	return out, nil
 }
+
+// RecordsChangedSince calls fn with the body of every record updated at or
+// after since (Unix microseconds), oldest change first, with its update
+// time. With activeOnly, revoked records are left out (for a first load).
+func (s *Store) RecordsChangedSince(ctx context.Context, since int64, activeOnly bool, fn func(updated int64, body []byte) error) error {
+	q := "SELECT updated, body FROM records WHERE updated >= ?"
+	if activeOnly {
+		q += " AND revoked IS NULL"
+	}
+	rows, err := s.query(ctx, q+" ORDER BY updated", since)
+	if err != nil {
+		return fmt.Errorf("store: records changed since %d: %w", since, err)
+	}
+	defer rows.Close()
+	var body []byte
+	for rows.Next() {
+		var updated int64
+		if err := rows.Scan(&updated, &body); err != nil {
+			return err
+		}
+		if err := fn(updated, body); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

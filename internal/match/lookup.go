@@ -1,0 +1,185 @@
+package match
+
+import (
+	"bytes"
+	"net/netip"
+	"strings"
+
+	"fusion/internal/observable"
+)
+
+// LookupIP calls fn for each active record matching address a: records of
+// the address itself, then of every CIDR containing it, longest prefix
+// first. fn returns false to stop.
+func (ix *Index) LookupIP(a netip.Addr, fn func(Entry) bool) {
+	a = a.Unmap()
+	var kb [17]byte
+	key := ipKey(kb[:0], a)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if !ix.chain(ix.exact[ix.hash(key)], key, fn) {
+		return
+	}
+	if ix.cidrs.Size() == 0 {
+		return
+	}
+	var heads []uint32
+	for _, h := range ix.cidrs.Supernets(netip.PrefixFrom(a, a.BitLen())) {
+		heads = append(heads, h)
+	}
+	for _, h := range heads { // Supernets yields longest first
+		if !ix.chain(h, nil, fn) {
+			return
+		}
+	}
+}
+
+// LookupDomain calls fn for each active record matching name: records of
+// the name itself, then records of each parent domain that match all their
+// subdomains. name must be canonical (lowercase A-labels, no trailing dot).
+func (ix *Index) LookupDomain(name string, fn func(Entry) bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	ix.lookupDomain(name, fn)
+}
+
+func (ix *Index) lookupDomain(name string, fn func(Entry) bool) bool {
+	var kb [256]byte
+	key := append(append(kb[:0], classDomain), name...)
+	if !ix.chain(ix.exact[ix.hash(key)], key, fn) {
+		return false
+	}
+	for {
+		dot := strings.IndexByte(name, '.')
+		if dot < 0 {
+			return true
+		}
+		name = name[dot+1:]
+		if strings.IndexByte(name, '.') < 0 {
+			return true // a bare TLD holds no records
+		}
+		key = append(append(kb[:0], classDomain), name...)
+		cont := ix.chain(ix.exact[ix.hash(key)], key, func(m Entry) bool {
+			if m.e.flags&flagSubdomains == 0 {
+				return true
+			}
+			return fn(m)
+		})
+		if !cont {
+			return false
+		}
+	}
+}
+
+// LookupURL calls fn for each active record matching a canonical URL: the
+// URL itself, then its host as a domain (with parents) or an address.
+func (ix *Index) LookupURL(url string, fn func(Entry) bool) {
+	ix.mu.RLock()
+	var kb [512]byte
+	key := append(append(kb[:0], classURL), url...)
+	cont := ix.chain(ix.exact[ix.hash(key)], key, fn)
+	ix.mu.RUnlock()
+	if !cont {
+		return
+	}
+	host := urlHost(url)
+	if host == "" {
+		return
+	}
+	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		ix.LookupIP(a, fn)
+		return
+	}
+	ix.LookupDomain(host, fn)
+}
+
+// urlHost returns the host of a canonical URL (no userinfo, no port).
+func urlHost(u string) string {
+	i := strings.Index(u, "://")
+	if i < 0 {
+		return ""
+	}
+	rest := u[i+3:]
+	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+		rest = rest[:j]
+	}
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		rest = rest[at+1:]
+	}
+	if strings.HasPrefix(rest, "[") {
+		if j := strings.IndexByte(rest, ']'); j >= 0 {
+			return rest[:j+1]
+		}
+	}
+	if j := strings.LastIndexByte(rest, ':'); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
+// Lookup calls fn for each active record matching a canonical observable,
+// whatever its type: addresses also against CIDRs, domains against parents
+// that match subdomains, URLs with fallback to their host. A CIDR value
+// finds records of that exact prefix.
+func (ix *Index) Lookup(o observable.Observable, fn func(Entry) bool) {
+	switch o.Type {
+	case observable.IPv4, observable.IPv6:
+		if a, err := netip.ParseAddr(o.Value); err == nil {
+			ix.LookupIP(a, fn)
+		}
+		return
+	case observable.CIDR:
+		p, err := netip.ParsePrefix(o.Value)
+		if err != nil {
+			return
+		}
+		ix.mu.RLock()
+		defer ix.mu.RUnlock()
+		h, _ := ix.cidrs.Get(p.Masked())
+		ix.chain(h, nil, fn)
+		return
+	case observable.Domain, observable.Onion:
+		ix.LookupDomain(o.Value, fn)
+		return
+	case observable.URL:
+		ix.LookupURL(o.Value, fn)
+		return
+	}
+	key := valueKey(nil, o.Type, o.Value)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	ix.chain(ix.exact[ix.hash(key)], key, fn)
+}
+
+// chain walks the entries from head, skipping dead ones and — when key is
+// not nil — those whose key differs (a hash collision or another value).
+func (ix *Index) chain(head uint32, key []byte, fn func(Entry) bool) bool {
+	var kb [512]byte
+	for i := head; i != 0; i = ix.next[i-1] {
+		e := &ix.entries[i-1]
+		if e.flags&flagDead != 0 {
+			continue
+		}
+		if key != nil && !bytes.Equal(ix.entryKey(kb[:0], e), key) {
+			continue
+		}
+		if !fn(Entry{ix: ix, e: e}) {
+			return false
+		}
+	}
+	return true
+}
+
+// entryKey recomputes the lookup key of an entry.
+func (ix *Index) entryKey(b []byte, e *entry) []byte {
+	v := ix.values[e.valOff : e.valOff+uint32(e.valLen)]
+	t := types[e.typ]
+	if t == observable.IPv4 || t == observable.IPv6 {
+		a, err := netip.ParseAddr(string(v))
+		if err != nil {
+			return nil
+		}
+		return ipKey(b, a)
+	}
+	return valueKey(b, t, string(v))
+}
