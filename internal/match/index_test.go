@@ -77,7 +77,9 @@ func TestLookups(t *testing.T) {
 		{"hash", func(fn func(Entry) bool) {
 			ix.Lookup(observable.Observable{Type: observable.SHA256, Value: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}, fn)
 		}, []string{"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}},
-		{"email", func(fn func(Entry) bool) { ix.Lookup(observable.Observable{Type: observable.Email, Value: "mule@example.org"}, fn) }, []string{"mule@example.org"}},
+		{"email", func(fn func(Entry) bool) {
+			ix.Lookup(observable.Observable{Type: observable.Email, Value: "mule@example.org"}, fn)
+		}, []string{"mule@example.org"}},
 		{"email is not a domain", func(fn func(Entry) bool) {
 			ix.Lookup(observable.Observable{Type: observable.Domain, Value: "mule@example.org"}, fn)
 		}, nil},
