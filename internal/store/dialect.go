@@ -24,6 +24,8 @@ type dialect struct {
 	// forUpdate locks the rows a SELECT reads until the transaction ends
 	// (SQLite needs nothing: a write transaction holds the database lock).
 	forUpdate string
+	// least and greatest name the scalar minimum and maximum functions.
+	least, greatest string
 	// lockMigrations serializes migrations across processes sharing a database.
 	lockMigrations func(ctx context.Context, tx *sql.Tx) error
 }
@@ -35,6 +37,7 @@ var sqliteDialect = dialect{
 		"${int64pk}":   "INTEGER PRIMARY KEY", // an alias of the rowid: appends go to the end
 		"${clustered}": " WITHOUT ROWID",      // the table is stored in its primary key's order
 	},
+	least: "MIN", greatest: "MAX",
 	// SQLite serializes writers itself; a migration runs in an immediate transaction.
 	lockMigrations: func(context.Context, *sql.Tx) error { return nil },
 }
@@ -48,6 +51,8 @@ var postgresDialect = dialect{
 	},
 	numbered:  true,
 	forUpdate: " FOR UPDATE",
+	least:     "LEAST",
+	greatest:  "GREATEST",
 	lockMigrations: func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7320190425)")
 		return err

@@ -216,3 +216,43 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestSightingsAggregate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		h := t0.Unix() / 3600
+		add := func(n int64, first, last time.Time) {
+			must(t, st.Update(ctx, func(tx *store.Tx) error {
+				return tx.AddSightings([]store.Sighting{{RecordID: "r1", Org: "org-b", Hour: h, Count: n, First: first, Last: last}})
+			}))
+		}
+		add(3, t0.Add(10*time.Minute), t0.Add(20*time.Minute))
+		add(2, t0.Add(5*time.Minute), t0.Add(15*time.Minute))
+		got, err := st.Sightings(ctx, []string{"r1"})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("sightings %v, %v", got, err)
+		}
+		s := got[0]
+		if s.Count != 5 || !s.First.Equal(t0.Add(5*time.Minute)) || !s.Last.Equal(t0.Add(20*time.Minute)) {
+			t.Errorf("aggregate %+v", s)
+		}
+	})
+}
+
+func TestAccessRequestDecidedOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		must(t, st.Update(ctx, func(tx *store.Tx) error {
+			return tx.InsertAccessRequest(store.AccessRequest{ID: "ar1", RecordID: "r1", Owner: "org-a", Requester: "org-b", Purpose: "p", Status: "pending", Created: t0})
+		}))
+		must(t, st.Update(ctx, func(tx *store.Tx) error { return tx.DecideAccessRequest("ar1", "approved", "ok", t0) }))
+		err := st.Update(ctx, func(tx *store.Tx) error { return tx.DecideAccessRequest("ar1", "denied", "no", t0) })
+		if !errors.Is(err, store.ErrConflict) {
+			t.Errorf("deciding twice: %v", err)
+		}
+		got, _ := st.AccessRequests(ctx, "org-b", true)
+		if len(got) != 1 || got[0].Status != "approved" || got[0].Decided == nil {
+			t.Errorf("requester sees %+v", got)
+		}
+	})
+}
