@@ -56,6 +56,20 @@ const (
 	TokenRevoke       Action = "token.revoke"
 	// Disclose: objects of one owner were shown to an organization other than their owner.
 	Disclose Action = "disclose"
+	// HitQuery: an organization asked hit/no-hit about values (their keyed
+	// hashes are kept in hit_queries; the leaf commits to them).
+	HitQuery Action = "hit.query"
+	// Hit: discoverable records of one owner matched another organization's
+	// query; shown to the owner, never to the asker (policy.HitAction).
+	Hit Action = "hit"
+	// Sighting: records of one owner were matched in another organization's traffic.
+	Sighting Action = "sighting"
+	// Feedback: an organization reported what a record led to.
+	Feedback Action = "feedback"
+	// AccessRequest, AccessGrant, AccessDeny: the steps of an access request.
+	AccessRequest Action = "access.request"
+	AccessGrant   Action = "access.grant"
+	AccessDeny    Action = "access.deny"
 )
 
 // Object kinds.
@@ -65,6 +79,11 @@ const (
 	KindOrg    = "org"
 	KindGroup  = "group"
 	KindToken  = "token"
+	// KindHitQuery is a hit/no-hit query; its sha256 is over the sorted keyed hashes of the values.
+	KindHitQuery = "hit-query"
+	// KindAccessRequest is an access request; KindFeedback a feedback report.
+	KindAccessRequest = "access-request"
+	KindFeedback      = "feedback"
 )
 
 // Object is what a leaf is about.

@@ -47,6 +47,7 @@ type Hub struct {
 	store *store.Store
 	canon *observable.Canonicalizer
 	ev    *evidence.Log
+	m     *matching // nil until EnableMatching
 	log   *slog.Logger
 	now   func() time.Time
 

@@ -20,8 +20,8 @@ func (ix *Index) LookupIP(a netip.Addr, fn func(Entry) bool) {
 	if !ix.chain(ix.exact[ix.hash(key)], key, fn) {
 		return
 	}
-	if ix.cidrs.Size() == 0 {
-		return
+	if ix.cidrs.Size() == 0 || !ix.cidrs.Contains(a) {
+		return // the common case: no prefix holds a
 	}
 	var heads []uint32
 	for _, h := range ix.cidrs.Supernets(netip.PrefixFrom(a, a.BitLen())) {

@@ -104,18 +104,22 @@ func TestEntry(t *testing.T) {
 	tests := []struct {
 		c      policy.Caller
 		org    string
+		action string
 		owners []string
 		want   bool
 	}{
-		{policy.Caller{Org: "a", Role: intel.RoleReader}, "a", nil, true},           // own action
-		{policy.Caller{Org: "a", Role: intel.RoleReader}, "b", []string{"a"}, true}, // about its objects
-		{policy.Caller{Org: "a", Role: intel.RoleAdmin}, "b", []string{"c"}, false}, // an admin of a member is not the operator
-		{policy.Caller{Org: "op", Role: intel.RoleAdmin, Operator: true}, "b", []string{"c"}, true},
-		{policy.Caller{Org: "op", Role: intel.RoleAnalyst, Operator: true}, "b", []string{"c"}, false},
-		{policy.Caller{}, "", nil, false},
+		{policy.Caller{Org: "a", Role: intel.RoleReader}, "a", "disclose", nil, true},           // own action
+		{policy.Caller{Org: "a", Role: intel.RoleReader}, "b", "disclose", []string{"a"}, true}, // about its objects
+		{policy.Caller{Org: "a", Role: intel.RoleAdmin}, "b", "disclose", []string{"c"}, false}, // an admin of a member is not the operator
+		{policy.Caller{Org: "op", Role: intel.RoleAdmin, Operator: true}, "b", "disclose", []string{"c"}, true},
+		{policy.Caller{Org: "op", Role: intel.RoleAnalyst, Operator: true}, "b", "disclose", []string{"c"}, false},
+		{policy.Caller{Org: "a", Role: intel.RoleReader}, "a", policy.HitAction, []string{"b"}, false}, // a hit on b's record: not for the asker
+		{policy.Caller{Org: "b", Role: intel.RoleReader}, "a", policy.HitAction, []string{"b"}, true},  // but for its owner
+		{policy.Caller{Org: "a", Role: intel.RoleReader}, "a", policy.AccessRequestAction, []string{"b"}, false},
+		{policy.Caller{}, "", "", nil, false},
 	}
 	for i, tt := range tests {
-		if got := policy.Entry(&tt.c, tt.org, tt.owners); got != tt.want {
+		if got := policy.Entry(&tt.c, tt.org, tt.action, tt.owners); got != tt.want {
 			t.Errorf("case %d: Entry = %v, want %v", i, got, tt.want)
 		}
 	}
