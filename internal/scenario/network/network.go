@@ -1,0 +1,259 @@
+// Package network generates the "network" scenario kind: the Zeek logs of
+// an enterprise network — conn.log, dns.log and http.log — with command-and-
+// control beacons, bulletin-board polling, Tor use and contacts with
+// known-bad indicators hidden in normal traffic.
+//
+// # Output
+//
+// conn.log, dns.log and http.log in Zeek's default TSV form (--format tsv)
+// or its JSON-lines form (--format jsonl), with Zeek 6.0's default fields
+// (see package zeek); each file is in time order. truth.jsonl holds one
+// line per injected activity:
+//
+//	c2-beacon      one per infected host; entity the host's address
+//	c2-poll        one per polling host; entity the host's address
+//	tor-use        one per Tor session; entity the host's address
+//	intel-contact  one per contacted indicator value per episode; entity the
+//	               value as the indicator set holds it (canonical)
+//
+// start and end are the first and last time the entity shows in the logs
+// for that activity. Detail says where the activity went (destination,
+// period, guard relay, ...).
+//
+// # The enterprise
+//
+// --hosts client hosts (default 200) at 10.10.0.20 onwards, 200 per /24,
+// and a few servers in 10.0.0.0/24: two DNS resolvers (10.0.0.10 and .11),
+// a domain controller (.5, Kerberos, LDAP, NTP), a file server (.30, SMB), a
+// mail relay (.25, SMTP out), a proxy (.8, port 3128) and an SSH jump host
+// (.40). The enterprise's own names are under a generated domain.
+//
+// Time runs for --days days (default 1) from --start (default Monday
+// 2026-11-02 00:00 UTC), in UTC office hours: the connection rate of a host
+// peaks at 0.22 a second on weekday mornings and afternoons, dips at lunch,
+// is a tenth of that at night and lower still at weekends. Hosts differ in
+// how busy they are (log-normal). A weekday makes about 8,500 connections
+// and 7,000 DNS lookups (each also a conn.log row) per host: the default
+// run writes about 3.1 million conn.log, 1.4 million dns.log and 0.2
+// million http.log rows.
+//
+// Destinations are drawn by popularity (Zipf, s=1) from a synthetic
+// population of 2,000 + 30 per host web services (at most 150,000), each a
+// generated name on a real top-level domain with an address in public IPv4
+// space, some sharing an address, a fifth behind CDN CNAMEs. A host looks a
+// name up at its resolver (dns.log: an A answer with address and TTL, and
+// sometimes an AAAA query with none) before connecting, unless it did so
+// within the TTL. The mix is TLS on 443 (60%), QUIC, plain HTTP on 80 with
+// http.log rows, CONNECT through the proxy, SMB, Kerberos, LDAP, IMAPS,
+// NTP, SSH for administrators, lookups with no connection (some NXDOMAIN),
+// unanswered and refused connections, and the relay's SMTP. TCP
+// connections are mostly SF with the usual histories, some reset, some
+// unanswered (S0) or refused (REJ); byte counts and durations are
+// log-normal with heavy tails. Connection uids ("C" and 17 base62
+// characters) are shared between a connection and its dns.log or http.log
+// rows.
+//
+// # Injected activities
+//
+// By default about 1% of hosts beacon (at least one): every 60 to 900
+// seconds with 1 to 5% jitter, to a C2 address (sometimes reached by a
+// name with a short TTL) on 443, 8443 or 8080, a few hundred bytes each
+// way, for 2 hours up to the whole run. About 0.5% of hosts (at least one)
+// poll a bulletin board over plain HTTP every 5 to 30 minutes with 2 to 8%
+// jitter: a GET of the same read.cgi thread URI with an old Internet
+// Explorer user agent, as the remote-control malware of the 2012 Japanese
+// false-arrest cases read its commands from a board. With
+// --tor-consensus, about 2% of hosts (at least one) use Tor: sessions of
+// 20 minutes to 4 hours (0.7 a day, at least one), keeping a TLS
+// connection to the address and ORPort of a guard relay of that
+// consensus, and sometimes one to another relay. With --intel, hosts
+// contact values of that intel scenario's records.jsonl (see intel.go) in
+// episodes, 0.025 per host and day, at least three.
+//
+// # Memory and speed
+//
+// Generation streams: time is cut into slices (a minute, or less for large
+// enterprises, so that a slice holds about 65,536 rows); each slice's rows
+// are generated, sorted by time and written. Memory depends on the number
+// of hosts (a few bytes each) and the destination population, not on the
+// number of days. Randomness comes only from the run's streams: the same
+// seed and flags give the same bytes.
+package network
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"fusion/internal/scenario"
+	"fusion/internal/zeek"
+)
+
+// Kind is the network scenario kind.
+var Kind = scenario.Kind{
+	Name:     "network",
+	Summary:  "enterprise Zeek logs with C2 beacons, board polling, Tor use and intel contacts (conn.log, dns.log, http.log)",
+	Defaults: defaults,
+	Check:    check,
+	Generate: generate,
+}
+
+func init() { scenario.Register(Kind) }
+
+// Sizes; see the package documentation.
+const (
+	DefaultHosts = 200
+	DefaultDays  = 1
+	// MaxHosts bounds --hosts.
+	MaxHosts = 1_000_000
+	// MaxDays bounds --days.
+	MaxDays = 3660
+
+	// rowsPerSlice is about how many rows a time slice holds at the peak.
+	rowsPerSlice = 65536
+	maxSlice     = int64(time.Minute / time.Microsecond)
+	minSlice     = int64(10 * time.Millisecond / time.Microsecond)
+	// hostSigma spreads how busy hosts are.
+	hostSigma = 0.8
+)
+
+func defaults(p *scenario.Params) {
+	if p.Hosts == 0 {
+		p.Hosts = DefaultHosts
+	}
+	if p.Days == 0 {
+		p.Days = DefaultDays
+	}
+	if p.Format == "" {
+		p.Format = "tsv"
+	}
+}
+
+func check(p *scenario.Params) error {
+	if p.Hosts < 1 || p.Hosts > MaxHosts {
+		return fmt.Errorf("--hosts %d: the network kind needs 1 to %d hosts", p.Hosts, MaxHosts)
+	}
+	if p.Days < 1 || p.Days > MaxDays {
+		return fmt.Errorf("--days %d: the network kind needs 1 to %d days", p.Days, MaxDays)
+	}
+	if p.Format != "tsv" && p.Format != "jsonl" {
+		return fmt.Errorf("--format %q: the network kind writes tsv or jsonl", p.Format)
+	}
+	return nil
+}
+
+// counts returns how many hosts beacon, poll and use Tor.
+func counts(hosts int) (beacons, polls, torUsers int) {
+	share := func(s float64) int { return max(1, int(math.Round(s*float64(hosts)))) }
+	return share(beaconShare), share(pollShare), share(torShare)
+}
+
+func generate(ctx context.Context, run *scenario.Run) error {
+	p := run.Params
+	form := zeek.TSV
+	if p.Format == "jsonl" {
+		form = zeek.JSON
+	}
+	g := &gen{
+		run: run, hosts: p.Hosts,
+		startUS: p.Start.UnixMicro(),
+		endUS:   p.Start.Add(time.Duration(p.Days) * 24 * time.Hour).UnixMicro(),
+	}
+	nBeacon, nPoll, nTor := counts(p.Hosts)
+	g.pop = buildPopulation(run.Rand("network/population"), poolSizes{
+		services: min(2000+30*p.Hosts, 150_000), c2: nBeacon + 16, forums: nPoll + 4,
+	})
+	if p.TorConsensus != "" {
+		sum, err := g.pop.addRelays(p.TorConsensus)
+		if err != nil {
+			return err
+		}
+		run.Input(p.TorConsensus, sum)
+	}
+	var vals []intelValue
+	if p.Intel != "" {
+		var err error
+		if vals, err = g.loadIntel(p.Intel); err != nil {
+			return err
+		}
+	} else {
+		g.pop.finish()
+	}
+	hr := run.Rand("network/hosts")
+	weights := make([]float64, p.Hosts)
+	for i := range weights {
+		weights[i] = math.Exp(hostSigma * hr.NormFloat64())
+	}
+	g.hostPick = newAlias(weights)
+	g.cache = newDNSCache(p.Hosts, g.startUS)
+	g.bg = run.Rand("network/background")
+	g.uids = uidPool{r: run.Rand("network/uid"), prefix: 'C'}
+	g.fuids = uidPool{r: run.Rand("network/fuid"), prefix: 'F'}
+
+	taken := map[int]bool{}
+	g.scheduleBeacons(nBeacon, nPoll, taken)
+	if p.TorConsensus != "" {
+		g.scheduleTor(nTor, taken)
+	}
+	g.scheduleIntel(vals)
+
+	var ws [3]*zeek.Writer
+	for i, l := range []zeek.Log{zeek.ConnLog, zeek.DNSLog, zeek.HTTPLog} {
+		w, err := run.Create(l.Path() + ".log")
+		if err != nil {
+			return err
+		}
+		ws[i] = zeek.NewWriter(w, l, form, p.Start)
+	}
+	bar := run.Bar("network", int64(p.Days)*24*60, "min")
+	defer bar.Finish()
+	if err := g.run1(ctx, ws, bar.Add); err != nil {
+		return err
+	}
+	end := ts(g.endUS)
+	return errors.Join(ws[0].Close(end), ws[1].Close(end), ws[2].Close(end))
+}
+
+// sliceLength returns the length of a time slice for this many hosts.
+func sliceLength(hosts int) int64 {
+	perSecond := float64(hosts) * peakRate * 3 // rows of all three logs: lookups, requests
+	return min(max(int64(rowsPerSlice/perSecond*1e6), minSlice), maxSlice)
+}
+
+// run1 generates every slice and writes it.
+func (g *gen) run1(ctx context.Context, ws [3]*zeek.Writer, progress func(int64)) error {
+	step := sliceLength(g.hosts)
+	minutes := int64(0)
+	for from := g.startUS; from < g.endUS; from += step {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		to := min(from+step, g.endUS)
+		g.background(from, to)
+		if err := g.runActivities(to); err != nil {
+			return err
+		}
+		if err := g.flush(ws, from, to); err != nil {
+			return err
+		}
+		if m := (to - g.startUS) / 60e6; m > minutes {
+			progress(m - minutes)
+			minutes = m
+		}
+	}
+	// Rows that would fall after the end are dropped.
+	g.conns.drop()
+	g.dnss.drop()
+	g.https.drop()
+	return nil
+}
+
+func (g *gen) flush(ws [3]*zeek.Writer, from, to int64) error {
+	return errors.Join(
+		g.conns.flush(from, to, ws[0].WriteConn),
+		g.dnss.flush(from, to, ws[1].WriteDNS),
+		g.https.flush(from, to, ws[2].WriteHTTP),
+	)
+}
