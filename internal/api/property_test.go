@@ -12,11 +12,13 @@ import (
 	"net/url"
 	"strconv"
 	"testing"
+	"time"
 
 	"fusion/internal/api"
 	"fusion/internal/authztest"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
+	"fusion/internal/match"
 	"fusion/internal/policy"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
@@ -32,7 +34,7 @@ func TestAuthorizationPropertyHTTP(t *testing.T) {
 		authztest.Run(t, st, h, 10000, func(callers map[string]*policy.Caller) authztest.Client {
 			c := &httpClient{base: srv.URL, tokens: map[string]string{}}
 			for org := range callers {
-				secret, _, err := h.OperatorIssueToken(context.Background(), org, intel.RoleAnalyst, "")
+				secret, _, err := h.OperatorIssueToken(context.Background(), org, intel.RoleAdmin, "")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -164,4 +166,32 @@ func (c *httpClient) ListReports(org string, f hub.ReportFilter) (hub.Page[intel
 	}
 	err := c.call(org, "GET", "/api/v1/reports?"+q.Encode(), nil, &ans)
 	return hub.Page[intel.Report]{Items: ans.Reports, Next: ans.NextCursor}, err
+}
+
+func (c *httpClient) Hits(org string, values []string) ([]hub.HitAnswer, error) {
+	var ans struct{ Results []hub.HitAnswer }
+	err := c.call(org, "POST", "/api/v1/hits", map[string]any{"values": values}, &ans)
+	return ans.Results, err
+}
+
+func (c *httpClient) Sightings(org string, obs []match.Observation) (hub.SightingResult, error) {
+	var body bytes.Buffer
+	for _, o := range obs {
+		line, _ := json.Marshal(map[string]string{"time": o.Time.Format(time.RFC3339Nano), "value": o.Value})
+		body.Write(line)
+		body.WriteByte('\n')
+	}
+	req, _ := http.NewRequest("POST", c.base+"/api/v1/events", &body)
+	req.Header.Set("Authorization", "Bearer "+c.tokens[org])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return hub.SightingResult{}, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return hub.SightingResult{}, fmt.Errorf("POST /api/v1/events: %d %s", resp.StatusCode, raw)
+	}
+	var res hub.SightingResult
+	return res, json.Unmarshal(raw, &res)
 }

@@ -56,6 +56,10 @@ func classify(err error) (int, apiError) {
 		return http.StatusBadRequest, apiError{"invalid_field", fe.Error()}
 	case errors.Is(err, hub.ErrUnauthenticated):
 		return http.StatusUnauthorized, apiError{"unauthorized", err.Error()}
+	case errors.Is(err, hub.ErrNoIndex):
+		return http.StatusServiceUnavailable, apiError{"unavailable", err.Error()}
+	case errors.Is(err, hub.ErrRateLimited):
+		return http.StatusTooManyRequests, apiError{"rate_limited", err.Error()}
 	case errors.Is(err, hub.ErrTooMany):
 		return http.StatusRequestEntityTooLarge, apiError{"batch_too_large", err.Error()}
 	case errors.Is(err, intel.ErrForbidden):

@@ -24,6 +24,7 @@ import (
 // MaxBatchBody with room for long descriptions.
 const (
 	MaxBatchBody = 32 << 20
+	MaxHitsBody  = 16 << 20 // 100,000 values
 	MaxBody      = 1 << 20
 )
 
@@ -89,6 +90,17 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/tokens", true, 0, s.listTokens},
 		{"POST", "/api/v1/tokens", true, MaxBody, s.createToken},
 		{"DELETE", "/api/v1/tokens/{id}", true, 0, s.revokeToken},
+
+		{"GET", "/api/v1/records/export", true, 0, s.exportRecords},
+		{"POST", "/api/v1/hits", true, MaxHitsBody, s.hits},
+		{"POST", "/api/v1/events", true, MaxBatchBody, s.events},
+		{"POST", "/api/v1/access-requests", true, MaxBody, s.requestAccess},
+		{"GET", "/api/v1/access-requests", true, 0, s.listAccessRequests},
+		{"POST", "/api/v1/access-requests/{id}/approve", true, MaxBody, s.decideAccess(true)},
+		{"POST", "/api/v1/access-requests/{id}/deny", true, MaxBody, s.decideAccess(false)},
+		{"POST", "/api/v1/records/{id}/feedback", true, MaxBody, s.addFeedback},
+		{"GET", "/api/v1/feedback", true, 0, s.feedback},
+		{"PATCH", "/api/v1/orgs/{id}", true, MaxBody, s.updateOrg},
 
 		{"GET", "/api/v1/evidence/checkpoint", true, 0, s.evidenceCheckpoint},
 		{"GET", "/api/v1/evidence/key", false, 0, s.evidenceKey},

@@ -8,12 +8,15 @@ package authztest
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
 	"fusion/internal/hub"
 	"fusion/internal/intel"
+	"fusion/internal/match"
 	"fusion/internal/policy"
 	"fusion/internal/policymodel"
 	"fusion/internal/store"
@@ -40,6 +43,7 @@ type modelRecord struct {
 	shared                     policy.Shared
 	versions                   []policy.Shared // earlier versions, oldest first
 	active                     bool
+	discoverable               bool
 }
 
 type modelReport struct {
@@ -69,6 +73,8 @@ type Client interface {
 	ListRecords(org string, f hub.RecordFilter) (hub.Page[intel.Record], error)
 	GetReport(org, id string) (intel.Report, error)
 	ListReports(org string, f hub.ReportFilter) (hub.Page[intel.Report], error)
+	Hits(org string, values []string) ([]hub.HitAnswer, error)
+	Sightings(org string, obs []match.Observation) (hub.SightingResult, error)
 }
 
 // Run checks random worlds built in st through the client newClient returns
@@ -79,12 +85,24 @@ func Run(t *testing.T, st *store.Store, h *hub.Hub, minCases int, newClient func
 	rapid.Check(t, func(rt *rapid.T) {
 		storetest.Reset(t, st)
 		s := build(rt, h, newClient)
+		index(rt, st, h)
 		s.checkAll(rt)
 		total += s.cases
 	})
 	t.Logf("%d (caller, object, read path) cases checked", total)
 	if total < minCases {
 		t.Errorf("only %d cases; want at least %d", total, minCases)
+	}
+}
+
+// index gives the hub a match index of the world as it now stands.
+func index(t *rapid.T, st *store.Store, h *hub.Hub) {
+	ix := match.New(64)
+	if _, err := match.NewFeed(st, ix, nil).Load(context.Background(), nil); err != nil {
+		t.Fatalf("index: %v", err)
+	}
+	if err := h.EnableMatching(ix, []byte("authztest secret, 32 bytes long!"), hub.Limits{HitRequests: 1 << 30, HitValues: 1 << 30}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -124,6 +142,12 @@ func (d Direct) GetReport(org, id string) (intel.Report, error) {
 func (d Direct) ListReports(org string, f hub.ReportFilter) (hub.Page[intel.Report], error) {
 	return d.H.ListReports(context.Background(), d.Callers[org], f)
 }
+func (d Direct) Hits(org string, values []string) ([]hub.HitAnswer, error) {
+	return d.H.Hits(context.Background(), d.Callers[org], values)
+}
+func (d Direct) Sightings(org string, obs []match.Observation) (hub.SightingResult, error) {
+	return d.H.RecordSightings(context.Background(), d.Callers[org], obs)
+}
 
 func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Client) *worldState {
 	ctx := context.Background()
@@ -142,7 +166,7 @@ func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Cli
 		}
 	}
 	for _, o := range w.Orgs {
-		s.callers[o] = &policy.Caller{Org: o, Role: intel.RoleAnalyst, Groups: w.GroupsOf(o)}
+		s.callers[o] = &policy.Caller{Org: o, Role: intel.RoleAdmin, Groups: w.GroupsOf(o)}
 	}
 	s.c = newClient(s.callers)
 	cl := s.c
@@ -160,14 +184,15 @@ func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Cli
 			sh.TLP = intel.Amber
 		}
 		labs := drawLabels(t)
-		in := intel.RecordInput{Type: v.typ, Value: v.variant, TLP: string(sh.TLP), Labels: labs,
+		disc := rapid.Bool().Draw(t, "discoverable")
+		in := intel.RecordInput{Type: v.typ, Value: v.variant, TLP: string(sh.TLP), Labels: labs, Discoverable: &disc,
 			Audience: &intel.Audience{Orgs: sh.Audience.Orgs, Groups: sh.Audience.Groups}, Personal: &sh.Personal}
 		if _, ok := batches[org]; !ok {
 			order = append(order, org)
 		}
 		batches[org] = append(batches[org], in)
 		sh.Audience = normalize(sh.Audience)
-		pending[org] = append(pending[org], &modelRecord{originator: org, typ: v.typ, value: v.value, labels: sortedCopy(labs), shared: sh, active: true})
+		pending[org] = append(pending[org], &modelRecord{originator: org, typ: v.typ, value: v.value, labels: sortedCopy(labs), shared: sh, active: true, discoverable: disc})
 	}
 	for _, org := range order {
 		ins := append(batches[org], intel.RecordInput{Value: "not a valid anything", TLP: "green"})
@@ -332,6 +357,7 @@ func (s *worldState) checkAll(t *rapid.T) {
 			t.Fatalf("%s: lists reports %v, want %v", org, gotReports, wantReports)
 		}
 		s.cases += len(s.reports)
+		s.checkMatching(t, org)
 		for _, m := range s.records {
 			page, err := s.c.ListReports(org, hub.ReportFilter{Record: m.id})
 			must(t, err)
@@ -341,6 +367,85 @@ func (s *worldState) checkAll(t *rapid.T) {
 			s.cases++
 		}
 	}
+}
+
+// checkMatching holds hit/no-hit and sightings to the model: full records
+// only where the caller sees them in full; for the others, a hit naming
+// the owner only if the record is discoverable; nothing else, ever.
+func (s *worldState) checkMatching(t *rapid.T, org string) {
+	var raw []string
+	for _, v := range values {
+		raw = append(raw, v.variant, v.value)
+	}
+	answers, err := s.c.Hits(org, raw)
+	must(t, err)
+	if len(answers) != len(raw) {
+		t.Fatalf("%s: %d answers for %d values", org, len(answers), len(raw))
+	}
+	for i, a := range answers {
+		want := values[i/2].value
+		var wantFull, wantOwners []string
+		for _, m := range s.records {
+			if !m.active || m.value != want {
+				continue
+			}
+			switch form := s.w.Form(org, m.shared); {
+			case form == policy.Full:
+				wantFull = append(wantFull, m.id)
+			case m.discoverable:
+				wantOwners = append(wantOwners, m.originator)
+			}
+			s.cases++
+		}
+		var gotFull, gotOwners []string
+		for _, r := range a.Records {
+			gotFull = append(gotFull, r.ID)
+			if r.Value != want {
+				t.Fatalf("%s: hit/no-hit for %q returned record %s of value %q", org, raw[i], r.ID, r.Value)
+			}
+		}
+		for _, h := range a.Hits {
+			gotOwners = append(gotOwners, h.Owner)
+			if !h.Hit || h.Ref == "" {
+				t.Fatalf("%s: hit %+v has no reference", org, h)
+			}
+			for _, m := range s.records {
+				if strings.Contains(h.Ref, m.id) {
+					t.Fatalf("LEAK: hit reference %q names record %s", h.Ref, m.id)
+				}
+			}
+		}
+		if !slices.Equal(sortedAll(gotFull), sortedAll(wantFull)) || !slices.Equal(sortedAll(gotOwners), sortedAll(wantOwners)) {
+			t.Fatalf("LEAK or miss: hit/no-hit for %s on %q: records %v hits %v; model says records %v hits %v",
+				org, raw[i], gotFull, gotOwners, wantFull, wantOwners)
+		}
+	}
+	var obs []match.Observation
+	for _, v := range values {
+		obs = append(obs, match.Observation{Time: time.Unix(1800000000, 0), Field: "value", Kind: match.KindAny, Value: v.variant})
+	}
+	res, err := s.c.Sightings(org, obs)
+	must(t, err)
+	var got, want []string
+	for _, r := range res.Records {
+		got = append(got, r.Record)
+	}
+	for _, m := range s.records {
+		if m.active && s.w.Form(org, m.shared) == policy.Full {
+			want = append(want, m.id)
+		}
+		s.cases++
+	}
+	if !slices.Equal(sortedAll(got), sortedAll(want)) {
+		t.Fatalf("LEAK or miss: sightings for %s matched %v, model says %v", org, got, want)
+	}
+}
+
+// sortedAll sorts a copy, keeping duplicates.
+func sortedAll(s []string) []string {
+	out := append([]string{}, s...)
+	slices.Sort(out)
+	return out
 }
 
 func (s *worldState) visibleRecords(org string, ids []string) []string {

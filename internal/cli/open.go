@@ -22,6 +22,9 @@ import (
 // storeFlags are the flags every command that opens the store shares.
 type storeFlags struct {
 	data, db, cardKey, evidenceKey, origin string
+	// secret is the card key once loaded: it also keys opaque references
+	// and the hashes of hit/no-hit values.
+	secret []byte
 }
 
 func addStoreFlags(fs *flag.FlagSet, env *Env) *storeFlags {
@@ -67,6 +70,7 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger, needKey bool) (
 			st.Close()
 			return nil, err
 		}
+		f.secret = key
 	}
 	return hub.New(st, canon, evidence.New(st), log), nil
 }

@@ -15,6 +15,8 @@ import (
 	"fusion/internal/demo"
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
+	"fusion/internal/match"
+	"fusion/internal/progress"
 )
 
 func serve(ctx context.Context, env *Env, args []string) error {
@@ -25,6 +27,7 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	logFormat := fs.String("log-format", "text", "log `FORMAT`: text or json")
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	every := fs.Duration("checkpoint-interval", time.Minute, "sign an evidence checkpoint this often when the log has grown (0: only on demand)")
+	poll := fs.Duration("index-poll", 250*time.Millisecond, "how often the match index picks up changed records")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -66,6 +69,21 @@ func serve(ctx context.Context, env *Env, args []string) error {
 		}
 		demo.PrintWelcome(env.Stdout, base, sf.data, seeded)
 	}
+	ix := match.New(0)
+	feed := match.NewFeed(h.Store(), ix, log)
+	bar := progress.New(env.Stderr, "indexing records", 0, "records")
+	n, err := feed.Load(ctx, bar)
+	bar.Finish()
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("build the match index: %w", err)
+	}
+	if err := h.EnableMatching(ix, sf.secret, hub.DefaultLimits); err != nil {
+		ln.Close()
+		return err
+	}
+	go feed.Run(ctx, *poll)
+	log.Info("match index ready", "records", n)
 	srv := &http.Server{
 		Handler:           api.New(h, notary, log).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -79,7 +79,8 @@ func (h *Hub) EnableMatching(ix *match.Index, secret []byte, limits Limits) erro
 	return nil
 }
 
-var errNoIndex = errors.New("hub: matching is not enabled on this hub")
+// ErrNoIndex means the hub was started without a match index.
+var ErrNoIndex = errors.New("hub: matching is not enabled on this hub")
 
 // Index returns the hub's match index, or nil.
 func (h *Hub) Index() *match.Index {
@@ -163,7 +164,7 @@ func (h *Hub) Hits(ctx context.Context, c *policy.Caller, values []string) ([]Hi
 		return nil, err
 	}
 	if h.m == nil {
-		return nil, errNoIndex
+		return nil, ErrNoIndex
 	}
 	if len(values) > MaxHitValues {
 		return nil, fmt.Errorf("%w: %d values in one query, the limit is %d", ErrTooMany, len(values), MaxHitValues)
@@ -273,11 +274,11 @@ type SightingCount struct {
 // recorded: a sensor must not learn of them, and their owners must not learn
 // of its traffic.
 func (h *Hub) RecordSightings(ctx context.Context, c *policy.Caller, obs []match.Observation) (SightingResult, error) {
-	if err := policy.Require(c, policy.CreateRecords); err != nil {
+	if err := policy.Require(c, policy.SubmitEvents); err != nil {
 		return SightingResult{}, err
 	}
 	if h.m == nil {
-		return SightingResult{}, errNoIndex
+		return SightingResult{}, ErrNoIndex
 	}
 	type key struct {
 		record string
@@ -368,7 +369,7 @@ var Outcomes = []string{"seen", "blocked", "false-positive", "takedown", "arrest
 // AddFeedback records what a record led to at c's organization. c must be
 // able to see the record.
 func (h *Hub) AddFeedback(ctx context.Context, c *policy.Caller, recordID, outcome, note string) (store.Feedback, error) {
-	if err := policy.Require(c, policy.CreateRecords); err != nil {
+	if err := policy.Require(c, policy.GiveFeedback); err != nil {
 		return store.Feedback{}, err
 	}
 	if !slices.Contains(Outcomes, outcome) {
@@ -569,7 +570,7 @@ func (h *Hub) RequestAccess(ctx context.Context, c *policy.Caller, ref, purpose 
 		return AccessView{}, err
 	}
 	if h.m == nil {
-		return AccessView{}, errNoIndex
+		return AccessView{}, ErrNoIndex
 	}
 	purpose = strings.TrimSpace(purpose)
 	if purpose == "" || len(purpose) > 1024 {
@@ -685,4 +686,38 @@ func (h *Hub) DecideAccess(ctx context.Context, c *policy.Caller, id string, app
 		return h.logAccess(tx, actorOf(c), action, a)
 	})
 	return accessView(c, out), err
+}
+
+// ExportRecords calls fn with every active record c may see in full, in
+// batches, for matching at the partner's side (fusion match --server). Each
+// batch is logged as a disclosure before fn sees it.
+func (h *Hub) ExportRecords(ctx context.Context, c *policy.Caller, fn func([]intel.Record) error) error {
+	if err := policy.Require(c, policy.ReadIntel); err != nil {
+		return err
+	}
+	q := store.RecordQuery{Limit: 1000}
+	for {
+		rows, err := h.store.Records(ctx, q, visibility(c))
+		if err != nil {
+			return err
+		}
+		batch := make([]intel.Record, 0, len(rows))
+		for i := range rows {
+			if v, form := policy.RecordForm(c, &rows[i]); form == policy.Full {
+				batch = append(batch, v)
+			}
+		}
+		if len(batch) > 0 {
+			if err := h.discloseRecords(ctx, c, batch); err != nil {
+				return err
+			}
+			if err := fn(batch); err != nil {
+				return err
+			}
+		}
+		if len(rows) < q.Limit {
+			return nil
+		}
+		q.After = rows[len(rows)-1].ID
+	}
 }

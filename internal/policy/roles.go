@@ -18,13 +18,15 @@ const (
 	ChangeIntel   Action = "change"        // update or revoke own records; write reports
 	ManageGroups  Action = "manage-groups" // create own groups, add and remove members
 	ManageTokens  Action = "manage-tokens" // issue and revoke own organization's tokens
+	SubmitEvents  Action = "submit-events" // send traffic events to be matched into sightings
+	GiveFeedback  Action = "give-feedback" // report what a record led to
 )
 
 var allowed = map[intel.Role][]Action{
-	intel.RoleAdmin:   {ReadIntel, CreateRecords, ChangeIntel, ManageGroups, ManageTokens},
-	intel.RoleAnalyst: {ReadIntel, CreateRecords, ChangeIntel},
+	intel.RoleAdmin:   {ReadIntel, CreateRecords, ChangeIntel, ManageGroups, ManageTokens, SubmitEvents, GiveFeedback},
+	intel.RoleAnalyst: {ReadIntel, CreateRecords, ChangeIntel, GiveFeedback},
 	intel.RoleReader:  {ReadIntel},
-	intel.RoleSensor:  {ReadIntel, CreateRecords},
+	intel.RoleSensor:  {ReadIntel, CreateRecords, SubmitEvents, GiveFeedback},
 }
 
 // Can reports whether c's role allows action a.

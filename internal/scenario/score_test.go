@@ -36,10 +36,10 @@ func TestScoreEmptyFindings(t *testing.T) {
 
 func TestScorePartial(t *testing.T) {
 	found := []Truth{
-		{Kind: C2Beacon, Start: at(9), End: at(12), Entity: "10.0.0.5"},  // overlaps b1 at its end
-		{Kind: C2Beacon, Start: at(7), End: at(8), Entity: "10.0.0.9"},   // right host, wrong time
-		{Kind: C2Beacon, Start: at(0), End: at(24), Entity: "10.0.0.66"}, // wrong host
-		{Kind: TorUse, Start: at(3), End: at(3), Entity: "10.0.0.7"},     // touches t1's end: closed intervals
+		{Kind: C2Beacon, Start: at(9), End: at(12), Entity: "10.0.0.5"},   // overlaps b1 at its end
+		{Kind: C2Beacon, Start: at(7), End: at(8), Entity: "10.0.0.9"},    // right host, wrong time
+		{Kind: C2Beacon, Start: at(0), End: at(24), Entity: "10.0.0.66"},  // wrong host
+		{Kind: TorUse, Start: at(3), End: at(3), Entity: "10.0.0.7"},      // touches t1's end: closed intervals
 		{Kind: SMSPumping, Start: at(1), End: at(1), Entity: "+37120012"}, // a narrower prefix of s1
 		{Kind: FraudRing, Start: at(1), End: at(1), Entity: "BK-1"},       // no such truth kind here
 	}

@@ -1,0 +1,224 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"fusion/internal/hub"
+	"fusion/internal/match"
+	"fusion/internal/zeek"
+)
+
+// enableMatching indexes the fixture's records and keeps the index current
+// by polling, as fusion serve does.
+func enableMatching(t *testing.T, f *fixture, limits hub.Limits) *match.Feed {
+	ix := match.New(16)
+	feed := match.NewFeed(f.hub.Store(), ix, nil)
+	if _, err := feed.Load(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.hub.EnableMatching(ix, bytes.Repeat([]byte{5}, 32), limits); err != nil {
+		t.Fatal(err)
+	}
+	return feed
+}
+
+func create(t *testing.T, f *fixture, org, body string) []string {
+	var ans struct{ Results []struct{ ID string } }
+	if status, b := f.do("POST", "/api/v1/records", org, `{"records":[`+body+`]}`, &ans); status != 200 {
+		t.Fatalf("create: %d %v", status, b)
+	}
+	var ids []string
+	for _, r := range ans.Results {
+		if r.ID == "" {
+			t.Fatalf("a record was refused: %s", body)
+		}
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+func TestHitNoHitAndAccessRequest(t *testing.T) {
+	f := newFixture(t)
+	ids := create(t, f, "org-a", `{"value":"c2.example.com","tlp":"red","audience":{"orgs":["org-b"]},"discoverable":true,"labels":["botnet-c2"]}`)
+	feed := enableMatching(t, f, hub.DefaultLimits)
+	_ = feed
+
+	var ans struct{ Results []hub.HitAnswer }
+	if status, b := f.do("POST", "/api/v1/hits", "org-c", `{"values":["c2[.]example[.]com","clean.example.org","not a value"]}`, &ans); status != 200 {
+		t.Fatalf("hits: %d %v", status, b)
+	}
+	r := ans.Results
+	if len(r[0].Records) != 0 || len(r[0].Hits) != 1 || r[0].Hits[0].Owner != "org-a" || r[0].Canonical != "c2.example.com" {
+		t.Fatalf("discoverable red record: %+v", r[0])
+	}
+	if len(r[1].Hits)+len(r[1].Records) != 0 || r[2].Error == nil || r[2].Error.Code != "invalid_value" {
+		t.Errorf("other values: %+v %+v", r[1], r[2])
+	}
+	if strings.Contains(r[0].Hits[0].Ref, ids[0]) {
+		t.Fatal("the reference names the record")
+	}
+	var asB struct{ Results []hub.HitAnswer }
+	f.do("POST", "/api/v1/hits", "org-b", `{"values":["c2.example.com"]}`, &asB)
+	if len(asB.Results[0].Records) != 1 || asB.Results[0].Records[0].ID != ids[0] {
+		t.Errorf("the audience sees the record itself: %+v", asB.Results[0])
+	}
+
+	// org-c asks for access; it cannot see the record until org-a approves.
+	var req hub.AccessView
+	if status, b := f.do("POST", "/api/v1/access-requests", "org-c", map[string]string{"ref": r[0].Hits[0].Ref, "purpose": "botnet takedown"}, &req); status != 201 {
+		t.Fatalf("access request: %d %v", status, b)
+	}
+	if req.Record != "" || req.Status != "pending" || req.Owner != "org-a" {
+		t.Errorf("requester's view before approval: %+v", req)
+	}
+	if status, _ := f.do("GET", "/api/v1/records/"+ids[0], "org-c", nil, nil); status != 404 {
+		t.Fatal("the requester sees the record before approval")
+	}
+	var list struct {
+		AccessRequests []hub.AccessView `json:"access_requests"`
+	}
+	f.do("GET", "/api/v1/access-requests?as=owner", "org-a", nil, &list)
+	if len(list.AccessRequests) != 1 || list.AccessRequests[0].Record != ids[0] || list.AccessRequests[0].Purpose != "botnet takedown" {
+		t.Fatalf("owner's list: %+v", list)
+	}
+	if status, _ := f.do("POST", "/api/v1/access-requests/"+req.ID+"/approve", "org-c", `{}`, nil); status != 404 {
+		t.Error("the requester approved its own request")
+	}
+	var decided hub.AccessView
+	if status, b := f.do("POST", "/api/v1/access-requests/"+req.ID+"/approve", "org-a", `{"reason":"agreed for the takedown"}`, &decided); status != 200 {
+		t.Fatalf("approve: %d %v", status, b)
+	}
+	if status, _ := f.do("POST", "/api/v1/access-requests/"+req.ID+"/deny", "org-a", `{}`, nil); status != 409 {
+		t.Error("a decided request was decided again")
+	}
+	f.do("GET", "/api/v1/access-requests?as=requester", "org-c", nil, &list)
+	if len(list.AccessRequests) != 1 || list.AccessRequests[0].Status != "approved" || list.AccessRequests[0].Record != ids[0] {
+		t.Errorf("requester told the outcome: %+v", list)
+	}
+	if status, _ := f.do("GET", "/api/v1/records/"+ids[0], "org-c", nil, nil); status != 200 {
+		t.Error("the requester cannot read the record after approval")
+	}
+	// Its evidence shows the request to the owner, never the record id to the requester.
+	var ents entriesAnswer
+	f.do("GET", "/api/v1/evidence/entries?from=0&to=1000", "org-c", nil, &ents)
+	for _, e := range ents.Entries {
+		if (e.Leaf.Action == "hit" || e.Leaf.Action == "access.request") && strings.Contains(e.Data, ids[0]) {
+			t.Errorf("the asker sees an entry naming the record: %s", e.Data)
+		}
+	}
+}
+
+// TestHitAnswerDoesNotDependOnHiddenRecords: the answer about a value is the
+// same bytes whether or not a record the caller may not know of matches it.
+func TestHitAnswerDoesNotDependOnHiddenRecords(t *testing.T) {
+	answer := func(withHidden bool) string {
+		f := newFixture(t)
+		if withHidden {
+			create(t, f, "org-a", `{"value":"secret.example.com","tlp":"red","audience":{"orgs":["org-b"]},"discoverable":false}`)
+		}
+		enableMatching(t, f, hub.DefaultLimits)
+		req, _ := http.NewRequest("POST", f.srv.URL+"/api/v1/hits", strings.NewReader(`{"values":["secret.example.com"]}`))
+		req.Header.Set("Authorization", "Bearer "+f.tokens["org-c"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp.Status + " " + b.String()
+	}
+	if with, without := answer(true), answer(false); with != without {
+		t.Errorf("answers differ:\n%s\n%s", with, without)
+	}
+}
+
+func TestHitsRateLimited(t *testing.T) {
+	f := newFixture(t)
+	enableMatching(t, f, hub.Limits{HitRequests: 2, HitValues: 1000})
+	for i, want := range []int{200, 200, 429} {
+		if status, b := f.do("POST", "/api/v1/hits", "org-c", `{"values":["a.example.com"]}`, nil); status != want {
+			t.Errorf("request %d: %d %v", i, status, b)
+		}
+	}
+}
+
+func TestEventsBecomeSightingsAndFeedback(t *testing.T) {
+	f := newFixture(t)
+	ids := create(t, f, "org-a", `{"value":"203.0.113.50","tlp":"green","labels":["botnet-c2"]},{"value":"203.0.113.51","tlp":"amber","audience":{"orgs":["org-c"]}}`)
+	enableMatching(t, f, hub.DefaultLimits)
+	secret, _, _ := f.hub.OperatorIssueToken(context.Background(), "org-b", "sensor", "zeek")
+	f.tokens["sensor-b"] = secret
+
+	// A Zeek conn.log as Zeek writes it: three connections to the green
+	// record within one hour, one to the amber record org-b may not see.
+	var log bytes.Buffer
+	w := zeek.NewWriter(&log, zeek.ConnLog, zeek.TSV, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC))
+	for i, dst := range []string{"203.0.113.50", "203.0.113.50", "203.0.113.51", "203.0.113.50"} {
+		c := zeek.Conn{TS: time.Date(2026, 11, 2, 10, i, 0, 0, time.UTC), UID: "C" + strings.Repeat("a", 17), OrigH: netip.MustParseAddr("10.0.0.5"), OrigP: 50000, RespH: netip.MustParseAddr(dst), RespP: 443, Proto: "tcp", Duration: zeek.Unset, OrigBytes: zeek.Unset, RespBytes: zeek.Unset, MissedBytes: zeek.Unset, OrigPkts: zeek.Unset, OrigIPBytes: zeek.Unset, RespPkts: zeek.Unset, RespIPBytes: zeek.Unset}
+		if err := w.WriteConn(&c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close(time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC))
+	var res hub.SightingResult
+	if status, b := f.do("POST", "/api/v1/events", "sensor-b", log.Bytes(), &res); status != 200 {
+		t.Fatalf("events: %d %v", status, b)
+	}
+	if res.Events != 4 || res.Matches != 3 || len(res.Records) != 1 || res.Records[0].Record != ids[0] || res.Records[0].Count != 3 {
+		t.Fatalf("sightings: %+v", res)
+	}
+	reader, _, _ := f.hub.OperatorIssueToken(context.Background(), "org-b", "reader", "")
+	f.tokens["reader-b"] = reader
+	if status, _ := f.do("POST", "/api/v1/events", "reader-b", log.Bytes(), nil); status != 403 {
+		t.Error("a reader token submitted events")
+	}
+
+	// Feedback, and org-b's choice to stay anonymous.
+	if status, b := f.do("POST", "/api/v1/records/"+ids[0]+"/feedback", "org-c", `{"outcome":"blocked","note":"on all border routers"}`, nil); status != 201 {
+		t.Fatalf("feedback: %d %v", status, b)
+	}
+	if status, _ := f.do("POST", "/api/v1/records/"+ids[0]+"/feedback", "org-c", `{"outcome":"arrested"}`, nil); status != 400 {
+		t.Error("an unknown outcome was accepted")
+	}
+	if status, _ := f.do("POST", "/api/v1/records/"+ids[1]+"/feedback", "org-b", `{"outcome":"seen"}`, nil); status != 404 {
+		t.Error("feedback on a record the caller cannot see")
+	}
+	f.do("POST", "/api/v1/records/"+ids[0]+"/feedback", "org-b", `{"outcome":"takedown","note":"hoster informed by Bank B"}`, nil)
+	if status, b := f.do("PATCH", "/api/v1/orgs/org-b", "org-b", `{"anonymous_feedback":true}`, nil); status != 200 {
+		t.Fatalf("anonymity: %d %v", status, b)
+	}
+	var sum hub.FeedbackSummary
+	f.do("GET", "/api/v1/feedback", "org-a", nil, &sum)
+	if sum.Totals["seen"] != 3 || sum.Totals["blocked"] != 1 || sum.Totals["takedown"] != 1 {
+		t.Fatalf("totals %v", sum.Totals)
+	}
+	raw, _ := json.Marshal(sum)
+	if strings.Contains(string(raw), `"org":"org-b"`) || strings.Contains(string(raw), "Bank B") {
+		t.Errorf("the anonymous observer is named: %s", raw)
+	}
+	if !strings.Contains(string(raw), `"org":"org-c"`) || !strings.Contains(string(raw), "border routers") || !strings.Contains(string(raw), `"sector":"police"`) {
+		t.Errorf("summary: %s", raw)
+	}
+	var other hub.FeedbackSummary
+	f.do("GET", "/api/v1/feedback", "org-c", nil, &other)
+	if len(other.Records) != 0 {
+		t.Error("an organization sees feedback on records it did not originate")
+	}
+}
+
+func TestExportIsFiltered(t *testing.T) {
+	f := newFixture(t)
+	create(t, f, "org-a", `{"value":"pub.example.com","tlp":"green"},{"value":"priv.example.com","tlp":"red","audience":{"orgs":["org-b"]}},{"value":"+12025550142","tlp":"green","personal":true}`)
+	body := get(t, f, "/api/v1/records/export", "org-c")
+	if !strings.Contains(body, "pub.example.com") || strings.Contains(body, "priv.example.com") || strings.Contains(body, "2025550142") || strings.Count(body, "\n") != 1 {
+		t.Errorf("export for org-c:\n%s", body)
+	}
+}
