@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +35,20 @@ func scenarioGenerate(ctx context.Context, env *Env, args []string) error {
 	}
 	if err := required(fs, "kind", "out"); err != nil {
 		return err
+	}
+	// Zero means "the kind's default" to the generators; a zero the user
+	// typed is a mistake, not a request for the default.
+	var bad error
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "hosts", "days", "count":
+			if v, _ := strconv.ParseInt(f.Value.String(), 10, 64); v < 1 && bad == nil {
+				bad = fmt.Errorf("--%s %s: must be at least 1", f.Name, f.Value)
+			}
+		}
+	})
+	if bad != nil {
+		return bad
 	}
 	t, err := time.Parse(time.RFC3339, *start)
 	if err != nil {
