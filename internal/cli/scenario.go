@@ -29,6 +29,7 @@ func scenarioGenerate(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&p.Format, "format", "", "network: `tsv` (Zeek's default) or jsonl (Zeek's JSON)")
 	fs.StringVar(&p.TorConsensus, "tor-consensus", "", "network: a Tor consensus `FILE` whose relays Tor users connect to")
 	fs.StringVar(&p.Intel, "intel", "", "network: an intel scenario `DIR` whose values hosts contact")
+	fs.Float64Var(&p.IntelRate, "intel-rate", 0, "network: intel-contact episodes per host and day, on average (default 0.025)")
 	start := fs.String("start", scenario.DefaultStart.Format(time.RFC3339), "when generated time begins (RFC 3339)")
 	if err := parse(fs, args); err != nil {
 		return err

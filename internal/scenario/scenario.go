@@ -79,6 +79,9 @@ type Params struct {
 	// Intel is the directory of an intel scenario whose values the network
 	// kind's hosts contact.
 	Intel string `json:"-"`
+	// IntelRate is how many intel-contact episodes each host starts per
+	// day, on average (network, with Intel).
+	IntelRate float64 `json:"intel_rate,omitempty"`
 	// Inputs records the inputs by base name and SHA-256, so that
 	// scenario.json does not depend on where they were read from.
 	Inputs map[string]string `json:"inputs,omitempty"`

@@ -30,7 +30,8 @@ import (
 // episodes of one to four contacts a few seconds to two minutes apart;
 // episodes take the values in a random order, each once before any twice.
 // Episodes start at random, more often in office hours, at
-// intelEpisodesPerHostDay per host and day (five in the default run).
+// --intel-rate per host and day (DefaultIntelRate: five a day in the default
+// run).
 //
 // Up to maxIntelValues values of each type are kept, by reservoir sampling
 // over the whole file, so memory does not depend on its size. HTTPS URLs
@@ -39,11 +40,10 @@ import (
 // background destination that a value would match (an address, a CIDR
 // range, a domain or one of its parents, a URL's host) is not used.
 const (
-	intelFile               = "records.jsonl"
-	maxIntelValues          = 64
-	intelEpisodesPerHostDay = 0.025
-	minEpisodes             = 3
-	maxContacts             = 4
+	intelFile      = "records.jsonl"
+	maxIntelValues = 64
+	minEpisodes    = 3
+	maxContacts    = 4
 )
 
 // intelValue is a value hosts may contact.
@@ -470,7 +470,7 @@ func (g *gen) scheduleIntel(vals []intelValue) {
 		return
 	}
 	days := float64(g.endUS-g.startUS) / 86400e6
-	n := max(minEpisodes, int(math.Round(intelEpisodesPerHostDay*float64(g.hosts)*days)))
+	n := max(minEpisodes, int(math.Round(g.run.Params.IntelRate*float64(g.hosts)*days)))
 	s := &spawner{vals: vals, r: g.run.Rand("network/intel/episodes"), left: n, walkUS: g.startUS}
 	for us := g.startUS; us < g.endUS; us += 60e6 {
 		s.total += level(ts(us)) * float64(min(int64(60e6), g.endUS-us)) / 1e6

@@ -110,6 +110,11 @@ const (
 	MaxHosts = 1_000_000
 	// MaxDays bounds --days.
 	MaxDays = 3660
+	// DefaultIntelRate is how many intel-contact episodes a host starts
+	// per day (five a day in the default run).
+	DefaultIntelRate = 0.025
+	// MaxIntelRate bounds --intel-rate.
+	MaxIntelRate = 100
 
 	// rowsPerSlice is about how many rows a time slice holds at the peak.
 	rowsPerSlice = 65536
@@ -129,11 +134,17 @@ func defaults(p *scenario.Params) {
 	if p.Format == "" {
 		p.Format = "tsv"
 	}
+	if p.Intel != "" && p.IntelRate == 0 {
+		p.IntelRate = DefaultIntelRate
+	}
 }
 
 func check(p *scenario.Params) error {
 	if p.Hosts < 1 || p.Hosts > MaxHosts {
 		return fmt.Errorf("--hosts %d: the network kind needs 1 to %d hosts", p.Hosts, MaxHosts)
+	}
+	if p.IntelRate < 0 || p.IntelRate > MaxIntelRate || p.IntelRate != 0 && p.Intel == "" {
+		return fmt.Errorf("--intel-rate %g: needs --intel and a rate from 0 to %d episodes per host and day", p.IntelRate, MaxIntelRate)
 	}
 	if p.Days < 1 || p.Days > MaxDays {
 		return fmt.Errorf("--days %d: the network kind needs 1 to %d days", p.Days, MaxDays)
