@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"os"
@@ -31,6 +32,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{Dir: "testdata", Cmds: map[string]func(*testscript.TestScript, bool, []string){
 		"seed-demo": seedDemo,
 		"sql":       sqlExec,
+		"gzip":      gzipFile,
 	}})
 }
 
@@ -70,6 +72,23 @@ func sqlExec(ts *testscript.TestScript, neg bool, args []string) {
 	defer db.Close()
 	_, err = db.Exec(args[1])
 	ts.Check(err)
+}
+
+// gzipFile FILE replaces FILE with FILE.gz, as gzip(1) does.
+func gzipFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: gzip FILE")
+	}
+	path := ts.MkAbs(args[0])
+	data, err := os.ReadFile(path)
+	ts.Check(err)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, err = zw.Write(data)
+	ts.Check(err)
+	ts.Check(zw.Close())
+	ts.Check(os.WriteFile(path+".gz", buf.Bytes(), 0o644))
+	ts.Check(os.Remove(path))
 }
 
 func mkdir(ts *testscript.TestScript, dir string) string {

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"fusion/internal/cli"
 	"fusion/internal/hub"
 	"fusion/internal/match"
 	"fusion/internal/zeek"
@@ -220,5 +224,44 @@ func TestExportIsFiltered(t *testing.T) {
 	body := get(t, f, "/api/v1/records/export", "org-c")
 	if !strings.Contains(body, "pub.example.com") || strings.Contains(body, "priv.example.com") || strings.Contains(body, "2025550142") || strings.Count(body, "\n") != 1 {
 		t.Errorf("export for org-c:\n%s", body)
+	}
+}
+
+// TestMatchCommandAgainstHub runs `fusion match --server` against the
+// API: the log is matched only against what the token's organization may
+// see in full.
+func TestMatchCommandAgainstHub(t *testing.T) {
+	f := newFixture(t)
+	create(t, f, "org-a", `{"value":"192.0.2.7","tlp":"green","labels":["botnet-c2"]},`+
+		`{"value":"192.0.2.8","tlp":"red","audience":{"orgs":["org-b"]}},`+
+		`{"value":"192.0.2.9","tlp":"amber","audience":{"orgs":["org-b"]},"discoverable":true}`)
+	dir := t.TempDir()
+	logFile := filepath.Join(dir, "conn.json")
+	var lines strings.Builder
+	for _, ip := range []string{"192.0.2.7", "192.0.2.8", "192.0.2.9", "192.0.2.10"} {
+		fmt.Fprintf(&lines, `{"ts":1714557600.0,"uid":"C%s","id.orig_h":"10.0.0.1","id.resp_h":%q,"conn_state":"SF"}`+"\n", strings.ReplaceAll(ip, ".", ""), ip)
+	}
+	if err := os.WriteFile(logFile, []byte(lines.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(org string) string {
+		var out, errOut bytes.Buffer
+		env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+		if code := cli.Main([]string{"match", "--in", logFile, "--server", f.srv.URL, "--token", f.tokens[org]}, env); code != 0 {
+			t.Fatalf("match as %s: exit %d: %s", org, code, errOut.String())
+		}
+		return out.String()
+	}
+	if got := run("org-c"); !strings.Contains(got, `"entity":"192.0.2.7"`) || strings.Contains(got, "192.0.2.8") || strings.Contains(got, "192.0.2.9") {
+		t.Errorf("org-c matched:\n%s", got)
+	}
+	if got := run("org-b"); strings.Count(got, "\n") != 3 || strings.Contains(got, "192.0.2.10") {
+		t.Errorf("org-b matched:\n%s", got)
+	}
+
+	var out, errOut bytes.Buffer
+	env := &cli.Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+	if code := cli.Main([]string{"match", "--in", logFile, "--server", f.srv.URL, "--token", "fsn_wrong"}, env); code != 1 || !strings.Contains(errOut.String(), "401") {
+		t.Errorf("a bad token: exit %d, %s", code, errOut.String())
 	}
 }

@@ -36,6 +36,7 @@ func commands() map[string]*command {
 	return map[string]*command{
 		"serve":   {summary: "run the hub: API on --addr, data in --data or --db", run: serve},
 		"version": {summary: "print the version", run: version},
+		"match":   {summary: "match a log against indicators, offline or a hub's", run: matchLogs},
 		"scenario": {summary: "generate synthetic worlds with ground truth", subs: map[string]*command{
 			"generate": {summary: "write a scenario's data files, truth.jsonl and scenario.json", run: scenarioGenerate},
 		}},

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"bytes"
 	"net/netip"
 	"strings"
 	"time"
@@ -27,6 +28,7 @@ type Extractor struct {
 	anys   []field
 	host   int // http: host and uri make a URL
 	uri    int
+	port   int // id.resp_p: Zeek drops the port from the Host header
 	tsv    int // "time" for generic JSON lines
 }
 
@@ -54,6 +56,7 @@ func (x *Extractor) index() {
 	}
 	x.ips, x.names, x.anys = find(ipFields), find(domainFields), find(anyFields)
 	x.host, x.uri, x.tsv = x.r.Index("host"), x.r.Index("uri"), x.r.Index("time")
+	x.port = x.r.Index("id.resp_p")
 }
 
 // Row calls emit for each value of the current row worth looking up. The
@@ -67,15 +70,15 @@ func (x *Extractor) Row(emit func(Observation)) {
 		t, _ = time.Parse(time.RFC3339Nano, r.Field(x.tsv))
 	}
 	for _, f := range x.ips {
-		if !r.Unset(f.i) {
-			emit(Observation{Time: t, Field: f.name, Kind: KindIP, Value: view(r.Bytes(f.i))})
+		if b := r.Bytes(f.i); len(b) > 0 {
+			emit(Observation{Time: t, Field: f.name, Kind: KindIP, Value: view(b)})
 		}
 	}
 	for _, f := range x.names {
-		if r.Unset(f.i) {
+		v := view(r.Bytes(f.i))
+		if v == "" {
 			continue
 		}
-		v := view(r.Bytes(f.i))
 		kind := KindDomain
 		if _, err := netip.ParseAddr(v); err == nil {
 			kind = KindIP // an http host may be an address
@@ -83,22 +86,54 @@ func (x *Extractor) Row(emit func(Observation)) {
 		emit(Observation{Time: t, Field: f.name, Kind: kind, Value: v})
 	}
 	if x.host >= 0 && x.uri >= 0 && !r.Unset(x.host) && !r.Unset(x.uri) {
-		u := "http://" + string(r.Bytes(x.host)) + string(r.Bytes(x.uri))
-		emit(Observation{Time: t, Field: "url", Kind: KindURL, Value: u})
+		// An origin-form URI ("/path") is completed with the host; an
+		// absolute one (to a proxy) is whole; CONNECT's "host:port" names
+		// no URL.
+		var u string
+		switch uri := r.Bytes(x.uri); {
+		case len(uri) > 0 && uri[0] == '/':
+			u = x.origin() + string(uri)
+		case bytes.HasPrefix(uri, []byte("http://")) || bytes.HasPrefix(uri, []byte("https://")):
+			u = string(uri)
+		}
+		if u != "" {
+			emit(Observation{Time: t, Field: "url", Kind: KindURL, Value: u})
+		}
 	}
 	for _, f := range x.anys {
 		if r.Unset(f.i) {
 			continue
 		}
-		for _, v := range r.Set(f.i) {
-			v = strings.TrimSpace(v)
+		r.EachSet(f.i, func(b []byte) {
+			v := strings.TrimSpace(view(b))
+			if v == "" {
+				return
+			}
 			kind := KindAny
 			if _, err := netip.ParseAddr(v); err == nil {
 				kind = KindIP
+			} else if isCanonicalName(v) {
+				kind = KindDomain
 			}
 			emit(Observation{Time: t, Field: f.name, Kind: kind, Value: v})
+		})
+	}
+}
+
+// origin returns "http://host[:port]" for the current http row: Zeek logs
+// the Host header without its port, so a port other than 80 is taken from
+// the connection.
+func (x *Extractor) origin() string {
+	host := string(x.r.Bytes(x.host))
+	if strings.IndexByte(host, ':') >= 0 && !strings.HasPrefix(host, "[") {
+		host = "[" + host + "]" // an IPv6 literal
+	}
+	if x.port >= 0 && !x.r.Unset(x.port) {
+		if p := x.r.Bytes(x.port); string(p) != "80" && len(p) > 0 {
+			return "http://" + host + ":" + string(p)
 		}
 	}
+	return "http://" + host
 }
 
 // view returns b as a string without copying; it is valid while b is.

@@ -60,10 +60,14 @@ type entry struct {
 // Index is the match index. It is safe for concurrent use: lookups share a
 // read lock, changes take the write lock.
 type Index struct {
-	mu      sync.RWMutex
-	seed    maphash.Seed
-	exact   map[uint64]uint32 // key hash -> first entry + 1
-	next    []uint32          // entry -> next entry + 1 with the same key hash or prefix
+	mu    sync.RWMutex
+	seed  maphash.Seed
+	exact map[uint64]uint32 // key hash -> first entry + 1
+	// parents holds the key hashes of domains some record matches with
+	// all their subdomains (never removed: a superset is enough), so that
+	// walking up a name's parents mostly consults this small set.
+	parents map[uint64]struct{}
+	next    []uint32 // entry -> next entry + 1 with the same key hash or prefix
 	entries []entry
 	values  []byte
 	cidrs   bart.Table[uint32] // prefix -> first entry + 1
@@ -79,6 +83,7 @@ func New(n int) *Index {
 	return &Index{
 		seed:    maphash.MakeSeed(),
 		exact:   make(map[uint64]uint32, n),
+		parents: map[uint64]struct{}{},
 		next:    make([]uint32, 0, n),
 		entries: make([]entry, 0, n),
 		values:  make([]byte, 0, n*32),
@@ -149,7 +154,11 @@ func (ix *Index) Put(r *intel.Record) error {
 	if prefix.IsValid() {
 		ix.cidrs.Insert(prefix, n)
 	} else {
-		ix.exact[ix.hash(key)] = n
+		h := ix.hash(key)
+		ix.exact[h] = n
+		if r.Subdomains {
+			ix.parents[h] = struct{}{}
+		}
 	}
 	ix.live++
 	return nil

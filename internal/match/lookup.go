@@ -59,7 +59,11 @@ func (ix *Index) lookupDomain(name string, fn func(Entry) bool) bool {
 			return true // a bare TLD holds no records
 		}
 		key = append(append(kb[:0], classDomain), name...)
-		cont := ix.chain(ix.exact[ix.hash(key)], key, func(m Entry) bool {
+		h := ix.hash(key)
+		if _, ok := ix.parents[h]; !ok {
+			continue
+		}
+		cont := ix.chain(ix.exact[h], key, func(m Entry) bool {
 			if m.e.flags&flagSubdomains == 0 {
 				return true
 			}

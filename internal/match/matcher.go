@@ -21,6 +21,8 @@ type Finding struct {
 	Observed string        `json:"observed"`
 	Fields   []string      `json:"fields"`
 	Records  []FoundRecord `json:"records"`
+	// UID identifies the event in its log (Zeek's uid), if it has one.
+	UID string `json:"uid,omitempty"`
 }
 
 // FoundRecord is a matched record as the caller may see it.

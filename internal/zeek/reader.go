@@ -79,6 +79,7 @@ type Reader struct {
 	order   []int // JSON: the field index of each key of the previous line
 	jpath   int   // JSON: index of the "_path" field, or -1
 	ts      time.Time
+	elem    []byte // EachSet's buffer for an unescaped element
 
 	// Field indexes of the typed decoders, per field-list generation.
 	decIdx [HTTPLog + 1]decodeIndex
@@ -118,6 +119,10 @@ func (r *Reader) Line() int { return r.n }
 // the "_path" field if the lines have one, or else a guess from the field
 // names ("conn", "dns", "http"), or "".
 func (r *Reader) Path() string { return r.path }
+
+// JSON reports whether the input is in JSON lines form (known after the
+// first record).
+func (r *Reader) JSON() bool { return r.mode == 'j' }
 
 // Fields returns the field names; the caller must not modify the slice.
 func (r *Reader) Fields() []string { return r.fields }
@@ -415,6 +420,35 @@ func (r *Reader) Set(i int) []string {
 		return out
 	}
 	return nil
+}
+
+// EachSet calls fn with each element of set or vector field i, without
+// allocating; an element is valid only until fn returns.
+func (r *Reader) EachSet(i int, fn func([]byte)) {
+	if i < 0 || i >= len(r.vals) {
+		return
+	}
+	v := r.vals[i]
+	switch v.k {
+	case kRaw:
+		for e := range bytes.SplitSeq(r.line[v.a:v.b], r.setSep) {
+			switch {
+			case bytes.Equal(e, r.empty):
+				fn(nil)
+			case bytes.IndexByte(e, '\\') >= 0:
+				r.elem = unescape(r.elem[:0], e)
+				fn(r.elem)
+			default:
+				fn(e)
+			}
+		}
+	case kText:
+		fn(r.scratch[v.a:v.b])
+	case kArray:
+		for _, e := range r.elems[v.a:v.b] {
+			fn(r.scratch[e.a:e.b])
+		}
+	}
 }
 
 // unescape appends s to dst with each \xNN replaced by its byte; other
