@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/btcsuite/btcd/btcutil v1.2.0
 	github.com/gaissmai/bart v0.30.0
+	github.com/go-json-experiment/json v1.27.2
 	github.com/google/uuid v1.6.0
 	github.com/gowebpki/jcs v1.0.2
 	github.com/jackc/pgx/v5 v5.12.0

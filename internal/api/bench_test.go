@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	"fusion/internal/evidence"
+	"fusion/internal/hub"
 	"fusion/internal/intel"
+	"fusion/internal/match"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
 )
@@ -150,3 +152,46 @@ func BenchmarkIngestBaselinePostgres(b *testing.B) { benchmarkBaseline(b, storet
 // BenchmarkIngestRecordsOnlySQLite is the floor without evidence leaves:
 // what the evidence log costs at the storage level.
 func BenchmarkIngestRecordsOnlySQLite(b *testing.B) { benchmarkBaseline(b, storetest.SQLite, false) }
+
+// BenchmarkHits100k times one hit/no-hit request of 100,000 values end to
+// end over HTTP (encode, canonicalize, look up, read the visible records,
+// log the query and the disclosures), against an index of 100,000 records:
+// half the values are held and visible in full to the caller, half are
+// not held at all.
+func BenchmarkHits100k(b *testing.B) {
+	f := newFixture(b)
+	for _, body := range ingestBatches(ingestN, 10000) {
+		postBatch(b, f, body)
+	}
+	ix := match.New(ingestN)
+	if _, err := match.NewFeed(f.hub.Store(), ix, nil).Load(context.Background(), nil); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.hub.EnableMatching(ix, bytes.Repeat([]byte{5}, 32), hub.Limits{HitRequests: 1 << 30, HitValues: 1 << 30}); err != nil {
+		b.Fatal(err)
+	}
+	values := make([]string, 0, hub.MaxHitValues)
+	for i := 0; len(values) < hub.MaxHitValues; i += 2 {
+		values = append(values, fmt.Sprintf("alphasavings-login-%d.example.com", i*4), fmt.Sprintf("absent-%d.example.org", i))
+	}
+	body, _ := json.Marshal(map[string]any{"values": values})
+	for b.Loop() {
+		req, _ := http.NewRequest("POST", f.srv.URL+"/api/v1/hits", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+f.tokens["org-b"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var ans struct {
+			Results []struct {
+				Records []json.RawMessage `json:"records"`
+			} `json:"results"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&ans)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || len(ans.Results) != len(values) || len(ans.Results[0].Records) != 1 || len(ans.Results[1].Records) != 0 {
+			b.Fatalf("hits: %d %v (%d results)", resp.StatusCode, err, len(ans.Results))
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/request")
+}

@@ -174,6 +174,30 @@ func (c *httpClient) Hits(org string, values []string) ([]hub.HitAnswer, error) 
 	return ans.Results, err
 }
 
+func (c *httpClient) Export(org string) ([]intel.Record, error) {
+	req, _ := http.NewRequest("GET", c.base+"/api/v1/records/export", nil)
+	req.Header.Set("Authorization", "Bearer "+c.tokens[org])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		raw, _ := io.ReadAll(resp.Body)
+		return nil, fmt.Errorf("GET /api/v1/records/export: %d %s", resp.StatusCode, raw)
+	}
+	var out []intel.Record
+	dec := json.NewDecoder(resp.Body)
+	for dec.More() {
+		var r intel.Record
+		if err := dec.Decode(&r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
 func (c *httpClient) Sightings(org string, obs []match.Observation) (hub.SightingResult, error) {
 	var body bytes.Buffer
 	for _, o := range obs {

@@ -75,6 +75,9 @@ type Client interface {
 	ListReports(org string, f hub.ReportFilter) (hub.Page[intel.Report], error)
 	Hits(org string, values []string) ([]hub.HitAnswer, error)
 	Sightings(org string, obs []match.Observation) (hub.SightingResult, error)
+	// Export returns what GET /api/v1/records/export gives org (the
+	// indicators `fusion match --server` matches against).
+	Export(org string) ([]intel.Record, error)
 }
 
 // Run checks random worlds built in st through the client newClient returns
@@ -147,6 +150,14 @@ func (d Direct) Hits(org string, values []string) ([]hub.HitAnswer, error) {
 }
 func (d Direct) Sightings(org string, obs []match.Observation) (hub.SightingResult, error) {
 	return d.H.RecordSightings(context.Background(), d.Callers[org], obs)
+}
+func (d Direct) Export(org string) ([]intel.Record, error) {
+	var out []intel.Record
+	err := d.H.ExportRecords(context.Background(), d.Callers[org], func(b []intel.Record) error {
+		out = append(out, b...)
+		return nil
+	})
+	return out, err
 }
 
 func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Client) *worldState {
@@ -438,6 +449,19 @@ func (s *worldState) checkMatching(t *rapid.T, org string) {
 	}
 	if !slices.Equal(sortedAll(got), sortedAll(want)) {
 		t.Fatalf("LEAK or miss: sightings for %s matched %v, model says %v", org, got, want)
+	}
+
+	exported, err := s.c.Export(org)
+	must(t, err)
+	got = got[:0]
+	for _, r := range exported {
+		got = append(got, r.ID)
+		if m := s.byID[r.ID]; m == nil || r.Value != m.value || r.Redacted {
+			t.Fatalf("LEAK: export for %s gave record %s with value %q", org, r.ID, r.Value)
+		}
+	}
+	if !slices.Equal(sortedAll(got), sortedAll(want)) {
+		t.Fatalf("LEAK or miss: export for %s gave %v, model says %v", org, got, want)
 	}
 }
 

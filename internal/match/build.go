@@ -1,7 +1,7 @@
 package match
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/uuid"
 
 	"fusion/internal/intel"
@@ -24,6 +26,10 @@ import (
 // matching: the person running the match sees all of them.
 const LocalOrg = "local"
 
+// v1Like makes the faster JSON decoder accept what encoding/json (which the
+// API uses) accepts: names in any case, a repeated name's last value.
+var v1Like = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true), jsontext.AllowDuplicateNames(true))
+
 // LoadJSONL adds records given as JSON lines of intel.RecordInput (what
 // `fusion scenario generate --kind intel` writes and POST /api/v1/records
 // takes) to ix, canonicalizing each value. Lines are parsed in parallel. A
@@ -31,13 +37,12 @@ const LocalOrg = "local"
 // bar, if not nil, counts lines.
 func LoadJSONL(r io.Reader, canon *observable.Canonicalizer, ix *Index, bar *progress.Bar) (int, error) {
 	type job struct {
-		first int
-		lines [][]byte
+		first int    // line number of the chunk's first line
+		data  []byte // whole lines
 	}
-	type done struct {
-		first int
-		recs  []intel.Record
-		err   error
+	type done = struct {
+		recs []intel.Record
+		err  error
 	}
 	jobs := make(chan job, 4)
 	results := make(chan done, 4)
@@ -47,48 +52,14 @@ func LoadJSONL(r io.Reader, canon *observable.Canonicalizer, ix *Index, bar *pro
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				d := done{first: j.first, recs: make([]intel.Record, 0, len(j.lines))}
-				for k, line := range j.lines {
-					var in intel.RecordInput
-					if err := json.Unmarshal(line, &in); err != nil {
-						d.err = fmt.Errorf("line %d: %w", j.first+k, err)
-						break
-					}
-					rec, err := intel.NewRecord(canon, in)
-					if err != nil {
-						d.err = fmt.Errorf("line %d: %w", j.first+k, err)
-						break
-					}
-					rec.ID = uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "line %d", j.first+k)).String()
-					rec.Originator, rec.Version = LocalOrg, 1
-					d.recs = append(d.recs, rec)
-				}
-				results <- d
+				results <- parseChunk(canon, j.first, j.data)
 			}
 		}()
 	}
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(jobs)
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 0, 1<<20), 16<<20)
-		line, first := 0, 1
-		var batch [][]byte
-		for sc.Scan() {
-			line++
-			if len(sc.Bytes()) == 0 {
-				continue
-			}
-			batch = append(batch, append([]byte(nil), sc.Bytes()...))
-			if len(batch) == 2048 {
-				jobs <- job{first: first, lines: batch}
-				batch, first = nil, line+1
-			}
-		}
-		if len(batch) > 0 {
-			jobs <- job{first: first, lines: batch}
-		}
-		readErr <- sc.Err()
+		readErr <- chunkLines(r, func(first int, data []byte) { jobs <- job{first, data} })
 	}()
 	go func() { wg.Wait(); close(results) }()
 	n := 0
@@ -115,6 +86,83 @@ func LoadJSONL(r io.Reader, canon *observable.Canonicalizer, ix *Index, bar *pro
 		firstErr = err
 	}
 	return n, firstErr
+}
+
+// chunkSize is about how much of the file one job parses.
+const chunkSize = 1 << 20
+
+// maxRecordLine bounds one line of a records file.
+const maxRecordLine = 16 << 20
+
+// chunkLines reads r in chunks of whole lines, calling emit with each chunk
+// and the number of its first line. Each chunk is a new slice, owned by emit.
+func chunkLines(r io.Reader, emit func(first int, data []byte)) error {
+	line := 1
+	var carry []byte
+	for {
+		buf := make([]byte, max(chunkSize, 2*len(carry)))
+		k := copy(buf, carry)
+		n, err := io.ReadFull(r, buf[k:])
+		buf = buf[:k+n]
+		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		if err != nil && !eof {
+			return fmt.Errorf("line %d: read: %w", line, err)
+		}
+		end := len(buf)
+		if !eof {
+			end = bytes.LastIndexByte(buf, '\n') + 1
+			if end == 0 {
+				if len(buf) > maxRecordLine {
+					return fmt.Errorf("line %d: longer than %d bytes", line, maxRecordLine)
+				}
+				carry = buf // one long line: read on
+				continue
+			}
+		}
+		if end > 0 {
+			emit(line, buf[:end])
+			line += bytes.Count(buf[:end], []byte{'\n'})
+		}
+		if eof {
+			return nil
+		}
+		carry = buf[end:]
+	}
+}
+
+// parseChunk parses the record lines of data, the first of which is line
+// first of the file.
+func parseChunk(canon *observable.Canonicalizer, first int, data []byte) (d struct {
+	recs []intel.Record
+	err  error
+}) {
+	d.recs = make([]intel.Record, 0, bytes.Count(data, []byte{'\n'})+1)
+	for n := first; len(data) > 0; n++ {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		var in intel.RecordInput
+		if err := jsonv2.Unmarshal(line, &in, v1Like); err != nil {
+			d.err = fmt.Errorf("line %d: %w", n, err)
+			return d
+		}
+		rec, err := intel.NewRecord(canon, in)
+		if err != nil {
+			d.err = fmt.Errorf("line %d: %w", n, err)
+			return d
+		}
+		rec.ID = uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "line %d", n)).String()
+		rec.Originator, rec.Version = LocalOrg, 1
+		d.recs = append(d.recs, rec)
+	}
+	return d
 }
 
 // Feed keeps an index current with the store: Load reads every active
