@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -29,7 +30,17 @@ func TestMain(m *testing.M) {
 // TestScripts runs the command-line scripts in testdata/*.txtar against
 // SQLite, in a fresh working directory each.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata", Cmds: map[string]func(*testscript.TestScript, bool, []string){
+	torFixtures, _ := filepath.Abs("../../../shared/fixtures/tor")
+	testscript.Run(t, testscript.Params{Dir: "testdata", Setup: func(env *testscript.Env) error {
+		env.Setenv("TORFIX", torFixtures) // the real Tor fixtures, read in place
+		return nil
+	}, Condition: func(cond string) (bool, error) {
+		if cond != "torfix" {
+			return false, fmt.Errorf("unknown condition %q", cond)
+		}
+		_, err := os.Stat(torFixtures)
+		return err == nil, nil
+	}, Cmds: map[string]func(*testscript.TestScript, bool, []string){
 		"seed-demo": seedDemo,
 		"sql":       sqlExec,
 		"gzip":      gzipFile,

@@ -92,6 +92,7 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/v1/tokens/{id}", true, 0, s.revokeToken},
 
 		{"GET", "/api/v1/records/export", true, 0, s.exportRecords},
+		{"GET", "/api/v1/tor/check", true, 0, s.torCheck},
 		{"POST", "/api/v1/hits", true, MaxHitsBody, s.hits},
 		{"POST", "/api/v1/events", true, MaxBatchBody, s.events},
 		{"POST", "/api/v1/access-requests", true, MaxBody, s.requestAccess},

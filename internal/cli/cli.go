@@ -40,6 +40,12 @@ func commands() map[string]*command {
 		"scenario": {summary: "generate synthetic worlds with ground truth", subs: map[string]*command{
 			"generate": {summary: "write a scenario's data files, truth.jsonl and scenario.json", run: scenarioGenerate},
 		}},
+		"tor": {summary: "Tor attribution: import consensuses and exit lists, check an address, scan logs", subs: map[string]*command{
+			"import": {summary: "import consensuses and exit lists (files, directories, .tar/.tar.xz)", run: torImport},
+			"check":  {summary: "was an IP a Tor relay or exit at a time?", run: torCheck},
+			"exits":  {summary: "the exit addresses valid at a time, as records", run: torExits},
+			"scan":   {summary: "find Tor use in Zeek conn and dns logs", run: torScan},
+		}},
 		"exercise": {summary: "score findings against a scenario's truth", subs: map[string]*command{
 			"score": {summary: "precision, recall and F1 per kind", run: exerciseScore},
 		}},

@@ -17,6 +17,7 @@ import (
 	"fusion/internal/hub"
 	"fusion/internal/match"
 	"fusion/internal/progress"
+	"fusion/internal/tor"
 )
 
 func serve(ctx context.Context, env *Env, args []string) error {
@@ -83,6 +84,11 @@ func serve(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	go feed.Run(ctx, *poll)
+	if err := loadTor(ctx, h, log); err != nil {
+		ln.Close()
+		return err
+	}
+	go reloadTor(ctx, h, log, 30*time.Second)
 	log.Info("match index ready", "records", n)
 	srv := &http.Server{
 		Handler:           api.New(h, notary, log).Handler(),
@@ -139,5 +145,42 @@ func checkpoints(ctx context.Context, h *hub.Hub, n *evidence.Notary, every time
 			}
 			log.Debug("evidence checkpoint", "size", cp.Size)
 		}
+	}
+}
+
+// loadTor loads the Tor directory (for /api/v1/tor/check and the cautions
+// on sightings and hits on exit addresses).
+func loadTor(ctx context.Context, h *hub.Hub, log *slog.Logger) error {
+	d, err := tor.LoadDirectory(ctx, h.Store())
+	if err != nil {
+		return err
+	}
+	h.SetTorDirectory(d)
+	from, to := d.Span()
+	log.Info("tor data loaded", "consensuses", d.Consensuses(), "from", from, "until", to)
+	return nil
+}
+
+// reloadTor reloads the Tor directory when `fusion tor import` has added
+// data, checking every interval.
+func reloadTor(ctx context.Context, h *hub.Hub, log *slog.Logger, every time.Duration) {
+	c0, s0, _ := h.Store().TorState(ctx)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		c, s, err := h.Store().TorState(ctx)
+		if err != nil || c == c0 && s == s0 {
+			continue
+		}
+		if err := loadTor(ctx, h, log); err != nil {
+			log.Error("reload tor data", "err", err)
+			continue
+		}
+		c0, s0 = c, s
 	}
 }

@@ -5,10 +5,13 @@
 package hub
 
 import (
+	"sync/atomic"
+
 	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"fusion/internal/tor"
 	"log/slog"
 	"sync"
 	"time"
@@ -48,6 +51,7 @@ type Hub struct {
 	canon *observable.Canonicalizer
 	ev    *evidence.Log
 	m     *matching // nil until EnableMatching
+	tor   atomic.Pointer[tor.Directory]
 	log   *slog.Logger
 	now   func() time.Time
 

@@ -135,8 +135,10 @@ type HitAnswer struct {
 	Records []intel.Record `json:"records"`
 	// Hits are matching records the caller may not see but whose owners let
 	// them be discovered: only that a hit exists and whom to ask.
-	Hits  []Hit     `json:"hits"`
-	Error *apiError `json:"error,omitempty"`
+	Hits []Hit `json:"hits"`
+	// Tor is set when the value is an address that is a Tor exit now.
+	Tor   *TorCaution `json:"tor,omitempty"`
+	Error *apiError   `json:"error,omitempty"`
 }
 
 // Hit says that owner holds a matching record; Ref is what an access
@@ -186,6 +188,9 @@ func (h *Hub) Hits(ctx context.Context, c *policy.Caller, values []string) ([]Hi
 			continue
 		}
 		a.Canonical, a.Type = obs.Value, obs.Type
+		if obs.Type == observable.IPv4 || obs.Type == observable.IPv6 {
+			a.Tor = h.torCaution(obs.Value, h.now())
+		}
 		mac := hmac.New(sha256.New, h.m.valueKey)
 		mac.Write([]byte(string(obs.Type) + ":" + obs.Value))
 		hashes = append(hashes, mac.Sum(nil)[:16])
@@ -266,6 +271,10 @@ type SightingCount struct {
 	Value  string   `json:"value"`
 	Labels []string `json:"labels"`
 	Count  int      `json:"count"`
+	// TorExitEvents counts the matches on an address while it was a Tor
+	// exit; Tor is the caution for the first of them.
+	TorExitEvents int         `json:"tor_exit_events,omitempty"`
+	Tor           *TorCaution `json:"tor,omitempty"`
 }
 
 // RecordSightings matches observations from c's traffic against the records
@@ -291,9 +300,14 @@ func (h *Hub) RecordSightings(ctx context.Context, c *policy.Caller, obs []match
 	res := SightingResult{Events: len(obs), Records: []SightingCount{}}
 	ob := match.Observer{Index: h.m.ix, Canon: h.canon}
 	for _, o := range obs {
+		var caution *TorCaution
+		checked := false
 		ob.Observe(o, func(value string, e match.Entry) bool {
 			if e.Form(c, &forms) != policy.Full {
 				return true
+			}
+			if !checked {
+				caution, checked = h.torCaution(value, o.Time), true
 			}
 			res.Matches++
 			id := e.ID()
@@ -310,6 +324,12 @@ func (h *Hub) RecordSightings(ctx context.Context, c *policy.Caller, obs []match
 				owners[id] = e.Originator()
 			}
 			counts[id].Count++
+			if caution != nil {
+				counts[id].TorExitEvents++
+				if counts[id].Tor == nil {
+					counts[id].Tor = caution
+				}
+			}
 			return true
 		})
 	}

@@ -1,0 +1,75 @@
+package api_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"fusion/internal/hub"
+	"fusion/internal/tor"
+)
+
+const torFixture = "../../../shared/fixtures/tor/2017-04-15-00-00-00-consensus"
+
+// TestTorCheckAndCautions answers GET /api/v1/tor/check from the real
+// consensus, and marks sightings of an exit address at a time it was one.
+func TestTorCheckAndCautions(t *testing.T) {
+	if _, err := os.Stat(torFixture); err != nil {
+		t.Skipf("Tor fixture not available: %v", err)
+	}
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := tor.Import(ctx, f.hub.Store(), []string{torFixture}, nil); err != nil {
+		t.Fatal(err)
+	}
+	d, err := tor.LoadDirectory(ctx, f.hub.Store())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.hub.SetTorDirectory(d)
+
+	var ans tor.Answer
+	if status, b := f.do("GET", "/api/v1/tor/check?ip=91.197.131.152&time=2017-04-15T00:30:00Z&window=0s", "org-c", nil, &ans); status != 200 {
+		t.Fatalf("check: %d %v", status, b)
+	}
+	if !ans.Covered || !ans.Relay || !ans.Exit || !ans.ExitByFlag || !ans.ExitByPolicy || len(ans.Intervals) != 1 || !strings.Contains(ans.Verdict, "was a Tor exit") {
+		t.Errorf("exit relay: %+v", ans)
+	}
+	f.do("GET", "/api/v1/tor/check?ip=91.197.131.152&time=2016-01-01T00:00:00Z", "org-c", nil, &ans)
+	if ans.Covered || ans.Relay || !strings.HasPrefix(ans.Verdict, "No data for") {
+		t.Errorf("outside the data: %+v", ans)
+	}
+	for _, bad := range []string{"ip=91.197.131&time=2017-04-15T00:30:00Z", "ip=91.197.131.152&time=yesterday", "ip=91.197.131.152&window=9999h", "ip=1.2.3.4&when=now"} {
+		if status, _ := f.do("GET", "/api/v1/tor/check?"+bad, "org-c", nil, nil); status != 400 {
+			t.Errorf("%s: status %d, want 400", bad, status)
+		}
+	}
+	if status, _ := f.do("GET", "/api/v1/tor/check?ip=1.2.3.4", "", nil, nil); status != 401 {
+		t.Errorf("no token: status %d", status)
+	}
+
+	// A sighting of the exit address while it was an exit carries the caution.
+	create(t, f, "org-a", `{"value":"91.197.131.152","tlp":"green","labels":["botnet-c2"]},{"value":"198.51.100.77","tlp":"green"}`)
+	enableMatching(t, f, hub.DefaultLimits)
+	var res hub.SightingResult
+	body := `{"time":"2017-04-15T00:30:00Z","value":"91.197.131.152"}` + "\n" + `{"time":"2017-04-15T00:31:00Z","value":"198.51.100.77"}` + "\n"
+	if status, b := f.do("POST", "/api/v1/events", "org-c", body, &res); status != 200 {
+		t.Fatalf("events: %d %v", status, b)
+	}
+	for _, r := range res.Records {
+		switch r.Value {
+		case "91.197.131.152":
+			if r.TorExitEvents != 1 || r.Tor == nil || !strings.Contains(r.Tor.Caution, "Tor exit") {
+				t.Errorf("exit sighting without caution: %+v", r)
+			}
+		default:
+			if r.Tor != nil || r.TorExitEvents != 0 {
+				t.Errorf("caution on %s, not a Tor exit: %+v", r.Value, r)
+			}
+		}
+	}
+	if len(res.Records) != 2 {
+		t.Errorf("sightings: %+v", res)
+	}
+}
