@@ -32,3 +32,6 @@ bench:
 	$(GO) test ./... -run '^$$' -bench . -benchmem
 	bash bench/ingest.sh
 	bash bench/evidence.sh
+	bash bench/scenario.sh
+	bash bench/match.sh
+	bash bench/tor.sh
