@@ -207,8 +207,9 @@ func loadFromServer(ctx context.Context, env *Env, server, token string, ix *mat
 	}
 }
 
-// openLog opens the log to match with a progress bar counting its bytes.
-func openLog(env *Env, path, format string) (match.Source, *progress.Bar, func(), error) {
+// openCounted opens path ("-" for standard input) for reading, with a
+// progress bar labelled label counting its bytes.
+func openCounted(env *Env, label, path string) (io.Reader, *progress.Bar, func(), error) {
 	var r io.Reader = env.Stdin
 	var total int64
 	closeIn := func() {}
@@ -222,9 +223,19 @@ func openLog(env *Env, path, format string) (match.Source, *progress.Bar, func()
 		}
 		r, closeIn = f, func() { f.Close() }
 	}
-	bar := progress.New(env.Stderr, "matching "+path, total, "bytes")
-	src, err := match.NewSource(&countingReader{r: r, bar: bar}, format)
+	bar := progress.New(env.Stderr, label+" "+path, total, "bytes")
+	return &countingReader{r: r, bar: bar}, bar, closeIn, nil
+}
+
+// openLog opens the log to match with a progress bar counting its bytes.
+func openLog(env *Env, path, format string) (match.Source, *progress.Bar, func(), error) {
+	r, bar, closeIn, err := openCounted(env, "matching", path)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	src, err := match.NewSource(r, format)
+	if err != nil {
+		bar.Finish()
 		closeIn()
 		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -7,10 +7,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/netip"
-	"os"
 	"time"
 
 	"fusion/internal/hub"
@@ -62,6 +60,17 @@ func parseWhen(s string) (time.Time, error) {
 func openTor(ctx context.Context, env *Env, sf *storeFlags) (*hub.Hub, error) {
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return sf.open(ctx, log, false)
+}
+
+// loadDirectory reads the Tor data of the store named by the flags into
+// memory; the store is closed again.
+func loadDirectory(ctx context.Context, env *Env, sf *storeFlags) (*tor.Directory, error) {
+	h, err := openTor(ctx, env, sf)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	return tor.LoadDirectory(ctx, h.Store())
 }
 
 func torImport(ctx context.Context, env *Env, args []string) error {
@@ -135,12 +144,7 @@ func torCheck(ctx context.Context, env *Env, args []string) error {
 	if *window < 0 || *window > 30*24*time.Hour {
 		return fmt.Errorf("--window %v: must be from 0 to 720h", *window)
 	}
-	h, err := openTor(ctx, env, sf)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	d, err := tor.LoadDirectory(ctx, h.Store())
+	d, err := loadDirectory(ctx, env, sf)
 	if err != nil {
 		return err
 	}
@@ -168,17 +172,13 @@ func torExits(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	h, err := openTor(ctx, env, sf)
+	d, err := loadDirectory(ctx, env, sf)
 	if err != nil {
 		return err
 	}
-	defer h.Close()
-	d, err := tor.LoadDirectory(ctx, h.Store())
-	if err != nil {
-		return err
-	}
-	if from, to := d.Span(); d.Consensuses() == 0 || t.Before(from) || !t.Before(to) {
-		return fmt.Errorf("--at %s: no consensus held for that time (held: %s to %s)", t.Format(time.RFC3339), from.Format(time.RFC3339), to.Format(time.RFC3339))
+	if !d.Covers(t) {
+		from, to := d.Span()
+		return fmt.Errorf("--at %s: no consensus held for that time (held: %d consensuses from %s to %s)", t.Format(time.RFC3339), d.Consensuses(), from.Format(time.RFC3339), to.Format(time.RFC3339))
 	}
 	w := bufio.NewWriter(env.Stdout)
 	enc := json.NewEncoder(w)
@@ -220,12 +220,7 @@ func torScan(ctx context.Context, env *Env, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	h, err := openTor(ctx, env, sf)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	d, err := tor.LoadDirectory(ctx, h.Store())
+	d, err := loadDirectory(ctx, env, sf)
 	if err != nil {
 		return err
 	}
@@ -251,18 +246,13 @@ func torScan(ctx context.Context, env *Env, args []string) error {
 }
 
 func scanFile(env *Env, s *tor.Scanner, path string) error {
-	f, err := os.Open(path)
+	r, bar, closeIn, err := openCounted(env, "scanning", path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	var total int64
-	if st, err := f.Stat(); err == nil {
-		total = st.Size()
-	}
-	bar := progress.New(env.Stderr, "scanning "+path, total, "bytes")
+	defer closeIn()
 	defer bar.Finish()
-	zr, err := zeek.NewReader(io.Reader(&countingReader{r: f, bar: bar}))
+	zr, err := zeek.NewReader(r)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

@@ -85,6 +85,9 @@ func (d *Directory) covers(lo, hi time.Time) bool {
 	return i < len(d.spans) && !d.spans[i].from.After(hi)
 }
 
+// Covers reports whether a consensus held was in effect at t.
+func (d *Directory) Covers(t time.Time) bool { return d.covers(t, t) }
+
 // held describes the spans of data held, for a verdict.
 func (d *Directory) held() string {
 	if len(d.spans) > 3 {

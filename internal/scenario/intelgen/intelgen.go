@@ -124,18 +124,18 @@ func generate(ctx context.Context, r *scenario.Run) (err error) {
 	g := newGenerator(r)
 	bar := r.Bar("intel", r.Params.Count, "records")
 	defer bar.Finish()
-	p := newPipe(out)
+	p := scenario.NewPipe(out)
 	defer func() {
-		if werr := p.close(); werr != nil && err == nil {
+		if werr := p.Close(); werr != nil && err == nil {
 			err = fmt.Errorf("write records.jsonl: %w", werr)
 		}
 	}()
-	buf := p.buffer()
+	buf := p.Buffer()
 	for n := int64(1); n <= r.Params.Count; n++ {
 		buf = g.record(buf, n)
-		if len(buf) >= pipeChunk {
-			p.send(buf)
-			buf = p.buffer()
+		if len(buf) >= scenario.PipeChunk {
+			p.Send(buf)
+			buf = p.Buffer()
 		}
 		if n%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -144,7 +144,7 @@ func generate(ctx context.Context, r *scenario.Run) (err error) {
 			bar.Add(checkEvery)
 		}
 	}
-	p.send(buf)
+	p.Send(buf)
 	bar.Add(r.Params.Count % checkEvery)
 	return nil
 }

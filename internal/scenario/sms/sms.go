@@ -154,14 +154,14 @@ func generate(ctx context.Context, r *scenario.Run) (err error) {
 	}
 	bar := r.Bar("sms", r.Params.Count, "requests")
 	defer bar.Finish()
-	p := newPipe(out)
+	p := scenario.NewPipe(out)
 	defer func() {
-		if werr := p.close(); werr != nil && err == nil {
+		if werr := p.Close(); werr != nil && err == nil {
 			err = fmt.Errorf("write requests.jsonl: %w", werr)
 		}
 	}()
 	g := newGenerator(w, r)
-	g.buf = p.buffer()
+	g.buf = p.Buffer()
 	for minute := int64(0); g.written < g.count; minute++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -170,9 +170,9 @@ func generate(ctx context.Context, r *scenario.Run) (err error) {
 		if err := g.minute(minute); err != nil {
 			return err
 		}
-		if len(g.buf) >= pipeChunk || g.written == g.count {
-			p.send(g.buf)
-			g.buf = p.buffer()
+		if len(g.buf) >= scenario.PipeChunk || g.written == g.count {
+			p.Send(g.buf)
+			g.buf = p.Buffer()
 		}
 		bar.Add(g.written - before)
 	}
