@@ -721,7 +721,7 @@ func importYear(ctx context.Context, c config, tpl *template, st *store.Store, r
 	}
 	log.Printf("import: Finish (writing intervals to SQLite)...")
 	t0, cpu0 := time.Now(), cpuTime()
-	stats, err := im.Finish()
+	stats, err := im.Finish(nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -61,16 +61,18 @@ func seedDemo(ts *testscript.TestScript, neg bool, args []string) {
 	defer st.Close()
 	canon, err := observable.New(bytes.Repeat([]byte{3}, 32))
 	ts.Check(err)
-	log := evidence.New(st)
-	defer log.Close()
-	seeded, err := demo.Seed(ctx, hub.New(st, canon, log, nil))
-	ts.Check(err)
-	ts.Setenv("RED", seeded.RedRecord)
 	skey, vkey, err := evidence.GenerateKey("fusion.test/cli")
 	ts.Check(err)
 	ts.Check(os.MkdirAll(filepath.Join(dir, "secrets"), 0o700))
 	ts.Check(os.WriteFile(filepath.Join(dir, "secrets", "evidence.key"), []byte(skey+"\n"), 0o600))
 	ts.Check(os.WriteFile(filepath.Join(dir, "evidence.pub"), []byte(vkey+"\n"), 0o644))
+	notary, err := evidence.NewNotary(skey)
+	ts.Check(err)
+	log := evidence.New(st, notary, evidence.Config{Anchor: evidence.NewAnchor(filepath.Join(dir, "evidence", "checkpoints"))})
+	defer log.Close()
+	seeded, err := demo.Seed(ctx, hub.New(st, canon, log, nil))
+	ts.Check(err)
+	ts.Setenv("RED", seeded.RedRecord)
 }
 
 // sqlExec DIR QUERY runs one statement against the SQLite database in DIR.

@@ -121,7 +121,7 @@ func benchmarkBaseline(b *testing.B, open func(testing.TB) *store.Store, withEvi
 		f := newFixtureOn(b, open(b))
 		st := f.hub.Store()
 		b.StartTimer()
-		ev := evidence.New(st)
+		ev := evidence.New(st, f.hub.Evidence().Notary(), evidence.Config{})
 		for start := 0; start < ingestN; start += 10000 {
 			err := st.Update(context.Background(), func(tx *store.Tx) error {
 				batch := recs[start : start+10000]

@@ -2,7 +2,9 @@ package api
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -20,7 +22,7 @@ func (s *Server) evidenceCheckpoint(w http.ResponseWriter, r *http.Request, _ *p
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "this hub has no checkpoint signing key")
 		return
 	}
-	cp, err := s.hub.Evidence().Checkpoint(r.Context(), s.notary)
+	cp, err := s.hub.Evidence().Checkpoint(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -178,4 +180,63 @@ func int64Param(v, name string, def int64) (int64, error) {
 		return 0, &intel.FieldError{Field: name, Value: v, Reason: "not a whole number of 0 or more"}
 	}
 	return n, nil
+}
+
+// MaxWitnessBody bounds an add-checkpoint request: 63 proof lines and a
+// checkpoint with a few signatures.
+const MaxWitnessBody = 16 << 10
+
+// witnessAddCheckpoint serves C2SP tlog-witness add-checkpoint: this hub
+// co-signs a checkpoint of a log it was configured to witness after
+// checking it against the last one it co-signed. Answers are plain text
+// with the protocol's status codes, not the API's JSON errors.
+func (s *Server) witnessAddCheckpoint(w http.ResponseWriter, r *http.Request, _ *policy.Caller) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.witness == nil {
+		http.Error(w, "this hub witnesses no logs", http.StatusNotFound)
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			http.Error(w, fmt.Sprintf("request body is larger than %d bytes", mbe.Limit), http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "cannot read the request body", http.StatusBadRequest)
+		return
+	}
+	sigs, err := s.witness.AddCheckpoint(r.Context(), body)
+	var ce *evidence.ConflictError
+	switch {
+	case err == nil:
+		w.Write(sigs)
+	case errors.As(err, &ce):
+		w.Header().Set("Content-Type", "text/x.tlog.size")
+		w.WriteHeader(http.StatusConflict)
+		fmt.Fprintf(w, "%d\n", ce.Size)
+	case errors.Is(err, evidence.ErrUnknownLog):
+		http.Error(w, err.Error(), http.StatusNotFound)
+	case errors.Is(err, evidence.ErrWitnessForged):
+		http.Error(w, err.Error(), http.StatusForbidden)
+	case errors.Is(err, evidence.ErrWitnessRequest):
+		http.Error(w, err.Error(), http.StatusBadRequest)
+	case errors.Is(err, evidence.ErrWitnessProof):
+		http.Error(w, err.Error(), http.StatusUnprocessableEntity)
+	case errors.Is(err, evidence.ErrInconsistent):
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+	default:
+		s.log.Error("witness add-checkpoint failed", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}
+}
+
+// witnessKey serves the cosignature/v1 verifier key this hub co-signs with.
+func (s *Server) witnessKey(w http.ResponseWriter, _ *http.Request, _ *policy.Caller) {
+	if s.witness == nil {
+		writeError(w, http.StatusNotFound, "not_found", "this hub witnesses no logs")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, s.witness.VerifierKey())
 }

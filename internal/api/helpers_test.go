@@ -27,12 +27,12 @@ type fixture struct {
 	tokens map[string]string // org -> analyst token
 }
 
-func newHub(t testing.TB, st *store.Store) *hub.Hub {
+func newHub(t testing.TB, st *store.Store, ev *evidence.Log) *hub.Hub {
 	canon, err := observable.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return hub.New(st, canon, testLog(t, st), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return hub.New(st, canon, ev, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 // newFixture starts the API over a fresh SQLite store with four
@@ -43,8 +43,13 @@ func newFixture(t testing.TB) *fixture {
 }
 
 func newFixtureOn(t testing.TB, st *store.Store) *fixture {
+	return newFixtureLog(t, st, testLog(t, st))
+}
+
+// newFixtureLog is newFixtureOn with the evidence log ev.
+func newFixtureLog(t testing.TB, st *store.Store, ev *evidence.Log) *fixture {
 	ctx := context.Background()
-	h := newHub(t, st)
+	h := newHub(t, st, ev)
 	f := &fixture{t: t, hub: h, tokens: map[string]string{}}
 	for _, o := range []struct{ id, sector string }{{"org-a", "bank"}, {"org-b", "police"}, {"org-c", "cert"}, {"hub-op", "other"}} {
 		if _, err := h.OperatorCreateOrg(ctx, o.id, "Org "+o.id, "DE", o.sector, o.id == "hub-op"); err != nil {
@@ -62,8 +67,8 @@ func newFixtureOn(t testing.TB, st *store.Store) *fixture {
 	if _, err := h.OperatorAddMember(ctx, "grp-ab", "org-b"); err != nil {
 		t.Fatal(err)
 	}
-	f.notary = testNotary(t)
-	f.srv = httptest.NewServer(api.New(h, f.notary, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	f.notary = h.Evidence().Notary()
+	f.srv = httptest.NewServer(api.New(h, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -118,7 +123,7 @@ func errMessage(body map[string]any) string {
 }
 
 func testLog(t testing.TB, st *store.Store) *evidence.Log {
-	l := evidence.New(st)
+	l := evidence.New(st, testNotary(t), evidence.Config{})
 	t.Cleanup(l.Close)
 	return l
 }

@@ -28,8 +28,8 @@ import (
 // through the HTTP API: the real read path members use.
 func TestAuthorizationPropertyHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		h := newHub(t, st)
-		srv := httptest.NewServer(api.New(h, testNotary(t), slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+		h := newHub(t, st, testLog(t, st))
+		srv := httptest.NewServer(api.New(h, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 		defer srv.Close()
 		authztest.Run(t, st, h, 10000, func(callers map[string]*policy.Caller) authztest.Client {
 			c := &httpClient{base: srv.URL, tokens: map[string]string{}}

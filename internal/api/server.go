@@ -33,18 +33,21 @@ var openAPI []byte
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	hub    *hub.Hub
-	notary *evidence.Notary
-	log    *slog.Logger
+	hub     *hub.Hub
+	notary  *evidence.Notary
+	witness *evidence.Witness
+	log     *slog.Logger
 }
 
-// New returns the API server for h. notary signs evidence checkpoints; with
-// a nil notary the checkpoint routes answer 503.
-func New(h *hub.Hub, notary *evidence.Notary, log *slog.Logger) *Server {
+// New returns the API server for h; its evidence log's notary signs
+// checkpoints (with none, the checkpoint routes answer 503). witness, if
+// not nil, makes this hub co-sign other logs' checkpoints at
+// /api/v1/witness/add-checkpoint.
+func New(h *hub.Hub, witness *evidence.Witness, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{hub: h, notary: notary, log: log}
+	return &Server{hub: h, notary: h.Evidence().Notary(), witness: witness, log: log}
 }
 
 // MaxPurpose bounds the X-Fusion-Purpose header.
@@ -93,6 +96,7 @@ func (s *Server) routes() []route {
 
 		{"GET", "/api/v1/records/export", true, 0, s.exportRecords},
 		{"GET", "/api/v1/tor/check", true, 0, s.torCheck},
+		{"POST", "/api/v1/tor/import", true, MaxTorImportBody, s.torImport},
 		{"POST", "/api/v1/hits", true, MaxHitsBody, s.hits},
 		{"POST", "/api/v1/events", true, MaxBatchBody, s.events},
 		{"POST", "/api/v1/access-requests", true, MaxBody, s.requestAccess},
@@ -108,6 +112,8 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/evidence/entries", true, 0, s.evidenceEntries},
 		{"GET", "/api/v1/evidence/proof/inclusion", true, 0, s.evidenceInclusion},
 		{"GET", "/api/v1/evidence/proof/consistency", true, 0, s.evidenceConsistency},
+		{"POST", "/api/v1/witness/add-checkpoint", false, MaxWitnessBody, s.witnessAddCheckpoint},
+		{"GET", "/api/v1/witness/key", false, 0, s.witnessKey},
 	}
 }
 
@@ -231,7 +237,13 @@ func (s *Server) recover(next http.Handler) http.Handler {
 	})
 }
 
+// healthz answers 200 only while the hub can serve: its store answers and
+// its evidence log was not found inconsistent (then 503, with the reason).
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ *policy.Caller) {
+	if err := s.hub.Evidence().Halted(); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "evidence_inconsistent", err.Error())
+		return
+	}
 	if err := s.hub.Store().DB().PingContext(r.Context()); err != nil {
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "store does not answer")
 		return

@@ -1,12 +1,18 @@
 package api
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"fusion/internal/intel"
 	"fusion/internal/policy"
+	"fusion/internal/tor"
 )
 
 // MaxTorWindow bounds the window of a Tor check.
@@ -46,4 +52,66 @@ func (s *Server) torCheck(w http.ResponseWriter, r *http.Request, c *policy.Call
 		return
 	}
 	writeJSON(w, http.StatusOK, ans)
+}
+
+// MaxTorImportBody bounds one uploaded Tor document or archive (a month of
+// CollecTor consensuses as .tar.xz is about 40 MB).
+const MaxTorImportBody = 512 << 20
+
+// torImport answers POST /api/v1/tor/import?name=FILE: the body is one
+// consensus, exit list, .tar or .tar.xz archive, imported by an admin of
+// the hub's operator organization and logged as evidence with its SHA-256.
+func (s *Server) torImport(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	q, err := query(r, "name")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := policy.Require(c, policy.OperateHub); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := q.Get("name")
+	if name == "" {
+		name = "upload"
+	}
+	if name != filepath.Base(name) || strings.ContainsAny(name, "\x00/\\") || strings.HasPrefix(name, ".") || len(name) > 255 {
+		s.fail(w, r, &intel.FieldError{Field: "name", Value: name, Reason: "not a plain file name (no directories, not starting with a dot)"})
+		return
+	}
+	dir, err := os.MkdirTemp("", "fusion-tor-import-")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, name)
+	f, err := os.Create(path)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	n, err := io.Copy(f, r.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if n == 0 {
+		s.fail(w, r, &decodeError{"invalid_body", "request body is empty; a consensus, exit list, .tar or .tar.xz archive is expected"})
+		return
+	}
+	stats, err := s.hub.ImportTorUpload(r.Context(), c, path, name)
+	var skip *tor.SkipError
+	switch {
+	case errors.As(err, &skip) && stats.Consensuses+stats.Skipped+stats.ExitLists == 0:
+		s.fail(w, r, &intel.FieldError{Field: "body", Value: name, Reason: "holds no consensus or exit list: " + skip.Error()})
+		return
+	case err != nil && !errors.As(err, &skip):
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, stats)
 }

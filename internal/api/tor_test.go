@@ -20,14 +20,25 @@ func TestTorCheckAndCautions(t *testing.T) {
 	}
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := tor.Import(ctx, f.hub.Store(), []string{torFixture}, nil); err != nil {
-		t.Fatal(err)
-	}
-	d, err := tor.LoadDirectory(ctx, f.hub.Store())
+	body, err := os.ReadFile(torFixture)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.hub.SetTorDirectory(d)
+	// Only admins of the hub's operator import Tor data.
+	if status, _ := f.do("POST", "/api/v1/tor/import?name=2017-04-15-00-00-00-consensus", "org-c", body, nil); status != 403 {
+		t.Fatalf("a member imported Tor data: %d", status)
+	}
+	var stats tor.ImportStats
+	if status, b := f.do("POST", "/api/v1/tor/import?name=2017-04-15-00-00-00-consensus", "hub-op", body, &stats); status != 200 || stats.Consensuses != 1 {
+		t.Fatalf("import: %d %v %+v", status, b, stats)
+	}
+	if status, b := f.do("POST", "/api/v1/tor/import?name=../../etc/passwd", "hub-op", body, nil); status != 400 || !strings.Contains(errMessage(b), "name") {
+		t.Errorf("a path as the upload's name: %d %v", status, b)
+	}
+	if status, b := f.do("POST", "/api/v1/tor/import?name=notes.txt", "hub-op", "hello", nil); status != 400 || !strings.Contains(errMessage(b), "no consensus or exit list") {
+		t.Errorf("a file that is not Tor data: %d %v", status, b)
+	}
+	_ = ctx
 
 	var ans tor.Answer
 	if status, b := f.do("GET", "/api/v1/tor/check?ip=91.197.131.152&time=2017-04-15T00:30:00Z&window=0s", "org-c", nil, &ans); status != 200 {
@@ -53,8 +64,8 @@ func TestTorCheckAndCautions(t *testing.T) {
 	create(t, f, "org-a", `{"value":"91.197.131.152","tlp":"green","labels":["botnet-c2"]},{"value":"198.51.100.77","tlp":"green"}`)
 	enableMatching(t, f, hub.DefaultLimits)
 	var res hub.SightingResult
-	body := `{"time":"2017-04-15T00:30:00Z","value":"91.197.131.152"}` + "\n" + `{"time":"2017-04-15T00:31:00Z","value":"198.51.100.77"}` + "\n"
-	if status, b := f.do("POST", "/api/v1/events", "org-c", body, &res); status != 200 {
+	events := `{"time":"2017-04-15T00:30:00Z","value":"91.197.131.152"}` + "\n" + `{"time":"2017-04-15T00:31:00Z","value":"198.51.100.77"}` + "\n"
+	if status, b := f.do("POST", "/api/v1/events", "org-c", events, &res); status != 200 {
 		t.Fatalf("events: %d %v", status, b)
 	}
 	for _, r := range res.Records {

@@ -54,6 +54,7 @@ func commands() map[string]*command {
 			"checkpoint": {summary: "sign a checkpoint of the log now and print it", run: evidenceCheckpoint},
 			"export":     {summary: "write a self-contained evidence bundle for one record", run: evidenceExport},
 			"check":      {summary: "verify an evidence bundle offline and print its chain of custody", run: evidenceCheck},
+			"witness":    {summary: "have a witness co-sign the log's newest checkpoint", run: evidenceWitness},
 		}},
 		"admin": {summary: "manage organizations, groups and tokens", subs: map[string]*command{
 			"org": {summary: "member organizations", subs: map[string]*command{

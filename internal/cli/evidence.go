@@ -14,52 +14,141 @@ import (
 
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
+	"fusion/internal/store"
 )
 
 // errProblems makes the command exit non-zero after it has printed its findings.
 var errProblems = errors.New("the evidence log does not verify")
 
+// stringsFlag is a repeatable string flag.
+type stringsFlag []string
+
+func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
+func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
+
 func evidenceVerify(ctx context.Context, env *Env, args []string) error {
-	var asJSON *bool
-	var keyFile *string
-	var sf *storeFlags
-	return runAdminWith(ctx, env, args, &sf, adminCmd{
-		name: "evidence verify", synopsis: "fusion evidence verify [--json] [--key FILE] [--data DIR | --db URL]",
-		flags: func(fs *flag.FlagSet) {
-			asJSON = fs.Bool("json", false, "print the report as JSON")
-			keyFile = fs.String("key", "", "verifier key `FILE` to check checkpoint signatures with (default DIR/evidence.pub)")
-		},
-		run: func(ctx context.Context, env *Env, h *hub.Hub) error {
-			v, err := verifierFrom(*keyFile, filepath.Join(sf.data, "evidence.pub"))
-			if err != nil {
-				return err
-			}
-			rep, err := evidence.Verify(ctx, h.Store(), v)
-			if err != nil {
-				return err
-			}
-			if *asJSON {
-				if err := json.NewEncoder(env.Stdout).Encode(rep); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprintf(env.Stdout, "evidence log: %d entries, %d checkpoints, %d objects checked\n", rep.Size, rep.Checkpoints, rep.Objects)
-				if v == nil {
-					fmt.Fprintln(env.Stdout, "checkpoint signatures NOT checked: no verifier key (give --key)")
-				}
-				for _, p := range rep.Problems {
-					fmt.Fprintln(env.Stdout, "PROBLEM:", p)
-				}
-				if rep.OK() {
-					fmt.Fprintln(env.Stdout, "OK: the log, its checkpoints and every object agree")
-				}
-			}
-			if !rep.OK() {
-				return fmt.Errorf("%w: %d problems", errProblems, len(rep.Problems))
-			}
+	fs := newFlags(env, "evidence verify", "fusion evidence verify [--json] [--key FILE] [--trusted FILE]... [--data DIR | --db URL]\n\n"+
+		"Recomputes the whole evidence log and checks every leaf, checkpoint and covered row against it.\n"+
+		"Checkpoints in DIR/evidence/checkpoints and in each --trusted file (obtained out of band: from a\n"+
+		"witness, a printed report) must be consistent with the log: a rollback or rewrite behind any of\n"+
+		"them is reported. Exits 1 when anything is wrong, 2 on a usage error.")
+	sf := addStoreFlags(fs, env)
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	keyFile := fs.String("key", "", "verifier key `FILE` to check checkpoint signatures with (default DIR/evidence.pub)")
+	var trusted stringsFlag
+	fs.Var(&trusted, "trusted", "`FILE` of one or more signed checkpoints obtained outside the database; repeatable")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	dsn := sf.db
+	where := sf.db
+	if dsn == "" {
+		if info, err := os.Stat(sf.data); err != nil || !info.IsDir() {
+			return fmt.Errorf("no fusion store at %s: the data directory does not exist", sf.data)
+		}
+		dsn, where = store.SQLitePath(sf.data), sf.data
+	}
+	st, err := store.OpenExisting(ctx, dsn)
+	if errors.Is(err, store.ErrNoStore) {
+		return fmt.Errorf("no fusion store at %s: %v", store.Redact(where), err)
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	opt := evidence.VerifyOptions{}
+	var notary *evidence.Notary
+	if _, err := os.Stat(sf.evidenceKeyPath()); err == nil {
+		if notary, err = sf.notary(false); err != nil {
+			return err
+		}
+		opt.MACKey, opt.Verifier = notary.MACKey(), notary.Verifier()
+	}
+	if *keyFile != "" || opt.Verifier == nil {
+		v, err := verifierFrom(*keyFile, filepath.Join(sf.data, "evidence.pub"))
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			opt.Verifier = v
+		}
+	}
+	var torn []string
+	add := func(path string, required bool) error {
+		data, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) && !required {
 			return nil
-		},
-	})
+		}
+		if err != nil {
+			return fmt.Errorf("trusted checkpoints: %w", err)
+		}
+		notes, rest := evidence.SplitNotes(data)
+		if rest != "" {
+			torn = append(torn, path)
+		}
+		if required && len(notes) == 0 {
+			return fmt.Errorf("trusted checkpoints: %s holds no signed checkpoint", path)
+		}
+		for i, n := range notes {
+			cp, err := openTrusted(n, opt.Verifier)
+			if err != nil {
+				return fmt.Errorf("trusted checkpoint %d in %s: %w", i+1, path, err)
+			}
+			opt.Trusted = append(opt.Trusted, evidence.Trusted{Checkpoint: cp, Source: fmt.Sprintf("checkpoint %d in %s", i+1, path)})
+		}
+		return nil
+	}
+	if err := add(sf.anchorPath(), false); err != nil {
+		return err
+	}
+	for _, t := range trusted {
+		if err := add(t, true); err != nil {
+			return err
+		}
+	}
+	rep, err := evidence.Verify(ctx, st, opt)
+	if errors.Is(err, evidence.ErrNoLog) {
+		return fmt.Errorf("no fusion store at %s: %v", store.Redact(where), err)
+	}
+	if err != nil {
+		return err
+	}
+	for _, t := range torn {
+		rep.Unchecked = append(rep.Unchecked, "the last entry of "+t+" is cut short (a crash while it was written?)")
+	}
+	if *asJSON {
+		if err := json.NewEncoder(env.Stdout).Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(env.Stdout, "evidence log: %d entries, %d checkpoints stored, %d checkpoints from outside the database, %d objects checked\n", rep.Size, rep.Checkpoints, rep.Trusted, rep.Objects)
+		for _, u := range rep.Unchecked {
+			fmt.Fprintln(env.Stdout, "NOT CHECKED:", u)
+		}
+		for _, p := range rep.Problems {
+			fmt.Fprintln(env.Stdout, "PROBLEM:", p)
+		}
+		if rep.OK() {
+			fmt.Fprintln(env.Stdout, "OK: the log, its checkpoints and every object agree")
+		}
+	}
+	if !rep.OK() {
+		return fmt.Errorf("%w: %d problems", errProblems, len(rep.Problems))
+	}
+	return nil
+}
+
+// openTrusted opens a trusted checkpoint with v, or, with no key, parses it
+// unverified: it was obtained out of band, and the log's own checkpoints
+// are then unverified too.
+func openTrusted(signed string, v note.Verifier) (evidence.Checkpoint, error) {
+	if v != nil {
+		return evidence.OpenCheckpoint([]byte(signed), v)
+	}
+	text, _, _ := strings.Cut(signed, "\n\n")
+	cp, err := evidence.ParseCheckpointText(text + "\n")
+	cp.Note = signed
+	return cp, err
 }
 
 // verifierFrom reads a verifier key from path, or from def; no key at def
@@ -89,11 +178,7 @@ func evidenceCheckpoint(ctx context.Context, env *Env, args []string) error {
 		name: "evidence checkpoint", synopsis: "fusion evidence checkpoint [--data DIR | --db URL]",
 		flags: func(*flag.FlagSet) {},
 		run: func(ctx context.Context, env *Env, h *hub.Hub) error {
-			n, err := sf.notary(false)
-			if err != nil {
-				return err
-			}
-			cp, err := h.Evidence().Checkpoint(ctx, n)
+			cp, err := h.Evidence().Checkpoint(ctx)
 			if err != nil {
 				return err
 			}
@@ -114,11 +199,7 @@ func evidenceExport(ctx context.Context, env *Env, args []string) error {
 			out = fs.String("out", "", "bundle `FILE` to write")
 		},
 		run: func(ctx context.Context, env *Env, h *hub.Hub) error {
-			n, err := sf.notary(false)
-			if err != nil {
-				return err
-			}
-			b, err := h.Evidence().Export(ctx, *id, n)
+			b, err := h.Evidence().Export(ctx, *id)
 			if err != nil {
 				return err
 			}
@@ -130,6 +211,39 @@ func evidenceExport(ctx context.Context, env *Env, args []string) error {
 				return err
 			}
 			fmt.Fprintf(env.Stderr, "wrote %s: record %s, %d evidence entries, checkpoint of the log signed by %s\n", *out, *id, len(b.Entries), b.Origin)
+			return nil
+		},
+	})
+}
+
+func evidenceWitness(ctx context.Context, env *Env, args []string) error {
+	var url, keyFile *string
+	return runAdmin(ctx, env, args, adminCmd{
+		name: "evidence witness", synopsis: "fusion evidence witness --url URL [--witness-key FILE] [--data DIR | --db URL]\n\n" +
+			"Sends the log's newest checkpoint (signing one if the log grew) to a witness — another fusion hub\n" +
+			"started with --witness-for, or any C2SP tlog-witness — with a consistency proof from the last\n" +
+			"checkpoint it co-signed, prints the co-signed checkpoint and appends it to DIR/evidence/checkpoints.",
+		required: []string{"url"},
+		flags: func(fs *flag.FlagSet) {
+			url = fs.String("url", "", "the witness's `URL` prefix (http://partner:8080/api/v1/witness for a fusion hub)")
+			keyFile = fs.String("witness-key", "", "the witness's cosignature verifier key `FILE` (its witness.pub), to check its signature")
+		},
+		run: func(ctx context.Context, env *Env, h *hub.Hub) error {
+			wc := &evidence.WitnessClient{URL: *url}
+			if *keyFile != "" {
+				b, err := os.ReadFile(*keyFile)
+				if err != nil {
+					return fmt.Errorf("witness key: %w", err)
+				}
+				if wc.Verifier, err = evidence.NewWitnessVerifier(string(b)); err != nil {
+					return fmt.Errorf("witness key %s: %w", *keyFile, err)
+				}
+			}
+			cosigned, err := h.Evidence().Witness(ctx, wc)
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(env.Stdout, cosigned)
 			return nil
 		},
 	})

@@ -46,7 +46,10 @@ func envOr(env *Env, name, def string) string {
 
 // open opens the store and returns a hub over it. With needKey the card key
 // is loaded, or created on first use; without it the hub can administer the
-// directory but not parse records.
+// directory but not parse records. The evidence log's signing key is loaded
+// (or created on first use) and the log is checked against the checkpoint
+// file outside the database (evidence.Log.Open) before the hub is returned:
+// nothing is written to a log found rolled back or rewritten.
 func (f *storeFlags) open(ctx context.Context, log *slog.Logger, needKey bool) (*hub.Hub, error) {
 	dsn := f.db
 	if dsn == "" {
@@ -55,9 +58,18 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger, needKey bool) (
 		}
 		dsn = store.SQLitePath(f.data)
 	}
+	notary, err := f.notary(true)
+	if err != nil {
+		return nil, err
+	}
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, err
+	}
+	ev := evidence.New(st, notary, evidence.Config{Anchor: evidence.NewAnchor(f.anchorPath()), Logger: log})
+	if err := ev.Open(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("refusing to use this store: %w", err)
 	}
 	var canon *observable.Canonicalizer
 	if needKey {
@@ -72,8 +84,51 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger, needKey bool) (
 		}
 		f.secret = key
 	}
-	return hub.New(st, canon, evidence.New(st), log), nil
+	return hub.New(st, canon, ev, log), nil
 }
+
+// witness returns this hub's witness for the logs whose verifier keys are
+// in keysFile, with its key in DIR/secrets/witness.key (created on first
+// use, its cosignature verifier key written to DIR/witness.pub).
+func (f *storeFlags) witness(h *hub.Hub, keysFile, name string) (*evidence.Witness, error) {
+	data, err := os.ReadFile(keysFile)
+	if err != nil {
+		return nil, fmt.Errorf("witnessed logs: %w", err)
+	}
+	var keys []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			keys = append(keys, l)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("witnessed logs: %s names no verifier key", keysFile)
+	}
+	path := filepath.Join(f.data, "secrets", "witness.key")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if name == "" {
+			name = strings.Replace(defaultOrigin(), "fusion/", "fusion-witness/", 1)
+		}
+		skey, vkey, err := evidence.GenerateWitnessKey(name)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeSecret(path, skey+"\n"); err != nil {
+			return nil, fmt.Errorf("witness key: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(f.data, "witness.pub"), []byte(vkey+"\n"), 0o644); err != nil {
+			return nil, fmt.Errorf("witness public key: %w", err)
+		}
+		b = []byte(skey)
+	} else if err != nil {
+		return nil, fmt.Errorf("witness key: %w", err)
+	}
+	return evidence.NewWitness(h.Evidence(), strings.TrimSpace(string(b)), keys)
+}
+
+// anchorPath is the checkpoint file outside the database.
+func (f *storeFlags) anchorPath() string { return filepath.Join(f.data, "evidence", "checkpoints") }
 
 func defaultOrigin() string {
 	host, err := os.Hostname()
@@ -102,6 +157,9 @@ func (f *storeFlags) notary(create bool) (*evidence.Notary, error) {
 		}
 		if err := writeSecret(path, skey+"\n"); err != nil {
 			return nil, fmt.Errorf("evidence key: %w", err)
+		}
+		if err := os.MkdirAll(f.data, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
 		}
 		if err := os.WriteFile(filepath.Join(f.data, "evidence.pub"), []byte(vkey+"\n"), 0o644); err != nil {
 			return nil, fmt.Errorf("evidence public key: %w", err)

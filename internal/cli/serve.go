@@ -29,6 +29,10 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	every := fs.Duration("checkpoint-interval", time.Minute, "sign an evidence checkpoint this often when the log has grown (0: only on demand)")
 	poll := fs.Duration("index-poll", 250*time.Millisecond, "how often the match index picks up changed records")
+	var witnesses stringsFlag
+	fs.Var(&witnesses, "witness", "`URL` of a witness (…/api/v1/witness of a partner hub) to send every new checkpoint to; repeatable")
+	witnessFor := fs.String("witness-for", "", "act as a witness for the logs whose verifier keys are in `FILE` (one per line), at /api/v1/witness")
+	witnessName := fs.String("witness-name", "", "this hub's `NAME` as a witness, used when its witness key is first created (default fusion-witness/HOST)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -47,14 +51,17 @@ func serve(ctx context.Context, env *Env, args []string) error {
 			sf.data, sf.db = dir, ""
 		}
 	}
-	h, err := sf.open(ctx, log, true)
+	h, err := sf.open(ctx, log, true) // refuses a log rolled back or rewritten behind the checkpoint file
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	notary, err := sf.notary(true)
-	if err != nil {
-		return err
+	notary := h.Evidence().Notary()
+	var witness *evidence.Witness
+	if *witnessFor != "" {
+		if witness, err = sf.witness(h, *witnessFor, *witnessName); err != nil {
+			return err
+		}
 	}
 
 	ln, err := net.Listen("tcp", *addr)
@@ -91,7 +98,7 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	go reloadTor(ctx, h, log, 30*time.Second)
 	log.Info("match index ready", "records", n)
 	srv := &http.Server{
-		Handler:           api.New(h, notary, log).Handler(),
+		Handler:           api.New(h, witness, log).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      5 * time.Minute,
@@ -102,12 +109,16 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	log.Info("fusion serving", "addr", base, "store", h.Store().Dialect(), "evidence_key", notary.VerifierKey())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	clients := make([]*evidence.WitnessClient, len(witnesses))
+	for i, u := range witnesses {
+		clients[i] = &evidence.WitnessClient{URL: u}
+	}
 	if *every > 0 {
-		go checkpoints(ctx, h, notary, *every, log)
+		go checkpoints(ctx, h, clients, *every, log)
 	}
 	defer func() {
 		// A last checkpoint covers what was logged since the previous one.
-		if _, err := h.Evidence().Checkpoint(context.Background(), notary); err != nil {
+		if _, err := h.Evidence().Checkpoint(context.Background()); err != nil {
 			log.Error("final evidence checkpoint", "err", err)
 		}
 	}()
@@ -128,22 +139,41 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// checkpoints signs a checkpoint every interval while the log grows. A log
-// inconsistent with an earlier checkpoint is reported and never signed.
-func checkpoints(ctx context.Context, h *hub.Hub, n *evidence.Notary, every time.Duration, log *slog.Logger) {
+// checkpoints checks the evidence log every interval — it has not shrunk,
+// agrees with the newest checkpoint in the database and in the checkpoint
+// file, and what was appended since authenticates — and signs a checkpoint
+// when it grew, sending each new one to the witnesses. A failed check halts
+// the log (every write and disclosure then answers 503, /healthz too) and
+// is logged at ERROR by the log itself.
+func checkpoints(ctx context.Context, h *hub.Hub, witnesses []*evidence.WitnessClient, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	last := int64(-1)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			cp, err := h.Evidence().Checkpoint(ctx, n)
-			if err != nil {
+		}
+		if h.Evidence().Halted() != nil {
+			continue
+		}
+		cp, err := h.Evidence().Checkpoint(ctx)
+		if err != nil {
+			if !errors.Is(err, evidence.ErrInconsistent) {
 				log.Error("evidence checkpoint not signed", "err", err)
-				continue
 			}
-			log.Debug("evidence checkpoint", "size", cp.Size)
+			continue
+		}
+		log.Debug("evidence checkpoint", "size", cp.Size)
+		if cp.Size == last {
+			continue
+		}
+		last = cp.Size
+		for _, w := range witnesses {
+			if _, err := h.Evidence().Witness(ctx, w); err != nil {
+				log.Warn("evidence checkpoint not co-signed", "witness", w.URL, "err", err)
+			}
 		}
 	}
 }

@@ -95,7 +95,7 @@ func torImport(ctx context.Context, env *Env, args []string) error {
 	defer h.Close()
 	began := time.Now()
 	bar := progress.New(env.Stderr, "importing Tor documents", 0, "documents")
-	stats, err := tor.Import(ctx, h.Store(), paths, bar)
+	stats, err := h.ImportTor(ctx, nil, paths, bar)
 	bar.Finish()
 	var skip *tor.SkipError
 	if err != nil && !errors.As(err, &skip) {

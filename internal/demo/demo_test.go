@@ -115,7 +115,19 @@ func fictional(r intel.Record) bool {
 }
 
 func testLog(t testing.TB, st *store.Store) *evidence.Log {
-	l := evidence.New(st)
+	l := evidence.New(st, testNotary(t), evidence.Config{})
 	t.Cleanup(l.Close)
 	return l
+}
+
+func testNotary(t testing.TB) *evidence.Notary {
+	skey, _, err := evidence.GenerateKey("fusion.test/hub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := evidence.NewNotary(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -27,7 +27,7 @@ func benchLeaf(i int) Leaf {
 // BenchmarkAppendUnbatched is the baseline: one leaf per durable transaction.
 func BenchmarkAppendUnbatched(b *testing.B) {
 	st := storetest.SQLite(b)
-	l := New(st)
+	l := New(st, testNotary(b), Config{})
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := range b.N {
@@ -42,7 +42,7 @@ func BenchmarkAppendUnbatched(b *testing.B) {
 // disclosures arrive; the log commits whatever is queued together.
 func BenchmarkAppendGroupCommit(b *testing.B) {
 	st := storetest.SQLite(b)
-	l := New(st)
+	l := New(st, testNotary(b), Config{})
 	defer l.Close()
 	ctx := context.Background()
 	var next atomic.Int64
@@ -71,7 +71,7 @@ func BenchmarkAppendGroupCommit(b *testing.B) {
 // BenchmarkAppendBatch1000: leaves appended 1,000 per durable transaction.
 func BenchmarkAppendBatch1000(b *testing.B) {
 	st := storetest.SQLite(b)
-	l := New(st)
+	l := New(st, testNotary(b), Config{})
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i += 1000 {
@@ -120,7 +120,7 @@ func bigLog(b *testing.B) *store.Store {
 				lf.Seq, lf.Time = n+int64(i), time.Unix(1764000000+n+int64(i), 0).UTC()
 				data[i], _ = lf.Encode()
 			}
-			if bigErr = st.Update(context.Background(), func(tx *store.Tx) error { return appendData(tx, n, data) }); bigErr != nil {
+			if bigErr = st.Update(context.Background(), func(tx *store.Tx) error { return appendData(tx, n, data, nilMACs(len(data))) }); bigErr != nil {
 				return
 			}
 			n += int64(len(data))
@@ -143,7 +143,7 @@ func bigLog(b *testing.B) *store.Store {
 // BenchmarkInclusionProof1M: an inclusion proof for a random leaf of a
 // 1,000,000-leaf log, read from SQLite (target < 100 µs).
 func BenchmarkInclusionProof1M(b *testing.B) {
-	l := New(bigLog(b))
+	l := New(bigLog(b), testNotary(b), Config{})
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 1))
 	b.ResetTimer()
@@ -157,7 +157,7 @@ func BenchmarkInclusionProof1M(b *testing.B) {
 // BenchmarkConsistencyProof1M: a consistency proof from a random earlier
 // size to the 1,000,000-leaf log.
 func BenchmarkConsistencyProof1M(b *testing.B) {
-	l := New(bigLog(b))
+	l := New(bigLog(b), testNotary(b), Config{})
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(2, 2))
 	b.ResetTimer()

@@ -40,16 +40,17 @@ type BundleEntry struct {
 }
 
 // Export builds the bundle for record id, under a checkpoint of the whole
-// log signed now by n.
-func (l *Log) Export(ctx context.Context, id string, n *Notary) (*Bundle, error) {
+// log signed now by the log's notary.
+func (l *Log) Export(ctx context.Context, id string) (*Bundle, error) {
 	body, err := l.st.RecordBody(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	cp, err := l.Checkpoint(ctx, n)
+	cp, err := l.Checkpoint(ctx)
 	if err != nil {
 		return nil, err
 	}
+	n := l.n
 	b := &Bundle{Format: BundleFormat, Origin: n.Origin(), PublicKey: n.VerifierKey(), RecordID: id, Record: string(body)}
 	err = l.Leaves(ctx, 0, cp.Size, func(seq int64, data []byte) error {
 		leaf, err := ParseLeaf(data)
@@ -152,7 +153,7 @@ func CheckBundle(data []byte, trusted string) (*Custody, error) {
 		if !ok {
 			return nil, fmt.Errorf("entry %d: leaf %d is not about record %s", i, index, b.RecordID)
 		}
-		if leaf.Action != Disclose {
+		if leaf.Role(obj) == Changed {
 			lastChange, c.Current = obj.SHA256, len(c.Leaves)
 		}
 		c.Leaves = append(c.Leaves, leaf)
@@ -192,7 +193,10 @@ func (c *Custody) Print(w io.Writer) {
 			org, tok = "hub operator", "-"
 		}
 		obj, _ := l.About(KindRecord, c.RecordID)
-		content := obj.SHA256[:12]
+		content := "-"
+		if obj.SHA256 != "" {
+			content = obj.SHA256[:12]
+		}
 		if i == c.Current {
 			content += " = bundled record"
 		}
@@ -215,6 +219,18 @@ func describe(a Action) string {
 		return "revoked"
 	case Disclose:
 		return "disclosed to"
+	case Hit:
+		return "hit by query of"
+	case Sighting:
+		return "sighted by"
+	case Feedback:
+		return "feedback from"
+	case AccessRequest:
+		return "access requested by"
+	case AccessGrant:
+		return "access granted"
+	case AccessDeny:
+		return "access denied"
 	}
 	return string(a)
 }

@@ -16,7 +16,7 @@ func TestBundleExportAndCheck(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := newWorld(t, st)
 		ctx := context.Background()
-		b, err := w.h.Evidence().Export(ctx, w.recs[0], w.notary)
+		b, err := w.h.Evidence().Export(ctx, w.recs[0])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -25,12 +25,13 @@ func TestBundleExportAndCheck(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Created, updated, disclosed twice to org-b (get and list).
+		// Created, updated, disclosed to org-b (get and list), seen twice in
+		// its traffic, feedback, disclosed twice more.
 		var actions []string
 		for _, l := range c.Leaves {
 			actions = append(actions, string(l.Action))
 		}
-		if got := strings.Join(actions, " "); got != "record.create record.update disclose disclose" {
+		if got := strings.Join(actions, " "); got != "record.create record.update disclose disclose sighting sighting feedback disclose disclose" {
 			t.Errorf("custody actions: %s", got)
 		}
 		if c.Leaves[2].Org != "org-b" || c.Leaves[2].Purpose != "case 2026/117" {
@@ -41,7 +42,7 @@ func TestBundleExportAndCheck(t *testing.T) {
 		}
 		var out bytes.Buffer
 		c.Print(&out)
-		for _, want := range []string{"submitted", "changed", "disclosed to", "org-b", "case 2026/117", "= bundled record"} {
+		for _, want := range []string{"submitted", "changed", "disclosed to", "sighted by", "feedback from", "org-b", "case 2026/117", "= bundled record"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("custody print lacks %q:\n%s", want, out.String())
 			}

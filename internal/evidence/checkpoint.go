@@ -11,8 +11,6 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
-
-	"fusion/internal/store"
 )
 
 // ErrInconsistent means the log no longer agrees with a checkpoint signed
@@ -25,6 +23,8 @@ type Notary struct {
 	signer   note.Signer
 	verifier note.Verifier
 	vkey     string
+	// macKey authenticates leaves (see LeafMAC); derived from the signing key.
+	macKey []byte
 }
 
 // GenerateKey returns a new signer key and its verifier key, in the
@@ -39,7 +39,7 @@ func NewNotary(skey string) (*Notary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evidence: signer key: %w", err)
 	}
-	vkey, err := verifierKey(skey)
+	vkey, seed, err := verifierKey(skey)
 	if err != nil {
 		return nil, err
 	}
@@ -47,22 +47,26 @@ func NewNotary(skey string) (*Notary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evidence: verifier key: %w", err)
 	}
-	return &Notary{signer: s, verifier: v, vkey: vkey}, nil
+	return &Notary{signer: s, verifier: v, vkey: vkey, macKey: deriveMACKey(seed)}, nil
 }
 
 // verifierKey derives the verifier key from a note signer key
-// ("PRIVATE+KEY+name+hash+base64(0x01 | seed)").
-func verifierKey(skey string) (string, error) {
+// ("PRIVATE+KEY+name+hash+base64(0x01 | seed)"), and returns the seed.
+func verifierKey(skey string) (string, []byte, error) {
 	parts := strings.SplitN(skey, "+", 5)
 	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
-		return "", errors.New("evidence: not a signer key")
+		return "", nil, errors.New("evidence: not a signer key")
 	}
 	seed, err := base64.StdEncoding.DecodeString(parts[4])
 	if err != nil || len(seed) != 33 || seed[0] != 1 {
-		return "", errors.New("evidence: signer key is not an Ed25519 key")
+		return "", nil, errors.New("evidence: signer key is not an Ed25519 key")
 	}
-	return note.NewEd25519VerifierKey(parts[2], ed25519Public(seed[1:]))
+	vkey, err := note.NewEd25519VerifierKey(parts[2], ed25519Public(seed[1:]))
+	return vkey, seed[1:], err
 }
+
+// MACKey returns the key leaves are authenticated with.
+func (n *Notary) MACKey() []byte { return n.macKey }
 
 // Origin is the log's name, the first line of its checkpoints.
 func (n *Notary) Origin() string { return n.signer.Name() }
@@ -123,61 +127,6 @@ func ParseCheckpointText(text string) (Checkpoint, error) {
 		return Checkpoint{}, fmt.Errorf("evidence: checkpoint root %q is not a base64 SHA-256 hash", lines[2])
 	}
 	return Checkpoint{Origin: lines[0], Size: size, Root: tlog.Hash(h)}, nil
-}
-
-// Checkpoint returns a signed checkpoint of the whole log: a new one if the
-// log grew since the latest, else the latest. Before signing it checks that
-// the log still agrees with the latest checkpoint; if not, it signs nothing
-// and returns ErrInconsistent.
-func (l *Log) Checkpoint(ctx context.Context, n *Notary) (Checkpoint, error) {
-	var out Checkpoint
-	err := l.st.Update(ctx, func(tx *store.Tx) error {
-		size, err := tx.EvidenceSize()
-		if err != nil {
-			return err
-		}
-		latest, err := tx.LatestCheckpoint()
-		haveLatest := err == nil
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		if haveLatest && latest.Size == size {
-			out, err = OpenCheckpoint([]byte(latest.Note), n.verifier)
-			return err
-		}
-		r := &txHashes{tx: tx, known: map[int64]tlog.Hash{}}
-		root, err := tlog.TreeHash(size, r)
-		if err != nil {
-			return err
-		}
-		if haveLatest {
-			prev, err := OpenCheckpoint([]byte(latest.Note), n.verifier)
-			if err != nil {
-				return fmt.Errorf("%w: the latest stored checkpoint (size %d) does not verify: %v", ErrInconsistent, latest.Size, err)
-			}
-			if latest.Size > size {
-				return fmt.Errorf("%w: checkpoint at size %d, log holds %d", ErrInconsistent, latest.Size, size)
-			}
-			old, err := tlog.TreeHash(prev.Size, r)
-			if err != nil {
-				return err
-			}
-			proof, err := tlog.ProveTree(size, prev.Size, r)
-			if err != nil {
-				return err
-			}
-			if old != prev.Root || tlog.CheckTree(proof, size, root, prev.Size, prev.Root) != nil {
-				return fmt.Errorf("%w: tree of size %d no longer has root %x", ErrInconsistent, prev.Size, prev.Root)
-			}
-		}
-		signed, err := note.Sign(&note.Note{Text: checkpointText(n.Origin(), size, root)}, n.signer)
-		if err != nil {
-			return err
-		}
-		out = Checkpoint{Origin: n.Origin(), Size: size, Root: root, Note: string(signed)}
-		return tx.InsertCheckpoint(store.Checkpoint{Size: size, Root: root[:], Note: string(signed), Created: l.now()})
-	})
-	return out, err
 }
 
 // LatestCheckpoint returns the latest stored checkpoint, verified with v.

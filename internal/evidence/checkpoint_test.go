@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -32,15 +33,18 @@ func TestNotaryKeys(t *testing.T) {
 func TestCheckpointFormat(t *testing.T) {
 	st := storetest.SQLite(t)
 	ctx := context.Background()
-	l := New(st)
 	skey, _, _ := GenerateKey("fusion.test/cp")
 	n, _ := NewNotary(skey)
+	l := New(st, n, Config{})
+	var leaves [][]byte
 	for i := range 5 {
-		if err := st.Update(ctx, func(tx *store.Tx) error { return appendData(tx, int64(i), [][]byte{{byte(i)}}) }); err != nil {
+		lf := Leaf{Action: Disclose, Org: "o", Objects: []Object{{Kind: KindRecord, ID: fmt.Sprint(i), SHA256: sum("x")}}}
+		if err := st.Update(ctx, func(tx *store.Tx) error { return l.Append(tx, lf) }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cp, err := l.Checkpoint(ctx, n)
+	st.EvidenceLeaves(ctx, 0, 5, func(_ int64, d []byte) error { leaves = append(leaves, d); return nil })
+	cp, err := l.Checkpoint(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +52,12 @@ func TestCheckpointFormat(t *testing.T) {
 	if lines[0] != "fusion.test/cp" || lines[1] != "5" || lines[3] != "" || !strings.HasPrefix(lines[4], "— fusion.test/cp ") {
 		t.Errorf("checkpoint note:\n%s", cp.Note)
 	}
-	again, err := l.Checkpoint(ctx, n)
+	// The checkpoint is logged as the leaf after the tree it covers; a log
+	// that grew by nothing but that leaf gets no new checkpoint.
+	if size, _ := l.Size(ctx); size != 6 {
+		t.Errorf("log size after a checkpoint: %d, want 6", size)
+	}
+	again, err := l.Checkpoint(ctx)
 	if err != nil || again.Note != cp.Note {
 		t.Errorf("an unchanged log got a new checkpoint: %v", err)
 	}
@@ -62,13 +71,13 @@ func TestCheckpointFormat(t *testing.T) {
 	if err != nil || idx != 2 || len(p2) != len(proof) || signed != cp.Note {
 		t.Fatalf("tlog-proof round trip: %v", err)
 	}
-	if err := tlog.CheckRecord(p2, cp.Size, cp.Root, 2, tlog.RecordHash([]byte{2})); err != nil {
+	if err := tlog.CheckRecord(p2, cp.Size, cp.Root, 2, tlog.RecordHash(leaves[2])); err != nil {
 		t.Error(err)
 	}
 }
 
 func FuzzParseLeaf(f *testing.F) {
-	good, _ := (&Leaf{Seq: 1, Org: "a", Action: Disclose, Objects: []Object{{Kind: "record", ID: "x"}}}).Encode()
+	good, _ := (&Leaf{V: Format, Seq: 1, Org: "a", Action: Disclose, Objects: []Object{{Kind: "record", ID: "x", SHA256: sum("x")}}}).Encode()
 	f.Add(good)
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"seq":-1,"objects":null}`))

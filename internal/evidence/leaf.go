@@ -29,7 +29,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gowebpki/jcs"
@@ -37,10 +39,16 @@ import (
 	"fusion/internal/canonical"
 )
 
+// Format is the version of the leaf format this package writes and reads.
+// Format 1 (fusion before 2026-11-30) gave leaves no exact meaning per
+// object and carried no MAC; its logs cannot be verified by this version.
+const Format = 2
+
 // Action names what a leaf records.
 type Action string
 
-// The actions logged.
+// The actions logged. Each has a fixed list of the object kinds it may name
+// and what it says of each (see Role and the table in docs/evidence.md).
 const (
 	RecordCreate      Action = "record.create"
 	RecordUpdate      Action = "record.update"
@@ -49,6 +57,7 @@ const (
 	ReportUpdate      Action = "report.update"
 	ReportRevoke      Action = "report.revoke"
 	OrgCreate         Action = "org.create"
+	OrgUpdate         Action = "org.update"
 	GroupCreate       Action = "group.create"
 	GroupAddMember    Action = "group.add-member"
 	GroupRemoveMember Action = "group.remove-member"
@@ -57,12 +66,13 @@ const (
 	// Disclose: objects of one owner were shown to an organization other than their owner.
 	Disclose Action = "disclose"
 	// HitQuery: an organization asked hit/no-hit about values (their keyed
-	// hashes are kept in hit_queries; the leaf commits to them).
+	// hashes are kept in hit_queries).
 	HitQuery Action = "hit.query"
 	// Hit: discoverable records of one owner matched another organization's
 	// query; shown to the owner, never to the asker (policy.HitAction).
 	Hit Action = "hit"
-	// Sighting: records of one owner were matched in another organization's traffic.
+	// Sighting: records of one owner were matched in another organization's
+	// traffic; the hourly sighting rows after the addition.
 	Sighting Action = "sighting"
 	// Feedback: an organization reported what a record led to.
 	Feedback Action = "feedback"
@@ -70,6 +80,13 @@ const (
 	AccessRequest Action = "access.request"
 	AccessGrant   Action = "access.grant"
 	AccessDeny    Action = "access.deny"
+	// TorImport: Tor consensuses and exit lists were imported; the Tor data
+	// as a whole after the import.
+	TorImport Action = "tor.import"
+	// CheckpointSigned: the hub signed a checkpoint of the log up to this leaf.
+	CheckpointSigned Action = "checkpoint"
+	// WitnessCosign: this hub, as a witness, co-signed another log's checkpoint.
+	WitnessCosign Action = "witness.cosign"
 )
 
 // Object kinds.
@@ -79,12 +96,92 @@ const (
 	KindOrg    = "org"
 	KindGroup  = "group"
 	KindToken  = "token"
-	// KindHitQuery is a hit/no-hit query; its sha256 is over the sorted keyed hashes of the values.
+	// KindHitQuery is a hit/no-hit query.
 	KindHitQuery = "hit-query"
 	// KindAccessRequest is an access request; KindFeedback a feedback report.
 	KindAccessRequest = "access-request"
 	KindFeedback      = "feedback"
+	// KindSighting is one hourly sighting row; its id is SightingID.
+	KindSighting = "sighting"
+	// KindTorImport is one Tor import; KindTorData, with id TorDataID, all
+	// Tor data held (its sha256 is store.TorDigest).
+	KindTorImport = "tor-import"
+	KindTorData   = "tor-data"
+	// KindCheckpoint is a signed checkpoint; its id is the tree size.
+	KindCheckpoint = "checkpoint"
+	// KindWitnessLog is what this hub last co-signed for a log; its id is the log's origin.
+	KindWitnessLog = "witness-log"
 )
+
+// TorDataID is the id of the one KindTorData object.
+const TorDataID = "tor"
+
+// Role is what a leaf says of one of its objects.
+type Role int
+
+const (
+	// Changed: the object was created or changed, and its content after the
+	// change hashes to the object's sha256.
+	Changed Role = iota + 1
+	// Shown: the object was shown (disclosed) in the form that hashes to sha256.
+	Shown
+	// Named: the event is about the object, which it did not change; sha256 is empty.
+	Named
+)
+
+func (r Role) String() string {
+	switch r {
+	case Changed:
+		return "changed"
+	case Shown:
+		return "shown"
+	case Named:
+		return "named"
+	}
+	return "none"
+}
+
+// actions lists, for each action, the role each object kind may have in it.
+var actions = map[Action]map[string]Role{
+	RecordCreate:      {KindRecord: Changed},
+	RecordUpdate:      {KindRecord: Changed},
+	RecordRevoke:      {KindRecord: Changed},
+	ReportCreate:      {KindReport: Changed},
+	ReportUpdate:      {KindReport: Changed},
+	ReportRevoke:      {KindReport: Changed},
+	OrgCreate:         {KindOrg: Changed},
+	OrgUpdate:         {KindOrg: Changed},
+	GroupCreate:       {KindGroup: Changed},
+	GroupAddMember:    {KindGroup: Changed},
+	GroupRemoveMember: {KindGroup: Changed},
+	TokenIssue:        {KindToken: Changed},
+	TokenRevoke:       {KindToken: Changed},
+	Disclose:          {KindRecord: Shown, KindReport: Shown},
+	HitQuery:          {KindHitQuery: Changed},
+	Hit:               {KindRecord: Named},
+	Sighting:          {KindSighting: Changed, KindRecord: Named},
+	Feedback:          {KindFeedback: Changed, KindRecord: Named},
+	AccessRequest:     {KindAccessRequest: Changed, KindRecord: Named},
+	AccessGrant:       {KindAccessRequest: Changed, KindRecord: Named},
+	AccessDeny:        {KindAccessRequest: Changed, KindRecord: Named},
+	TorImport:         {KindTorImport: Changed, KindTorData: Changed},
+	CheckpointSigned:  {KindCheckpoint: Changed},
+	WitnessCosign:     {KindWitnessLog: Changed},
+}
+
+// Actions lists every action, sorted.
+func Actions() []Action {
+	out := make([]Action, 0, len(actions))
+	for a := range actions {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// RoleOf returns what action says of an object of kind, or 0 if the action
+// may not name that kind.
+func RoleOf(action Action, kind string) Role { return actions[action][kind] }
 
 // Object is what a leaf is about.
 type Object struct {
@@ -96,6 +193,7 @@ type Object struct {
 
 // Leaf is one entry of the log.
 type Leaf struct {
+	V       int       `json:"v"`
 	Seq     int64     `json:"seq"`
 	Time    time.Time `json:"time"`
 	Org     string    `json:"org"`
@@ -140,16 +238,27 @@ func (l *Leaf) Encode() ([]byte, error) {
 	b = canonical.String(b, l.Time.UTC().Format(time.RFC3339Nano))
 	b = append(b, `,"token":`...)
 	b = canonical.String(b, l.Token)
+	b = append(b, `,"v":`...)
+	b = canonical.Int(b, int64(l.V))
 	return append(b, '}'), nil
 }
 
-// ParseLeaf decodes a stored leaf and checks that it is in canonical form.
+// ParseLeaf decodes a stored leaf and checks that it is in canonical form,
+// in this package's format, and that its action and objects have an exact
+// meaning: a known action, only the object kinds that action may name, a
+// content hash on every changed or shown object and none on a named one.
 func ParseLeaf(data []byte) (Leaf, error) {
 	var l Leaf
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&l); err != nil {
 		return l, fmt.Errorf("evidence: leaf is not a leaf: %w", err)
+	}
+	if l.V == 0 {
+		return l, fmt.Errorf("%w: leaf %d is in evidence format 1, written by a fusion older than this one, which reads format %d", ErrFormat, l.Seq, Format)
+	}
+	if l.V != Format {
+		return l, fmt.Errorf("%w: leaf %d is in evidence format %d; this fusion reads format %d", ErrFormat, l.Seq, l.V, Format)
 	}
 	again, err := l.Encode()
 	if err != nil {
@@ -158,8 +267,57 @@ func ParseLeaf(data []byte) (Leaf, error) {
 	if !bytes.Equal(again, data) {
 		return l, fmt.Errorf("evidence: leaf %d is not in canonical form", l.Seq)
 	}
-	return l, nil
+	return l, l.validate()
 }
+
+// validate checks that the leaf has an exact meaning: a known action, only
+// the object kinds that action may name, each with an id, a content hash on
+// every changed or shown object and none on a named one.
+func (l *Leaf) validate() error {
+	roles, ok := actions[l.Action]
+	if !ok {
+		return fmt.Errorf("evidence: leaf %d has unknown action %q", l.Seq, l.Action)
+	}
+	if len(l.Objects) == 0 {
+		return fmt.Errorf("evidence: leaf %d (%s) names no object", l.Seq, l.Action)
+	}
+	for _, o := range l.Objects {
+		switch roles[o.Kind] {
+		case 0:
+			return fmt.Errorf("evidence: leaf %d: action %s does not name objects of kind %q", l.Seq, l.Action, o.Kind)
+		case Named:
+			if o.SHA256 != "" {
+				return fmt.Errorf("evidence: leaf %d: %s %s is only named by %s, yet carries a content hash", l.Seq, o.Kind, o.ID, l.Action)
+			}
+		default:
+			if !isHexSum(o.SHA256) {
+				return fmt.Errorf("evidence: leaf %d: %s %s has content hash %q, not 64 hex digits", l.Seq, o.Kind, o.ID, o.SHA256)
+			}
+		}
+		if o.ID == "" {
+			return fmt.Errorf("evidence: leaf %d: an object of kind %s has no id", l.Seq, o.Kind)
+		}
+	}
+	return nil
+}
+
+// ErrFormat is wrapped by errors for leaves in a format this version does not read.
+var ErrFormat = errors.New("evidence: unsupported leaf format")
+
+func isHexSum(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Role returns what the leaf says of o.
+func (l *Leaf) Role(o Object) Role { return RoleOf(l.Action, o.Kind) }
 
 // Owners lists the distinct owners of the leaf's objects.
 func (l *Leaf) Owners() []string {

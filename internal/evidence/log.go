@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -17,9 +19,22 @@ var ErrRange = errors.New("outside the log")
 
 // Log appends to and reads the evidence log kept in a store. It is safe for
 // concurrent use.
+//
+// A Log fails closed: once it finds the log inconsistent (Halt), every
+// append fails with ErrInconsistent, so that every write and every read
+// that would log a disclosure is refused until the hub is restarted on a
+// consistent log.
 type Log struct {
-	st  *store.Store
-	now func() time.Time
+	st     *store.Store
+	n      *Notary
+	anchor *Anchor
+	log    *slog.Logger
+	now    func() time.Time
+
+	halted atomic.Pointer[error]
+	// high is the largest committed size this process has seen: the log
+	// never shrinks, so a smaller size later means leaves were removed.
+	high atomic.Int64
 
 	// Disclosures are appended by one goroutine that commits whatever is
 	// queued in one durable transaction (group commit).
@@ -33,41 +48,103 @@ type pending struct {
 	done   chan error
 }
 
-// New returns the log kept in st.
-func New(st *store.Store) *Log {
-	return &Log{st: st, now: func() time.Time { return time.Now().UTC() }}
+// Config holds what a Log needs besides its store and notary.
+type Config struct {
+	// Anchor is the checkpoint file outside the database; nil for none.
+	Anchor *Anchor
+	// Logger receives the one ERROR when the log is found inconsistent.
+	Logger *slog.Logger
 }
 
-// Append assigns sequence numbers to leaves and stores them, with the tree
-// hashes they complete, in tx: the leaves commit with the change they record
-// or not at all. Leaves without a time get the current time.
+// New returns the log kept in st. n signs checkpoints and authenticates
+// leaves; a log without a notary can be read but not appended to.
+func New(st *store.Store, n *Notary, cfg Config) *Log {
+	lg := cfg.Logger
+	if lg == nil {
+		lg = slog.Default()
+	}
+	return &Log{st: st, n: n, anchor: cfg.Anchor, log: lg, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Notary returns the log's notary (nil if it has none).
+func (l *Log) Notary() *Notary { return l.n }
+
+// Anchor returns the log's checkpoint file, or nil.
+func (l *Log) Anchor() *Anchor { return l.anchor }
+
+// Halt stops the log for reason (which should wrap ErrInconsistent): every
+// later append fails. The first call logs reason at ERROR; later calls keep
+// the first reason.
+func (l *Log) Halt(reason error) {
+	if !errors.Is(reason, ErrInconsistent) {
+		reason = fmt.Errorf("%w: %v", ErrInconsistent, reason)
+	}
+	if l.halted.CompareAndSwap(nil, &reason) {
+		l.log.Error("evidence log is inconsistent: refusing every write and every disclosure until restarted on a consistent log", "reason", reason.Error())
+	}
+}
+
+// Halted returns why the log was halted, or nil.
+func (l *Log) Halted() error {
+	if p := l.halted.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// seen raises the largest size this process has seen committed.
+func (l *Log) seen(size int64) {
+	for {
+		cur := l.high.Load()
+		if size <= cur || l.high.CompareAndSwap(cur, size) {
+			return
+		}
+	}
+}
+
+// Append assigns sequence numbers to leaves and stores them, with their
+// MACs and the tree hashes they complete, in tx: the leaves commit with the
+// change they record or not at all. Leaves without a time get the current
+// time. It fails if the log is halted or has no notary.
 func (l *Log) Append(tx *store.Tx, leaves ...Leaf) error {
 	if len(leaves) == 0 {
 		return nil
+	}
+	if err := l.Halted(); err != nil {
+		return err
+	}
+	if l.n == nil {
+		return errors.New("evidence: no signing key, so leaves cannot be authenticated")
 	}
 	size, err := tx.EvidenceSize()
 	if err != nil {
 		return err
 	}
 	data := make([][]byte, len(leaves))
+	macs := make([][]byte, len(leaves))
 	now := l.now()
 	for i := range leaves {
 		lf := &leaves[i]
+		lf.V = Format
 		lf.Seq = size + int64(i)
 		if lf.Time.IsZero() {
 			lf.Time = now
 		}
 		lf.Time = lf.Time.UTC().Truncate(time.Microsecond)
+		if err := lf.validate(); err != nil {
+			return err
+		}
 		if data[i], err = lf.Encode(); err != nil {
 			return fmt.Errorf("evidence: encode leaf: %w", err)
 		}
+		macs[i] = LeafMAC(l.n.macKey, lf.Seq, data[i])
 	}
-	return appendData(tx, size, data)
+	return appendData(tx, size, data, macs)
 }
 
 // appendData stores leaf bytes from index size on, with the tree hashes
 // they complete.
-func appendData(tx *store.Tx, size int64, data [][]byte) error {
+func appendData(tx *store.Tx, size int64, data, macs [][]byte) error {
 	r := &txHashes{tx: tx, known: map[int64]tlog.Hash{}}
 	stored := make([]store.IndexedHash, 0, 2*len(data))
 	for i, d := range data {
@@ -82,7 +159,7 @@ func appendData(tx *store.Tx, size int64, data [][]byte) error {
 			stored = append(stored, store.IndexedHash{Index: first + int64(j), Hash: append([]byte(nil), h[:]...)})
 		}
 	}
-	if err := tx.AppendEvidence(size, data, stored); err != nil {
+	if err := tx.AppendEvidence(size, data, macs, stored); err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
 	return nil
@@ -171,6 +248,9 @@ func (l *Log) commitLoop() {
 			all = append(all, p.leaves...)
 		}
 		err := l.st.Update(context.Background(), func(tx *store.Tx) error { return l.Append(tx, all...) })
+		if err == nil {
+			l.seen(all[len(all)-1].Seq + 1)
+		}
 		i := 0
 		for _, p := range group {
 			copy(p.leaves, all[i:i+len(p.leaves)]) // hand back sequence numbers and times

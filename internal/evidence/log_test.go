@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -49,9 +50,9 @@ func TestRFC6962Vectors(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		v := loadVectors(t)
 		ctx := context.Background()
-		l := New(st)
+		l := New(st, testNotary(t), Config{})
 		for i, leaf := range v.Leaves {
-			err := st.Update(ctx, func(tx *store.Tx) error { return appendData(tx, int64(i), [][]byte{hx(t, leaf)}) })
+			err := st.Update(ctx, func(tx *store.Tx) error { return appendData(tx, int64(i), [][]byte{hx(t, leaf)}, nilMACs(1)) })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,14 +97,14 @@ func TestRFC6962Vectors(t *testing.T) {
 func TestProofsRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		l := New(st)
+		l := New(st, testNotary(t), Config{})
 		rng := rand.New(rand.NewPCG(1, 2))
 		var data [][]byte
 		for len(data) < 300 {
 			n := 1 + rng.IntN(40)
 			batch := make([]Leaf, n)
 			for i := range batch {
-				batch[i] = Leaf{Org: "org-a", Action: RecordCreate, Objects: []Object{{Kind: KindRecord, ID: fmt.Sprint(len(data) + i)}}}
+				batch[i] = Leaf{Org: "org-a", Action: RecordCreate, Objects: []Object{{Kind: KindRecord, ID: fmt.Sprint(len(data) + i), SHA256: sum("r")}}}
 			}
 			if err := st.Update(ctx, func(tx *store.Tx) error { return l.Append(tx, batch...) }); err != nil {
 				t.Fatal(err)
@@ -157,7 +158,7 @@ func TestProofsRoundTrip(t *testing.T) {
 // sequence numbers, in fewer transactions than calls.
 func TestGroupCommit(t *testing.T) {
 	st := storetest.SQLite(t)
-	l := New(st)
+	l := New(st, testNotary(t), Config{})
 	defer l.Close()
 	ctx := context.Background()
 	const callers, each = 8, 50
@@ -166,7 +167,7 @@ func TestGroupCommit(t *testing.T) {
 	for c := range callers {
 		go func() {
 			for i := range each {
-				leaf := Leaf{Org: fmt.Sprint("org-", c), Action: Disclose, Objects: []Object{{Kind: KindRecord, ID: fmt.Sprint(i)}}}
+				leaf := Leaf{Org: fmt.Sprint("org-", c), Action: Disclose, Objects: []Object{{Kind: KindRecord, ID: fmt.Sprint(i), SHA256: sum("shown")}}}
 				leaves := []Leaf{leaf}
 				err := l.Record(ctx, leaves...)
 				errs <- err
@@ -191,19 +192,71 @@ func TestGroupCommit(t *testing.T) {
 }
 
 func TestLeafCanonical(t *testing.T) {
-	l := Leaf{Seq: 3, Org: "a<b>", Action: Disclose, Objects: []Object{{Kind: "record", ID: "x", Owner: "o", SHA256: "00"}}, Purpose: "Ermittlung § 100"}
+	h := sum("x")
+	l := Leaf{V: Format, Seq: 3, Org: "a<b>", Action: Disclose, Objects: []Object{{Kind: "record", ID: "x", Owner: "o", SHA256: h}}, Purpose: "Ermittlung § 100"}
 	b, err := l.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"action":"disclose","objects":[{"id":"x","kind":"record","owner":"o","sha256":"00"}],"org":"a<b>","purpose":"Ermittlung § 100","seq":3,"time":"0001-01-01T00:00:00Z","token":""}`
+	want := `{"action":"disclose","objects":[{"id":"x","kind":"record","owner":"o","sha256":"` + h + `"}],"org":"a<b>","purpose":"Ermittlung § 100","seq":3,"time":"0001-01-01T00:00:00Z","token":"","v":2}`
 	if string(b) != want {
 		t.Errorf("encoded\n%s\nwant\n%s", b, want)
 	}
 	if _, err := ParseLeaf(b); err != nil {
 		t.Errorf("parse back: %v", err)
 	}
-	if _, err := ParseLeaf([]byte(`{"seq":3, "action":"disclose","objects":[],"org":"","time":"0001-01-01T00:00:00Z","token":""}`)); err == nil {
+	if _, err := ParseLeaf([]byte(`{"seq":3, "action":"disclose","objects":[],"org":"","time":"0001-01-01T00:00:00Z","token":"","v":2}`)); err == nil {
 		t.Error("a non-canonical leaf parsed")
 	}
 }
+
+// TestLeafMeaning: a leaf parses only when its action is known and names
+// only the kinds it may, with a content hash exactly where the role needs one.
+func TestLeafMeaning(t *testing.T) {
+	h := sum("x")
+	for _, tt := range []struct {
+		name string
+		leaf Leaf
+		want string
+	}{
+		{"feedback names its record", Leaf{Action: Feedback, Objects: []Object{{Kind: KindRecord, ID: "r"}, {Kind: KindFeedback, ID: "f", SHA256: h}}}, ""},
+		{"named object with a hash", Leaf{Action: Feedback, Objects: []Object{{Kind: KindRecord, ID: "r", SHA256: h}}}, "only named"},
+		{"changed object without a hash", Leaf{Action: RecordUpdate, Objects: []Object{{Kind: KindRecord, ID: "r"}}}, "not 64 hex digits"},
+		{"kind the action does not name", Leaf{Action: Hit, Objects: []Object{{Kind: KindFeedback, ID: "f"}}}, "does not name objects"},
+		{"unknown action", Leaf{Action: "record.delete", Objects: []Object{{Kind: KindRecord, ID: "r", SHA256: h}}}, "unknown action"},
+		{"no objects", Leaf{Action: Disclose}, "names no object"},
+		{"object without id", Leaf{Action: Disclose, Objects: []Object{{Kind: KindRecord, SHA256: h}}}, "has no id"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.leaf.V = Format
+			b, _ := tt.leaf.Encode()
+			_, err := ParseLeaf(b)
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	old := []byte(`{"action":"disclose","objects":[{"id":"x","kind":"record","owner":"o","sha256":"` + h + `"}],"org":"a","seq":7,"time":"0001-01-01T00:00:00Z","token":""}`)
+	if _, err := ParseLeaf(old); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "leaf 7 is in evidence format 1") {
+		t.Errorf("format-1 leaf: %v", err)
+	}
+}
+
+// testNotary returns a notary with a fresh key.
+func testNotary(t testing.TB) *Notary {
+	skey, _, err := GenerateKey("fusion.test/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := NewNotary(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// nilMACs is n absent MACs, for tests that store raw leaf bytes.
+func nilMACs(n int) [][]byte { return make([][]byte, n) }
+
+// sum is a content hash for test leaves.
+func sum(s string) string { return Sum([]byte(s)) }

@@ -3,10 +3,13 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -17,10 +20,15 @@ import (
 
 // Report is what Verify found.
 type Report struct {
-	Size        int64    `json:"size"`
-	Checkpoints int      `json:"checkpoints"`
-	Objects     int      `json:"objects"`
-	Problems    []string `json:"problems"`
+	Size        int64 `json:"size"`
+	Checkpoints int   `json:"checkpoints"`
+	// Trusted counts the checkpoints from outside the database (the anchor
+	// file, --trusted) the log was checked against.
+	Trusted int `json:"trusted"`
+	Objects int `json:"objects"`
+	// Unchecked says what could not be checked, and why.
+	Unchecked []string `json:"unchecked"`
+	Problems  []string `json:"problems"`
 }
 
 // OK reports whether nothing was found wrong.
@@ -30,27 +38,61 @@ func (r *Report) add(format string, args ...any) {
 	r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
 }
 
-// latest is the newest change leaf about an object.
-type latest struct {
-	seq int64
-	obj Object
+// Trusted is a checkpoint obtained outside the database, and where from.
+type Trusted struct {
+	Checkpoint Checkpoint
+	Source     string
 }
 
-// Verify recomputes the whole tree from the stored leaves, compares it with
-// the stored hashes and every stored checkpoint (whose signatures it checks
-// with v, if v is not nil), and checks that the current content of every
-// record, report, organization, group and token hashes to what its latest
-// leaf says. Every discrepancy is reported by name; an error means the
-// check itself could not run.
-func Verify(ctx context.Context, st *store.Store, v note.Verifier) (*Report, error) {
-	rep := &Report{Problems: []string{}}
+// VerifyOptions say what Verify checks against.
+type VerifyOptions struct {
+	// Verifier checks checkpoint signatures; nil leaves them unchecked.
+	Verifier note.Verifier
+	// MACKey checks every leaf's MAC; nil leaves MACs unchecked.
+	MACKey []byte
+	// Trusted are checkpoints from outside the database: the log must
+	// hold every leaf each covers and agree with its root.
+	Trusted []Trusted
+}
+
+// ErrNoLog means the store holds no evidence log to verify: it is empty.
+var ErrNoLog = errors.New("the store holds no evidence log (no entry was ever written)")
+
+// changes is the state the leaves give each object: its newest change leaf
+// and, for records and reports, the content hash of every change in order
+// (version k is the k-th).
+type objState struct {
+	seq  int64
+	sum  string
+	sums []string
+}
+
+// Verify recomputes the whole tree from the stored leaves and checks:
+// every leaf's MAC and meaning; every stored tree hash; every stored
+// checkpoint (signature, and that it matches the recomputed tree); every
+// trusted checkpoint; and every row of every table the log covers against
+// the newest leaf that changed it — records and their history and lookup
+// terms, reports and their history, links and terms, organizations,
+// groups and members, tokens, sightings, feedback, access requests,
+// hit/no-hit queries, Tor imports and the Tor data, checkpoints and
+// witnessed logs — and that no object a leaf changed is missing. Every
+// discrepancy is reported by name; an error means the check itself could
+// not run, or that there is nothing to verify (ErrNoLog).
+func Verify(ctx context.Context, st *store.Store, opt VerifyOptions) (*Report, error) {
+	rep := &Report{Unchecked: []string{}, Problems: []string{}}
 	size, err := st.EvidenceSize(ctx)
 	if err != nil {
 		return nil, err
 	}
 	rep.Size = size
+	if opt.Verifier == nil {
+		rep.Unchecked = append(rep.Unchecked, "checkpoint signatures: no verifier key")
+	}
+	if opt.MACKey == nil {
+		rep.Unchecked = append(rep.Unchecked, "leaf MACs: no signing key (the MAC key is derived from it), so a leaf forged by someone who could write the database is caught only by a checkpoint signed after it")
+	}
 
-	// 1. Leaves: present, in order, canonical, and rehashed.
+	// 1. Leaves: present, in order, authentic, well formed, rehashed.
 	hashes := make([]tlog.Hash, 0, 2*size+1)
 	mem := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
 		out := make([]tlog.Hash, len(idx))
@@ -62,9 +104,10 @@ func Verify(ctx context.Context, st *store.Store, v note.Verifier) (*Report, err
 		}
 		return out, nil
 	})
-	changes := map[string]latest{} // kind/id -> newest change leaf
+	changes := map[string]*objState{}
 	missing := map[int64]bool{}
 	next := int64(0)
+	var oldFormat, oldFirst int64 = 0, -1
 	addLeaf := func(seq int64, data []byte) error {
 		hs, err := tlog.StoredHashes(seq, data, mem)
 		if err != nil {
@@ -73,29 +116,52 @@ func Verify(ctx context.Context, st *store.Store, v note.Verifier) (*Report, err
 		hashes = append(hashes, hs...)
 		return nil
 	}
-	err = st.EvidenceLeaves(ctx, 0, 1<<62, func(seq int64, data []byte) error {
+	err = st.EvidenceLeafMACs(ctx, 0, 1<<62, func(seq int64, data, mac []byte) error {
 		if seq >= size {
-			rep.add("leaf %d exists beyond the log's size %d: it was inserted outside fusion", seq, size)
+			rep.add("leaf %d exists beyond the log's size %d: it was inserted outside fusion, or the log's size was lowered", seq, size)
 			return nil
 		}
 		for ; next < seq; next++ {
-			rep.add("leaf %d is missing: it was deleted", next)
+			rep.add("leaf %d is missing: it was deleted outside fusion", next)
 			missing[next] = true
 			if err := addLeaf(next, nil); err != nil { // keep positions; the hashes will not match
 				return err
 			}
 		}
 		next = seq + 1
+		if opt.MACKey != nil {
+			switch {
+			case mac == nil:
+				rep.add("leaf %d has no MAC: it was written outside fusion", seq)
+			case !checkMAC(opt.MACKey, seq, data, mac):
+				rep.add("leaf %d does not carry a valid MAC: it was written or edited outside fusion", seq)
+			}
+		}
 		leaf, err := ParseLeaf(data)
 		switch {
+		case errors.Is(err, ErrFormat):
+			if oldFirst < 0 {
+				oldFirst = seq
+			}
+			oldFormat++
 		case err != nil:
 			rep.add("leaf %d is damaged: %v", seq, err)
 		case leaf.Seq != seq:
-			rep.add("leaf %d says it is leaf %d: it was moved or edited", seq, leaf.Seq)
+			rep.add("leaf %d says it is leaf %d: it was moved or edited outside fusion", seq, leaf.Seq)
 		default:
-			if leaf.Action != Disclose {
-				for _, o := range leaf.Objects {
-					changes[o.Kind+"/"+o.ID] = latest{seq: seq, obj: o}
+			for _, o := range leaf.Objects {
+				if leaf.Role(o) != Changed {
+					continue
+				}
+				k := o.Kind + "/" + o.ID
+				s := changes[k]
+				if s == nil {
+					s = &objState{}
+					changes[k] = s
+				}
+				s.seq, s.sum = seq, o.SHA256
+				if o.Kind == KindRecord || o.Kind == KindReport {
+					s.sums = append(s.sums, o.SHA256)
 				}
 			}
 		}
@@ -105,11 +171,14 @@ func Verify(ctx context.Context, st *store.Store, v note.Verifier) (*Report, err
 		return nil, err
 	}
 	for ; next < size; next++ {
-		rep.add("leaf %d is missing: it was deleted", next)
+		rep.add("leaf %d is missing: it was deleted outside fusion", next)
 		missing[next] = true
 		if err := addLeaf(next, nil); err != nil {
 			return nil, err
 		}
+	}
+	if oldFormat > 0 {
+		rep.add("%d leaves (the first is leaf %d) are in evidence format 1, written by a fusion older than 2026-11-30: this version cannot check what they cover; verify this log with the fusion that wrote it, and start a new data directory", oldFormat, oldFirst)
 	}
 
 	// 2. Stored hashes against the recomputed ones.
@@ -125,7 +194,7 @@ func Verify(ctx context.Context, st *store.Store, v note.Verifier) (*Report, err
 				break // reported as missing
 			}
 			if level == 0 {
-				rep.add("leaf %d does not match the hash stored when it was logged: the leaf or its hash was edited", n)
+				rep.add("leaf %d does not match the hash stored when it was logged: the leaf or its hash was edited outside fusion", n)
 			} else {
 				rep.add("stored tree hash %d (level %d, leaves %d to %d) does not match the leaves", idx, level, n<<level, (n+1)<<level-1)
 			}
@@ -142,7 +211,7 @@ func Verify(ctx context.Context, st *store.Store, v note.Verifier) (*Report, err
 		rep.add("%d stored tree hashes are missing", want-seen)
 	}
 
-	// 3. Checkpoints against the recomputed tree.
+	// 3. Stored checkpoints against the recomputed tree.
 	cps, err := st.Checkpoints(ctx)
 	if err != nil {
 		return nil, err
@@ -150,8 +219,8 @@ func Verify(ctx context.Context, st *store.Store, v note.Verifier) (*Report, err
 	rep.Checkpoints = len(cps)
 	for _, c := range cps {
 		var cp Checkpoint
-		if v != nil {
-			cp, err = OpenCheckpoint([]byte(c.Note), v)
+		if opt.Verifier != nil {
+			cp, err = OpenCheckpoint([]byte(c.Note), opt.Verifier)
 			if err != nil {
 				rep.add("checkpoint at size %d: %v", c.Size, err)
 				continue
@@ -165,9 +234,9 @@ func Verify(ctx context.Context, st *store.Store, v note.Verifier) (*Report, err
 		}
 		switch {
 		case cp.Size != c.Size || !bytes.Equal(cp.Root[:], c.Root):
-			rep.add("checkpoint at size %d: its stored size or root differs from its signed note: it was edited", c.Size)
+			rep.add("checkpoint at size %d: its stored size or root differs from its signed note: it was edited outside fusion", c.Size)
 		case cp.Size > size:
-			rep.add("checkpoint at size %d is beyond the log's size %d: leaves were removed", cp.Size, size)
+			rep.add("checkpoint at size %d is beyond the log's size %d: leaves were removed outside fusion", cp.Size, size)
 		default:
 			root, err := tlog.TreeHash(cp.Size, mem)
 			if err != nil {
@@ -179,93 +248,107 @@ func Verify(ctx context.Context, st *store.Store, v note.Verifier) (*Report, err
 		}
 	}
 
-	// 4. Objects against their latest leaves.
-	check := func(kind, id string, content []byte) {
-		rep.Objects++
-		l, ok := changes[kind+"/"+id]
-		delete(changes, kind+"/"+id)
-		switch {
-		case !ok && len(missing) > 0:
-			rep.add("%s %s has no evidence entry: it was inserted outside fusion, or its entry was among the deleted leaves", kind, id)
-		case !ok:
-			rep.add("%s %s has no evidence entry: it was inserted outside fusion", kind, id)
-		case l.obj.SHA256 != Sum(content):
-			rep.add("%s %s was changed outside fusion: its content does not match evidence leaf %d", kind, id, l.seq)
-		}
+	// 4. Checkpoints from outside the database. Each was stored when it was
+	// signed, so each must also still be in the database.
+	stored := map[int64]bool{}
+	for _, c := range cps {
+		stored[c.Size] = true
 	}
-	if err := verifyRecords(ctx, st, rep, check); err != nil {
-		return nil, err
-	}
-	ids, err := st.ReportIDs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range ids {
-		r, err := st.Report(ctx, id)
-		if err != nil {
-			rep.add("report %s cannot be read: %v", id, err)
+	for _, t := range opt.Trusted {
+		rep.Trusted++
+		cp := t.Checkpoint
+		if cp.Size > size {
+			rep.add("the log holds %d entries, but %s is a signed checkpoint of %d entries: the log was rolled back (entries %d to %d were removed) or replaced", size, t.Source, cp.Size, size, cp.Size-1)
 			continue
 		}
-		c, err := ReportContent(r)
+		if cp.Size == 0 {
+			continue
+		}
+		root, err := tlog.TreeHash(cp.Size, mem)
 		if err != nil {
 			return nil, err
 		}
-		check(KindReport, id, c)
+		if root != cp.Root {
+			rep.add("%s is a signed checkpoint of %d entries with root %s, but the log's first %d entries give root %s: the log was rewritten", t.Source, cp.Size, b64(cp.Root), cp.Size, b64(root))
+			continue
+		}
+		if !stored[cp.Size] {
+			rep.add("%s is a signed checkpoint of %d entries, but the database holds no checkpoint of that size: checkpoints were deleted outside fusion", t.Source, cp.Size)
+		}
 	}
-	orgs, err := st.Orgs(ctx)
-	if err != nil {
-		return nil, err
+	if oldFormat > 0 {
+		rep.Unchecked = append(rep.Unchecked, "objects: the log holds leaves in evidence format 1")
+		return rep, nil
 	}
-	for _, o := range orgs {
-		c, err := OrgContent(o)
-		if err != nil {
+	if size == 0 {
+		return rep, ErrNoLog
+	}
+
+	// 5. Every covered row against its newest change leaf.
+	v := &objects{rep: rep, changes: changes, missingLeaves: len(missing) > 0}
+	for _, step := range []func(context.Context, *store.Store) error{
+		v.records, v.recordVersions, v.reports, v.reportVersions, v.orgs, v.groups, v.tokens,
+		v.sightings, v.feedback, v.accessRequests, v.hitQueries, v.torImports, v.torData, v.checkpoints, v.witnessLogs,
+	} {
+		if err := step(ctx, st); err != nil {
 			return nil, err
 		}
-		check(KindOrg, o.ID, c)
-	}
-	groups, err := st.Groups(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range groups {
-		c, err := GroupContent(g)
-		if err != nil {
-			return nil, err
-		}
-		check(KindGroup, g.ID, c)
-	}
-	toks, err := st.AllTokens(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range toks {
-		c, err := TokenContent(t.Token, t.Hash)
-		if err != nil {
-			return nil, err
-		}
-		check(KindToken, t.ID, c)
 	}
 	gone := make([]string, 0, len(changes))
-	for k, l := range changes {
-		gone = append(gone, fmt.Sprintf("%s (last logged in leaf %d) was deleted outside fusion", strings.Replace(k, "/", " ", 1), l.seq))
+	for k, s := range changes {
+		gone = append(gone, fmt.Sprintf("%s (last logged in leaf %d) was deleted outside fusion", strings.Replace(k, "/", " ", 1), s.seq))
 	}
 	slices.Sort(gone)
 	rep.Problems = append(rep.Problems, gone...)
 	return rep, nil
 }
 
-// verifyRecords checks each record row: body against its leaf, and the
-// indexed columns and lookup terms against the body.
-func verifyRecords(ctx context.Context, st *store.Store, rep *Report, check func(kind, id string, content []byte)) error {
+// objects checks rows against the change leaves; each row checked is
+// removed from changes, so that what remains was deleted.
+type objects struct {
+	rep           *Report
+	changes       map[string]*objState
+	missingLeaves bool
+	// hist and reportHist hold, per record or report with earlier
+	// versions, the content hash of every change in order.
+	hist, reportHist map[string][]string
+}
+
+// check compares an object's content with its newest change leaf and
+// returns that leaf's state (nil if there is none).
+func (v *objects) check(kind, id string, content []byte) *objState {
+	return v.checkSum(kind, id, Sum(content))
+}
+
+func (v *objects) checkSum(kind, id, sum string) *objState {
+	v.rep.Objects++
+	k := kind + "/" + id
+	s, ok := v.changes[k]
+	delete(v.changes, k)
+	switch {
+	case !ok && v.missingLeaves:
+		v.rep.add("%s %s has no evidence entry: it was inserted outside fusion, or its entry was among the deleted leaves", kind, id)
+	case !ok:
+		v.rep.add("%s %s has no evidence entry: it was inserted outside fusion", kind, id)
+	case s.sum != sum:
+		v.rep.add("%s %s was changed outside fusion: its content does not match evidence leaf %d", kind, id, s.seq)
+	}
+	return s
+}
+
+func (v *objects) records(ctx context.Context, st *store.Store) error {
 	terms, err := st.RecordTerms(ctx)
 	if err != nil {
 		return err
 	}
+	hist := map[string][]string{}
 	err = st.ScanRecordRows(ctx, func(row store.RecordRow) error {
-		check(KindRecord, row.ID, row.Body)
+		if s := v.check(KindRecord, row.ID, row.Body); s != nil && len(s.sums) > 1 {
+			hist[row.ID] = s.sums
+		}
 		var r intel.Record
 		if err := json.Unmarshal(row.Body, &r); err != nil {
-			rep.add("record %s: its body is not a record: %v", row.ID, err)
+			v.rep.add("record %s: its body is not a record: %v", row.ID, err)
 			return nil
 		}
 		cols := []struct {
@@ -279,13 +362,13 @@ func verifyRecords(ctx context.Context, st *store.Store, rep *Report, check func
 		}
 		for _, c := range cols {
 			if c.col != c.field {
-				rep.add("record %s: column %s says %v but its content says %v: the row was edited outside fusion", row.ID, c.name, c.col, c.field)
+				v.rep.add("record %s: column %s says %v but its content says %v: the row was edited outside fusion", row.ID, c.name, c.col, c.field)
 			}
 		}
 		want := store.Terms(r.Audience, r.Labels)
 		slices.Sort(want)
 		if got := terms[row.ID]; !slices.Equal(got, want) {
-			rep.add("record %s: its lookup terms %v do not match its audience and labels %v: they were edited outside fusion", row.ID, got, want)
+			v.rep.add("record %s: its lookup terms %v do not match its audience and labels %v: they were edited outside fusion", row.ID, got, want)
 		}
 		delete(terms, row.ID)
 		return nil
@@ -293,8 +376,190 @@ func verifyRecords(ctx context.Context, st *store.Store, rep *Report, check func
 	if err != nil {
 		return err
 	}
-	for id := range terms {
-		rep.add("lookup terms exist for record %s, which does not exist", id)
+	for _, id := range sortedKeys(terms) {
+		v.rep.add("lookup terms %v exist for record %s, which does not exist: they were inserted outside fusion", terms[id], id)
+	}
+	v.hist = hist
+	return nil
+}
+
+func (v *objects) recordVersions(ctx context.Context, st *store.Store) error {
+	return v.versions(KindRecord, v.hist, func(fn func(store.VersionRow) error) error { return st.ScanRecordVersions(ctx, fn) },
+		func(r store.VersionRow) []byte { return r.Body })
+}
+
+func (v *objects) reportVersions(ctx context.Context, st *store.Store) error {
+	return v.versions(KindReport, v.reportHist, func(fn func(store.VersionRow) error) error { return st.ScanReportVersions(ctx, fn) },
+		func(r store.VersionRow) []byte { return ReportContent(r.Body, r.Records) })
+}
+
+// versions checks the earlier versions of records or reports: version k
+// must hash to the k-th change leaf of its object, and every version
+// before the current one must be there.
+func (v *objects) versions(kind string, hist map[string][]string, scan func(func(store.VersionRow) error) error, content func(store.VersionRow) []byte) error {
+	seen := map[string]map[int]bool{}
+	err := scan(func(r store.VersionRow) error {
+		v.rep.Objects++
+		sums, ok := hist[r.ID]
+		switch {
+		case !ok || r.Version < 1 || r.Version >= len(sums):
+			v.rep.add("%s %s: version %d in its history has no evidence entry: it was inserted outside fusion", kind, r.ID, r.Version)
+		case Sum(content(r)) != sums[r.Version-1]:
+			v.rep.add("%s %s: version %d in its history was changed outside fusion: it does not match the evidence of that version", kind, r.ID, r.Version)
+		}
+		if seen[r.ID] == nil {
+			seen[r.ID] = map[int]bool{}
+		}
+		seen[r.ID][r.Version] = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range sortedKeys(hist) {
+		for k := 1; k < len(hist[id]); k++ {
+			if !seen[id][k] {
+				v.rep.add("%s %s: version %d is missing from its history: it was deleted outside fusion", kind, id, k)
+			}
+		}
 	}
 	return nil
+}
+
+func (v *objects) reports(ctx context.Context, st *store.Store) error {
+	hist := map[string][]string{}
+	err := st.ScanReportRows(ctx, func(row store.ReportRow) error {
+		if row.Body == nil {
+			v.rep.add("report %s does not exist, yet it has record links %v and terms %v: they were inserted outside fusion", row.ID, row.Records, row.Terms)
+			return nil
+		}
+		if s := v.check(KindReport, row.ID, ReportContent(row.Body, row.Records)); s != nil && len(s.sums) > 1 {
+			hist[row.ID] = s.sums
+		}
+		var r struct {
+			ID         string         `json:"id"`
+			Originator string         `json:"originator"`
+			TLP        string         `json:"tlp"`
+			Version    int            `json:"version"`
+			Revoked    *time.Time     `json:"revoked"`
+			Created    time.Time      `json:"created"`
+			Updated    time.Time      `json:"updated"`
+			Audience   intel.Audience `json:"audience"`
+		}
+		if err := json.Unmarshal(row.Body, &r); err != nil {
+			v.rep.add("report %s: its body is not a report: %v", row.ID, err)
+			return nil
+		}
+		cols := []struct {
+			name       string
+			col, field any
+		}{
+			{"id", row.ID, r.ID}, {"originator", row.Originator, r.Originator}, {"tlp", row.TLP, r.TLP},
+			{"version", row.Version, r.Version}, {"revoked", row.Revoked != nil, r.Revoked != nil},
+			{"created", row.Created.UnixMicro(), r.Created.UnixMicro()}, {"updated", row.Updated.UnixMicro(), r.Updated.UnixMicro()},
+		}
+		for _, c := range cols {
+			if c.col != c.field {
+				v.rep.add("report %s: column %s says %v but its content says %v: the row was edited outside fusion", row.ID, c.name, c.col, c.field)
+			}
+		}
+		want := store.Terms(r.Audience, nil)
+		slices.Sort(want)
+		if !slices.Equal(row.Terms, want) {
+			v.rep.add("report %s: its audience terms %v do not match its audience %v: they were edited outside fusion", row.ID, row.Terms, want)
+		}
+		return nil
+	})
+	v.reportHist = hist
+	return err
+}
+
+func (v *objects) orgs(ctx context.Context, st *store.Store) error {
+	return st.ScanOrgRows(ctx, func(o store.OrgRow) error { v.check(KindOrg, o.ID, OrgContent(o)); return nil })
+}
+
+func (v *objects) groups(ctx context.Context, st *store.Store) error {
+	return st.ScanGroupRows(ctx, func(g store.GroupRow) error {
+		if g.Name == "" && g.Owner == "" {
+			v.rep.add("group %s does not exist, yet it has members: they were inserted outside fusion", g.ID)
+			return nil
+		}
+		v.check(KindGroup, g.ID, GroupContent(g))
+		return nil
+	})
+}
+
+func (v *objects) tokens(ctx context.Context, st *store.Store) error {
+	return st.ScanTokenRows(ctx, func(t store.TokenRow) error { v.check(KindToken, t.ID, TokenContent(t)); return nil })
+}
+
+func (v *objects) sightings(ctx context.Context, st *store.Store) error {
+	return st.ScanSightings(ctx, func(s store.Sighting) error { v.check(KindSighting, SightingID(s), SightingContent(s)); return nil })
+}
+
+func (v *objects) feedback(ctx context.Context, st *store.Store) error {
+	return st.ScanFeedback(ctx, func(f store.Feedback) error { v.check(KindFeedback, f.ID, FeedbackContent(f)); return nil })
+}
+
+func (v *objects) accessRequests(ctx context.Context, st *store.Store) error {
+	return st.ScanAccessRequests(ctx, func(a store.AccessRequest) error {
+		v.check(KindAccessRequest, a.ID, AccessRequestContent(a))
+		return nil
+	})
+}
+
+func (v *objects) hitQueries(ctx context.Context, st *store.Store) error {
+	return st.ScanHitQueries(ctx, func(q store.HitQuery) error { v.check(KindHitQuery, q.ID, HitQueryContent(q)); return nil })
+}
+
+func (v *objects) torImports(ctx context.Context, st *store.Store) error {
+	return st.ScanTorImports(ctx, func(x store.TorImport) error { v.check(KindTorImport, x.ID, TorImportContent(x)); return nil })
+}
+
+func (v *objects) torData(ctx context.Context, st *store.Store) error {
+	c, s, err := st.TorState(ctx)
+	if err != nil {
+		return err
+	}
+	_, logged := v.changes[KindTorData+"/"+TorDataID]
+	if !logged && c == 0 && s == 0 {
+		return nil
+	}
+	d, err := st.TorDigest(ctx)
+	if err != nil {
+		return err
+	}
+	if !logged {
+		v.rep.Objects++
+		v.rep.add("Tor data (%d consensuses, %d exit scans) exists without any import in the evidence log: it was inserted outside fusion", c, s)
+		return nil
+	}
+	if st := v.checkSum(KindTorData, TorDataID, hex.EncodeToString(d[:])); st != nil && st.sum != hex.EncodeToString(d[:]) {
+		v.rep.Problems[len(v.rep.Problems)-1] = fmt.Sprintf("the Tor data was changed outside fusion: its rows do not match what the import in evidence leaf %d left", st.seq)
+	}
+	return nil
+}
+
+func (v *objects) checkpoints(ctx context.Context, st *store.Store) error {
+	cps, err := st.Checkpoints(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range cps {
+		v.check(KindCheckpoint, fmt.Sprint(c.Size), CheckpointContent(c))
+	}
+	return nil
+}
+
+func (v *objects) witnessLogs(ctx context.Context, st *store.Store) error {
+	return st.ScanWitnessLogs(ctx, func(w store.WitnessLog) error { v.check(KindWitnessLog, w.Origin, WitnessLogContent(w)); return nil })
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

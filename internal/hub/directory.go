@@ -152,7 +152,7 @@ func (h *Hub) OperatorCreateOrg(ctx context.Context, id, name, country, sector s
 		if err := tx.InsertOrg(o); err != nil {
 			return err
 		}
-		return h.logged(tx, operator, evidence.OrgCreate, evidence.KindOrg, o.ID, o.ID, func() ([]byte, error) { return evidence.OrgContent(o) })
+		return h.logged(tx, operator, evidence.OrgCreate, evidence.KindOrg, o.ID, o.ID, orgContent(tx, o.ID))
 	})
 }
 
@@ -171,7 +171,7 @@ func (h *Hub) createGroup(ctx context.Context, a actor, id, name, owner string) 
 		if err := tx.InsertGroup(g); err != nil {
 			return err
 		}
-		return h.logged(tx, a, evidence.GroupCreate, evidence.KindGroup, g.ID, g.Owner, func() ([]byte, error) { return evidence.GroupContent(g) })
+		return h.logged(tx, a, evidence.GroupCreate, evidence.KindGroup, g.ID, g.Owner, groupContent(tx, g.ID))
 	})
 }
 
@@ -199,7 +199,7 @@ func (h *Hub) changeMembers(ctx context.Context, a actor, group, org string, add
 		if g, err = tx.Group(group); err != nil {
 			return err
 		}
-		return h.logged(tx, a, action, evidence.KindGroup, g.ID, g.Owner, func() ([]byte, error) { return evidence.GroupContent(g) })
+		return h.logged(tx, a, action, evidence.KindGroup, g.ID, g.Owner, groupContent(tx, g.ID))
 	})
 	return g, err
 }
@@ -235,7 +235,7 @@ func (h *Hub) issueToken(ctx context.Context, a actor, org string, role intel.Ro
 		if err := tx.InsertToken(tok, sum[:]); err != nil {
 			return err
 		}
-		return h.logged(tx, a, evidence.TokenIssue, evidence.KindToken, tok.ID, org, func() ([]byte, error) { return evidence.TokenContent(tok, sum[:]) })
+		return h.logged(tx, a, evidence.TokenIssue, evidence.KindToken, tok.ID, org, tokenContent(tx, tok.ID))
 	})
 	if err != nil {
 		return "", intel.Token{}, err
@@ -253,10 +253,10 @@ func (h *Hub) revokeToken(ctx context.Context, a actor, id string) error {
 		if err := tx.RevokeToken(id, h.now()); err != nil {
 			return err
 		}
-		tok, hash, err := tx.TokenWithHash(id)
+		tok, err := tx.TokenRow(id)
 		if err != nil {
 			return err
 		}
-		return h.logged(tx, a, evidence.TokenRevoke, evidence.KindToken, tok.ID, tok.Org, func() ([]byte, error) { return evidence.TokenContent(tok, hash) })
+		return h.logged(tx, a, evidence.TokenRevoke, evidence.KindToken, tok.ID, tok.Org, tokenContent(tx, id))
 	})
 }

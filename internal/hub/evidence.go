@@ -31,13 +31,45 @@ func recordObject(enc store.Encoded) evidence.Object {
 	return evidence.Object{Kind: evidence.KindRecord, ID: r.ID, Owner: r.Originator, SHA256: hex.EncodeToString(enc.Sum[:])}
 }
 
-// logged appends one leaf about kind/id, whose content is made by content, in tx.
+// logged appends one leaf about kind/id, whose content as stored is made
+// by content (which reads it back in tx), in tx.
 func (h *Hub) logged(tx *store.Tx, a actor, action evidence.Action, kind, id, owner string, content func() ([]byte, error)) error {
 	c, err := content()
 	if err != nil {
 		return err
 	}
 	return h.ev.Append(tx, a.leaf(action, evidence.ObjectOf(kind, id, owner, c)))
+}
+
+// The content readers below read an object back inside the transaction
+// that changed it, so that its leaf hashes exactly what is stored.
+
+func orgContent(tx *store.Tx, id string) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		r, err := tx.OrgRow(id)
+		return evidence.OrgContent(r), err
+	}
+}
+
+func groupContent(tx *store.Tx, id string) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		r, err := tx.GroupRow(id)
+		return evidence.GroupContent(r), err
+	}
+}
+
+func tokenContent(tx *store.Tx, id string) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		r, err := tx.TokenRow(id)
+		return evidence.TokenContent(r), err
+	}
+}
+
+func reportContent(tx *store.Tx, id string) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		body, records, err := tx.ReportRaw(id)
+		return evidence.ReportContent(body, records), err
+	}
 }
 
 // discloseRecords writes, before the caller sees them, one leaf per owner for
@@ -64,11 +96,12 @@ func (h *Hub) discloseReport(ctx context.Context, c *policy.Caller, r intel.Repo
 	if r.Originator == c.Org || r.TLP == intel.Clear {
 		return nil
 	}
-	content, err := evidence.ReportContent(r)
+	// The hash of the form in which it was shown: the report as c sees it.
+	shown, err := evidence.Canonical(&r)
 	if err != nil {
 		return err
 	}
-	return h.disclose(ctx, c, map[string][]evidence.Object{r.Originator: {evidence.ObjectOf(evidence.KindReport, r.ID, r.Originator, content)}})
+	return h.disclose(ctx, c, map[string][]evidence.Object{r.Originator: {evidence.ObjectOf(evidence.KindReport, r.ID, r.Originator, shown)}})
 }
 
 func (h *Hub) disclose(ctx context.Context, c *policy.Caller, byOwner map[string][]evidence.Object) error {

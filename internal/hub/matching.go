@@ -239,9 +239,8 @@ func (h *Hub) Hits(ctx context.Context, c *policy.Caller, values []string) ([]Hi
 func (h *Hub) logHitQuery(ctx context.Context, c *policy.Caller, hashes [][]byte, hits map[string][]evidence.Object) error {
 	sorted := slices.Clone(hashes)
 	sort.Slice(sorted, func(i, j int) bool { return bytes.Compare(sorted[i], sorted[j]) < 0 })
-	joined := bytes.Join(sorted, nil)
-	id, now := newID(), h.now()
-	leaves := []evidence.Leaf{actorOf(c).leaf(evidence.HitQuery, evidence.ObjectOf(evidence.KindHitQuery, id, c.Org, joined))}
+	q := store.HitQuery{ID: newID(), Org: c.Org, TokenID: c.TokenID, Created: h.now(), Hashes: bytes.Join(sorted, nil)}
+	leaves := []evidence.Leaf{actorOf(c).leaf(evidence.HitQuery, evidence.ObjectOf(evidence.KindHitQuery, q.ID, c.Org, evidence.HitQueryContent(q)))}
 	owners := make([]string, 0, len(hits))
 	for o := range hits {
 		owners = append(owners, o)
@@ -251,7 +250,7 @@ func (h *Hub) logHitQuery(ctx context.Context, c *policy.Caller, hashes [][]byte
 		leaves = append(leaves, actorOf(c).leaf(evidence.Hit, hits[o]...))
 	}
 	return h.store.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertHitQuery(id, c.Org, c.TokenID, now, joined); err != nil {
+		if err := tx.InsertHitQuery(q); err != nil {
 			return err
 		}
 		return h.ev.Append(tx, leaves...)
@@ -341,17 +340,30 @@ func (h *Hub) RecordSightings(ctx context.Context, c *policy.Caller, obs []match
 		rows = append(rows, *s)
 	}
 	slices.SortFunc(rows, func(a, b store.Sighting) int { return strings.Compare(a.RecordID, b.RecordID) })
-	byOwner := map[string][]evidence.Object{}
-	for id, n := range counts {
+	for _, n := range counts {
 		res.Records = append(res.Records, *n)
-		if o := owners[id]; o != c.Org {
-			byOwner[o] = append(byOwner[o], evidence.Object{Kind: evidence.KindRecord, ID: id, Owner: o})
-		}
 	}
 	slices.SortFunc(res.Records, func(a, b SightingCount) int { return strings.Compare(a.Record, b.Record) })
+	slices.SortFunc(rows, func(a, b store.Sighting) int {
+		if a.RecordID != b.RecordID {
+			return strings.Compare(a.RecordID, b.RecordID)
+		}
+		return int(a.Hour - b.Hour)
+	})
 	err := h.store.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.AddSightings(rows); err != nil {
+		after, err := tx.AddSightings(rows)
+		if err != nil {
 			return err
+		}
+		// One leaf per owner: each record seen (named) and each of its
+		// hourly rows as it is after the addition (changed).
+		byOwner := map[string][]evidence.Object{}
+		for i, s := range after {
+			o := owners[s.RecordID]
+			if i == 0 || after[i-1].RecordID != s.RecordID {
+				byOwner[o] = append(byOwner[o], evidence.Object{Kind: evidence.KindRecord, ID: s.RecordID, Owner: o})
+			}
+			byOwner[o] = append(byOwner[o], evidence.ObjectOf(evidence.KindSighting, evidence.SightingID(s), o, evidence.SightingContent(s)))
 		}
 		ownersSorted := make([]string, 0, len(byOwner))
 		for o := range byOwner {
@@ -360,9 +372,7 @@ func (h *Hub) RecordSightings(ctx context.Context, c *policy.Caller, obs []match
 		slices.Sort(ownersSorted)
 		var leaves []evidence.Leaf
 		for _, o := range ownersSorted {
-			objs := byOwner[o]
-			slices.SortFunc(objs, func(a, b evidence.Object) int { return strings.Compare(a.ID, b.ID) })
-			leaves = append(leaves, actorOf(c).leaf(evidence.Sighting, objs...))
+			leaves = append(leaves, actorOf(c).leaf(evidence.Sighting, byOwner[o]...))
 		}
 		return h.ev.Append(tx, leaves...)
 	})
@@ -410,13 +420,9 @@ func (h *Hub) AddFeedback(ctx context.Context, c *policy.Caller, recordID, outco
 		if err := tx.InsertFeedback(f); err != nil {
 			return err
 		}
-		content, err := evidence.Canonical(&f)
-		if err != nil {
-			return err
-		}
 		return h.ev.Append(tx, actorOf(c).leaf(evidence.Feedback,
 			evidence.Object{Kind: evidence.KindRecord, ID: recordID, Owner: r.Originator},
-			evidence.ObjectOf(evidence.KindFeedback, f.ID, r.Originator, content)))
+			evidence.ObjectOf(evidence.KindFeedback, f.ID, r.Originator, evidence.FeedbackContent(f))))
 	})
 	return f, err
 }
@@ -581,7 +587,12 @@ func (h *Hub) SetAnonymousFeedback(ctx context.Context, c *policy.Caller, anonym
 	if err := policy.Require(c, policy.ManageTokens); err != nil {
 		return err
 	}
-	return h.store.Update(ctx, func(tx *store.Tx) error { return tx.SetAnonymousFeedback(c.Org, anonymous) })
+	return h.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.SetAnonymousFeedback(c.Org, anonymous); err != nil {
+			return err
+		}
+		return h.logged(tx, actorOf(c), evidence.OrgUpdate, evidence.KindOrg, c.Org, c.Org, orgContent(tx, c.Org))
+	})
 }
 
 // RequestAccess asks the owner of the record behind ref for access.
@@ -615,10 +626,7 @@ func (h *Hub) RequestAccess(ctx context.Context, c *policy.Caller, ref, purpose 
 }
 
 func (h *Hub) logAccess(tx *store.Tx, a actor, action evidence.Action, req store.AccessRequest) error {
-	content, err := evidence.Canonical(&req)
-	if err != nil {
-		return err
-	}
+	content := evidence.AccessRequestContent(req)
 	// The request names the record only for its owner: the leaf's objects
 	// are owned by the record's owner, and the requester appears as actor.
 	return h.ev.Append(tx, a.leaf(action,

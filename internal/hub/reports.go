@@ -31,7 +31,7 @@ func (h *Hub) CreateReport(ctx context.Context, c *policy.Caller, in intel.Repor
 		if err := tx.InsertReport(&r); err != nil {
 			return err
 		}
-		return h.logged(tx, actorOf(c), evidence.ReportCreate, evidence.KindReport, r.ID, r.Originator, func() ([]byte, error) { return evidence.ReportContent(r) })
+		return h.logged(tx, actorOf(c), evidence.ReportCreate, evidence.KindReport, r.ID, r.Originator, reportContent(tx, r.ID))
 	})
 	if err != nil {
 		return intel.Report{}, err
@@ -204,7 +204,7 @@ func (h *Hub) changeReport(ctx context.Context, c *policy.Caller, id string, act
 		if err := tx.UpdateReport(&prev, &next); err != nil {
 			return err
 		}
-		return h.logged(tx, actorOf(c), action, evidence.KindReport, next.ID, next.Originator, func() ([]byte, error) { return evidence.ReportContent(next) })
+		return h.logged(tx, actorOf(c), action, evidence.KindReport, next.ID, next.Originator, reportContent(tx, next.ID))
 	})
 	if err != nil {
 		return intel.Report{}, err

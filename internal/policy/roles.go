@@ -20,6 +20,9 @@ const (
 	ManageTokens  Action = "manage-tokens" // issue and revoke own organization's tokens
 	SubmitEvents  Action = "submit-events" // send traffic events to be matched into sightings
 	GiveFeedback  Action = "give-feedback" // report what a record led to
+	// OperateHub is for admins of the organization that runs the hub only
+	// (Caller.Operator): importing Tor data.
+	OperateHub Action = "operate-hub"
 )
 
 var allowed = map[intel.Role][]Action{
@@ -31,6 +34,9 @@ var allowed = map[intel.Role][]Action{
 
 // Can reports whether c's role allows action a.
 func Can(c *Caller, a Action) bool {
+	if a == OperateHub {
+		return c != nil && c.Operator && c.Role == intel.RoleAdmin
+	}
 	return c != nil && slices.Contains(allowed[c.Role], a)
 }
 

@@ -24,6 +24,8 @@ type dialect struct {
 	// forUpdate locks the rows a SELECT reads until the transaction ends
 	// (SQLite needs nothing: a write transaction holds the database lock).
 	forUpdate string
+	// binary makes a text column sort by bytes in ORDER BY.
+	binary string
 	// least and greatest name the scalar minimum and maximum functions.
 	least, greatest string
 	// lockMigrations serializes migrations across processes sharing a database.
@@ -51,6 +53,7 @@ var postgresDialect = dialect{
 	},
 	numbered:  true,
 	forUpdate: " FOR UPDATE",
+	binary:    ` COLLATE "C"`,
 	least:     "LEAST",
 	greatest:  "GREATEST",
 	lockMigrations: func(ctx context.Context, tx *sql.Tx) error {

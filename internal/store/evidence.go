@@ -36,12 +36,15 @@ type IndexedHash struct {
 }
 
 // AppendEvidence stores leaves from sequence number start (the current
-// size), the tree hashes they complete, and the new size.
-func (t *Tx) AppendEvidence(start int64, leaves [][]byte, hashes []IndexedHash) error {
-	lb := t.batch("INSERT INTO evidence_leaves (seq, data) VALUES ", 2)
+// size) with their MACs, the tree hashes they complete, and the new size.
+func (t *Tx) AppendEvidence(start int64, leaves, macs [][]byte, hashes []IndexedHash) error {
+	if len(macs) != len(leaves) {
+		return fmt.Errorf("store: append evidence: %d leaves with %d MACs", len(leaves), len(macs))
+	}
+	lb := t.batch("INSERT INTO evidence_leaves (seq, data, mac) VALUES ", 3)
 	defer lb.close()
 	for i, l := range leaves {
-		if err := lb.add(start+int64(i), l); err != nil {
+		if err := lb.add(start+int64(i), l, macs[i]); err != nil {
 			return fmt.Errorf("store: append evidence leaves: %w", err)
 		}
 	}
@@ -130,6 +133,29 @@ func (s *Store) EvidenceLeaves(ctx context.Context, from, to int64, fn func(seq 
 		}
 	}
 	return rows.Err()
+}
+
+// EvidenceLeafMACs calls fn for each stored leaf with from <= seq < to, in
+// order, with its MAC (nil when the row has none).
+func (s *Store) EvidenceLeafMACs(ctx context.Context, from, to int64, fn func(seq int64, data, mac []byte) error) error {
+	return s.reader(ctx).leafMACs(from, to, fn)
+}
+
+func (r reader) leafMACs(from, to int64, fn func(seq int64, data, mac []byte) error) error {
+	return r.each("SELECT seq, data, mac FROM evidence_leaves WHERE seq >= ? AND seq < ? ORDER BY seq", []any{from, to}, func(rows *sql.Rows) error {
+		var seq int64
+		var data, mac []byte
+		if err := rows.Scan(&seq, &data, &mac); err != nil {
+			return err
+		}
+		return fn(seq, data, mac)
+	})
+}
+
+// EvidenceLeafMACs calls fn for each leaf with from <= seq < to, in order,
+// with its MAC, inside the transaction.
+func (t *Tx) EvidenceLeafMACs(from, to int64, fn func(seq int64, data, mac []byte) error) error {
+	return t.reader().leafMACs(from, to, fn)
 }
 
 // AllEvidenceHashes calls fn for every stored tree hash in index order, for

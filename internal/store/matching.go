@@ -17,22 +17,27 @@ type Sighting struct {
 	Last     time.Time
 }
 
-// AddSightings adds counts to the hourly aggregates, creating rows as needed.
-func (t *Tx) AddSightings(ss []Sighting) error {
+// AddSightings adds counts to the hourly aggregates, creating rows as
+// needed, and returns each row as it is after the addition.
+func (t *Tx) AddSightings(ss []Sighting) ([]Sighting, error) {
 	q := fmt.Sprintf("INSERT INTO sightings (record_id, org_id, hour, count, first, last) VALUES (?, ?, ?, ?, ?, ?) "+
 		"ON CONFLICT (record_id, org_id, hour) DO UPDATE SET count = sightings.count + excluded.count, "+
-		"first = %s(sightings.first, excluded.first), last = %s(sightings.last, excluded.last)", t.d.least, t.d.greatest)
+		"first = %s(sightings.first, excluded.first), last = %s(sightings.last, excluded.last) RETURNING count, first, last", t.d.least, t.d.greatest)
 	st, err := t.tx.PrepareContext(t.ctx, t.d.q(q))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer st.Close()
-	for _, s := range ss {
-		if _, err := st.ExecContext(t.ctx, s.RecordID, s.Org, s.Hour, s.Count, micros(s.First), micros(s.Last)); err != nil {
-			return fmt.Errorf("store: add sighting: %w", err)
+	out := make([]Sighting, len(ss))
+	for i, s := range ss {
+		var first, last int64
+		if err := st.QueryRowContext(t.ctx, s.RecordID, s.Org, s.Hour, s.Count, micros(s.First), micros(s.Last)).Scan(&s.Count, &first, &last); err != nil {
+			return nil, fmt.Errorf("store: add sighting: %w", err)
 		}
+		s.First, s.Last = fromMicros(first), fromMicros(last)
+		out[i] = s
 	}
-	return nil
+	return out, nil
 }
 
 // Sightings returns the aggregates of the given records, all organizations and hours.
@@ -215,8 +220,8 @@ func (s *Store) AccessRequests(ctx context.Context, org string, asRequester bool
 	return out, rows.Err()
 }
 
-// InsertHitQuery stores the keyed hashes of a hit/no-hit query's values.
-func (t *Tx) InsertHitQuery(id, org, token string, at time.Time, hashes []byte) error {
-	_, err := t.exec("INSERT INTO hit_queries (id, org_id, token_id, created, hashes) VALUES (?, ?, ?, ?, ?)", id, org, token, micros(at), hashes)
+// InsertHitQuery stores a hit/no-hit query.
+func (t *Tx) InsertHitQuery(q HitQuery) error {
+	_, err := t.exec("INSERT INTO hit_queries (id, org_id, token_id, created, hashes) VALUES (?, ?, ?, ?, ?)", q.ID, q.Org, q.TokenID, micros(q.Created), q.Hashes)
 	return err
 }

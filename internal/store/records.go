@@ -97,7 +97,7 @@ func Encode(r *intel.Record) (Encoded, error) {
 }
 
 // canonical returns the RFC 8785 canonical JSON of v.
-func canonical(v any) ([]byte, error) {
+func canonicalJSON(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -211,14 +211,19 @@ func rows(n, width int) string {
 // fails with ErrConflict if the stored version is no longer prev.Version.
 func (t *Tx) UpdateRecord(prev *intel.Record, enc Encoded) error {
 	next := enc.Record
-	old := prev.MarshalCanonical()
-	if _, err := t.exec("INSERT INTO record_versions (record_id, version, body) VALUES (?, ?, ?)", prev.ID, prev.Version, string(old)); err != nil {
+	// The earlier version keeps its stored bytes exactly: they are what its
+	// evidence leaf hashed.
+	res, err := t.exec("INSERT INTO record_versions (record_id, version, body) SELECT id, version, body FROM records WHERE id = ? AND version = ?", prev.ID, prev.Version)
+	if err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("record %s version %d: %w", prev.ID, prev.Version, ErrConflict)
 		}
 		return err
 	}
-	res, err := t.exec("UPDATE records SET tlp = ?, personal = ?, discoverable = ?, updated = ?, revoked = ?, version = ?, body = ? WHERE id = ? AND version = ?",
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("record %s changed underneath: %w", prev.ID, ErrConflict)
+	}
+	res, err = t.exec("UPDATE records SET tlp = ?, personal = ?, discoverable = ?, updated = ?, revoked = ?, version = ?, body = ? WHERE id = ? AND version = ?",
 		string(next.TLP), next.Personal, next.Discoverable, micros(next.Updated), nullMicros(next.Revoked), next.Version, string(enc.Body), prev.ID, prev.Version)
 	if err != nil {
 		return err

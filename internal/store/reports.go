@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"fusion/internal/intel"
@@ -14,7 +16,7 @@ import (
 func reportBody(r *intel.Report) (string, error) {
 	c := *r
 	c.Records, c.RecordCount = nil, 0
-	b, err := canonical(&c)
+	b, err := canonicalJSON(&c)
 	return string(b), err
 }
 
@@ -58,21 +60,26 @@ func (t *Tx) writeReportLinks(prev, r *intel.Report) error {
 
 // UpdateReport replaces prev with next, keeping prev in report_versions.
 func (t *Tx) UpdateReport(prev, next *intel.Report) error {
-	old, err := canonical(prev)
-	if err != nil {
-		return err
-	}
 	body, err := reportBody(next)
 	if err != nil {
 		return err
 	}
-	if _, err := t.exec("INSERT INTO report_versions (report_id, version, body) VALUES (?, ?, ?)", prev.ID, prev.Version, string(old)); err != nil {
+	// The earlier version keeps its stored body exactly, and its record ids.
+	records, err := json.Marshal(sortedIDs(prev.Records))
+	if err != nil {
+		return err
+	}
+	res, err := t.exec("INSERT INTO report_versions (report_id, version, body, records) SELECT id, version, body, ? FROM reports WHERE id = ? AND version = ?", string(records), prev.ID, prev.Version)
+	if err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("report %s version %d: %w", prev.ID, prev.Version, ErrConflict)
 		}
 		return err
 	}
-	res, err := t.exec("UPDATE reports SET tlp = ?, updated = ?, revoked = ?, version = ?, body = ? WHERE id = ? AND version = ?",
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("report %s changed underneath: %w", prev.ID, ErrConflict)
+	}
+	res, err = t.exec("UPDATE reports SET tlp = ?, updated = ?, revoked = ?, version = ?, body = ? WHERE id = ? AND version = ?",
 		string(next.TLP), micros(next.Updated), nullMicros(next.Revoked), next.Version, body, prev.ID, prev.Version)
 	if err != nil {
 		return err
@@ -81,6 +88,25 @@ func (t *Tx) UpdateReport(prev, next *intel.Report) error {
 		return fmt.Errorf("report %s changed underneath: %w", prev.ID, ErrConflict)
 	}
 	return t.writeReportLinks(prev, next)
+}
+
+// ReportRaw returns a report's stored body and the ids of the records it
+// groups, sorted, inside the transaction: what its evidence leaves hash.
+func (t *Tx) ReportRaw(id string) ([]byte, []string, error) {
+	var body string
+	if err := t.queryRow("SELECT body FROM reports WHERE id = ?", id).Scan(&body); err != nil {
+		return nil, nil, notFound(err, fmt.Sprintf("report %q", id))
+	}
+	var records []string
+	err := t.reader().each("SELECT record_id FROM report_records WHERE report_id = ? ORDER BY record_id", []any{id}, func(rows *sql.Rows) error {
+		var rid string
+		if err := rows.Scan(&rid); err != nil {
+			return err
+		}
+		records = append(records, rid)
+		return nil
+	})
+	return []byte(body), orEmpty(records), err
 }
 
 // Report returns one report, with every record id it groups, inside the transaction.
@@ -190,4 +216,11 @@ func (s *Store) Reports(ctx context.Context, q ReportQuery, vis *Visibility) ([]
 		}
 	}
 	return out, nil
+}
+
+// sortedIDs returns ids sorted, never nil.
+func sortedIDs(ids []string) []string {
+	out := append([]string{}, ids...)
+	slices.Sort(out)
+	return out
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -69,6 +70,36 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ErrNoStore means there is no fusion store where one was named.
+var ErrNoStore = errors.New("no fusion store")
+
+// OpenExisting is Open for a store that must already exist: a SQLite file
+// that is there, or a PostgreSQL database in which fusion created its
+// tables. It never creates one, so that a mistyped path is an error rather
+// than an empty store.
+func OpenExisting(ctx context.Context, dsn string) (*Store, error) {
+	if !IsPostgres(dsn) {
+		info, err := os.Stat(dsn)
+		if err != nil || !info.Mode().IsRegular() {
+			return nil, fmt.Errorf("%w at %s", ErrNoStore, dsn)
+		}
+		return Open(ctx, dsn)
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", Redact(dsn), err)
+	}
+	defer db.Close()
+	var name sql.NullString
+	if err := db.QueryRowContext(ctx, "SELECT to_regclass('schema_version')::text").Scan(&name); err != nil {
+		return nil, fmt.Errorf("store: connect to %s: %w", Redact(dsn), err)
+	}
+	if !name.Valid {
+		return nil, fmt.Errorf("%w in %s: it has no fusion tables", ErrNoStore, Redact(dsn))
+	}
+	return Open(ctx, dsn)
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.

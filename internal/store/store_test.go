@@ -221,13 +221,20 @@ func TestSightingsAggregate(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		h := t0.Unix() / 3600
+		var after []store.Sighting
 		add := func(n int64, first, last time.Time) {
 			must(t, st.Update(ctx, func(tx *store.Tx) error {
-				return tx.AddSightings([]store.Sighting{{RecordID: "r1", Org: "org-b", Hour: h, Count: n, First: first, Last: last}})
+				var err error
+				after, err = tx.AddSightings([]store.Sighting{{RecordID: "r1", Org: "org-b", Hour: h, Count: n, First: first, Last: last}})
+				return err
 			}))
 		}
 		add(3, t0.Add(10*time.Minute), t0.Add(20*time.Minute))
 		add(2, t0.Add(5*time.Minute), t0.Add(15*time.Minute))
+		// The upsert returns the row as it is after the addition: what the evidence leaf hashes.
+		if len(after) != 1 || after[0].Count != 5 || !after[0].First.Equal(t0.Add(5*time.Minute)) || !after[0].Last.Equal(t0.Add(20*time.Minute)) {
+			t.Errorf("row after the addition %+v", after)
+		}
 		got, err := st.Sightings(ctx, []string{"r1"})
 		if err != nil || len(got) != 1 {
 			t.Fatalf("sightings %v, %v", got, err)

@@ -215,7 +215,7 @@ func importFixtures(t *testing.T, st *store.Store) ImportStats {
 	t.Helper()
 	stats, err := Import(context.Background(), st, []string{
 		fixturePath(t, fullConsensus), fixturePath(t, croppedConsensus), fixturePath(t, exitListFixture),
-	}, nil)
+	}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,7 +526,7 @@ func TestIntervalsMergeAcrossImports(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			stats, err := im.Finish()
+			stats, err := im.Finish(nil)
 			if err != nil {
 				t.Fatal(err)
 			}

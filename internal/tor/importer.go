@@ -173,8 +173,10 @@ func (im *Importer) loadFrontier(va time.Time) error {
 	})
 }
 
-// Finish writes what was imported, in one transaction.
-func (im *Importer) Finish() (ImportStats, error) {
+// Finish writes what was imported, in one transaction; logged, if not nil,
+// runs last in that transaction with the import's figures, so that the
+// import's evidence commits with it or not at all.
+func (im *Importer) Finish(logged func(tx *store.Tx, stats ImportStats) error) (ImportStats, error) {
 	// A frontier interval no consensus of this run extended is unchanged.
 	im.closeAll()
 	scans := make([]store.TorExitScan, 0, len(im.scans))
@@ -189,7 +191,13 @@ func (im *Importer) Finish() (ImportStats, error) {
 		if err := tx.PutTorIntervals(im.done); err != nil {
 			return err
 		}
-		return tx.AddTorExitScans(scans)
+		if err := tx.AddTorExitScans(scans); err != nil {
+			return err
+		}
+		if logged != nil {
+			return logged(tx, im.stats)
+		}
+		return nil
 	})
 	if err != nil {
 		return im.stats, fmt.Errorf("tor import: %w", err)
@@ -199,15 +207,21 @@ func (im *Importer) Finish() (ImportStats, error) {
 
 // Import reads every consensus and exit list under paths (files,
 // directories, .tar and .tar.xz archives; see Walk) into st. bar, if not
-// nil, counts documents.
-func Import(ctx context.Context, st *store.Store, paths []string, bar *progress.Bar) (ImportStats, error) {
+// nil, counts documents. logged, if not nil, runs in the import's
+// transaction with every file read (name, SHA-256, size) and the figures:
+// the hub writes the import's evidence there.
+func Import(ctx context.Context, st *store.Store, paths []string, bar *progress.Bar, logged func(tx *store.Tx, files []store.TorFile, stats ImportStats) error) (ImportStats, error) {
 	im, err := NewImporter(ctx, st)
 	if err != nil {
 		return ImportStats{}, err
 	}
 	var skipped SkipError
+	var files []store.TorFile
+	onFile := func(name, sum string, size int64) {
+		files = append(files, store.TorFile{Name: name, SHA256: sum, Bytes: size})
+	}
 	for _, p := range paths {
-		err := Walk(p, func(name string, doc Document) error {
+		err := WalkFiles(p, func(name string, doc Document) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -215,7 +229,7 @@ func Import(ctx context.Context, st *store.Store, paths []string, bar *progress.
 				bar.Add(1)
 			}
 			return im.Add(doc)
-		})
+		}, onFile)
 		var skip *SkipError
 		if errors.As(err, &skip) {
 			skipped.Skipped = append(skipped.Skipped, skip.Skipped...)
@@ -225,7 +239,11 @@ func Import(ctx context.Context, st *store.Store, paths []string, bar *progress.
 			return im.stats, err
 		}
 	}
-	stats, err := im.Finish()
+	var finish func(*store.Tx, ImportStats) error
+	if logged != nil {
+		finish = func(tx *store.Tx, stats ImportStats) error { return logged(tx, files, stats) }
+	}
+	stats, err := im.Finish(finish)
 	if err == nil && len(skipped.Skipped) > 0 {
 		err = &skipped // what could be read is imported; say what was not
 	}

@@ -4,8 +4,11 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -53,7 +56,14 @@ type Document struct {
 //
 // Check for the walk having finished with errors.As(err, new(*SkipError)).
 func Walk(path string, fn func(name string, doc Document) error) error {
-	w := walker{fn: fn}
+	return WalkFiles(path, fn, nil)
+}
+
+// WalkFiles is Walk that also reports, for every regular file it opened
+// (archives as a whole), its name, the SHA-256 of its bytes and its size,
+// after the file was read to its end. onFile may be nil.
+func WalkFiles(path string, fn func(name string, doc Document) error, onFile func(name, sha256 string, size int64)) error {
+	w := walker{fn: fn, onFile: onFile}
 	err := w.walk(path)
 	var fe fnError
 	if errors.As(err, &fe) {
@@ -77,7 +87,22 @@ func (e fnError) Error() string { return e.err.Error() }
 // walker holds the state of one Walk call.
 type walker struct {
 	fn      func(string, Document) error
+	onFile  func(name, sha256 string, size int64)
 	skipped []error
+}
+
+// hashing counts and hashes what is read through it.
+type hashing struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func (h *hashing) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	h.h.Write(p[:n])
+	h.n += int64(n)
+	return n, err
 }
 
 func (w *walker) walk(path string) error {
@@ -120,18 +145,33 @@ func (w *walker) file(name string, info fs.FileInfo) error {
 		return fmt.Errorf("tor: walk: %w", err)
 	}
 	defer f.Close()
+	hr := &hashing{r: f, h: sha256.New()}
+	if err := w.read(name, hr); err != nil {
+		return err
+	}
+	if w.onFile != nil {
+		if _, err := io.Copy(io.Discard, hr); err != nil { // hash what the parsers left unread
+			return fmt.Errorf("tor: walk: %w", err)
+		}
+		w.onFile(name, hex.EncodeToString(hr.h.Sum(nil)), hr.n)
+	}
+	return nil
+}
+
+// read reads the open file r named name: an archive or a single document.
+func (w *walker) read(name string, r io.Reader) error {
 	lower := strings.ToLower(name)
 	switch {
 	case strings.HasSuffix(lower, ".tar.xz"):
-		xr, err := xz.NewReader(bufio.NewReaderSize(f, 64<<10))
+		xr, err := xz.NewReader(bufio.NewReaderSize(r, 64<<10))
 		if err != nil {
 			return fmt.Errorf("tor: %s: reading xz: %w", name, err)
 		}
 		return w.tar(name, xr)
 	case strings.HasSuffix(lower, ".tar"):
-		return w.tar(name, bufio.NewReaderSize(f, 64<<10))
+		return w.tar(name, bufio.NewReaderSize(r, 64<<10))
 	}
-	return w.doc(name, f)
+	return w.doc(name, r)
 }
 
 // tar reads the documents in a tar stream.

@@ -34,7 +34,15 @@ func TestIngest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := evidence.New(st)
+	skey, _, err := evidence.GenerateKey("fusion.test/ingest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	notary, err := evidence.NewNotary(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := evidence.New(st, notary, evidence.Config{})
 	t.Cleanup(ev.Close)
 	h := hub.New(st, canon, ev, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if _, err := h.OperatorCreateOrg(ctx, "cert-x", "Example National CERT", "NL", "cert", false); err != nil {

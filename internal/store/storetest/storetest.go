@@ -91,7 +91,7 @@ func Postgres(t testing.TB) *store.Store {
 // many generated cases.
 func Reset(t testing.TB, st *store.Store) {
 	t.Helper()
-	for _, table := range []string{"hit_queries", "access_requests", "feedback", "sightings", "evidence_checkpoints", "evidence_hashes", "evidence_leaves",
+	for _, table := range []string{"tor_imports", "witness_logs", "hit_queries", "access_requests", "feedback", "sightings", "evidence_checkpoints", "evidence_hashes", "evidence_leaves",
 		"report_versions", "report_records", "report_terms", "reports",
 		"record_versions", "record_terms", "records", "tokens", "group_members", "sharing_groups", "orgs"} {
 		if _, err := st.DB().Exec("DELETE FROM " + table); err != nil {

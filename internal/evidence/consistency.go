@@ -1,0 +1,360 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"fusion/internal/store"
+)
+
+// The running hub's checks, cheap enough to run at start-up, before every
+// checkpoint and on a timer: the log has not shrunk, it agrees with the
+// newest checkpoint in the database and in the anchor file, and every leaf
+// appended since the last checkpoint carries a valid MAC and the tree
+// hashes its bytes give. A failure halts the log (fail closed). The full
+// recomputation is Verify.
+
+// source reads leaves and stored hashes, in a transaction or not.
+type source interface {
+	leafMACs(from, to int64, fn func(seq int64, data, mac []byte) error) error
+	hashes(idx []int64) (map[int64][]byte, error)
+}
+
+type storeSource struct {
+	ctx context.Context
+	st  *store.Store
+}
+
+func (s storeSource) leafMACs(from, to int64, fn func(int64, []byte, []byte) error) error {
+	return s.st.EvidenceLeafMACs(s.ctx, from, to, fn)
+}
+func (s storeSource) hashes(idx []int64) (map[int64][]byte, error) {
+	return s.st.EvidenceHashes(s.ctx, idx)
+}
+
+type txSource struct{ tx *store.Tx }
+
+func (s txSource) leafMACs(from, to int64, fn func(int64, []byte, []byte) error) error {
+	return s.tx.EvidenceLeafMACs(from, to, fn)
+}
+func (s txSource) hashes(idx []int64) (map[int64][]byte, error) { return s.tx.EvidenceHashes(idx) }
+
+// hashReader reads stored hashes from src, remembering those it computed.
+type hashReader struct {
+	src   source
+	known map[int64]tlog.Hash
+}
+
+func (r *hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	var missing []int64
+	for _, x := range indexes {
+		if _, ok := r.known[x]; !ok {
+			missing = append(missing, x)
+		}
+	}
+	if len(missing) > 0 {
+		got, err := r.src.hashes(missing)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range missing {
+			h, ok := got[x]
+			if !ok || len(h) != tlog.HashSize {
+				return nil, fmt.Errorf("%w: stored tree hash %d is missing", ErrInconsistent, x)
+			}
+			r.known[x] = tlog.Hash(h)
+		}
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		out[i] = r.known[x]
+	}
+	return out, nil
+}
+
+// authenticate checks the leaves from <= seq < to: each is present, carries
+// the MAC of its bytes and position, is a well-formed leaf of this format,
+// and every stored tree hash it completes is the one its bytes give (the
+// hashes of the leaves before from are taken as stored: they were checked
+// against a signed checkpoint).
+func (l *Log) authenticate(src source, from, to int64) error {
+	if from >= to {
+		return nil
+	}
+	computed := map[int64]tlog.Hash{}
+	r := &hashReader{src: src, known: computed}
+	next := from
+	err := src.leafMACs(from, to, func(seq int64, data, mac []byte) error {
+		if seq != next {
+			return fmt.Errorf("%w: leaf %d is missing: it was deleted outside fusion", ErrInconsistent, next)
+		}
+		next++
+		if !checkMAC(l.n.macKey, seq, data, mac) {
+			return fmt.Errorf("%w: leaf %d does not carry a valid MAC: it was written or edited outside fusion", ErrInconsistent, seq)
+		}
+		leaf, err := ParseLeaf(data)
+		if err != nil {
+			return fmt.Errorf("%w: leaf %d: %v", ErrInconsistent, seq, err)
+		}
+		if leaf.Seq != seq {
+			return fmt.Errorf("%w: leaf %d says it is leaf %d", ErrInconsistent, seq, leaf.Seq)
+		}
+		hs, err := tlog.StoredHashes(seq, data, r)
+		if err != nil {
+			return err
+		}
+		first := tlog.StoredHashIndex(0, seq)
+		for j, h := range hs {
+			computed[first+int64(j)] = h
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if next != to {
+		return fmt.Errorf("%w: leaf %d is missing: it was deleted outside fusion", ErrInconsistent, next)
+	}
+	// Compare what the leaves give with what is stored, in chunks.
+	idx := make([]int64, 0, len(computed))
+	for x := range computed {
+		if x >= tlog.StoredHashIndex(0, from) {
+			idx = append(idx, x)
+		}
+	}
+	for start := 0; start < len(idx); start += 500 {
+		part := idx[start:min(start+500, len(idx))]
+		stored, err := src.hashes(part)
+		if err != nil {
+			return err
+		}
+		for _, x := range part {
+			h := computed[x]
+			if s, ok := stored[x]; !ok || !bytes.Equal(s, h[:]) {
+				level, n := tlog.SplitStoredHashIndex(x)
+				return fmt.Errorf("%w: stored tree hash %d (level %d, node %d) does not match the leaves: a leaf or a hash was edited outside fusion", ErrInconsistent, x, level, n)
+			}
+		}
+	}
+	return nil
+}
+
+// agrees checks that the tree of size cp.Size, as the stored hashes give
+// it, has cp's root, and that the log holds at least cp.Size leaves; what
+// names where cp came from.
+func agrees(r tlog.HashReader, size int64, cp Checkpoint, what string) error {
+	if cp.Size > size {
+		return fmt.Errorf("%w: the database's log holds %d entries, but %s is a signed checkpoint of %d entries (root %s): the log was rolled back or replaced",
+			ErrInconsistent, size, what, cp.Size, b64(cp.Root))
+	}
+	if cp.Size == 0 {
+		return nil
+	}
+	root, err := tlog.TreeHash(cp.Size, r)
+	if err != nil {
+		return fmt.Errorf("%w: the tree of %d entries cannot be computed from the stored hashes: %v", ErrInconsistent, cp.Size, err)
+	}
+	if root != cp.Root {
+		return fmt.Errorf("%w: %s is a signed checkpoint of %d entries with root %s, but the database's log gives root %s for its first %d entries (it holds %d): the log was rewritten",
+			ErrInconsistent, what, cp.Size, b64(cp.Root), b64(root), cp.Size, size)
+	}
+	return nil
+}
+
+func b64(h tlog.Hash) string { return base64.StdEncoding.EncodeToString(h[:]) }
+
+// checkHead checks a log of size (read in the same transaction as r)
+// against what this process saw, the newest stored checkpoint, and the
+// newest checkpoint in the anchor file.
+func (l *Log) checkHead(r tlog.HashReader, size int64, latest *store.Checkpoint) error {
+	if high := l.high.Load(); size < high {
+		return fmt.Errorf("%w: the database's log holds %d entries, but this hub saw it hold %d: leaves were removed", ErrInconsistent, size, high)
+	}
+	if latest != nil {
+		cp, err := OpenCheckpoint([]byte(latest.Note), l.n.verifier)
+		if err != nil {
+			return fmt.Errorf("%w: the newest stored checkpoint (size %d) does not verify: %v", ErrInconsistent, latest.Size, err)
+		}
+		if cp.Size != latest.Size || !bytes.Equal(cp.Root[:], latest.Root) {
+			return fmt.Errorf("%w: the newest stored checkpoint's size or root differs from its signed note: it was edited", ErrInconsistent)
+		}
+		if err := agrees(r, size, cp, "the newest checkpoint stored in the database"); err != nil {
+			return err
+		}
+	}
+	if l.anchor != nil {
+		cp, ok, err := l.anchor.Newest(l.n.verifier)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrInconsistent, err)
+		}
+		if ok {
+			if err := agrees(r, size, cp, "the newest checkpoint in "+l.anchor.Path()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Open checks the log before a hub serves it: the database must hold every
+// leaf of the newest checkpoint in the anchor file and agree with it, and
+// the leaves since the newest stored checkpoint must authenticate. Stored
+// checkpoints newer than the file's newest are appended to it (a crash
+// between commit and append leaves the file behind). On failure the log is
+// halted and the error names both sizes and roots.
+func (l *Log) Open(ctx context.Context) error {
+	if l.n == nil {
+		return errors.New("evidence: no signing key")
+	}
+	size, err := l.st.EvidenceSize(ctx)
+	if err != nil {
+		return err
+	}
+	var latest *store.Checkpoint
+	if c, err := l.st.LatestCheckpoint(ctx); err == nil {
+		latest = &c
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	src := storeSource{ctx, l.st}
+	if err := l.checkHead(&hashReader{src: src, known: map[int64]tlog.Hash{}}, size, latest); err != nil {
+		l.Halt(err)
+		return err
+	}
+	from := int64(0)
+	if latest != nil {
+		from = latest.Size
+	}
+	if err := l.authenticate(src, from, size); err != nil {
+		l.Halt(err)
+		return err
+	}
+	l.seen(size)
+	if l.anchor != nil && latest != nil {
+		newest, ok, err := l.anchor.Newest(l.n.verifier)
+		if err != nil {
+			return err
+		}
+		if !ok || newest.Size < latest.Size {
+			cps, err := l.st.Checkpoints(ctx)
+			if err != nil {
+				return err
+			}
+			for _, c := range cps {
+				if ok && c.Size <= newest.Size {
+					continue
+				}
+				if _, err := OpenCheckpoint([]byte(c.Note), l.n.verifier); err != nil {
+					continue // not ours: verify names it
+				}
+				if err := l.anchor.Append(c.Note); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Checkpoint returns a signed checkpoint of the whole log: a new one if the
+// log grew since the latest (beyond that checkpoint's own leaf), else the
+// latest. Each call first checks the log (checkHead) and authenticates the
+// leaves the new checkpoint would cover; if anything is wrong it signs
+// nothing, halts the log and returns an error wrapping ErrInconsistent. A
+// new checkpoint is stored with its own leaf in one transaction, then
+// appended to the anchor file.
+func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
+	if err := l.Halted(); err != nil {
+		return Checkpoint{}, err
+	}
+	if l.n == nil {
+		return Checkpoint{}, errors.New("evidence: no signing key")
+	}
+	// Authenticate most of the new leaves before taking the write lock.
+	from := int64(0)
+	if c, err := l.st.LatestCheckpoint(ctx); err == nil {
+		from = c.Size
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Checkpoint{}, err
+	}
+	upto, err := l.st.EvidenceSize(ctx)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	if err := l.authenticate(storeSource{ctx, l.st}, from, upto); err != nil {
+		return Checkpoint{}, l.fail(err)
+	}
+	var out Checkpoint
+	fresh := false
+	err = l.st.Update(ctx, func(tx *store.Tx) error {
+		size, err := tx.EvidenceSize()
+		if err != nil {
+			return err
+		}
+		var latest *store.Checkpoint
+		if c, err := tx.LatestCheckpoint(); err == nil {
+			latest = &c
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		src := txSource{tx}
+		r := &hashReader{src: src, known: map[int64]tlog.Hash{}}
+		if err := l.checkHead(r, size, latest); err != nil {
+			return err
+		}
+		if latest != nil && size <= latest.Size+1 {
+			out, err = OpenCheckpoint([]byte(latest.Note), l.n.verifier)
+			return err
+		}
+		authFrom := upto
+		if latest != nil && latest.Size > from {
+			authFrom = latest.Size // another process signed meanwhile
+		}
+		if err := l.authenticate(src, max(authFrom, from), size); err != nil {
+			return err
+		}
+		root, err := tlog.TreeHash(size, r)
+		if err != nil {
+			return err
+		}
+		signed, err := note.Sign(&note.Note{Text: checkpointText(l.n.Origin(), size, root)}, l.n.signer)
+		if err != nil {
+			return err
+		}
+		c := store.Checkpoint{Size: size, Root: root[:], Note: string(signed), Created: l.now().Truncate(time.Microsecond)}
+		if err := tx.InsertCheckpoint(c); err != nil {
+			return err
+		}
+		leaf := Leaf{Action: CheckpointSigned, Objects: []Object{ObjectOf(KindCheckpoint, fmt.Sprint(size), "", CheckpointContent(c))}}
+		if err := l.Append(tx, leaf); err != nil {
+			return err
+		}
+		out, fresh = Checkpoint{Origin: l.n.Origin(), Size: size, Root: root, Note: string(signed)}, true
+		return nil
+	})
+	if err != nil {
+		return Checkpoint{}, l.fail(err)
+	}
+	l.seen(out.Size)
+	if fresh && l.anchor != nil {
+		if err := l.anchor.Append(out.Note); err != nil {
+			return out, fmt.Errorf("evidence: checkpoint of %d entries signed and stored, but not written to %s: %w", out.Size, l.anchor.Path(), err)
+		}
+	}
+	return out, nil
+}
+
+// fail halts the log when err says it is inconsistent, and returns err.
+func (l *Log) fail(err error) error {
+	if errors.Is(err, ErrInconsistent) {
+		l.Halt(err)
+	}
+	return err
+}
