@@ -1,8 +1,6 @@
 package evidence
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -136,10 +134,12 @@ func (a *Anchor) Read(v note.Verifier) (cps []Checkpoint, torn string, err error
 // SplitNotes splits text holding signed notes one after another (each a
 // body, a blank line and signature lines, then a blank line or the end)
 // into the notes. A last note without its signature lines, or not ending in
-// a newline, is returned as torn.
+// a newline, is returned as torn. Lines may be of any length; a line ending
+// in CR LF counts as ending in LF.
 func SplitNotes(data []byte) (notes []string, torn string) {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	text := string(data)
+	complete := strings.HasSuffix(text, "\n")
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
 	var cur strings.Builder
 	inSigs := false
 	flush := func() {
@@ -149,8 +149,8 @@ func SplitNotes(data []byte) (notes []string, torn string) {
 		cur.Reset()
 		inSigs = false
 	}
-	for sc.Scan() {
-		line := sc.Text()
+	for _, line := range lines {
+		line = strings.TrimSuffix(line, "\r") // a file that went through a CRLF system
 		switch {
 		case line == "" && !inSigs && cur.Len() == 0:
 			// blank lines between notes
@@ -164,7 +164,7 @@ func SplitNotes(data []byte) (notes []string, torn string) {
 		}
 	}
 	if cur.Len() > 0 {
-		if inSigs && bytes.HasSuffix(data, []byte("\n")) && strings.HasSuffix(cur.String(), "\n") && !strings.HasSuffix(cur.String(), "\n\n") {
+		if inSigs && complete && !strings.HasSuffix(cur.String(), "\n\n") {
 			flush()
 		} else {
 			torn = cur.String()

@@ -178,6 +178,10 @@ func (l *Log) checkHead(r tlog.HashReader, size int64, latest *store.Checkpoint)
 		return fmt.Errorf("%w: the database's log holds %d entries, but this hub saw it hold %d: leaves were removed", ErrInconsistent, size, high)
 	}
 	if latest != nil {
+		if size < latest.Size+1 {
+			return fmt.Errorf("%w: the database's log holds %d entries, but its newest checkpoint, of %d entries, was logged as entry %d: the log was rolled back",
+				ErrInconsistent, size, latest.Size, latest.Size)
+		}
 		cp, err := OpenCheckpoint([]byte(latest.Note), l.n.verifier)
 		if err != nil {
 			return fmt.Errorf("%w: the newest stored checkpoint (size %d) does not verify: %v", ErrInconsistent, latest.Size, err)
@@ -197,6 +201,15 @@ func (l *Log) checkHead(r tlog.HashReader, size int64, latest *store.Checkpoint)
 		if ok {
 			if err := agrees(r, size, cp, "the newest checkpoint in "+l.anchor.Path()); err != nil {
 				return err
+			}
+			// A checkpoint is stored before it is written to the file.
+			if latest == nil || latest.Size < cp.Size {
+				held := "none"
+				if latest != nil {
+					held = fmt.Sprintf("one of %d entries", latest.Size)
+				}
+				return fmt.Errorf("%w: %s holds a signed checkpoint of %d entries (root %s), but the newest checkpoint in the database is %s: checkpoints were deleted or the database was replaced by an older copy",
+					ErrInconsistent, l.anchor.Path(), cp.Size, b64(cp.Root), held)
 			}
 		}
 	}
@@ -309,7 +322,7 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 		if err := l.checkHead(r, size, latest); err != nil {
 			return err
 		}
-		if latest != nil && size <= latest.Size+1 {
+		if latest != nil && size == latest.Size+1 {
 			out, err = OpenCheckpoint([]byte(latest.Note), l.n.verifier)
 			return err
 		}
@@ -342,7 +355,7 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, l.fail(err)
 	}
-	l.seen(out.Size)
+	l.seen(out.Size + 1) // its own leaf
 	if fresh && l.anchor != nil {
 		if err := l.anchor.Append(out.Note); err != nil {
 			return out, fmt.Errorf("evidence: checkpoint of %d entries signed and stored, but not written to %s: %w", out.Size, l.anchor.Path(), err)

@@ -120,6 +120,9 @@ func (l *Log) Append(tx *store.Tx, leaves ...Leaf) error {
 	if err != nil {
 		return err
 	}
+	if high := l.high.Load(); size < high {
+		return l.fail(fmt.Errorf("%w: the database's log holds %d entries, but this hub saw it hold %d: leaves were removed", ErrInconsistent, size, high))
+	}
 	data := make([][]byte, len(leaves))
 	macs := make([][]byte, len(leaves))
 	now := l.now()
@@ -139,7 +142,13 @@ func (l *Log) Append(tx *store.Tx, leaves ...Leaf) error {
 		}
 		macs[i] = LeafMAC(l.n.macKey, lf.Seq, data[i])
 	}
-	return appendData(tx, size, data, macs)
+	if err := appendData(tx, size, data, macs); err != nil {
+		if errors.Is(err, store.ErrEvidenceTail) {
+			return l.fail(fmt.Errorf("%w: %v", ErrInconsistent, err))
+		}
+		return err
+	}
+	return nil
 }
 
 // appendData stores leaf bytes from index size on, with the tree hashes

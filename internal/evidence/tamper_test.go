@@ -310,8 +310,26 @@ func TestRewriteWithoutKeyCaughtByTrustedCheckpoint(t *testing.T) {
 }
 
 // TestHubRefusesRolledBackLog: a hub opened on a log rolled back behind the
-// checkpoint file refuses to serve, naming both sizes and roots.
+// checkpoint file refuses to serve, naming both sizes and roots; so does one
+// whose newest checkpoint or its leaf is gone.
 func TestHubRefusesRolledBackLog(t *testing.T) {
+	open := func(w *world) error {
+		l := evidence.New(w.st, w.notary, evidence.Config{Anchor: evidence.NewAnchor(w.anchor), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		return l.Open(context.Background())
+	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		w.exec(t, "DELETE FROM evidence_leaves WHERE seq = ?", w.lastCP) // the newest checkpoint's own leaf, and every later one
+		w.exec(t, "DELETE FROM evidence_leaves WHERE seq > ?", w.lastCP)
+		w.exec(t, "UPDATE evidence_head SET size = ?", w.lastCP)
+		if err := open(w); !errors.Is(err, evidence.ErrInconsistent) || !strings.Contains(err.Error(), fmt.Sprintf("its newest checkpoint, of %d entries, was logged as entry %d", w.lastCP, w.lastCP)) {
+			t.Errorf("open without the newest checkpoint's leaf: %v", err)
+		}
+		w.exec(t, "DELETE FROM evidence_checkpoints WHERE size = ?", w.lastCP)
+		if err := open(w); !errors.Is(err, evidence.ErrInconsistent) || !strings.Contains(err.Error(), fmt.Sprintf("holds a signed checkpoint of %d entries", w.lastCP)) {
+			t.Errorf("open without the newest checkpoint: %v", err)
+		}
+	})
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := newWorld(t, st)
 		rollback(t, w, w.size(t)-w.lastCP+1)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,6 +36,10 @@ type IndexedHash struct {
 	Hash  []byte
 }
 
+// ErrEvidenceTail means leaves or tree hashes exist beyond the evidence
+// log's recorded size: the tables were edited outside fusion.
+var ErrEvidenceTail = errors.New("store: the evidence log holds leaves or tree hashes beyond its recorded size")
+
 // AppendEvidence stores leaves from sequence number start (the current
 // size) with their MACs, the tree hashes they complete, and the new size.
 func (t *Tx) AppendEvidence(start int64, leaves, macs [][]byte, hashes []IndexedHash) error {
@@ -45,21 +50,21 @@ func (t *Tx) AppendEvidence(start int64, leaves, macs [][]byte, hashes []Indexed
 	defer lb.close()
 	for i, l := range leaves {
 		if err := lb.add(start+int64(i), l, macs[i]); err != nil {
-			return fmt.Errorf("store: append evidence leaves: %w", err)
+			return tailErr(start, "leaves", err)
 		}
 	}
 	if err := lb.flush(); err != nil {
-		return fmt.Errorf("store: append evidence leaves: %w", err)
+		return tailErr(start, "leaves", err)
 	}
 	hb := t.batch("INSERT INTO evidence_hashes (idx, hash) VALUES ", 2)
 	defer hb.close()
 	for _, h := range hashes {
 		if err := hb.add(h.Index, h.Hash); err != nil {
-			return fmt.Errorf("store: append evidence hashes: %w", err)
+			return tailErr(start, "hashes", err)
 		}
 	}
 	if err := hb.flush(); err != nil {
-		return fmt.Errorf("store: append evidence hashes: %w", err)
+		return tailErr(start, "hashes", err)
 	}
 	res, err := t.exec("UPDATE evidence_head SET size = ? WHERE id = 1 AND size = ?", start+int64(len(leaves)), start)
 	if err != nil {
@@ -69,6 +74,13 @@ func (t *Tx) AppendEvidence(start int64, leaves, macs [][]byte, hashes []Indexed
 		return fmt.Errorf("store: evidence log grew underneath: %w", ErrConflict)
 	}
 	return nil
+}
+
+func tailErr(size int64, what string, err error) error {
+	if isUnique(err) {
+		return fmt.Errorf("%w (%s found at size %d)", ErrEvidenceTail, what, size)
+	}
+	return fmt.Errorf("store: append evidence %s: %w", what, err)
 }
 
 // EvidenceHashes reads stored tree hashes by index, inside the transaction.
