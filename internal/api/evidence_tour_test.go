@@ -17,6 +17,7 @@ import (
 
 	"fusion/internal/api"
 	"fusion/internal/evidence"
+	"fusion/internal/evidence/evidencetest"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/store"
@@ -202,7 +203,7 @@ func TestFailClosedOverHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		var logs lockedBuffer
 		logger := slog.New(slog.NewTextHandler(&logs, nil))
-		ev := evidence.New(st, testNotary(t), evidence.Config{Anchor: evidence.NewAnchor(filepath.Join(t.TempDir(), "checkpoints")), Logger: logger})
+		ev := evidence.New(st, evidencetest.Notary(t), evidence.Config{Anchor: evidence.NewAnchor(filepath.Join(t.TempDir(), "checkpoints")), Logger: logger})
 		t.Cleanup(ev.Close)
 		f := newFixtureLog(t, st, ev)
 		ids := create(t, f, "org-a", `{"value":"evil.example.com","tlp":"amber","audience":{"orgs":["org-b"]}},{"value":"own.example.com","tlp":"amber"}`)
@@ -274,12 +275,12 @@ func TestWitnessCosigns(t *testing.T) {
 	// The witnessed hub.
 	logDir := t.TempDir()
 	st := storetest.SQLite(t)
-	ev := evidence.New(st, testNotary(t), evidence.Config{Anchor: evidence.NewAnchor(filepath.Join(logDir, "checkpoints"))})
+	ev := evidence.New(st, evidencetest.Notary(t), evidence.Config{Anchor: evidence.NewAnchor(filepath.Join(logDir, "checkpoints"))})
 	t.Cleanup(ev.Close)
 	f := newFixtureLog(t, st, ev)
 	// The witness: another hub configured with the first one's key.
 	wst := storetest.SQLite(t)
-	wev := testLog(t, wst)
+	wev := evidencetest.Log(t, wst)
 	wskey, wvkey, err := evidence.GenerateWitnessKey("witness.test/w1")
 	if err != nil {
 		t.Fatal(err)

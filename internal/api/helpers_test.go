@@ -12,6 +12,7 @@ import (
 
 	"fusion/internal/api"
 	"fusion/internal/evidence"
+	"fusion/internal/evidence/evidencetest"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/observable"
@@ -43,7 +44,7 @@ func newFixture(t testing.TB) *fixture {
 }
 
 func newFixtureOn(t testing.TB, st *store.Store) *fixture {
-	return newFixtureLog(t, st, testLog(t, st))
+	return newFixtureLog(t, st, evidencetest.Log(t, st))
 }
 
 // newFixtureLog is newFixtureOn with the evidence log ev.
@@ -120,22 +121,4 @@ func errMessage(body map[string]any) string {
 	e, _ := body["error"].(map[string]any)
 	s, _ := e["message"].(string)
 	return s
-}
-
-func testLog(t testing.TB, st *store.Store) *evidence.Log {
-	l := evidence.New(st, testNotary(t), evidence.Config{})
-	t.Cleanup(l.Close)
-	return l
-}
-
-func testNotary(t testing.TB) *evidence.Notary {
-	skey, _, err := evidence.GenerateKey("fusion.test/hub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := evidence.NewNotary(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }

@@ -16,6 +16,7 @@ import (
 
 	"fusion/internal/api"
 	"fusion/internal/authztest"
+	"fusion/internal/evidence/evidencetest"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/match"
@@ -28,7 +29,7 @@ import (
 // through the HTTP API: the real read path members use.
 func TestAuthorizationPropertyHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		h := newHub(t, st, testLog(t, st))
+		h := newHub(t, st, evidencetest.Log(t, st))
 		srv := httptest.NewServer(api.New(h, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 		defer srv.Close()
 		authztest.Run(t, st, h, 10000, func(callers map[string]*policy.Caller) authztest.Client {

@@ -10,12 +10,11 @@ import (
 	"testing"
 
 	"fusion/internal/demo"
-	"fusion/internal/evidence"
+	"fusion/internal/evidence/evidencetest"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/observable"
 	"fusion/internal/policy"
-	"fusion/internal/store"
 	"fusion/internal/store/storetest"
 )
 
@@ -26,7 +25,7 @@ func TestSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := hub.New(st, canon, testLog(t, st), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := hub.New(st, canon, evidencetest.Log(t, st), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	s, err := demo.Seed(ctx, h)
 	if err != nil {
 		t.Fatal(err)
@@ -112,22 +111,4 @@ func fictional(r intel.Record) bool {
 		}
 	}
 	return false
-}
-
-func testLog(t testing.TB, st *store.Store) *evidence.Log {
-	l := evidence.New(st, testNotary(t), evidence.Config{})
-	t.Cleanup(l.Close)
-	return l
-}
-
-func testNotary(t testing.TB) *evidence.Notary {
-	skey, _, err := evidence.GenerateKey("fusion.test/hub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := evidence.NewNotary(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }

@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -90,13 +91,14 @@ func (l *Log) authenticate(src source, from, to int64) error {
 	}
 	computed := map[int64]tlog.Hash{}
 	r := &hashReader{src: src, known: computed}
+	m := newMACer(l.n.macKey)
 	next := from
 	err := src.leafMACs(from, to, func(seq int64, data, mac []byte) error {
 		if seq != next {
 			return fmt.Errorf("%w: leaf %d is missing: it was deleted outside fusion", ErrInconsistent, next)
 		}
 		next++
-		if !checkMAC(l.n.macKey, seq, data, mac) {
+		if !hmac.Equal(mac, m.mac(seq, data)) {
 			return fmt.Errorf("%w: leaf %d does not carry a valid MAC: it was written or edited outside fusion", ErrInconsistent, seq)
 		}
 		leaf, err := ParseLeaf(data)

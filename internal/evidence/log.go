@@ -126,6 +126,7 @@ func (l *Log) Append(tx *store.Tx, leaves ...Leaf) error {
 	data := make([][]byte, len(leaves))
 	macs := make([][]byte, len(leaves))
 	now := l.now()
+	m := newMACer(l.n.macKey)
 	for i := range leaves {
 		lf := &leaves[i]
 		lf.V = Format
@@ -140,7 +141,7 @@ func (l *Log) Append(tx *store.Tx, leaves ...Leaf) error {
 		if data[i], err = lf.Encode(); err != nil {
 			return fmt.Errorf("evidence: encode leaf: %w", err)
 		}
-		macs[i] = LeafMAC(l.n.macKey, lf.Seq, data[i])
+		macs[i] = m.mac(lf.Seq, data[i])
 	}
 	if err := appendData(tx, size, data, macs); err != nil {
 		if errors.Is(err, store.ErrEvidenceTail) {

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
+	"hash"
 )
 
 // Every leaf is stored with a MAC: HMAC-SHA256 over its sequence number
@@ -24,15 +25,19 @@ func deriveMACKey(seed []byte) []byte {
 
 // LeafMAC returns the MAC of leaf data at seq under key.
 func LeafMAC(key []byte, seq int64, data []byte) []byte {
-	m := hmac.New(sha256.New, key)
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(seq))
-	m.Write(n[:])
-	m.Write(data)
-	return m.Sum(nil)
+	return newMACer(key).mac(seq, data)
 }
 
-// checkMAC reports whether mac is the MAC of data at seq under key.
-func checkMAC(key []byte, seq int64, data, mac []byte) bool {
-	return hmac.Equal(mac, LeafMAC(key, seq, data))
+// macer computes leaf MACs under one key, reusing its keyed state.
+type macer struct{ h hash.Hash }
+
+func newMACer(key []byte) *macer { return &macer{hmac.New(sha256.New, key)} }
+
+func (m *macer) mac(seq int64, data []byte) []byte {
+	m.h.Reset()
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(seq))
+	m.h.Write(n[:])
+	m.h.Write(data)
+	return m.h.Sum(make([]byte, 0, sha256.Size))
 }

@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -116,6 +117,10 @@ func Verify(ctx context.Context, st *store.Store, opt VerifyOptions) (*Report, e
 		hashes = append(hashes, hs...)
 		return nil
 	}
+	var macs *macer
+	if opt.MACKey != nil {
+		macs = newMACer(opt.MACKey)
+	}
 	err = st.EvidenceLeafMACs(ctx, 0, 1<<62, func(seq int64, data, mac []byte) error {
 		if seq >= size {
 			rep.add("leaf %d exists beyond the log's size %d: it was inserted outside fusion, or the log's size was lowered", seq, size)
@@ -133,7 +138,7 @@ func Verify(ctx context.Context, st *store.Store, opt VerifyOptions) (*Report, e
 			switch {
 			case mac == nil:
 				rep.add("leaf %d has no MAC: it was written outside fusion", seq)
-			case !checkMAC(opt.MACKey, seq, data, mac):
+			case !hmac.Equal(mac, macs.mac(seq, data)):
 				rep.add("leaf %d does not carry a valid MAC: it was written or edited outside fusion", seq)
 			}
 		}

@@ -110,7 +110,10 @@ func IsPostgres(dsn string) bool {
 // SQLitePath is the database file inside a data directory.
 func SQLitePath(dataDir string) string { return filepath.Join(dataDir, "fusion.db") }
 
+// sqliteDSN is the URI for a database file: '%', '?' and '#' in the path
+// are escaped, or SQLite would take them for URI syntax and open another file.
 func sqliteDSN(path string) string {
+	path = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	return "file:" + path + "?_txlock=immediate&_pragma=page_size(16384)" +
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)"

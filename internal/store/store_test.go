@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -262,4 +263,27 @@ func TestAccessRequestDecidedOnce(t *testing.T) {
 			t.Errorf("requester sees %+v", got)
 		}
 	})
+}
+
+// TestPathsWithURICharacters: a data directory whose name holds '#', '?' or
+// '%' gets its own database file there, not one at a truncated path.
+func TestPathsWithURICharacters(t *testing.T) {
+	base := t.TempDir()
+	for _, dir := range []string{"case #1", "case #2", "what?", "100%"} {
+		path := filepath.Join(base, dir, "fusion.db")
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		st, err := store.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("%q: the database is not where it was asked to be: %v", dir, err)
+		}
+	}
+	if entries, _ := os.ReadDir(base); len(entries) != 4 {
+		t.Errorf("files created beside the data directories: %v", entries)
+	}
 }

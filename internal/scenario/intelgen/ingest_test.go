@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"fusion/internal/evidence"
+	"fusion/internal/evidence/evidencetest"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/observable"
@@ -34,16 +34,7 @@ func TestIngest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	skey, _, err := evidence.GenerateKey("fusion.test/ingest")
-	if err != nil {
-		t.Fatal(err)
-	}
-	notary, err := evidence.NewNotary(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev := evidence.New(st, notary, evidence.Config{})
-	t.Cleanup(ev.Close)
+	ev := evidencetest.Log(t, st)
 	h := hub.New(st, canon, ev, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if _, err := h.OperatorCreateOrg(ctx, "cert-x", "Example National CERT", "NL", "cert", false); err != nil {
 		t.Fatal(err)
