@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/observable"
 	"fusion/internal/policy"
@@ -147,4 +148,19 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, c *policy.C
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// updateOrg changes an organization's own settings (its admins only).
+func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	var in hub.OrgSettings
+	if err := decode(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	org, err := s.hub.UpdateOrg(r.Context(), c, r.PathValue("id"), in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, org)
 }

@@ -116,12 +116,12 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 			t.Fatal(err)
 		}
 		tr.step("GET", "/api/v1/records/export", "/api/v1/records/export", "org-b", nil, nil, 200)
-		var hits struct{ Results []hub.HitAnswer }
+		var hits struct{ Results []hitResult }
 		tr.step("POST", "/api/v1/hits", "/api/v1/hits", "org-c", `{"values":["c2.example.net","login-bank-a.example.com","clean.example.org"]}`, &hits, 200)
 		if len(hits.Results[0].Hits) != 1 {
 			t.Fatalf("no hit on the discoverable record: %+v", hits.Results[0])
 		}
-		var bHits struct{ Results []hub.HitAnswer }
+		var bHits struct{ Results []hitResult }
 		tr.step("POST", "/api/v1/hits", "/api/v1/hits", "org-b", `{"values":["c2.example.net"]}`, &bHits, 200)
 		events := `{"time":"2026-11-20T10:15:00Z","value":"login-bank-a.example.com"}` + "\n" + `{"time":"2026-11-20T10:16:00Z","value":"login-bank-a.example.com"}` + "\n"
 		tr.step("POST", "/api/v1/events", "/api/v1/events", "org-b", events, nil, 200)

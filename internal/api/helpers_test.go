@@ -122,3 +122,9 @@ func errMessage(body map[string]any) string {
 	s, _ := e["message"].(string)
 	return s
 }
+
+// hitResult is one answer of POST /api/v1/hits as a client decodes it.
+type hitResult struct {
+	hub.HitAnswer
+	Error *struct{ Code, Message string } `json:"error"`
+}

@@ -54,7 +54,7 @@ func TestHitNoHitAndAccessRequest(t *testing.T) {
 	feed := enableMatching(t, f, hub.DefaultLimits)
 	_ = feed
 
-	var ans struct{ Results []hub.HitAnswer }
+	var ans struct{ Results []hitResult }
 	if status, b := f.do("POST", "/api/v1/hits", "org-c", `{"values":["c2[.]example[.]com","clean.example.org","not a value"]}`, &ans); status != 200 {
 		t.Fatalf("hits: %d %v", status, b)
 	}
@@ -68,7 +68,7 @@ func TestHitNoHitAndAccessRequest(t *testing.T) {
 	if strings.Contains(r[0].Hits[0].Ref, ids[0]) {
 		t.Fatal("the reference names the record")
 	}
-	var asB struct{ Results []hub.HitAnswer }
+	var asB struct{ Results []hitResult }
 	f.do("POST", "/api/v1/hits", "org-b", `{"values":["c2.example.com"]}`, &asB)
 	if len(asB.Results[0].Records) != 1 || asB.Results[0].Records[0].ID != ids[0] {
 		t.Errorf("the audience sees the record itself: %+v", asB.Results[0])

@@ -122,7 +122,8 @@ func newWorld(t *testing.T, st *store.Store) *world {
 	must(err)
 	_, err = w.h.GetReport(ctx, w.b, w.report)
 	must(err)
-	must(w.h.SetAnonymousFeedback(ctx, w.b, true))
+	_, err = w.h.UpdateOrg(ctx, w.b, "org-b", hub.OrgSettings{AnonymousFeedback: ptr(true)})
+	must(err)
 
 	// Matching: hits, access requests, sightings, feedback.
 	ix := match.New(16)

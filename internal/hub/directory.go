@@ -57,7 +57,7 @@ func (h *Hub) GetGroup(ctx context.Context, c *policy.Caller, id string) (intel.
 	if err := policy.Require(c, policy.ReadIntel); err != nil {
 		return intel.Group{}, err
 	}
-	if !c.InGroup(id) {
+	if !policy.Group(c, id) {
 		return intel.Group{}, fmt.Errorf("group %q: %w", id, intel.ErrNotFound)
 	}
 	return h.store.Group(ctx, id)
@@ -92,17 +92,15 @@ func (h *Hub) RemoveGroupMember(ctx context.Context, c *policy.Caller, group, or
 }
 
 func (h *Hub) ownGroup(ctx context.Context, c *policy.Caller, group string) error {
-	if err := policy.Require(c, policy.ManageGroups); err != nil {
-		return err
+	owner := ""
+	if policy.Group(c, group) {
+		g, err := h.store.Group(ctx, group)
+		if err != nil {
+			return err
+		}
+		owner = g.Owner
 	}
-	g, err := h.GetGroup(ctx, c, group)
-	if err != nil {
-		return err
-	}
-	if g.Owner != c.Org {
-		return fmt.Errorf("%w: group %s is managed by its owner %s", intel.ErrForbidden, group, g.Owner)
-	}
-	return nil
+	return policy.ManageGroup(c, group, owner)
 }
 
 // IssueToken creates a token for c's own organization and returns its secret,
@@ -131,8 +129,8 @@ func (h *Hub) RevokeToken(ctx context.Context, c *policy.Caller, id string) erro
 	if err != nil {
 		return err
 	}
-	if tok.Org != c.Org {
-		return fmt.Errorf("token %q: %w", id, intel.ErrNotFound)
+	if err := policy.ManageToken(c, tok.Org, id); err != nil {
+		return err
 	}
 	return h.revokeToken(ctx, actorOf(c), id)
 }

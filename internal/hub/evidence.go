@@ -151,7 +151,7 @@ func (h *Hub) EvidenceEntries(ctx context.Context, c *policy.Caller, from, to in
 		if err != nil {
 			return fmt.Errorf("evidence leaf %d: %w", seq, err)
 		}
-		if policy.Entry(c, leaf.Org, string(leaf.Action), leaf.Owners()) {
+		if policy.Entry(c, &leaf) {
 			out = append(out, Entry{Index: seq, Leaf: leaf, Data: string(data)})
 		}
 		return nil
@@ -168,7 +168,7 @@ func (h *Hub) EvidenceEntryVisible(ctx context.Context, c *policy.Caller, index 
 		if err != nil {
 			return err
 		}
-		found = policy.Entry(c, leaf.Org, string(leaf.Action), leaf.Owners())
+		found = policy.Entry(c, &leaf)
 		return nil
 	})
 	if err != nil {

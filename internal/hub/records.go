@@ -215,6 +215,9 @@ func (a *audienceCheck) check(aud intel.Audience) error {
 
 // GetRecord returns the record as c may see it, or ErrNotFound.
 func (h *Hub) GetRecord(ctx context.Context, c *policy.Caller, id string) (intel.Record, error) {
+	if err := policy.Require(c, policy.ReadIntel); err != nil {
+		return intel.Record{}, err
+	}
 	r, err := h.store.Record(ctx, id)
 	if err != nil {
 		return intel.Record{}, err
@@ -254,6 +257,9 @@ type Page[T any] struct {
 // order. A value search returns only records whose value c may see in full:
 // matching a personal record's value would disclose it.
 func (h *Hub) ListRecords(ctx context.Context, c *policy.Caller, f RecordFilter) (Page[intel.Record], error) {
+	if err := policy.Require(c, policy.ReadIntel); err != nil {
+		return Page[intel.Record]{}, err
+	}
 	q := store.RecordQuery{Label: f.Label, Originator: f.Originator, IncludeRevoked: f.IncludeRevoked}
 	if f.Type != "" {
 		t, err := observable.ParseType(f.Type)
@@ -361,20 +367,14 @@ func (h *Hub) RevokeRecord(ctx context.Context, c *policy.Caller, id, reason str
 }
 
 func (h *Hub) changeRecord(ctx context.Context, c *policy.Caller, id string, action evidence.Action, change func(*store.Tx, *intel.Record) error) (intel.Record, error) {
-	if err := policy.Require(c, policy.ChangeIntel); err != nil {
-		return intel.Record{}, err
-	}
 	var next intel.Record
 	err := h.store.Update(ctx, func(tx *store.Tx) error {
 		prev, err := tx.Record(id)
 		if err != nil {
 			return err
 		}
-		if _, ok := policy.Record(c, &prev); !ok {
-			return fmt.Errorf("record %q: %w", id, intel.ErrNotFound)
-		}
-		if prev.Originator != c.Org {
-			return fmt.Errorf("%w: only the originator %s may change record %s", intel.ErrForbidden, prev.Originator, id)
+		if err := policy.Change(c, "record", id, policy.RecordShared(&prev)); err != nil {
+			return err
 		}
 		if !prev.Active() {
 			return fmt.Errorf("%w: record %s was revoked", intel.ErrConflict, id)
@@ -399,6 +399,9 @@ func (h *Hub) changeRecord(ctx context.Context, c *policy.Caller, id string, act
 // RecordHistory returns the earlier versions of a record that c may see,
 // oldest first, followed by the current one.
 func (h *Hub) RecordHistory(ctx context.Context, c *policy.Caller, id string) ([]intel.Record, error) {
+	if err := policy.Require(c, policy.ReadIntel); err != nil {
+		return nil, err
+	}
 	cur, err := h.store.Record(ctx, id)
 	if err != nil {
 		return nil, err

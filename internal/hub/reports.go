@@ -47,7 +47,7 @@ func ownRecords(tx *store.Tx, c *policy.Caller, ids []string) error {
 		if err != nil && !IsNotFoundErr(err) {
 			return err
 		}
-		if err != nil || r.Originator != c.Org {
+		if err != nil || !policy.Originates(c, r.Originator) {
 			return &intel.FieldError{Field: "records", Value: id, Reason: "not a record of your organization"}
 		}
 	}
@@ -82,6 +82,9 @@ func (h *Hub) reportView(ctx context.Context, c *policy.Caller, r *intel.Report)
 
 // GetReport returns a report as c may see it, or ErrNotFound.
 func (h *Hub) GetReport(ctx context.Context, c *policy.Caller, id string) (intel.Report, error) {
+	if err := policy.Require(c, policy.ReadIntel); err != nil {
+		return intel.Report{}, err
+	}
 	r, err := h.store.Report(ctx, id)
 	if err != nil {
 		return r, err
@@ -104,6 +107,9 @@ type ReportFilter struct {
 
 // ListReports returns the reports matching f that c may see.
 func (h *Hub) ListReports(ctx context.Context, c *policy.Caller, f ReportFilter) (Page[intel.Report], error) {
+	if err := policy.Require(c, policy.ReadIntel); err != nil {
+		return Page[intel.Report]{}, err
+	}
 	limit, after, err := pageArgs(f.Limit, f.Cursor)
 	if err != nil {
 		return Page[intel.Report]{}, err
@@ -177,20 +183,14 @@ func (h *Hub) RevokeReport(ctx context.Context, c *policy.Caller, id, reason str
 }
 
 func (h *Hub) changeReport(ctx context.Context, c *policy.Caller, id string, action evidence.Action, change func(*store.Tx, *intel.Report) error) (intel.Report, error) {
-	if err := policy.Require(c, policy.ChangeIntel); err != nil {
-		return intel.Report{}, err
-	}
 	var next intel.Report
 	err := h.store.Update(ctx, func(tx *store.Tx) error {
 		prev, err := tx.Report(id)
 		if err != nil {
 			return err
 		}
-		if _, ok := policy.Report(c, &prev); !ok {
-			return fmt.Errorf("report %q: %w", id, intel.ErrNotFound)
-		}
-		if prev.Originator != c.Org {
-			return fmt.Errorf("%w: only the originator %s may change report %s", intel.ErrForbidden, prev.Originator, id)
+		if err := policy.Change(c, "report", id, policy.ReportShared(&prev)); err != nil {
+			return err
 		}
 		if prev.Revoked != nil {
 			return fmt.Errorf("%w: report %s was revoked", intel.ErrConflict, id)

@@ -34,7 +34,7 @@ func (h *Hub) TorDirectory() *tor.Directory { return h.tor.Load() }
 
 // TorCheck answers whether ip was a Tor relay or exit at t.
 func (h *Hub) TorCheck(_ context.Context, c *policy.Caller, ip netip.Addr, t time.Time, window time.Duration) (tor.Answer, error) {
-	if err := policy.Require(c, policy.ReadIntel); err != nil {
+	if err := policy.Require(c, policy.ReadVerdicts); err != nil {
 		return tor.Answer{}, err
 	}
 	d := h.tor.Load()

@@ -190,28 +190,3 @@ func Version(c *Caller, cur, old *intel.Record) (intel.Record, bool) {
 	return v, true
 }
 
-// Entry reports whether c may see an evidence log entry made by org with
-// action about objects of owners: its own actions, entries about its own
-// objects, and — for admins of the hub's operator — every entry. Two kinds
-// of entry name a record the actor may not see — a "hit" (a discoverable
-// record matched the actor's hit/no-hit query) and an "access.request" —
-// so they are shown to the record's owner and the operator, never to the
-// actor, who would otherwise learn the record's id and link its hits.
-func Entry(c *Caller, org, action string, owners []string) bool {
-	if c == nil || c.Org == "" {
-		return false
-	}
-	if c.Operator && c.Role == intel.RoleAdmin {
-		return true
-	}
-	if slices.Contains(owners, c.Org) {
-		return true
-	}
-	return c.Org == org && action != HitAction && action != AccessRequestAction
-}
-
-// The evidence actions whose entries their actor may not see.
-const (
-	HitAction           = "hit"
-	AccessRequestAction = "access.request"
-)

@@ -7,6 +7,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"fusion/internal/evidence"
 	"fusion/internal/intel"
 	"fusion/internal/policy"
 	"fusion/internal/policymodel"
@@ -104,22 +105,27 @@ func TestEntry(t *testing.T) {
 	tests := []struct {
 		c      policy.Caller
 		org    string
-		action string
+		action evidence.Action
 		owners []string
 		want   bool
 	}{
-		{policy.Caller{Org: "a", Role: intel.RoleReader}, "a", "disclose", nil, true},           // own action
-		{policy.Caller{Org: "a", Role: intel.RoleReader}, "b", "disclose", []string{"a"}, true}, // about its objects
-		{policy.Caller{Org: "a", Role: intel.RoleAdmin}, "b", "disclose", []string{"c"}, false}, // an admin of a member is not the operator
-		{policy.Caller{Org: "op", Role: intel.RoleAdmin, Operator: true}, "b", "disclose", []string{"c"}, true},
-		{policy.Caller{Org: "op", Role: intel.RoleAnalyst, Operator: true}, "b", "disclose", []string{"c"}, false},
-		{policy.Caller{Org: "a", Role: intel.RoleReader}, "a", policy.HitAction, []string{"b"}, false}, // a hit on b's record: not for the asker
-		{policy.Caller{Org: "b", Role: intel.RoleReader}, "a", policy.HitAction, []string{"b"}, true},  // but for its owner
-		{policy.Caller{Org: "a", Role: intel.RoleReader}, "a", policy.AccessRequestAction, []string{"b"}, false},
-		{policy.Caller{}, "", "", nil, false},
+		{policy.Caller{Org: "a", Role: intel.RoleReader}, "a", evidence.Disclose, nil, true},           // own action
+		{policy.Caller{Org: "a", Role: intel.RoleReader}, "b", evidence.Disclose, []string{"a"}, true}, // about its objects
+		{policy.Caller{Org: "a", Role: intel.RoleAdmin}, "b", evidence.Disclose, []string{"c"}, false}, // an admin of a member is not the operator
+		{policy.Caller{Org: "op", Role: intel.RoleAdmin, Operator: true}, "b", evidence.Disclose, []string{"c"}, true},
+		{policy.Caller{Org: "op", Role: intel.RoleAnalyst, Operator: true}, "b", evidence.Disclose, []string{"c"}, false},
+		{policy.Caller{Org: "a", Role: intel.RoleReader}, "a", evidence.Hit, []string{"b"}, false}, // a hit on b's record: not for the asker
+		{policy.Caller{Org: "b", Role: intel.RoleReader}, "a", evidence.Hit, []string{"b"}, true},  // but for its owner
+		{policy.Caller{Org: "a", Role: intel.RoleReader}, "a", evidence.AccessRequest, []string{"b"}, false},
+		{policy.Caller{Org: "a", Role: intel.RoleReader}, "a", evidence.AccessGrant, []string{"b"}, true}, // the owner's own action: visible to it only
+		{policy.Caller{}, "", evidence.Disclose, nil, false},
 	}
 	for i, tt := range tests {
-		if got := policy.Entry(&tt.c, tt.org, tt.action, tt.owners); got != tt.want {
+		l := evidence.Leaf{Org: tt.org, Action: tt.action}
+		for _, o := range tt.owners {
+			l.Objects = append(l.Objects, evidence.Object{Kind: evidence.KindRecord, ID: "r", Owner: o})
+		}
+		if got := policy.Entry(&tt.c, &l); got != tt.want {
 			t.Errorf("case %d: Entry = %v, want %v", i, got, tt.want)
 		}
 	}

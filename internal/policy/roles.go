@@ -10,26 +10,32 @@ import (
 // Action is something a token may be allowed to do.
 type Action string
 
-// The actions the API checks. Reading is open to every role: what is read is
-// decided per object by Decide, never by the role.
+// The actions the API checks. Reading is open to every role but the
+// sensor's: what is read is decided per object by Decide, never by the
+// role. A sensor token lives on a network box; it submits what it sees and
+// reads the verdicts on it, never the records themselves.
 const (
-	ReadIntel     Action = "read"          // records, reports, the directory, own groups
+	ReadIntel     Action = "read"          // records, reports, the directory, own groups, feedback, access requests, evidence entries, hit/no-hit, export
 	CreateRecords Action = "create-record" // submit records
-	ChangeIntel   Action = "change"        // update or revoke own records; write reports
+	ChangeIntel   Action = "change"        // update or revoke own records; write reports; decide access requests
 	ManageGroups  Action = "manage-groups" // create own groups, add and remove members
-	ManageTokens  Action = "manage-tokens" // issue and revoke own organization's tokens
+	ManageTokens  Action = "manage-tokens" // issue and revoke own organization's tokens; the organization's settings
 	SubmitEvents  Action = "submit-events" // send traffic events to be matched into sightings
+	ReadVerdicts  Action = "read-verdicts" // the organization's own sightings, Tor checks: verdicts on what it observed
 	GiveFeedback  Action = "give-feedback" // report what a record led to
 	// OperateHub is for admins of the organization that runs the hub only
-	// (Caller.Operator): importing Tor data.
+	// (Caller.Operator): importing Tor data, reading every evidence entry.
 	OperateHub Action = "operate-hub"
 )
 
+// Actions lists every action, for the role table.
+var Actions = []Action{ReadIntel, CreateRecords, ChangeIntel, ManageGroups, ManageTokens, SubmitEvents, ReadVerdicts, GiveFeedback, OperateHub}
+
 var allowed = map[intel.Role][]Action{
-	intel.RoleAdmin:   {ReadIntel, CreateRecords, ChangeIntel, ManageGroups, ManageTokens, SubmitEvents, GiveFeedback},
-	intel.RoleAnalyst: {ReadIntel, CreateRecords, ChangeIntel, GiveFeedback},
-	intel.RoleReader:  {ReadIntel},
-	intel.RoleSensor:  {ReadIntel, CreateRecords, SubmitEvents, GiveFeedback},
+	intel.RoleAdmin:   {ReadIntel, CreateRecords, ChangeIntel, ManageGroups, ManageTokens, SubmitEvents, ReadVerdicts, GiveFeedback},
+	intel.RoleAnalyst: {ReadIntel, CreateRecords, ChangeIntel, ReadVerdicts, GiveFeedback},
+	intel.RoleReader:  {ReadIntel, ReadVerdicts},
+	intel.RoleSensor:  {CreateRecords, SubmitEvents, ReadVerdicts},
 }
 
 // Can reports whether c's role allows action a.

@@ -1,0 +1,54 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+
+	"fusion/internal/match"
+	"fusion/internal/policy"
+	"fusion/internal/zeek"
+)
+
+// MaxEvents bounds the observations one POST /api/v1/events may carry.
+const MaxEvents = 1_000_000
+
+// events reads a body of Zeek logs (TSV or JSON lines, gzip or not) or
+// generic JSON lines ({"time":..., "value":...}) and records the sightings.
+func (s *Server) events(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	if err := policy.Require(c, policy.SubmitEvents); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	body, err := readBody(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	zr, err := zeek.NewReader(bytes.NewReader(body))
+	if err != nil {
+		s.fail(w, r, &decodeError{"invalid_field", "events: " + err.Error()})
+		return
+	}
+	x := match.NewExtractor(zr)
+	var obs []match.Observation
+	rows := 0
+	for zr.Next() {
+		rows++
+		x.Row(func(o match.Observation) { obs = append(obs, o.Own()) })
+		if len(obs) > MaxEvents {
+			s.fail(w, r, &decodeError{"batch_too_large", "more than 1,000,000 values in one request"})
+			return
+		}
+	}
+	if err := zr.Err(); err != nil {
+		s.fail(w, r, &decodeError{"invalid_field", "events: " + err.Error()})
+		return
+	}
+	res, err := s.hub.RecordSightings(r.Context(), c, obs)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res.Events = rows
+	writeJSON(w, http.StatusOK, res)
+}

@@ -1,0 +1,186 @@
+package hub
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"fusion/internal/evidence"
+	"fusion/internal/intel"
+	"fusion/internal/match"
+	"fusion/internal/policy"
+	"fusion/internal/store"
+)
+
+// SightingResult says what a batch of events matched.
+type SightingResult struct {
+	Events  int             `json:"events"`
+	Matches int             `json:"matches"`
+	Records []SightingCount `json:"records"`
+}
+
+// SightingCount is how often one record was seen in the batch.
+type SightingCount struct {
+	Record string   `json:"record"`
+	Value  string   `json:"value"`
+	Labels []string `json:"labels"`
+	Count  int      `json:"count"`
+	// TorExitEvents counts the matches on an address while it was a Tor
+	// exit; Tor is the caution for the first of them.
+	TorExitEvents int         `json:"tor_exit_events,omitempty"`
+	Tor           *TorCaution `json:"tor,omitempty"`
+}
+
+// RecordSightings matches observations from c's traffic against the records
+// c may see in full, and adds what matched to the hourly sightings of each
+// record at c. Records c may not see in full are neither matched nor
+// recorded: a sensor must not learn of them, and their owners must not learn
+// of its traffic.
+func (h *Hub) RecordSightings(ctx context.Context, c *policy.Caller, obs []match.Observation) (SightingResult, error) {
+	if err := policy.Require(c, policy.SubmitEvents); err != nil {
+		return SightingResult{}, err
+	}
+	if h.m == nil {
+		return SightingResult{}, ErrNoIndex
+	}
+	// First what the index says, for records c may use now as far as it
+	// knows; then each candidate as the store has it now, through the
+	// gate: the index may trail a revocation or a narrowed audience by a
+	// moment, and neither the sighting nor the answer may.
+	type hit struct {
+		obs int
+		id  string
+		val string
+	}
+	var found []hit
+	var forms match.Forms
+	ob := match.Observer{Index: h.m.ix, Canon: h.canon}
+	cands := map[string]bool{}
+	for i, o := range obs {
+		ob.Observe(o, func(value string, e match.Entry) bool {
+			if e.Form(c, &forms) == policy.Full {
+				found = append(found, hit{i, e.ID(), value})
+				cands[e.ID()] = true
+			}
+			return true
+		})
+	}
+	res := SightingResult{Events: len(obs), Records: []SightingCount{}}
+	if len(found) == 0 {
+		return res, nil
+	}
+	ids := make([]string, 0, len(cands))
+	for id := range cands {
+		ids = append(ids, id)
+	}
+	recs, err := h.store.RecordsByID(ctx, ids)
+	if err != nil {
+		return res, err
+	}
+	usable := make(map[string]*intel.Record, len(recs))
+	for i := range recs {
+		if _, form := policy.RecordForm(c, &recs[i]); form == policy.Full && recs[i].Active() {
+			usable[recs[i].ID] = &recs[i]
+		}
+	}
+	type key struct {
+		record string
+		hour   int64
+	}
+	agg := map[key]*store.Sighting{}
+	counts := map[string]*SightingCount{}
+	owners := map[string]string{}
+	cautions := map[int]*TorCaution{}
+	for _, f := range found {
+		r := usable[f.id]
+		if r == nil {
+			continue
+		}
+		o := obs[f.obs]
+		caution, checked := cautions[f.obs]
+		if !checked {
+			caution = h.torCaution(f.val, o.Time)
+			cautions[f.obs] = caution
+		}
+		res.Matches++
+		k := key{f.id, o.Time.Unix() / 3600}
+		s := agg[k]
+		if s == nil {
+			s = &store.Sighting{RecordID: f.id, Org: c.Org, Hour: k.hour, First: o.Time, Last: o.Time}
+			agg[k] = s
+		}
+		s.Count++
+		s.First, s.Last = minTime(s.First, o.Time), maxTime(s.Last, o.Time)
+		if counts[f.id] == nil {
+			counts[f.id] = &SightingCount{Record: f.id, Value: r.Value, Labels: slices.Clone(r.Labels)}
+			owners[f.id] = r.Originator
+		}
+		counts[f.id].Count++
+		if caution != nil {
+			counts[f.id].TorExitEvents++
+			if counts[f.id].Tor == nil {
+				counts[f.id].Tor = caution
+			}
+		}
+	}
+	if len(agg) == 0 {
+		return res, nil
+	}
+	rows := make([]store.Sighting, 0, len(agg))
+	for _, s := range agg {
+		rows = append(rows, *s)
+	}
+	slices.SortFunc(rows, func(a, b store.Sighting) int { return strings.Compare(a.RecordID, b.RecordID) })
+	for _, n := range counts {
+		res.Records = append(res.Records, *n)
+	}
+	slices.SortFunc(res.Records, func(a, b SightingCount) int { return strings.Compare(a.Record, b.Record) })
+	slices.SortFunc(rows, func(a, b store.Sighting) int {
+		if a.RecordID != b.RecordID {
+			return strings.Compare(a.RecordID, b.RecordID)
+		}
+		return int(a.Hour - b.Hour)
+	})
+	err = h.store.Update(ctx, func(tx *store.Tx) error {
+		after, err := tx.AddSightings(rows)
+		if err != nil {
+			return err
+		}
+		// One leaf per owner: each record seen (named) and each of its
+		// hourly rows as it is after the addition (changed).
+		byOwner := map[string][]evidence.Object{}
+		for i, s := range after {
+			o := owners[s.RecordID]
+			if i == 0 || after[i-1].RecordID != s.RecordID {
+				byOwner[o] = append(byOwner[o], evidence.Object{Kind: evidence.KindRecord, ID: s.RecordID, Owner: o})
+			}
+			byOwner[o] = append(byOwner[o], evidence.ObjectOf(evidence.KindSighting, evidence.SightingID(s), o, evidence.SightingContent(s)))
+		}
+		ownersSorted := make([]string, 0, len(byOwner))
+		for o := range byOwner {
+			ownersSorted = append(ownersSorted, o)
+		}
+		slices.Sort(ownersSorted)
+		var leaves []evidence.Leaf
+		for _, o := range ownersSorted {
+			leaves = append(leaves, actorOf(c).leaf(evidence.Sighting, byOwner[o]...))
+		}
+		return h.ev.Append(tx, leaves...)
+	})
+	return res, err
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Sighting is a count of matches of one record at one organization in one hour.
+type Sighting struct {
+	RecordID string
+	Org      string
+	Hour     int64 // Unix time / 3600
+	Count    int64
+	First    time.Time
+	Last     time.Time
+}
+
+// AddSightings adds counts to the hourly aggregates, creating rows as
+// needed, and returns each row as it is after the addition.
+func (t *Tx) AddSightings(ss []Sighting) ([]Sighting, error) {
+	q := fmt.Sprintf("INSERT INTO sightings (record_id, org_id, hour, count, first, last) VALUES (?, ?, ?, ?, ?, ?) "+
+		"ON CONFLICT (record_id, org_id, hour) DO UPDATE SET count = sightings.count + excluded.count, "+
+		"first = %s(sightings.first, excluded.first), last = %s(sightings.last, excluded.last) RETURNING count, first, last", t.d.least, t.d.greatest)
+	st, err := t.tx.PrepareContext(t.ctx, t.d.q(q))
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	out := make([]Sighting, len(ss))
+	for i, s := range ss {
+		var first, last int64
+		if err := st.QueryRowContext(t.ctx, s.RecordID, s.Org, s.Hour, s.Count, micros(s.First), micros(s.Last)).Scan(&s.Count, &first, &last); err != nil {
+			return nil, fmt.Errorf("store: add sighting: %w", err)
+		}
+		s.First, s.Last = fromMicros(first), fromMicros(last)
+		out[i] = s
+	}
+	return out, nil
+}
+
+// Sightings returns the aggregates of the given records, all organizations and hours.
+func (s *Store) Sightings(ctx context.Context, recordIDs []string) ([]Sighting, error) {
+	var out []Sighting
+	for start := 0; start < len(recordIDs); start += 500 {
+		part := recordIDs[start:min(start+500, len(recordIDs))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := s.query(ctx, "SELECT record_id, org_id, hour, count, first, last FROM sightings WHERE record_id IN ("+placeholders(len(part))+") ORDER BY record_id, org_id, hour", args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var x Sighting
+			var first, last int64
+			if err := rows.Scan(&x.RecordID, &x.Org, &x.Hour, &x.Count, &first, &last); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			x.First, x.Last = fromMicros(first), fromMicros(last)
+			out = append(out, x)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
