@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"fusion/internal/finding"
 	"fusion/internal/policy"
-	"fusion/internal/scenario"
 )
 
 // Finding is one matched value in one event, in the findings format that
@@ -55,7 +55,7 @@ func (m *Matcher) Event(obs func(emit func(Observation))) []Finding {
 			entity := e.Value()
 			i := slices.IndexFunc(m.found, func(f Finding) bool { return f.Entity == entity })
 			if i < 0 {
-				m.found = append(m.found, Finding{Kind: scenario.IntelContact, Start: o.Time, End: o.Time, Entity: entity, Observed: strings.Clone(value)})
+				m.found = append(m.found, Finding{Kind: finding.IntelContact, Start: o.Time, End: o.Time, Entity: entity, Observed: strings.Clone(value)})
 				i = len(m.found) - 1
 			}
 			f := &m.found[i]

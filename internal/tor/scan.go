@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"fusion/internal/scenario"
+	"fusion/internal/finding"
 	"fusion/internal/zeek"
 )
 
@@ -103,7 +103,7 @@ func (s *Scanner) session(host netip.Addr, t time.Time) *Finding {
 		f = nil
 	}
 	if f == nil {
-		f = &Finding{Kind: scenario.TorUse, Entity: host.String(), Start: t, End: t}
+		f = &Finding{Kind: finding.TorUse, Entity: host.String(), Start: t, End: t}
 		s.open[host] = f
 	}
 	if t.Before(f.Start) {
