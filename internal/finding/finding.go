@@ -10,7 +10,9 @@
 // names: a host, an indicator value, a number prefix, a booking) and the
 // time span start–end, RFC 3339, closed; end may be left out when it equals
 // start. id and detail are for people and for the generators' truth lines;
-// scoring ignores them.
+// scoring ignores them. The other members are evidence a sensor adds — the
+// indicator records behind an intel-contact — and are written only when
+// set.
 //
 // A truth file (truth.jsonl, as package scenario writes it) is a findings
 // file whose lines are the activities injected, so findings score directly
@@ -52,6 +54,26 @@ type Finding struct {
 	// Detail is optional context for people (campaign, destination, ...);
 	// scoring ignores it.
 	Detail map[string]string `json:"detail,omitempty"`
+
+	// Evidence of an intel-contact (match.Matcher).
+
+	// Observed is the value as seen in the event, canonical; Entity is the
+	// indicator value that matched it.
+	Observed string `json:"observed,omitempty"`
+	// Fields are the event's fields the value was seen in.
+	Fields []string `json:"fields,omitempty"`
+	// Records are the indicator records behind the match.
+	Records []Record `json:"records,omitempty"`
+	// UID identifies the event in its log (Zeek's uid), if it has one.
+	UID string `json:"uid,omitempty"`
+}
+
+// Record is an indicator record behind a finding, as the caller may see it.
+type Record struct {
+	ID     string   `json:"id"`
+	Type   string   `json:"type"`
+	Value  string   `json:"value"`
+	Labels []string `json:"labels"`
 }
 
 // maxLine is the longest line Read accepts.

@@ -62,13 +62,12 @@ func TestScenarioRecall(t *testing.T) {
 	records := readRecords(t, canon, filepath.Join(intelDir, "records.jsonl"))
 
 	found := matchAll(t, canon, netDir, records)
-	score := finding.Evaluate(truth, findings(found))
+	score := finding.Evaluate(truth, found)
 	got := score.Kinds[finding.IntelContact]
 	if got.Recall != 1 {
 		t.Errorf("intel-contact recall %.3f (%d of %d), want 1", got.Recall, got.Detected, got.Truth)
-		fs := findings(found)
 		for _, tr := range truth {
-			if tr.Kind == finding.IntelContact && !slices.ContainsFunc(fs, func(f finding.Finding) bool { return finding.Matches(tr, f) }) {
+			if tr.Kind == finding.IntelContact && !slices.ContainsFunc(found, func(f finding.Finding) bool { return finding.Matches(tr, f) }) {
 				t.Errorf("missed %s %s %s..%s %v", tr.ID, tr.Entity, tr.Start.Format(time.RFC3339Nano), tr.End.Format(time.RFC3339Nano), tr.Detail)
 			}
 		}
@@ -129,15 +128,7 @@ func covers(r intel.Record, observed string) bool {
 	return false
 }
 
-func findings(fs []match.Finding) []finding.Finding {
-	out := make([]finding.Finding, len(fs))
-	for i, f := range fs {
-		out[i] = finding.Finding{Kind: f.Kind, Entity: f.Entity, Start: f.Start, End: f.End}
-	}
-	return out
-}
-
-func matchAll(t *testing.T, canon *observable.Canonicalizer, dir string, records []intel.Record) []match.Finding {
+func matchAll(t *testing.T, canon *observable.Canonicalizer, dir string, records []intel.Record) []finding.Finding {
 	t.Helper()
 	ix := match.New(len(records))
 	for i := range records {
@@ -146,7 +137,7 @@ func matchAll(t *testing.T, canon *observable.Canonicalizer, dir string, records
 		}
 	}
 	m := &match.Matcher{Observer: match.Observer{Index: ix, Canon: canon}}
-	var out []match.Finding
+	var out []finding.Finding
 	for _, name := range []string{"conn.log", "dns.log", "http.log"} {
 		f, err := os.Open(filepath.Join(dir, name))
 		if err != nil {
