@@ -11,8 +11,8 @@
 // time span start–end, RFC 3339, closed; end may be left out when it equals
 // start. id and detail are for people and for the generators' truth lines;
 // scoring ignores them. The other members are evidence a sensor adds — the
-// indicator records behind an intel-contact — and are written only when
-// set.
+// indicator records behind an intel-contact, the relays behind a tor-use —
+// and are written only when set.
 //
 // A truth file (truth.jsonl, as package scenario writes it) is a findings
 // file whose lines are the activities injected, so findings score directly
@@ -66,6 +66,16 @@ type Finding struct {
 	Records []Record `json:"records,omitempty"`
 	// UID identifies the event in its log (Zeek's uid), if it has one.
 	UID string `json:"uid,omitempty"`
+
+	// Evidence of a tor-use (tor.Scanner).
+
+	// Connections counts the connections to relays in the session.
+	Connections int `json:"connections,omitempty"`
+	// Relays are the relays connected to, each written "nickname
+	// (fingerprint) addr:port" (tor.Scanner keeps the first 16).
+	Relays []string `json:"relays,omitempty"`
+	// Onions are the .onion names looked up.
+	Onions []string `json:"onions,omitempty"`
 }
 
 // Record is an indicator record behind a finding, as the caller may see it.

@@ -28,6 +28,14 @@ var producerLines = []struct {
 	{"fusion match",
 		`{"kind":"intel-contact","start":"2017-04-15T10:07:35.505429Z","end":"2017-04-15T10:07:35.505429Z","entity":"135.174.194.23","observed":"135.174.194.23","fields":["id.resp_h"],"records":[{"id":"84aba054-d38b-5277-b34e-edf399321364","type":"ipv4","value":"135.174.194.23","labels":["botnet-c2"]}],"uid":"CUM2k44zyxv0THBJzV"}`,
 		IntelContact, "135.174.194.23", "2017-04-15T10:07:35.505429Z", "2017-04-15T10:07:35.505429Z"},
+	{"fusion tor scan",
+		`{"kind":"tor-use","start":"2017-04-15T00:54:25.547625Z","end":"2017-04-15T00:54:28.648679Z","entity":"10.10.0.141","connections":2,"relays":["YXJ0 (570ABB9B775EB04951156B4599A54B098DDAFEBD) 89.35.134.154:9001","Unnamed (0564354528A2DD1EE71C98CE5E4CEC13ACB82546) 162.210.197.224:64780"]}`,
+		TorUse, "10.10.0.141", "2017-04-15T00:54:25.547625Z", "2017-04-15T00:54:28.648679Z"},
+	// Not copied: no scenario looks up .onion names. The shape tor.Scanner
+	// writes for a host that only did, with no connections to count.
+	{"fusion tor scan, onion lookups only",
+		`{"kind":"tor-use","start":"2017-04-15T09:39:08.17732Z","end":"2017-04-15T09:41:00Z","entity":"10.10.0.34","onions":["duskgytldkxiuqc6.onion"]}`,
+		TorUse, "10.10.0.34", "2017-04-15T09:39:08.17732Z", "2017-04-15T09:41:00Z"},
 }
 
 func TestReadProducers(t *testing.T) {
