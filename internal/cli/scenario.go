@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"fusion/internal/finding"
 	"fusion/internal/scenario"
 )
 
@@ -75,15 +76,15 @@ func exerciseScore(_ context.Context, env *Env, args []string) error {
 	if err := required(fs, "truth", "found"); err != nil {
 		return err
 	}
-	truth, err := readTruthFile(*truthFile)
+	truth, err := readFindings(*truthFile)
 	if err != nil {
 		return err
 	}
-	found, err := readTruthFile(*foundFile)
+	found, err := readFindings(*foundFile)
 	if err != nil {
 		return err
 	}
-	s := scenario.Evaluate(truth, found)
+	s := finding.Evaluate(truth, found)
 	if *asJSON {
 		return json.NewEncoder(env.Stdout).Encode(s)
 	}
@@ -91,15 +92,16 @@ func exerciseScore(_ context.Context, env *Env, args []string) error {
 	return nil
 }
 
-func readTruthFile(path string) ([]scenario.Truth, error) {
+// readFindings reads a findings or truth file, naming it in errors.
+func readFindings(path string) ([]finding.Finding, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	ts, err := scenario.ReadTruth(f)
+	fs, err := finding.Read(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return ts, nil
+	return fs, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"fusion/internal/finding"
 	"fusion/internal/intel"
 	"fusion/internal/match"
 	"fusion/internal/observable"
@@ -46,7 +47,7 @@ func TestScenarioRecall(t *testing.T) {
 	truth := readTruth(t, filepath.Join(netDir, "truth.jsonl"))
 	contacted := map[string]bool{}
 	for _, tr := range truth {
-		if tr.Kind == scenario.IntelContact {
+		if tr.Kind == finding.IntelContact {
 			contacted[tr.Entity] = true
 		}
 	}
@@ -61,13 +62,12 @@ func TestScenarioRecall(t *testing.T) {
 	records := readRecords(t, canon, filepath.Join(intelDir, "records.jsonl"))
 
 	found := matchAll(t, canon, netDir, records)
-	score := scenario.Evaluate(truth, findings(found))
-	got := score.Kinds[scenario.IntelContact]
+	score := finding.Evaluate(truth, found)
+	got := score.Kinds[finding.IntelContact]
 	if got.Recall != 1 {
 		t.Errorf("intel-contact recall %.3f (%d of %d), want 1", got.Recall, got.Detected, got.Truth)
-		fs := findings(found)
 		for _, tr := range truth {
-			if tr.Kind == scenario.IntelContact && !slices.ContainsFunc(fs, func(f scenario.Truth) bool { return scenario.Matches(tr, f) }) {
+			if tr.Kind == finding.IntelContact && !slices.ContainsFunc(found, func(f finding.Finding) bool { return finding.Matches(tr, f) }) {
 				t.Errorf("missed %s %s %s..%s %v", tr.ID, tr.Entity, tr.Start.Format(time.RFC3339Nano), tr.End.Format(time.RFC3339Nano), tr.Detail)
 			}
 		}
@@ -128,15 +128,7 @@ func covers(r intel.Record, observed string) bool {
 	return false
 }
 
-func findings(fs []match.Finding) []scenario.Truth {
-	out := make([]scenario.Truth, len(fs))
-	for i, f := range fs {
-		out[i] = scenario.Truth{Kind: f.Kind, Entity: f.Entity, Start: f.Start, End: f.End}
-	}
-	return out
-}
-
-func matchAll(t *testing.T, canon *observable.Canonicalizer, dir string, records []intel.Record) []match.Finding {
+func matchAll(t *testing.T, canon *observable.Canonicalizer, dir string, records []intel.Record) []finding.Finding {
 	t.Helper()
 	ix := match.New(len(records))
 	for i := range records {
@@ -145,7 +137,7 @@ func matchAll(t *testing.T, canon *observable.Canonicalizer, dir string, records
 		}
 	}
 	m := &match.Matcher{Observer: match.Observer{Index: ix, Canon: canon}}
-	var out []match.Finding
+	var out []finding.Finding
 	for _, name := range []string{"conn.log", "dns.log", "http.log"} {
 		f, err := os.Open(filepath.Join(dir, name))
 		if err != nil {
@@ -166,14 +158,14 @@ func matchAll(t *testing.T, canon *observable.Canonicalizer, dir string, records
 	return out
 }
 
-func readTruth(t *testing.T, path string) []scenario.Truth {
+func readTruth(t *testing.T, path string) []finding.Finding {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	truth, err := scenario.ReadTruth(f)
+	truth, err := finding.Read(f)
 	if err != nil {
 		t.Fatal(err)
 	}

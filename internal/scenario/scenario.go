@@ -3,8 +3,9 @@
 // tests, benchmarks, demos and scored training exercises.
 //
 // A generator is a Kind. It writes its data files and one truth line per
-// injected activity into a Run, which also writes scenario.json with the
-// parameters. Generation is deterministic: the same parameters give the same
+// injected activity into a Run — truth.jsonl, a findings file (package
+// finding) naming what a perfect detector would find — and the Run also
+// writes scenario.json with the parameters. Generation is deterministic: the same parameters give the same
 // bytes, so every random choice comes from Run.Rand streams seeded from the
 // seed, never from the clock or from map order. Generators stream: memory
 // does not grow with the size asked for.
@@ -29,35 +30,9 @@ import (
 	"slices"
 	"time"
 
+	"fusion/internal/finding"
 	"fusion/internal/progress"
 )
-
-// Truth kinds: what injected activities are called, and what findings that
-// name them must be called.
-const (
-	C2Beacon     = "c2-beacon"     // network: periodic connections to a C2 server; entity: internal host IP
-	C2Poll       = "c2-poll"       // network: a host polling a web page for commands; entity: internal host IP
-	TorUse       = "tor-use"       // network: a host connecting to Tor relays; entity: internal host IP
-	IntelContact = "intel-contact" // network: contact with a known-bad value; entity: the indicator value
-	SMSPumping   = "sms-pumping"   // sms: a pumping campaign; entity: the E.164 prefix of the targeted block
-	FraudRing    = "fraud-ring"    // transactions: a fraudulent booking; entity: the booking id
-)
-
-// TruthKinds lists every truth kind.
-var TruthKinds = []string{C2Beacon, C2Poll, TorUse, IntelContact, SMSPumping, FraudRing}
-
-// Truth is one injected activity, or one finding of a detector: the same
-// shape, so that findings files score directly against truth files.
-type Truth struct {
-	Kind   string    `json:"kind"`
-	ID     string    `json:"id"`
-	Start  time.Time `json:"start"`
-	End    time.Time `json:"end"`
-	Entity string    `json:"entity"`
-	// Detail is optional context for people (campaign, destination, ...);
-	// scoring ignores it.
-	Detail map[string]string `json:"detail,omitempty"`
-}
 
 // DefaultStart is where generated time begins unless asked otherwise: a
 // Monday, 00:00 UTC.
@@ -219,8 +194,9 @@ func (r *Run) Create(name string) (*bufio.Writer, error) {
 	return fl.w, nil
 }
 
-// Truth writes one truth line.
-func (r *Run) Truth(t Truth) error {
+// Truth writes one truth line: an injected activity, as the finding that
+// names it.
+func (r *Run) Truth(t finding.Finding) error {
 	t.Start, t.End = t.Start.UTC(), t.End.UTC()
 	return r.truth.Encode(&t)
 }

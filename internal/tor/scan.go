@@ -7,25 +7,13 @@ import (
 	"strings"
 	"time"
 
-	"fusion/internal/scenario"
+	"fusion/internal/finding"
 	"fusion/internal/zeek"
 )
 
 // SessionGap is the longest pause between two Tor connections of one host
 // that still counts as one session.
 const SessionGap = 30 * time.Minute
-
-// Finding is one host's Tor use, in the findings format that `fusion
-// exercise score` reads (kind tor-use, entity the host's address).
-type Finding struct {
-	Kind        string    `json:"kind"`
-	Entity      string    `json:"entity"`
-	Start       time.Time `json:"start"`
-	End         time.Time `json:"end"`
-	Connections int       `json:"connections"`
-	Relays      []string  `json:"relays,omitempty"` // "nickname (fingerprint) addr:port"
-	Onions      []string  `json:"onions,omitempty"` // .onion names looked up
-}
 
 // Scanner finds Tor use in Zeek logs: connections to a relay's ORPort or
 // DirPort at an address where the directory listed that relay within Window
@@ -34,13 +22,13 @@ type Finding struct {
 type Scanner struct {
 	Dir    *Directory
 	Window time.Duration
-	open   map[netip.Addr]*Finding
-	out    []Finding
+	open   map[netip.Addr]*finding.Finding
+	out    []finding.Finding
 }
 
 // NewScanner returns a scanner over d.
 func NewScanner(d *Directory, window time.Duration) *Scanner {
-	return &Scanner{Dir: d, Window: window, open: map[netip.Addr]*Finding{}}
+	return &Scanner{Dir: d, Window: window, open: map[netip.Addr]*finding.Finding{}}
 }
 
 // Log reads one Zeek conn or dns log (TSV or JSON, gzip or not).
@@ -96,14 +84,14 @@ func (s *Scanner) Log(r *zeek.Reader) error {
 
 // session returns host's open finding, extended to t, or a new one when
 // the last was more than SessionGap ago.
-func (s *Scanner) session(host netip.Addr, t time.Time) *Finding {
+func (s *Scanner) session(host netip.Addr, t time.Time) *finding.Finding {
 	f := s.open[host]
 	if f != nil && (t.Sub(f.End) > SessionGap || f.Start.Sub(t) > SessionGap) {
 		s.out = append(s.out, *f)
 		f = nil
 	}
 	if f == nil {
-		f = &Finding{Kind: scenario.TorUse, Entity: host.String(), Start: t, End: t}
+		f = &finding.Finding{Kind: finding.TorUse, Entity: host.String(), Start: t, End: t}
 		s.open[host] = f
 	}
 	if t.Before(f.Start) {
@@ -115,13 +103,15 @@ func (s *Scanner) session(host netip.Addr, t time.Time) *Finding {
 	return f
 }
 
-// Findings returns every session found, ordered by start time and host.
-func (s *Scanner) Findings() []Finding {
+// Findings returns every session found, ordered by start time and host:
+// kind tor-use, the entity the host's address, with the connections to
+// relays, the relays and the .onion names looked up.
+func (s *Scanner) Findings() []finding.Finding {
 	out := slices.Clone(s.out)
 	for _, f := range s.open {
 		out = append(out, *f)
 	}
-	slices.SortFunc(out, func(a, b Finding) int {
+	slices.SortFunc(out, func(a, b finding.Finding) int {
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c
 		}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"fusion/internal/finding"
 	"fusion/internal/intel"
 	"fusion/internal/observable"
 	"fusion/internal/scenario"
@@ -290,11 +291,11 @@ func TestTruthIsEmptyAndScores(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	truth, err := scenario.ReadTruth(f)
+	truth, err := finding.Read(f)
 	if err != nil || len(truth) != 0 {
 		t.Fatalf("truth %v, %v: want none", truth, err)
 	}
-	if s := scenario.Evaluate(truth, truth); len(s.Kinds) != 0 {
+	if s := finding.Evaluate(truth, truth); len(s.Kinds) != 0 {
 		t.Errorf("scoring an empty truth file: %+v", s)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"fusion/internal/scenario"
+	"fusion/internal/finding"
 )
 
 // activity is an injected behaviour that emits events at times it
@@ -88,7 +88,7 @@ func (g *gen) truth(e episode, kind, id, entity string, detail map[string]string
 	if e.n == 0 {
 		return nil
 	}
-	return g.run.Truth(scenario.Truth{Kind: kind, ID: id, Start: ts(e.first), End: ts(e.last), Entity: entity, Detail: detail})
+	return g.run.Truth(finding.Finding{Kind: kind, ID: id, Start: ts(e.first), End: ts(e.last), Entity: entity, Detail: detail})
 }
 
 // pickHosts draws n distinct hosts that are not excluded and not taken.

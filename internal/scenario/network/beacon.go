@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"fusion/internal/scenario"
+	"fusion/internal/finding"
 	"fusion/internal/zeek"
 )
 
@@ -57,7 +57,7 @@ func (b *beacon) step(g *gen) (bool, error) {
 	us := g.resolve(r, b.next, b.host, b.dest)
 	orig := g.origin(b.host)
 	port := ephemeral(r)
-	if b.kind == scenario.C2Poll {
+	if b.kind == finding.C2Poll {
 		c := g.conn(us, orig, port, d.addr, b.port, "tcp", "http")
 		at := us + int64(between(r, 20000, 150000))
 		b.body += int64(r.IntN(600)) // the thread grows
@@ -107,7 +107,7 @@ func (g *gen) scheduleBeacons(nBeacon, nPoll int, taken map[int]bool) {
 		}
 		ports := [...]uint16{443, 443, 443, 8443, 8080}
 		b := &beacon{
-			kind: scenario.C2Beacon, id: fmt.Sprintf("c2-beacon-%03d", i+1), host: h, dest: dest,
+			kind: finding.C2Beacon, id: fmt.Sprintf("c2-beacon-%03d", i+1), host: h, dest: dest,
 			port:   ports[r.IntN(len(ports))],
 			period: float64(between(r, minBeaconPeriod, maxBeaconPeriod)),
 			jitter: uniform(r, minBeaconJitter, maxBeaconJitter),
@@ -124,7 +124,7 @@ func (g *gen) scheduleBeacons(nBeacon, nPoll int, taken map[int]bool) {
 		}
 		board := word(r)
 		b := &beacon{
-			kind: scenario.C2Poll, id: fmt.Sprintf("c2-poll-%03d", i+1), host: h, dest: dest, port: 80,
+			kind: finding.C2Poll, id: fmt.Sprintf("c2-poll-%03d", i+1), host: h, dest: dest, port: 80,
 			period: float64(between(r, minPollPeriod, maxPollPeriod)),
 			jitter: uniform(r, minPollJitter, maxPollJitter),
 			r:      g.run.Rand(fmt.Sprintf("network/poll/%d", i)),

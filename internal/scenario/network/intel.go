@@ -19,9 +19,9 @@ import (
 	"strings"
 	"time"
 
+	"fusion/internal/finding"
 	"fusion/internal/intel"
 	"fusion/internal/observable"
-	"fusion/internal/scenario"
 	"fusion/internal/zeek"
 )
 
@@ -373,18 +373,18 @@ func (c *contact) step(g *gen) (bool, error) {
 		return true, nil
 	}
 	detail := map[string]string{"host": orig.String(), "type": string(v.typ)}
-	if err := g.truth(c.valEp, scenario.IntelContact, c.id, v.value, detail); err != nil {
+	if err := g.truth(c.valEp, finding.IntelContact, c.id, v.value, detail); err != nil {
 		return false, err
 	}
 	for k, rel := range v.relatedNames {
 		d := map[string]string{"host": orig.String(), "via": v.value}
-		if err := g.truth(c.nameEp, scenario.IntelContact, c.id+"-n"+strconv.Itoa(k+1), rel, d); err != nil {
+		if err := g.truth(c.nameEp, finding.IntelContact, c.id+"-n"+strconv.Itoa(k+1), rel, d); err != nil {
 			return false, err
 		}
 	}
 	for k, rel := range v.relatedAddrs {
 		d := map[string]string{"host": orig.String(), "via": v.value}
-		if err := g.truth(c.addrEp, scenario.IntelContact, c.id+"-a"+strconv.Itoa(k+1), rel, d); err != nil {
+		if err := g.truth(c.addrEp, finding.IntelContact, c.id+"-a"+strconv.Itoa(k+1), rel, d); err != nil {
 			return false, err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"fusion/internal/finding"
 	"fusion/internal/observable"
 	"fusion/internal/scenario"
 	"fusion/internal/tor"
@@ -67,14 +68,14 @@ func eachRow(t testing.TB, dir, name string, f func(r *zeek.Reader)) int {
 	return n
 }
 
-func readTruth(t testing.TB, dir string) []scenario.Truth {
+func readTruth(t testing.TB, dir string) []finding.Finding {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, "truth.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	truth, err := scenario.ReadTruth(f)
+	truth, err := finding.Read(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +298,7 @@ func TestTruth(t *testing.T) {
 			t.Errorf("%s %s: %s has no connection at start %v (%v) or end %v (%v)", tr.Kind, tr.ID, host, tr.Start, atStart, tr.End, atEnd)
 		}
 		switch tr.Kind {
-		case scenario.TorUse:
+		case finding.TorUse:
 			if !guards[tr.Detail["guard"]] {
 				t.Errorf("%s: guard %s is not a guard relay of the consensus", tr.ID, tr.Detail["guard"])
 			}
@@ -326,7 +327,7 @@ func TestTruth(t *testing.T) {
 			if n == 0 {
 				t.Errorf("%s: no connection to a relay", tr.ID)
 			}
-		case scenario.C2Beacon, scenario.C2Poll:
+		case finding.C2Beacon, finding.C2Poll:
 			dest, err := netip.ParseAddrPort(tr.Detail["dest"])
 			if err != nil {
 				t.Fatalf("%s: detail dest %q: %v", tr.ID, tr.Detail["dest"], err)
@@ -342,7 +343,7 @@ func TestTruth(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{scenario.C2Beacon, scenario.C2Poll, scenario.TorUse} {
+	for _, k := range []string{finding.C2Beacon, finding.C2Poll, finding.TorUse} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s truth line", k)
 		}
@@ -355,7 +356,7 @@ func TestTruth(t *testing.T) {
 func TestTorAbsent(t *testing.T) {
 	dir := generateIn(t, scenario.Params{Seed: 2, Hosts: 10})
 	for _, tr := range readTruth(t, dir) {
-		if tr.Kind == scenario.TorUse || tr.Kind == scenario.IntelContact {
+		if tr.Kind == finding.TorUse || tr.Kind == finding.IntelContact {
 			t.Errorf("unexpected %s line", tr.Kind)
 		}
 	}
@@ -521,7 +522,7 @@ func TestIntel(t *testing.T) {
 	// truth line for it.
 	covered := func(entity string, at time.Time) bool {
 		for _, tr := range truth {
-			if tr.Kind == scenario.IntelContact && tr.Entity == entity && !at.Before(tr.Start) && !at.After(tr.End) {
+			if tr.Kind == finding.IntelContact && tr.Entity == entity && !at.Before(tr.Start) && !at.After(tr.End) {
 				return true
 			}
 		}
@@ -606,7 +607,7 @@ func TestIntelRelated(t *testing.T) {
 	checkIntelTruth(t, dir, truth)
 	direct, via := map[string]int{}, map[string]int{}
 	for _, tr := range truth {
-		if tr.Kind != scenario.IntelContact {
+		if tr.Kind != finding.IntelContact {
 			continue
 		}
 		if v := tr.Detail["via"]; v != "" {
@@ -652,7 +653,7 @@ func TestTiny(t *testing.T) {
 // in the logs at its start and at its end: an address or range as a
 // connection's responder, a domain (or a name under it) as a query, a URL
 // as a request. It returns the number of lines.
-func checkIntelTruth(t *testing.T, dir string, truth []scenario.Truth) int {
+func checkIntelTruth(t *testing.T, dir string, truth []finding.Finding) int {
 	t.Helper()
 	type seen struct {
 		what string
@@ -688,7 +689,7 @@ func checkIntelTruth(t *testing.T, dir string, truth []scenario.Truth) int {
 	}
 	n := 0
 	for _, tr := range truth {
-		if tr.Kind != scenario.IntelContact {
+		if tr.Kind != finding.IntelContact {
 			continue
 		}
 		n++

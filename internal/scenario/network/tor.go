@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	"fusion/internal/scenario"
+	"fusion/internal/finding"
 	"fusion/internal/tor"
 )
 
@@ -98,7 +98,7 @@ func (t *torUser) step(g *gen) (bool, error) {
 	}
 	// The session is over.
 	d := &g.pop.dests[t.guard]
-	err := g.truth(t.ep, scenario.TorUse, t.id+"-"+strconv.Itoa(t.cur+1), g.origin(t.host).String(),
+	err := g.truth(t.ep, finding.TorUse, t.id+"-"+strconv.Itoa(t.cur+1), g.origin(t.host).String(),
 		map[string]string{"guard": d.addr.String() + ":" + strconv.Itoa(int(d.port))})
 	t.ep = episode{}
 	t.cur++

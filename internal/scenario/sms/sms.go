@@ -63,6 +63,7 @@ import (
 	"strings"
 	"time"
 
+	"fusion/internal/finding"
 	"fusion/internal/scenario"
 )
 
@@ -259,8 +260,8 @@ func publicIPv4(rng *rand.Rand) uint32 {
 type generator struct {
 	*world
 	run     *scenario.Run
-	emit    func(scenario.Truth) error // writes a truth line
-	rng     *rand.Rand                 // legitimate traffic and per-request choices
+	emit    func(finding.Finding) error // writes a truth line
+	rng     *rand.Rand                  // legitimate traffic and per-request choices
 	count   int64
 	written int64
 	seq     uint32
@@ -639,8 +640,8 @@ func (g *generator) truth(c *campaign) error {
 	if c.block.Operator != "" {
 		detail["operator"] = c.block.Operator
 	}
-	return g.emit(scenario.Truth{
-		Kind:   scenario.SMSPumping,
+	return g.emit(finding.Finding{
+		Kind:   finding.SMSPumping,
 		ID:     "pump-" + strconv.Itoa(c.n),
 		Start:  time.Unix(0, c.first),
 		End:    time.Unix(0, c.last),

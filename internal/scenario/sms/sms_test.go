@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"fusion/internal/finding"
 	"fusion/internal/observable"
 	"fusion/internal/scenario"
 )
@@ -74,11 +75,11 @@ var defaultRun struct {
 	once     sync.Once
 	dir      string
 	requests []request
-	truth    []scenario.Truth
+	truth    []finding.Finding
 	err      error
 }
 
-func loadDefault(t *testing.T) ([]request, []scenario.Truth) {
+func loadDefault(t *testing.T) ([]request, []finding.Finding) {
 	t.Helper()
 	defaultRun.once.Do(func() {
 		dir, err := os.MkdirTemp("", "sms-default-")
@@ -107,7 +108,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func readRun(dir string) ([]request, []scenario.Truth, error) {
+func readRun(dir string) ([]request, []finding.Finding, error) {
 	f, err := os.Open(filepath.Join(dir, "requests.jsonl"))
 	if err != nil {
 		return nil, nil, err
@@ -141,7 +142,7 @@ func readRun(dir string) ([]request, []scenario.Truth, error) {
 		return nil, nil, err
 	}
 	defer tf.Close()
-	truth, err := scenario.ReadTruth(tf)
+	truth, err := finding.Read(tf)
 	return out, truth, err
 }
 
@@ -225,7 +226,7 @@ func TestTruthMatchesRequests(t *testing.T) {
 	}
 	inCampaign := make([]bool, len(reqs))
 	for _, tr := range truth {
-		if tr.Kind != scenario.SMSPumping || !strings.HasPrefix(tr.Entity, "+") || tr.End.Before(tr.Start) {
+		if tr.Kind != finding.SMSPumping || !strings.HasPrefix(tr.Entity, "+") || tr.End.Before(tr.Start) {
 			t.Errorf("truth %+v: want an sms-pumping line with an E.164 prefix", tr)
 			continue
 		}
@@ -281,8 +282,8 @@ func TestTruthMatchesRequests(t *testing.T) {
 
 func TestTruthScoresItself(t *testing.T) {
 	_, truth := loadDefault(t)
-	s := scenario.Evaluate(truth, truth)
-	ks, ok := s.Kinds[scenario.SMSPumping]
+	s := finding.Evaluate(truth, truth)
+	ks, ok := s.Kinds[finding.SMSPumping]
 	if !ok || ks.F1 != 1 || ks.Truth != len(truth) {
 		t.Errorf("truth against itself: %+v, want F1 1 over %d campaigns", ks, len(truth))
 	}
@@ -344,7 +345,7 @@ func BenchmarkStream(b *testing.B) {
 		b.Fatal(err)
 	}
 	g := newGenerator(w, r)
-	g.emit = func(scenario.Truth) error { return nil }
+	g.emit = func(finding.Finding) error { return nil }
 	b.ResetTimer()
 	for m := int64(0); g.written < int64(b.N); m++ {
 		if err := g.minute(m); err != nil {

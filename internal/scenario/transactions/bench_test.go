@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"fusion/internal/finding"
 	"fusion/internal/scenario"
 )
 
@@ -43,7 +44,7 @@ func BenchmarkTransactionsCPU(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		nop := func(scenario.Truth) error { return nil }
+		nop := func(finding.Finding) error { return nil }
 		if err := w.stream(context.Background(), io.Discard, nop, func(int64) {}); err != nil {
 			b.Fatal(err)
 		}

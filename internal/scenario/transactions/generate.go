@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"fusion/internal/finding"
 	"fusion/internal/scenario"
 )
 
@@ -48,7 +49,7 @@ func generate(ctx context.Context, run *scenario.Run) error {
 
 // stream writes the bookings to out in time order and the truth of the
 // fraudulent ones to truth, reporting progress as it goes.
-func (w *world) stream(ctx context.Context, out io.Writer, truth func(scenario.Truth) error, progress func(n int64)) error {
+func (w *world) stream(ctx context.Context, out io.Writer, truth func(finding.Finding) error, progress func(n int64)) error {
 	count := w.run.Params.Count
 	enc := newEncoder(w.t)
 	cw := newChunkWriter(out, chunkSize+4096)
@@ -99,7 +100,7 @@ func (w *world) stream(ctx context.Context, out io.Writer, truth func(scenario.T
 		}
 		if g != nil {
 			at := time.Unix(b.booked, 0).UTC()
-			err := truth(scenario.Truth{Kind: scenario.FraudRing, ID: g.id, Start: at, End: at, Entity: string(b.id[:]), Detail: g.detail})
+			err := truth(finding.Finding{Kind: finding.FraudRing, ID: g.id, Start: at, End: at, Entity: string(b.id[:]), Detail: g.detail})
 			if err != nil {
 				return err
 			}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"fusion/internal/finding"
 	"fusion/internal/intel"
 	"fusion/internal/scenario"
 )
@@ -49,8 +50,8 @@ type dataset struct {
 	dir      string
 	params   scenario.Params
 	bookings []record
-	truth    []scenario.Truth
-	fraud    map[string]scenario.Truth // by booking id
+	truth    []finding.Finding
+	fraud    map[string]finding.Finding // by booking id
 	// distinct travellers per card and per booker
 	cardTravellers, bookerTravellers map[string]int
 }
@@ -66,7 +67,7 @@ func generateInto(t testing.TB, dir string, p scenario.Params) *dataset {
 
 func readDataset(t testing.TB, dir string) *dataset {
 	t.Helper()
-	d := &dataset{dir: dir, fraud: map[string]scenario.Truth{}, cardTravellers: map[string]int{}, bookerTravellers: map[string]int{}}
+	d := &dataset{dir: dir, fraud: map[string]finding.Finding{}, cardTravellers: map[string]int{}, bookerTravellers: map[string]int{}}
 	meta, err := os.ReadFile(filepath.Join(dir, "scenario.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +119,7 @@ func readDataset(t testing.TB, dir string) *dataset {
 		t.Fatal(err)
 	}
 	defer tf.Close()
-	if d.truth, err = scenario.ReadTruth(tf); err != nil {
+	if d.truth, err = finding.Read(tf); err != nil {
 		t.Fatal(err)
 	}
 	for _, tr := range d.truth {
@@ -309,8 +310,8 @@ func TestFraudMeetsCriteria(t *testing.T) {
 		if !ok {
 			t.Fatalf("truth names booking %s, which is not in bookings.jsonl", tr.Entity)
 		}
-		if tr.Kind != scenario.FraudRing || !strings.HasPrefix(tr.ID, "ring-") || tr.Detail["ring"] != tr.ID {
-			t.Fatalf("truth %+v: want kind %s, a ring id and the ring in detail", tr, scenario.FraudRing)
+		if tr.Kind != finding.FraudRing || !strings.HasPrefix(tr.ID, "ring-") || tr.Detail["ring"] != tr.ID {
+			t.Fatalf("truth %+v: want kind %s, a ring id and the ring in detail", tr, finding.FraudRing)
 		}
 		if !tr.Start.Equal(r.booked) || !tr.End.Equal(r.booked) {
 			t.Fatalf("truth %s: start %s end %s, want the booking time %s", tr.Entity, tr.Start, tr.End, r.Booked)
@@ -383,18 +384,18 @@ func b2i(b bool) int {
 func TestScoring(t *testing.T) {
 	d := generated(t)
 	g := geo{mustTables(t)}
-	if s := scenario.Evaluate(d.truth, d.truth).Kinds[scenario.FraudRing]; s.F1 != 1 {
+	if s := finding.Evaluate(d.truth, d.truth).Kinds[finding.FraudRing]; s.F1 != 1 {
 		t.Errorf("truth against itself: %+v, want F1 1", s)
 	}
 	// The reference rule: flag every booking that meets all criteria.
-	var found []scenario.Truth
+	var found []finding.Finding
 	for i := range d.bookings {
 		r := &d.bookings[i]
 		if d.criteria(g, r).all() {
-			found = append(found, scenario.Truth{Kind: scenario.FraudRing, ID: "rule", Start: r.booked, End: r.booked, Entity: r.ID})
+			found = append(found, finding.Finding{Kind: finding.FraudRing, ID: "rule", Start: r.booked, End: r.booked, Entity: r.ID})
 		}
 	}
-	s := scenario.Evaluate(d.truth, found).Kinds[scenario.FraudRing]
+	s := finding.Evaluate(d.truth, found).Kinds[finding.FraudRing]
 	t.Logf("reference rule: precision %.4f recall %.4f F1 %.4f", s.Precision, s.Recall, s.F1)
 	if s.Recall != 1 || s.Precision < 0.95 {
 		t.Errorf("reference rule: precision %.4f recall %.4f, want recall 1 and precision at least 0.95", s.Precision, s.Recall)

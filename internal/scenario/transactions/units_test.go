@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"fusion/internal/finding"
 	"fusion/internal/scenario"
 
 	"pgregory.net/rapid"
@@ -122,7 +123,7 @@ func TestStreamWriteError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = w.stream(context.Background(), failingWriter{}, func(scenario.Truth) error { return nil }, func(int64) {})
+	err = w.stream(context.Background(), failingWriter{}, func(finding.Finding) error { return nil }, func(int64) {})
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("stream into a failing writer: %v", err)
 	}

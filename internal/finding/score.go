@@ -1,8 +1,6 @@
-package scenario
+package finding
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -27,39 +25,10 @@ type Score struct {
 	Kinds map[string]KindScore `json:"kinds"`
 }
 
-// ReadTruth reads a truth or findings file: JSON lines of Truth. A line
-// that is not one is an error naming the line.
-func ReadTruth(r io.Reader) ([]Truth, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-	var out []Truth
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		var t Truth
-		if err := json.Unmarshal([]byte(line), &t); err != nil {
-			return nil, fmt.Errorf("line %d: %w", n, err)
-		}
-		if t.Kind == "" || t.Entity == "" {
-			return nil, fmt.Errorf("line %d: kind and entity are required", n)
-		}
-		if t.End.IsZero() {
-			t.End = t.Start
-		}
-		if t.End.Before(t.Start) {
-			return nil, fmt.Errorf("line %d: end %s is before start %s", n, t.End, t.Start)
-		}
-		out = append(out, t)
-	}
-	return out, sc.Err()
-}
-
 // Matches reports whether finding f names truth t: same kind, the same
 // entity, and overlapping times (closed intervals). For sms-pumping the
 // entities are number prefixes and match when one is a prefix of the other.
-func Matches(t, f Truth) bool {
+func Matches(t, f Finding) bool {
 	if t.Kind != f.Kind || f.Start.After(t.End) || f.End.Before(t.Start) {
 		return false
 	}
@@ -73,7 +42,7 @@ func Matches(t, f Truth) bool {
 // Evaluate scores found against truth, per kind: precision is the share of
 // findings that match a truth line, recall the share of truth lines some
 // finding matches.
-func Evaluate(truth, found []Truth) Score {
+func Evaluate(truth, found []Finding) Score {
 	byKind := map[string][]int{}
 	for i, t := range truth {
 		byKind[t.Kind] = append(byKind[t.Kind], i)

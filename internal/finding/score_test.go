@@ -1,4 +1,4 @@
-package scenario
+package finding
 
 import (
 	"bytes"
@@ -7,9 +7,12 @@ import (
 	"time"
 )
 
-func at(h int) time.Time { return DefaultStart.Add(time.Duration(h) * time.Hour) }
+// at is h hours into a Monday.
+func at(h int) time.Time {
+	return time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour)
+}
 
-var truthSet = []Truth{
+var truthSet = []Finding{
 	{Kind: C2Beacon, ID: "b1", Start: at(0), End: at(10), Entity: "10.0.0.5"},
 	{Kind: C2Beacon, ID: "b2", Start: at(5), End: at(6), Entity: "10.0.0.9"},
 	{Kind: TorUse, ID: "t1", Start: at(2), End: at(3), Entity: "10.0.0.7"},
@@ -35,7 +38,7 @@ func TestScoreEmptyFindings(t *testing.T) {
 }
 
 func TestScorePartial(t *testing.T) {
-	found := []Truth{
+	found := []Finding{
 		{Kind: C2Beacon, Start: at(9), End: at(12), Entity: "10.0.0.5"},   // overlaps b1 at its end
 		{Kind: C2Beacon, Start: at(7), End: at(8), Entity: "10.0.0.9"},    // right host, wrong time
 		{Kind: C2Beacon, Start: at(0), End: at(24), Entity: "10.0.0.66"},  // wrong host
@@ -68,36 +71,3 @@ func TestScorePartial(t *testing.T) {
 }
 
 func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
-
-func TestReadTruthErrors(t *testing.T) {
-	for _, bad := range []string{
-		`{"kind":"c2-beacon"}`,
-		`not json`,
-		`{"kind":"c2-beacon","entity":"x","start":"2026-11-02T10:00:00Z","end":"2026-11-02T09:00:00Z"}`,
-	} {
-		if _, err := ReadTruth(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "line 1") {
-			t.Errorf("%s: err = %v", bad, err)
-		}
-	}
-	got, err := ReadTruth(strings.NewReader(`{"kind":"tor-use","entity":"10.0.0.1","start":"2026-11-02T10:00:00Z"}` + "\n\n"))
-	if err != nil || len(got) != 1 || !got[0].End.Equal(got[0].Start) {
-		t.Errorf("end defaults to start: %+v %v", got, err)
-	}
-}
-
-func FuzzReadTruth(f *testing.F) {
-	f.Add(`{"kind":"tor-use","id":"t","entity":"10.0.0.1","start":"2026-11-02T10:00:00Z","end":"2026-11-02T11:00:00Z"}`)
-	f.Add(`{"kind":"x","entity":"y","start":"bad"}`)
-	f.Fuzz(func(t *testing.T, s string) {
-		ts, err := ReadTruth(strings.NewReader(s))
-		if err != nil {
-			return
-		}
-		for _, x := range ts {
-			if x.End.Before(x.Start) || x.Kind == "" || x.Entity == "" {
-				t.Fatalf("accepted %+v", x)
-			}
-		}
-		Evaluate(ts, ts)
-	})
-}
