@@ -68,4 +68,6 @@ func ChangeOrg(c *Caller, org string) error {
 
 // Originates reports whether c's organization is originator: what a
 // report may group, and whose records a change may touch.
-func Originates(c *Caller, originator string) bool { return c != nil && c.Org != "" && c.Org == originator }
+func Originates(c *Caller, originator string) bool {
+	return c != nil && c.Org != "" && c.Org == originator
+}

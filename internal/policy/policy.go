@@ -189,4 +189,3 @@ func Version(c *Caller, cur, old *intel.Record) (intel.Record, bool) {
 	}
 	return v, true
 }
-
