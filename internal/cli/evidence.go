@@ -219,26 +219,21 @@ func evidenceExport(ctx context.Context, env *Env, args []string) error {
 func evidenceWitness(ctx context.Context, env *Env, args []string) error {
 	var url, keyFile *string
 	return runAdmin(ctx, env, args, adminCmd{
-		name: "evidence witness", synopsis: "fusion evidence witness --url URL [--witness-key FILE] [--data DIR | --db URL]\n\n" +
+		name: "evidence witness", synopsis: "fusion evidence witness --url URL --witness-key FILE [--data DIR | --db URL]\n\n" +
 			"Sends the log's newest checkpoint (signing one if the log grew) to a witness — another fusion hub\n" +
 			"started with --witness-for, or any C2SP tlog-witness — with a consistency proof from the last\n" +
 			"checkpoint it co-signed, prints the co-signed checkpoint and appends it to DIR/evidence/checkpoints.",
-		required: []string{"url"},
+		required: []string{"url", "witness-key"},
 		flags: func(fs *flag.FlagSet) {
 			url = fs.String("url", "", "the witness's `URL` prefix (http://partner:8080/api/v1/witness for a fusion hub)")
-			keyFile = fs.String("witness-key", "", "the witness's cosignature verifier key `FILE` (its witness.pub), to check its signature")
+			keyFile = fs.String("witness-key", "", "the witness's cosignature verifier key `FILE` (its witness.pub, or GET /api/v1/witness/key), to check its signature")
 		},
 		run: func(ctx context.Context, env *Env, h *hub.Hub) error {
-			wc := &evidence.WitnessClient{URL: *url}
-			if *keyFile != "" {
-				b, err := os.ReadFile(*keyFile)
-				if err != nil {
-					return fmt.Errorf("witness key: %w", err)
-				}
-				if wc.Verifier, err = evidence.NewWitnessVerifier(string(b)); err != nil {
-					return fmt.Errorf("witness key %s: %w", *keyFile, err)
-				}
+			v, err := witnessVerifier(*keyFile)
+			if err != nil {
+				return err
 			}
+			wc := &evidence.WitnessClient{URL: *url, Verifier: v}
 			cosigned, err := h.Evidence().Witness(ctx, wc)
 			if err != nil {
 				return err
@@ -283,4 +278,17 @@ func evidenceCheck(_ context.Context, env *Env, args []string) error {
 	fmt.Fprintln(env.Stdout, "VERIFIED")
 	c.Print(env.Stdout)
 	return nil
+}
+
+// witnessVerifier reads a witness's cosignature verifier key from path.
+func witnessVerifier(path string) (note.Verifier, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("witness key: %w", err)
+	}
+	v, err := evidence.NewWitnessVerifier(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("witness key %s: %w", path, err)
+	}
+	return v, nil
 }

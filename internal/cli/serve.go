@@ -29,8 +29,9 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	every := fs.Duration("checkpoint-interval", time.Minute, "sign an evidence checkpoint this often when the log has grown (0: only on demand)")
 	poll := fs.Duration("index-poll", 250*time.Millisecond, "how often the match index picks up changed records")
-	var witnesses stringsFlag
-	fs.Var(&witnesses, "witness", "`URL` of a witness (…/api/v1/witness of a partner hub) to send every new checkpoint to; repeatable")
+	var witnesses, witnessKeys stringsFlag
+	fs.Var(&witnesses, "witness", "`URL` of a witness (…/api/v1/witness of a partner hub) to send every new checkpoint to; repeatable, each with a --witness-key")
+	fs.Var(&witnessKeys, "witness-key", "the cosignature verifier key `FILE` of the --witness of the same position")
 	witnessFor := fs.String("witness-for", "", "act as a witness for the logs whose verifier keys are in `FILE` (one per line), at /api/v1/witness")
 	witnessName := fs.String("witness-name", "", "this hub's `NAME` as a witness, used when its witness key is first created (default fusion-witness/HOST)")
 	if err := parse(fs, args); err != nil {
@@ -109,9 +110,16 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	log.Info("fusion serving", "addr", base, "store", h.Store().Dialect(), "evidence_key", notary.VerifierKey())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if len(witnesses) != len(witnessKeys) {
+		return fmt.Errorf("%d --witness and %d --witness-key: give each witness its key", len(witnesses), len(witnessKeys))
+	}
 	clients := make([]*evidence.WitnessClient, len(witnesses))
 	for i, u := range witnesses {
-		clients[i] = &evidence.WitnessClient{URL: u}
+		v, err := witnessVerifier(witnessKeys[i])
+		if err != nil {
+			return err
+		}
+		clients[i] = &evidence.WitnessClient{URL: u, Verifier: v}
 	}
 	if *every > 0 {
 		go checkpoints(ctx, h, clients, *every, log)

@@ -47,7 +47,12 @@ func (a *Anchor) Append(signed string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("evidence: anchor: %w", err)
 	}
-	_, statErr := os.Stat(a.path)
+	info, statErr := os.Stat(a.path)
+	if statErr == nil && info.Size() > 0 {
+		if err := a.dropTornTail(info.Size()); err != nil {
+			return err
+		}
+	}
 	f, err := os.OpenFile(a.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("evidence: anchor: %w", err)
@@ -74,6 +79,62 @@ func (a *Anchor) Append(signed string) error {
 		}
 	}
 	return nil
+}
+
+// dropTornTail cuts off an entry a crash left half written at the end of
+// the file (of size bytes), so that the next entry does not merge with it.
+// A complete file ends with a blank line.
+func (a *Anchor) dropTornTail(size int64) error {
+	f, err := os.OpenFile(a.path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("evidence: anchor: %w", err)
+	}
+	defer f.Close()
+	end := make([]byte, min(size, 2))
+	if _, err := f.ReadAt(end, size-int64(len(end))); err != nil {
+		return fmt.Errorf("evidence: anchor: %w", err)
+	}
+	if string(end) == "\n\n" {
+		return nil
+	}
+	data, err := os.ReadFile(a.path)
+	if err != nil {
+		return fmt.Errorf("evidence: anchor: %w", err)
+	}
+	keep := completeLen(data)
+	if err := f.Truncate(int64(keep)); err != nil {
+		return fmt.Errorf("evidence: anchor: cutting off a torn last entry: %w", err)
+	}
+	return f.Sync()
+}
+
+// completeLen returns the length of the longest prefix of data made of
+// whole entries: each a note body, a blank line, signature lines (each
+// starting "— "), and a blank line.
+func completeLen(data []byte) int {
+	end, pos := 0, 0
+	inSigs, sawSig := false, false
+	for pos < len(data) {
+		nl := strings.IndexByte(string(data[pos:]), '\n')
+		if nl < 0 {
+			break // a last line without its newline
+		}
+		line := strings.TrimSuffix(string(data[pos:pos+nl]), "\r")
+		pos += nl + 1
+		switch {
+		case line == "" && inSigs && sawSig:
+			end, inSigs, sawSig = pos, false, false
+		case line == "" && !inSigs:
+			if pos-nl-1 > end { // a blank line inside a note: its signatures follow
+				inSigs = true
+			} else {
+				end = pos // blank lines between entries
+			}
+		case inSigs:
+			sawSig = sawSig || strings.HasPrefix(line, "— ")
+		}
+	}
+	return end
 }
 
 // Newest returns the newest checkpoint in the file, verified with v; false

@@ -85,12 +85,12 @@ func (r *hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 // and every stored tree hash it completes is the one its bytes give (the
 // hashes of the leaves before from are taken as stored: they were checked
 // against a signed checkpoint).
-func (l *Log) authenticate(src source, from, to int64) error {
+func (l *Log) authenticate(r *hashReader, from, to int64) error {
 	if from >= to {
 		return nil
 	}
+	src := r.src
 	computed := map[int64]tlog.Hash{}
-	r := &hashReader{src: src, known: computed}
 	m := newMACer(l.n.macKey)
 	next := from
 	err := src.leafMACs(from, to, func(seq int64, data, mac []byte) error {
@@ -115,6 +115,7 @@ func (l *Log) authenticate(src source, from, to int64) error {
 		first := tlog.StoredHashIndex(0, seq)
 		for j, h := range hs {
 			computed[first+int64(j)] = h
+			r.known[first+int64(j)] = h // from here on, what the leaves give
 		}
 		return nil
 	})
@@ -228,6 +229,16 @@ func (l *Log) Open(ctx context.Context) error {
 	if l.n == nil {
 		return errors.New("evidence: no signing key")
 	}
+	if err := l.haltedBefore(); err != nil {
+		return err
+	}
+	// The file first: a checkpoint another process signs after this reads
+	// the database must not look like a rollback.
+	if l.anchor != nil {
+		if _, _, err := l.anchor.Newest(l.n.verifier); err != nil {
+			return err
+		}
+	}
 	size, err := l.st.EvidenceSize(ctx)
 	if err != nil {
 		return err
@@ -238,8 +249,8 @@ func (l *Log) Open(ctx context.Context) error {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	src := storeSource{ctx, l.st}
-	if err := l.checkHead(&hashReader{src: src, known: map[int64]tlog.Hash{}}, size, latest); err != nil {
+	r := &hashReader{src: storeSource{ctx, l.st}, known: map[int64]tlog.Hash{}}
+	if err := l.checkHead(r, size, latest); err != nil {
 		l.Halt(err)
 		return err
 	}
@@ -247,7 +258,7 @@ func (l *Log) Open(ctx context.Context) error {
 	if latest != nil {
 		from = latest.Size
 	}
-	if err := l.authenticate(src, from, size); err != nil {
+	if err := l.authenticate(r, from, size); err != nil {
 		l.Halt(err)
 		return err
 	}
@@ -281,10 +292,12 @@ func (l *Log) Open(ctx context.Context) error {
 // Checkpoint returns a signed checkpoint of the whole log: a new one if the
 // log grew since the latest (beyond that checkpoint's own leaf), else the
 // latest. Each call first checks the log (checkHead) and authenticates the
-// leaves the new checkpoint would cover; if anything is wrong it signs
-// nothing, halts the log and returns an error wrapping ErrInconsistent. A
-// new checkpoint is stored with its own leaf in one transaction, then
-// appended to the anchor file.
+// leaves the new checkpoint would cover; the root it signs is computed
+// only from hashes those leaves give and from hashes of the earlier tree
+// checked against the latest checkpoint's root, never taken from the store
+// on trust. If anything is wrong it signs nothing, halts the log and
+// returns an error wrapping ErrInconsistent. A new checkpoint is stored
+// with its own leaf in one transaction, then appended to the anchor file.
 func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 	if err := l.Halted(); err != nil {
 		return Checkpoint{}, err
@@ -292,10 +305,12 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 	if l.n == nil {
 		return Checkpoint{}, errors.New("evidence: no signing key")
 	}
-	// Authenticate most of the new leaves before taking the write lock.
+	// Most of the new leaves are authenticated before taking the write lock;
+	// the hashes they give are kept and used under it.
 	from := int64(0)
+	var latest0 *store.Checkpoint
 	if c, err := l.st.LatestCheckpoint(ctx); err == nil {
-		from = c.Size
+		latest0, from = &c, c.Size
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return Checkpoint{}, err
 	}
@@ -303,7 +318,8 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, err
 	}
-	if err := l.authenticate(storeSource{ctx, l.st}, from, upto); err != nil {
+	known := map[int64]tlog.Hash{}
+	if err := l.authenticate(&hashReader{src: storeSource{ctx, l.st}, known: known}, from, upto); err != nil {
 		return Checkpoint{}, l.fail(err)
 	}
 	var out Checkpoint
@@ -319,8 +335,11 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		src := txSource{tx}
-		r := &hashReader{src: src, known: map[int64]tlog.Hash{}}
+		if latest != nil && (latest0 == nil || latest.Size != latest0.Size) {
+			known = map[int64]tlog.Hash{} // another process signed meanwhile: start over under the lock
+			from, upto = latest.Size, latest.Size
+		}
+		r := &hashReader{src: txSource{tx}, known: known}
 		if err := l.checkHead(r, size, latest); err != nil {
 			return err
 		}
@@ -328,13 +347,12 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 			out, err = OpenCheckpoint([]byte(latest.Note), l.n.verifier)
 			return err
 		}
-		authFrom := upto
-		if latest != nil && latest.Size > from {
-			authFrom = latest.Size // another process signed meanwhile
-		}
-		if err := l.authenticate(src, max(authFrom, from), size); err != nil {
+		if err := l.authenticate(r, max(upto, from), size); err != nil {
 			return err
 		}
+		// checkHead compared the latest checkpoint's root with the tree as r
+		// gives it, and r now holds the hashes the leaves give: the root below
+		// comes from nothing else.
 		root, err := tlog.TreeHash(size, r)
 		if err != nil {
 			return err
@@ -358,8 +376,14 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 		return Checkpoint{}, l.fail(err)
 	}
 	l.seen(out.Size + 1) // its own leaf
-	if fresh && l.anchor != nil {
-		if err := l.anchor.Append(out.Note); err != nil {
+	if l.anchor != nil {
+		// A new checkpoint goes to the file; so does one stored earlier that
+		// an append failed to write.
+		newest, ok, err := l.anchor.Newest(l.n.verifier)
+		if err == nil && (fresh || !ok || newest.Size < out.Size) {
+			err = l.anchor.Append(out.Note)
+		}
+		if err != nil {
 			return out, fmt.Errorf("evidence: checkpoint of %d entries signed and stored, but not written to %s: %w", out.Size, l.anchor.Path(), err)
 		}
 	}

@@ -185,9 +185,14 @@ func RoleOf(action Action, kind string) Role { return actions[action][kind] }
 
 // Object is what a leaf is about.
 type Object struct {
-	Kind   string `json:"kind"`
-	ID     string `json:"id"`
-	Owner  string `json:"owner"`
+	Kind  string `json:"kind"`
+	ID    string `json:"id"`
+	Owner string `json:"owner"`
+	// Prev, on a changed object, is the hex SHA-256 of its content before
+	// the change, empty when the change created it: each object's changes
+	// form a chain, so that an edit made behind fusion's back cannot be
+	// laundered by the next legitimate change, which would start from it.
+	Prev   string `json:"prev,omitempty"`
 	SHA256 string `json:"sha256"`
 }
 
@@ -222,6 +227,10 @@ func (l *Leaf) Encode() ([]byte, error) {
 		b = canonical.String(b, o.Kind)
 		b = append(b, `,"owner":`...)
 		b = canonical.String(b, o.Owner)
+		if o.Prev != "" {
+			b = append(b, `,"prev":`...)
+			b = canonical.String(b, o.Prev)
+		}
 		b = append(b, `,"sha256":`...)
 		b = canonical.String(b, o.SHA256)
 		b = append(b, '}')
@@ -282,7 +291,11 @@ func (l *Leaf) validate() error {
 		return fmt.Errorf("evidence: leaf %d (%s) names no object", l.Seq, l.Action)
 	}
 	for _, o := range l.Objects {
-		switch roles[o.Kind] {
+		role := roles[o.Kind]
+		if o.Prev != "" && (role != Changed || !isHexSum(o.Prev)) {
+			return fmt.Errorf("evidence: leaf %d: %s %s has previous content hash %q, which only a changed object has, as 64 hex digits", l.Seq, o.Kind, o.ID, o.Prev)
+		}
+		switch role {
 		case 0:
 			return fmt.Errorf("evidence: leaf %d: action %s does not name objects of kind %q", l.Seq, l.Action, o.Kind)
 		case Named:
@@ -367,4 +380,14 @@ func Sum(content []byte) string {
 // ObjectOf returns the Object for content of kind, id and owner.
 func ObjectOf(kind, id, owner string, content []byte) Object {
 	return Object{Kind: kind, ID: id, Owner: owner, SHA256: Sum(content)}
+}
+
+// ChangeOf returns the Object for a change of kind, id and owner from
+// content before (nil when the change creates the object) to after.
+func ChangeOf(kind, id, owner string, before, after []byte) Object {
+	o := ObjectOf(kind, id, owner, after)
+	if before != nil {
+		o.Prev = Sum(before)
+	}
+	return o
 }

@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,15 +77,51 @@ func (l *Log) Notary() *Notary { return l.n }
 func (l *Log) Anchor() *Anchor { return l.anchor }
 
 // Halt stops the log for reason (which should wrap ErrInconsistent): every
-// later append fails. The first call logs reason at ERROR; later calls keep
-// the first reason.
+// later append fails. The first call logs reason at ERROR and, when the log
+// has an anchor file, writes the reason beside it (HaltFile), so that a
+// restart does not silently lift it; later calls keep the first reason.
 func (l *Log) Halt(reason error) {
 	if !errors.Is(reason, ErrInconsistent) {
 		reason = fmt.Errorf("%w: %v", ErrInconsistent, reason)
 	}
-	if l.halted.CompareAndSwap(nil, &reason) {
-		l.log.Error("evidence log is inconsistent: refusing every write and every disclosure until restarted on a consistent log", "reason", reason.Error())
+	if !l.halted.CompareAndSwap(nil, &reason) {
+		return
 	}
+	l.log.Error("evidence log is inconsistent: refusing every write and every disclosure until restarted on a consistent log", "reason", reason.Error())
+	if path := l.HaltFile(); path != "" {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			text := fmt.Sprintf("%s\n%s\n", l.now().Format(time.RFC3339), reason)
+			if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+				l.log.Error("the halt could not be recorded", "file", path, "err", err)
+			}
+		}
+	}
+}
+
+// HaltFile is where a halt is recorded: "halted" beside the anchor file;
+// empty for a log without one.
+func (l *Log) HaltFile() string {
+	if l.anchor == nil {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(l.anchor.Path()), "halted")
+}
+
+// haltedBefore returns an error if a halt was recorded and not cleared.
+func (l *Log) haltedBefore() error {
+	path := l.HaltFile()
+	if path == "" {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	when, why, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	err = fmt.Errorf("%w: the hub halted at %s because %s; find out what happened (fusion evidence verify), then remove %s to start again",
+		ErrInconsistent, when, strings.TrimPrefix(why, ErrInconsistent.Error()+": "), path)
+	l.halted.CompareAndSwap(nil, &err)
+	return err
 }
 
 // Halted returns why the log was halted, or nil.
@@ -149,6 +189,8 @@ func (l *Log) Append(tx *store.Tx, leaves ...Leaf) error {
 		}
 		return err
 	}
+	end := size + int64(len(leaves))
+	tx.OnCommit(func() { l.seen(end) })
 	return nil
 }
 

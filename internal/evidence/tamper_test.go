@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -325,6 +327,12 @@ func TestHubRefusesRolledBackLog(t *testing.T) {
 		if err := open(w); !errors.Is(err, evidence.ErrInconsistent) || !strings.Contains(err.Error(), fmt.Sprintf("its newest checkpoint, of %d entries, was logged as entry %d", w.lastCP, w.lastCP)) {
 			t.Errorf("open without the newest checkpoint's leaf: %v", err)
 		}
+		// The halt is recorded beside the checkpoint file: a restart does not lift it.
+		halted := filepath.Join(filepath.Dir(w.anchor), "halted")
+		if err := open(w); !errors.Is(err, evidence.ErrInconsistent) || !strings.Contains(err.Error(), "the hub halted at") || !strings.Contains(err.Error(), "remove "+halted) {
+			t.Errorf("open after a halt: %v", err)
+		}
+		os.Remove(halted) // the operator looked, and lets it check again
 		w.exec(t, "DELETE FROM evidence_checkpoints WHERE size = ?", w.lastCP)
 		if err := open(w); !errors.Is(err, evidence.ErrInconsistent) || !strings.Contains(err.Error(), fmt.Sprintf("holds a signed checkpoint of %d entries", w.lastCP)) {
 			t.Errorf("open without the newest checkpoint: %v", err)

@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"crypto/hmac"
 	"encoding/hex"
 	"encoding/json"
@@ -80,12 +81,45 @@ type objState struct {
 // discrepancy is reported by name; an error means the check itself could
 // not run, or that there is nothing to verify (ErrNoLog).
 func Verify(ctx context.Context, st *store.Store, opt VerifyOptions) (*Report, error) {
+	var rep *Report
+	err := st.Snapshot(ctx, func(snap *store.Store) error {
+		var err error
+		rep, err = verify(ctx, snap, opt)
+		return err
+	})
+	return rep, err
+}
+
+// maxGap bounds the run of missing leaves Verify still recomputes the tree
+// over (each stands in as an empty leaf); beyond it the tree is not
+// recomputed and the report says why.
+const maxGap = 1 << 22
+
+// verify is Verify inside one snapshot of the database.
+func verify(ctx context.Context, st *store.Store, opt VerifyOptions) (*Report, error) {
 	rep := &Report{Unchecked: []string{}, Problems: []string{}}
 	size, err := st.EvidenceSize(ctx)
 	if err != nil {
 		return nil, err
 	}
 	rep.Size = size
+	count, _, last, err := st.EvidenceLeafStats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case size < 0:
+		rep.add("the log's recorded size is %d: it was edited outside fusion", size)
+		size = 0
+	case size > last+1 && size-count > maxGap:
+		rep.add("the log's recorded size is %d, but it holds %d leaves, the last of them leaf %d: the size was raised outside fusion, or leaves were deleted", size, count, last)
+		size = last + 1
+	}
+	if size-count > maxGap {
+		rep.add("%d of the log's %d leaves are missing: they were deleted outside fusion; the tree is not recomputed", size-count, size)
+		rep.Unchecked = append(rep.Unchecked, "the tree, its stored hashes and checkpoints: too many leaves are missing")
+		size = 0
+	}
 	if opt.Verifier == nil {
 		rep.Unchecked = append(rep.Unchecked, "checkpoint signatures: no verifier key")
 	}
@@ -94,7 +128,7 @@ func Verify(ctx context.Context, st *store.Store, opt VerifyOptions) (*Report, e
 	}
 
 	// 1. Leaves: present, in order, authentic, well formed, rehashed.
-	hashes := make([]tlog.Hash, 0, 2*size+1)
+	hashes := make([]tlog.Hash, 0, 2*min(size, count)+1)
 	mem := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
 		out := make([]tlog.Hash, len(idx))
 		for i, x := range idx {
@@ -121,7 +155,11 @@ func Verify(ctx context.Context, st *store.Store, opt VerifyOptions) (*Report, e
 	if opt.MACKey != nil {
 		macs = newMACer(opt.MACKey)
 	}
-	err = st.EvidenceLeafMACs(ctx, 0, 1<<62, func(seq int64, data, mac []byte) error {
+	err = st.EvidenceLeafMACs(ctx, -1<<62, 1<<62, func(seq int64, data, mac []byte) error {
+		if seq < 0 {
+			rep.add("leaf %d exists, at a position no log has: it was inserted outside fusion", seq)
+			return nil
+		}
 		if seq >= size {
 			rep.add("leaf %d exists beyond the log's size %d: it was inserted outside fusion, or the log's size was lowered", seq, size)
 			return nil
@@ -160,6 +198,14 @@ func Verify(ctx context.Context, st *store.Store, opt VerifyOptions) (*Report, e
 				}
 				k := o.Kind + "/" + o.ID
 				s := changes[k]
+				switch {
+				case s == nil && o.Prev != "":
+					rep.add("%s %s was inserted outside fusion: leaf %d records a change from content no earlier leaf logged", o.Kind, o.ID, seq)
+				case s != nil && o.Prev == "":
+					rep.add("%s %s was deleted outside fusion before leaf %d created it again (evidence leaf %d had logged it)", o.Kind, o.ID, seq, s.seq)
+				case s != nil && o.Prev != s.sum:
+					rep.add("%s %s was changed outside fusion before leaf %d: the change it records started from content that does not match evidence leaf %d", o.Kind, o.ID, seq, s.seq)
+				}
 				if s == nil {
 					s = &objState{}
 					changes[k] = s
@@ -191,6 +237,9 @@ func Verify(ctx context.Context, st *store.Store, opt VerifyOptions) (*Report, e
 	seen := int64(0)
 	err = st.AllEvidenceHashes(ctx, func(idx int64, h []byte) error {
 		switch {
+		case idx < 0:
+			rep.add("stored tree hash %d is at a position no tree has: it was inserted outside fusion", idx)
+			return nil
 		case idx >= want:
 			rep.add("stored tree hash %d is beyond the log's size: it was inserted outside fusion", idx)
 		case !bytes.Equal(h, hashes[idx][:]):
@@ -281,11 +330,7 @@ func Verify(ctx context.Context, st *store.Store, opt VerifyOptions) (*Report, e
 			rep.add("%s is a signed checkpoint of %d entries, but the database holds no checkpoint of that size: checkpoints were deleted outside fusion", t.Source, cp.Size)
 		}
 	}
-	if oldFormat > 0 {
-		rep.Unchecked = append(rep.Unchecked, "objects: the log holds leaves in evidence format 1")
-		return rep, nil
-	}
-	if size == 0 {
+	if rep.Size == 0 && count == 0 {
 		return rep, ErrNoLog
 	}
 
@@ -356,6 +401,10 @@ func (v *objects) records(ctx context.Context, st *store.Store) error {
 			v.rep.add("record %s: its body is not a record: %v", row.ID, err)
 			return nil
 		}
+		revoked := int64(-1)
+		if r.Revoked != nil {
+			revoked = r.Revoked.UnixMicro()
+		}
 		cols := []struct {
 			name       string
 			col, field any
@@ -363,7 +412,8 @@ func (v *objects) records(ctx context.Context, st *store.Store) error {
 			{"id", row.ID, r.ID}, {"type", row.Type, string(r.Type)}, {"value", row.Value, r.Value},
 			{"originator", row.Originator, r.Originator}, {"tlp", row.TLP, string(r.TLP)},
 			{"personal", row.Personal, r.Personal}, {"discoverable", row.Discoverable, r.Discoverable},
-			{"revoked", row.Revoked.Valid, r.Revoked != nil}, {"version", row.Version, r.Version},
+			{"revoked", nullMicros(row.Revoked), revoked}, {"version", row.Version, r.Version},
+			{"created", row.Created, r.Created.UnixMicro()}, {"updated", row.Updated, r.Updated.UnixMicro()},
 		}
 		for _, c := range cols {
 			if c.col != c.field {
@@ -372,7 +422,9 @@ func (v *objects) records(ctx context.Context, st *store.Store) error {
 		}
 		want := store.Terms(r.Audience, r.Labels)
 		slices.Sort(want)
-		if got := terms[row.ID]; !slices.Equal(got, want) {
+		got := terms[row.ID]
+		slices.Sort(got) // in byte order, whatever the database's collation
+		if !slices.Equal(got, want) {
 			v.rep.add("record %s: its lookup terms %v do not match its audience and labels %v: they were edited outside fusion", row.ID, got, want)
 		}
 		delete(terms, row.ID)
@@ -470,6 +522,7 @@ func (v *objects) reports(ctx context.Context, st *store.Store) error {
 		}
 		want := store.Terms(r.Audience, nil)
 		slices.Sort(want)
+		slices.Sort(row.Terms)
 		if !slices.Equal(row.Terms, want) {
 			v.rep.add("report %s: its audience terms %v do not match its audience %v: they were edited outside fusion", row.ID, row.Terms, want)
 		}
@@ -567,4 +620,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+func nullMicros(n sql.NullInt64) int64 {
+	if !n.Valid {
+		return -1
+	}
+	return n.Int64
 }

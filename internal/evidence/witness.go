@@ -150,7 +150,13 @@ func (w *Witness) AddCheckpoint(ctx context.Context, body []byte) ([]byte, error
 	w.mu.Lock() // tlog-witness: check and persist atomically
 	defer w.mu.Unlock()
 	err = w.st.Update(ctx, func(tx *store.Tx) error {
+		// The evidence lock serializes witnesses sharing one database too:
+		// a row that does not exist yet cannot be locked.
+		if err := tx.LockEvidence(); err != nil {
+			return err
+		}
 		prev, err := tx.WitnessLog(cp.Origin)
+		exists := err == nil
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -160,6 +166,9 @@ func (w *Witness) AddCheckpoint(ctx context.Context, body []byte) ([]byte, error
 		if old == cp.Size {
 			if !bytes.Equal(prev.Root, cp.Root[:]) && old > 0 {
 				return &ConflictError{Size: prev.Size, Err: ErrWitnessFork}
+			}
+			if exists {
+				return nil // co-signed already: sign again, record nothing new
 			}
 		} else if old > 0 {
 			if len(prev.Root) != tlog.HashSize {
@@ -173,7 +182,11 @@ func (w *Witness) AddCheckpoint(ctx context.Context, body []byte) ([]byte, error
 		if err := tx.PutWitnessLog(row); err != nil {
 			return err
 		}
-		return w.ev.Append(tx, Leaf{Action: WitnessCosign, Objects: []Object{ObjectOf(KindWitnessLog, row.Origin, "", WitnessLogContent(row))}})
+		var before []byte
+		if exists {
+			before = WitnessLogContent(prev)
+		}
+		return w.ev.Append(tx, Leaf{Action: WitnessCosign, Objects: []Object{ChangeOf(KindWitnessLog, row.Origin, "", before, WitnessLogContent(row))}})
 	})
 	if err != nil {
 		return nil, err
@@ -201,11 +214,21 @@ func NewWitnessVerifier(vkey string) (note.Verifier, error) {
 	return fnote.NewVerifierForCosignatureV1(strings.TrimSpace(vkey))
 }
 
+// ErrWitnessAnswer means a witness's answer was not what the protocol
+// allows, or its cosignature did not verify with the witness's key.
+var ErrWitnessAnswer = errors.New("evidence: the witness's answer does not verify")
+
 // Witness asks w to co-sign the newest checkpoint of the log (signing one
-// if the log grew), and appends the co-signed checkpoint to the anchor
-// file. A witness that co-signed a larger tree than this log holds means
-// this log lost leaves: the log is halted.
+// if the log grew), checks the cosignature with w.Verifier (required), and
+// appends the co-signed checkpoint, with only that verified signature, to
+// the anchor file. A witness's claim to have co-signed a larger tree than
+// this log holds is reported as an error, not acted on: the claim is not
+// signed, and anyone on the path could make it; a signed checkpoint of the
+// witness is what to compare (verify --trusted).
 func (l *Log) Witness(ctx context.Context, w *WitnessClient) (string, error) {
+	if w.Verifier == nil {
+		return "", fmt.Errorf("evidence: witness %s: its cosignature key is required", w.URL)
+	}
 	cp, err := l.Checkpoint(ctx)
 	if err != nil {
 		return "", err
@@ -217,7 +240,8 @@ func (l *Log) Witness(ctx context.Context, w *WitnessClient) (string, error) {
 		var ce *ConflictError
 		if errors.As(err, &ce) && attempt == 0 {
 			if ce.Size > cp.Size {
-				return "", l.fail(fmt.Errorf("%w: witness %s co-signed a checkpoint of %d entries, but this log's newest is of %d: leaves were removed", ErrInconsistent, w.URL, ce.Size, cp.Size))
+				return "", fmt.Errorf("%w: witness %s says it co-signed a checkpoint of %d entries, but this log's newest is of %d: if it did, this log lost entries (compare with the witness's signed checkpoint: fusion evidence verify --trusted)",
+					ErrWitnessAnswer, w.URL, ce.Size, cp.Size)
 			}
 			w.size = ce.Size
 			continue
@@ -225,14 +249,12 @@ func (l *Log) Witness(ctx context.Context, w *WitnessClient) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		w.size = cp.Size
-		cosigned := cp.Note + string(sigs)
-		if w.Verifier != nil {
-			n, err := note.Open([]byte(cosigned), note.VerifierList(l.n.verifier, w.Verifier))
-			if err != nil || len(n.Sigs) < 2 {
-				return "", fmt.Errorf("evidence: witness %s answered without a valid cosignature by %s", w.URL, w.Verifier.Name())
-			}
+		n, err := note.Open([]byte(cp.Note+string(sigs)), note.VerifierList(w.Verifier))
+		if err != nil || len(n.Sigs) != 1 {
+			return "", fmt.Errorf("%w: witness %s answered without a valid cosignature by %s", ErrWitnessAnswer, w.URL, w.Verifier.Name())
 		}
+		w.size = cp.Size
+		cosigned := cp.Note + "— " + n.Sigs[0].Name + " " + n.Sigs[0].Base64 + "\n"
 		if l.anchor != nil {
 			if err := l.anchor.Append(cosigned); err != nil {
 				return "", err

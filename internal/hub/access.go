@@ -37,19 +37,20 @@ func (h *Hub) RequestAccess(ctx context.Context, c *policy.Caller, ref, purpose 
 		if err := tx.InsertAccessRequest(a); err != nil {
 			return err
 		}
-		return h.logAccess(tx, actorOf(c), evidence.AccessRequest, a)
+		return h.logAccess(tx, actorOf(c), evidence.AccessRequest, nil, a)
 	})
 	v, _ := accessView(c, a)
 	return v, err
 }
 
-func (h *Hub) logAccess(tx *store.Tx, a actor, action evidence.Action, req store.AccessRequest) error {
-	content := evidence.AccessRequestContent(req)
+// logAccess logs a step of an access request, whose content was before
+// (nil for the request itself).
+func (h *Hub) logAccess(tx *store.Tx, a actor, action evidence.Action, before []byte, req store.AccessRequest) error {
 	// The request names the record only for its owner: the leaf's objects
 	// are owned by the record's owner, and the requester appears as actor.
 	return h.ev.Append(tx, a.leaf(action,
 		evidence.Object{Kind: evidence.KindRecord, ID: req.RecordID, Owner: req.Owner},
-		evidence.ObjectOf(evidence.KindAccessRequest, req.ID, req.Owner, content)))
+		evidence.ChangeOf(evidence.KindAccessRequest, req.ID, req.Owner, before, evidence.AccessRequestContent(req))))
 }
 
 // AccessView is an access request as one side sees it (policy.AccessRequest):
@@ -105,6 +106,9 @@ func (h *Hub) DecideAccess(ctx context.Context, c *policy.Caller, id string, app
 	}
 	var out store.AccessRequest
 	err := h.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.LockEvidence(); err != nil {
+			return err
+		}
 		a, err := tx.AccessRequest(id)
 		if IsNotFoundErr(err) {
 			return policy.DecideAccess(c, "", id)
@@ -115,6 +119,7 @@ func (h *Hub) DecideAccess(ctx context.Context, c *policy.Caller, id string, app
 		if err := policy.DecideAccess(c, a.Owner, id); err != nil {
 			return err
 		}
+		before := evidence.AccessRequestContent(a)
 		status, action := "denied", evidence.AccessDeny
 		if approve {
 			status, action = "approved", evidence.AccessGrant
@@ -125,7 +130,7 @@ func (h *Hub) DecideAccess(ctx context.Context, c *policy.Caller, id string, app
 		}
 		a.Status, a.Reason, a.Decided = status, reason, &now
 		if approve {
-			prev, err := tx.Record(a.RecordID)
+			prev, prevBody, err := tx.RecordWithBody(a.RecordID)
 			if err != nil {
 				return err
 			}
@@ -141,13 +146,13 @@ func (h *Hub) DecideAccess(ctx context.Context, c *policy.Caller, id string, app
 				if err := tx.UpdateRecord(&prev, enc); err != nil {
 					return err
 				}
-				if err := h.ev.Append(tx, actorOf(c).leaf(evidence.RecordUpdate, recordObject(enc))); err != nil {
+				if err := h.ev.Append(tx, actorOf(c).leaf(evidence.RecordUpdate, recordChange(prevBody, enc))); err != nil {
 					return err
 				}
 			}
 		}
 		out = a
-		return h.logAccess(tx, actorOf(c), action, a)
+		return h.logAccess(tx, actorOf(c), action, before, a)
 	})
 	v, _ := accessView(c, out)
 	return v, err

@@ -150,7 +150,7 @@ func (h *Hub) OperatorCreateOrg(ctx context.Context, id, name, country, sector s
 		if err := tx.InsertOrg(o); err != nil {
 			return err
 		}
-		return h.logged(tx, operator, evidence.OrgCreate, evidence.KindOrg, o.ID, o.ID, orgContent(tx, o.ID))
+		return h.logged(tx, operator, evidence.OrgCreate, evidence.KindOrg, o.ID, o.ID, nil, orgContent(tx, o.ID))
 	})
 }
 
@@ -169,7 +169,7 @@ func (h *Hub) createGroup(ctx context.Context, a actor, id, name, owner string) 
 		if err := tx.InsertGroup(g); err != nil {
 			return err
 		}
-		return h.logged(tx, a, evidence.GroupCreate, evidence.KindGroup, g.ID, g.Owner, groupContent(tx, g.ID))
+		return h.logged(tx, a, evidence.GroupCreate, evidence.KindGroup, g.ID, g.Owner, nil, groupContent(tx, g.ID))
 	})
 }
 
@@ -184,7 +184,10 @@ func (h *Hub) changeMembers(ctx context.Context, a actor, group, org string, add
 	}
 	var g intel.Group
 	err := h.store.Update(ctx, func(tx *store.Tx) error {
-		var err error
+		before, err := changing(tx, groupContent(tx, group))
+		if err != nil {
+			return err
+		}
 		action := evidence.GroupAddMember
 		if add {
 			err = tx.AddMember(group, org, h.now())
@@ -197,7 +200,7 @@ func (h *Hub) changeMembers(ctx context.Context, a actor, group, org string, add
 		if g, err = tx.Group(group); err != nil {
 			return err
 		}
-		return h.logged(tx, a, action, evidence.KindGroup, g.ID, g.Owner, groupContent(tx, g.ID))
+		return h.logged(tx, a, action, evidence.KindGroup, g.ID, g.Owner, before, groupContent(tx, g.ID))
 	})
 	return g, err
 }
@@ -233,7 +236,7 @@ func (h *Hub) issueToken(ctx context.Context, a actor, org string, role intel.Ro
 		if err := tx.InsertToken(tok, sum[:]); err != nil {
 			return err
 		}
-		return h.logged(tx, a, evidence.TokenIssue, evidence.KindToken, tok.ID, org, tokenContent(tx, tok.ID))
+		return h.logged(tx, a, evidence.TokenIssue, evidence.KindToken, tok.ID, org, nil, tokenContent(tx, tok.ID))
 	})
 	if err != nil {
 		return "", intel.Token{}, err
@@ -248,6 +251,10 @@ func (h *Hub) OperatorRevokeToken(ctx context.Context, id string) error {
 
 func (h *Hub) revokeToken(ctx context.Context, a actor, id string) error {
 	return h.store.Update(ctx, func(tx *store.Tx) error {
+		before, err := changing(tx, tokenContent(tx, id))
+		if err != nil {
+			return err
+		}
 		if err := tx.RevokeToken(id, h.now()); err != nil {
 			return err
 		}
@@ -255,6 +262,6 @@ func (h *Hub) revokeToken(ctx context.Context, a actor, id string) error {
 		if err != nil {
 			return err
 		}
-		return h.logged(tx, a, evidence.TokenRevoke, evidence.KindToken, tok.ID, tok.Org, tokenContent(tx, id))
+		return h.logged(tx, a, evidence.TokenRevoke, evidence.KindToken, tok.ID, tok.Org, before, tokenContent(tx, id))
 	})
 }

@@ -31,14 +31,31 @@ func recordObject(enc store.Encoded) evidence.Object {
 	return evidence.Object{Kind: evidence.KindRecord, ID: r.ID, Owner: r.Originator, SHA256: hex.EncodeToString(enc.Sum[:])}
 }
 
-// logged appends one leaf about kind/id, whose content as stored is made
-// by content (which reads it back in tx), in tx.
-func (h *Hub) logged(tx *store.Tx, a actor, action evidence.Action, kind, id, owner string, content func() ([]byte, error)) error {
-	c, err := content()
+// recordChange is the object of a change of a record whose body was prev.
+func recordChange(prev []byte, enc store.Encoded) evidence.Object {
+	o := recordObject(enc)
+	o.Prev = evidence.Sum(prev)
+	return o
+}
+
+// logged appends one leaf about a change of kind/id from content before
+// (nil when the change created it) to the content that after reads back in
+// tx.
+func (h *Hub) logged(tx *store.Tx, a actor, action evidence.Action, kind, id, owner string, before []byte, after func() ([]byte, error)) error {
+	c, err := after()
 	if err != nil {
 		return err
 	}
-	return h.ev.Append(tx, a.leaf(action, evidence.ObjectOf(kind, id, owner, c)))
+	return h.ev.Append(tx, a.leaf(action, evidence.ChangeOf(kind, id, owner, before, c)))
+}
+
+// changing takes the evidence lock and reads the content of an object
+// about to change, for its leaf's chain (see evidence.Object.Prev).
+func changing(tx *store.Tx, content func() ([]byte, error)) ([]byte, error) {
+	if err := tx.LockEvidence(); err != nil {
+		return nil, err
+	}
+	return content()
 }
 
 // The content readers below read an object back inside the transaction

@@ -227,10 +227,14 @@ func (h *Hub) UpdateOrg(ctx context.Context, c *policy.Caller, org string, s Org
 	}
 	if s.AnonymousFeedback != nil {
 		err := h.store.Update(ctx, func(tx *store.Tx) error {
+			before, err := changing(tx, orgContent(tx, c.Org))
+			if err != nil {
+				return err
+			}
 			if err := tx.SetAnonymousFeedback(c.Org, *s.AnonymousFeedback); err != nil {
 				return err
 			}
-			return h.logged(tx, actorOf(c), evidence.OrgUpdate, evidence.KindOrg, c.Org, c.Org, orgContent(tx, c.Org))
+			return h.logged(tx, actorOf(c), evidence.OrgUpdate, evidence.KindOrg, c.Org, c.Org, before, orgContent(tx, c.Org))
 		})
 		if err != nil {
 			return intel.Org{}, err

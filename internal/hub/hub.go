@@ -114,6 +114,9 @@ func (h *Hub) Authenticate(ctx context.Context, secret string) (*policy.Caller, 
 // touch writes a token's last use at most once a minute: a write per request
 // would serialize every reader on SQLite's write lock.
 func (h *Hub) touch(ctx context.Context, id string) {
+	if h.ev.Halted() != nil {
+		return // a halted hub writes nothing
+	}
 	now := h.now()
 	h.touchMu.Lock()
 	last, ok := h.touched[id]

@@ -369,7 +369,7 @@ func (h *Hub) RevokeRecord(ctx context.Context, c *policy.Caller, id, reason str
 func (h *Hub) changeRecord(ctx context.Context, c *policy.Caller, id string, action evidence.Action, change func(*store.Tx, *intel.Record) error) (intel.Record, error) {
 	var next intel.Record
 	err := h.store.Update(ctx, func(tx *store.Tx) error {
-		prev, err := tx.Record(id)
+		prev, prevBody, err := tx.RecordWithBody(id)
 		if err != nil {
 			return err
 		}
@@ -391,7 +391,7 @@ func (h *Hub) changeRecord(ctx context.Context, c *policy.Caller, id string, act
 		if err := tx.UpdateRecord(&prev, enc); err != nil {
 			return err
 		}
-		return h.ev.Append(tx, actorOf(c).leaf(action, recordObject(enc)))
+		return h.ev.Append(tx, actorOf(c).leaf(action, recordChange(prevBody, enc)))
 	})
 	return next, err
 }

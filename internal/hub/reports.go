@@ -31,7 +31,7 @@ func (h *Hub) CreateReport(ctx context.Context, c *policy.Caller, in intel.Repor
 		if err := tx.InsertReport(&r); err != nil {
 			return err
 		}
-		return h.logged(tx, actorOf(c), evidence.ReportCreate, evidence.KindReport, r.ID, r.Originator, reportContent(tx, r.ID))
+		return h.logged(tx, actorOf(c), evidence.ReportCreate, evidence.KindReport, r.ID, r.Originator, nil, reportContent(tx, r.ID))
 	})
 	if err != nil {
 		return intel.Report{}, err
@@ -192,6 +192,10 @@ func (h *Hub) changeReport(ctx context.Context, c *policy.Caller, id string, act
 		if err := policy.Change(c, "report", id, policy.ReportShared(&prev)); err != nil {
 			return err
 		}
+		before, err := changing(tx, reportContent(tx, id))
+		if err != nil {
+			return err
+		}
 		if prev.Revoked != nil {
 			return fmt.Errorf("%w: report %s was revoked", intel.ErrConflict, id)
 		}
@@ -204,7 +208,7 @@ func (h *Hub) changeReport(ctx context.Context, c *policy.Caller, id string, act
 		if err := tx.UpdateReport(&prev, &next); err != nil {
 			return err
 		}
-		return h.logged(tx, actorOf(c), action, evidence.KindReport, next.ID, next.Originator, reportContent(tx, next.ID))
+		return h.logged(tx, actorOf(c), action, evidence.KindReport, next.ID, next.Originator, before, reportContent(tx, next.ID))
 	})
 	if err != nil {
 		return intel.Report{}, err

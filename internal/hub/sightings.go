@@ -143,7 +143,10 @@ func (h *Hub) RecordSightings(ctx context.Context, c *policy.Caller, obs []match
 		return int(a.Hour - b.Hour)
 	})
 	err = h.store.Update(ctx, func(tx *store.Tx) error {
-		after, err := tx.AddSightings(rows)
+		if err := tx.LockEvidence(); err != nil {
+			return err
+		}
+		before, after, err := tx.AddSightings(rows)
 		if err != nil {
 			return err
 		}
@@ -155,7 +158,11 @@ func (h *Hub) RecordSightings(ctx context.Context, c *policy.Caller, obs []match
 			if i == 0 || after[i-1].RecordID != s.RecordID {
 				byOwner[o] = append(byOwner[o], evidence.Object{Kind: evidence.KindRecord, ID: s.RecordID, Owner: o})
 			}
-			byOwner[o] = append(byOwner[o], evidence.ObjectOf(evidence.KindSighting, evidence.SightingID(s), o, evidence.SightingContent(s)))
+			var prev []byte
+			if before[i] != nil {
+				prev = evidence.SightingContent(*before[i])
+			}
+			byOwner[o] = append(byOwner[o], evidence.ChangeOf(evidence.KindSighting, evidence.SightingID(s), o, prev, evidence.SightingContent(s)))
 		}
 		ownersSorted := make([]string, 0, len(byOwner))
 		for o := range byOwner {

@@ -72,7 +72,17 @@ func (h *Hub) importTor(ctx context.Context, c *policy.Caller, paths []string, b
 		}
 		a = actorOf(c)
 	}
-	stats, err := tor.Import(ctx, h.store, paths, bar, func(tx *store.Tx, files []store.TorFile, stats tor.ImportStats) error {
+	stats, err := tor.Import(ctx, h.store, paths, bar, func(tx *store.Tx, files []store.TorFile, stats tor.ImportStats, write func() error) error {
+		if err := tx.LockEvidence(); err != nil {
+			return err
+		}
+		before, err := tx.TorDigest()
+		if err != nil {
+			return err
+		}
+		if err := write(); err != nil {
+			return err
+		}
 		x := store.TorImport{ID: newID(), Imported: h.now(), Files: files, Consensuses: stats.Consensuses, Skipped: stats.Skipped,
 			Relays: stats.Relays, Intervals: stats.Intervals, ExitLists: stats.ExitLists, ExitScans: stats.ExitScans}
 		if x.Files == nil {
@@ -88,9 +98,12 @@ func (h *Hub) importTor(ctx context.Context, c *policy.Caller, paths []string, b
 		if err != nil {
 			return err
 		}
+		data := evidence.Object{Kind: evidence.KindTorData, ID: evidence.TorDataID, SHA256: hex.EncodeToString(digest[:])}
+		if before != store.EmptyTorDigest {
+			data.Prev = hex.EncodeToString(before[:]) // the data held before this import
+		}
 		return h.ev.Append(tx, a.leaf(evidence.TorImport,
-			evidence.ObjectOf(evidence.KindTorImport, x.ID, "", evidence.TorImportContent(x)),
-			evidence.Object{Kind: evidence.KindTorData, ID: evidence.TorDataID, SHA256: hex.EncodeToString(digest[:])}))
+			evidence.ObjectOf(evidence.KindTorImport, x.ID, "", evidence.TorImportContent(x)), data))
 	})
 	var skip *tor.SkipError
 	if err != nil && !errors.As(err, &skip) {

@@ -83,18 +83,22 @@ func TestRedactedCopyCarriesNoValue(t *testing.T) {
 // random organizations, groups and handling.
 func TestDecideMatchesModel(t *testing.T) {
 	cases := 0
-	rapid.Check(t, func(t *rapid.T) {
-		w := policymodel.Draw(t)
-		for _, s := range w.Shared {
-			for _, org := range w.Orgs {
-				got := policy.Decide(w.Caller(org), s)
-				if want := w.Form(org, s); got != want {
-					t.Fatalf("org %s, %+v: Decide = %v, model = %v (groups %v)", org, s, got, want, w.Members)
+	// Random worlds differ in size: check until enough cases were seen
+	// (rapid runs fewer worlds a round with -short).
+	for round := 0; cases < 10000 && round < 50 && !t.Failed(); round++ {
+		rapid.Check(t, func(t *rapid.T) {
+			w := policymodel.Draw(t)
+			for _, s := range w.Shared {
+				for _, org := range w.Orgs {
+					got := policy.Decide(w.Caller(org), s)
+					if want := w.Form(org, s); got != want {
+						t.Fatalf("org %s, %+v: Decide = %v, model = %v (groups %v)", org, s, got, want, w.Members)
+					}
+					cases++
 				}
-				cases++
 			}
-		}
-	})
+		})
+	}
 	t.Logf("%d (caller, object) cases", cases)
 	if cases < 10000 {
 		t.Errorf("only %d cases checked; want at least 10,000", cases)

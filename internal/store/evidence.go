@@ -21,6 +21,26 @@ func (t *Tx) EvidenceSize() (int64, error) {
 	return n, nil
 }
 
+// LockEvidence takes the evidence log's append lock for the rest of the
+// transaction (as EvidenceSize does). A transaction that reads an object
+// to log its content before and after a change takes it first, so that no
+// other change to the object can commit between the read and the leaf.
+func (t *Tx) LockEvidence() error {
+	_, err := t.EvidenceSize()
+	return err
+}
+
+// EvidenceLeafStats returns how many leaves are stored and the smallest
+// and largest sequence numbers (both -1 when there are none).
+func (s *Store) EvidenceLeafStats(ctx context.Context) (count, first, last int64, err error) {
+	var lo, hi sql.NullInt64
+	err = s.queryRow(ctx, "SELECT COUNT(*), MIN(seq), MAX(seq) FROM evidence_leaves").Scan(&count, &lo, &hi)
+	if !lo.Valid {
+		return count, -1, -1, err
+	}
+	return count, lo.Int64, hi.Int64, err
+}
+
 // EvidenceSize returns the evidence log's committed size.
 func (s *Store) EvidenceSize(ctx context.Context) (int64, error) {
 	var n int64
@@ -252,6 +272,7 @@ func (s *Store) Checkpoints(ctx context.Context) ([]Checkpoint, error) {
 type RecordRow struct {
 	ID, Type, Value, Originator, TLP string
 	Personal, Discoverable           bool
+	Created, Updated                 int64 // Unix microseconds
 	Revoked                          sql.NullInt64
 	Version                          int
 	Body                             []byte
@@ -259,7 +280,7 @@ type RecordRow struct {
 
 // ScanRecordRows calls fn for every record row, in id order.
 func (s *Store) ScanRecordRows(ctx context.Context, fn func(RecordRow) error) error {
-	rows, err := s.query(ctx, "SELECT id, type, value, originator, tlp, personal, discoverable, revoked, version, body FROM records ORDER BY id")
+	rows, err := s.query(ctx, "SELECT id, type, value, originator, tlp, personal, discoverable, created, updated, revoked, version, body FROM records ORDER BY id")
 	if err != nil {
 		return err
 	}
@@ -267,7 +288,7 @@ func (s *Store) ScanRecordRows(ctx context.Context, fn func(RecordRow) error) er
 	for rows.Next() {
 		var r RecordRow
 		var body string
-		if err := rows.Scan(&r.ID, &r.Type, &r.Value, &r.Originator, &r.TLP, &r.Personal, &r.Discoverable, &r.Revoked, &r.Version, &body); err != nil {
+		if err := rows.Scan(&r.ID, &r.Type, &r.Value, &r.Originator, &r.TLP, &r.Personal, &r.Discoverable, &r.Created, &r.Updated, &r.Revoked, &r.Version, &body); err != nil {
 			return err
 		}
 		r.Body = []byte(body)

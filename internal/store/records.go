@@ -237,11 +237,19 @@ func (t *Tx) UpdateRecord(prev *intel.Record, enc Encoded) error {
 
 // Record returns one record as stored, inside the transaction.
 func (t *Tx) Record(id string) (intel.Record, error) {
+	r, _, err := t.RecordWithBody(id)
+	return r, err
+}
+
+// RecordWithBody returns one record and its stored body's exact bytes,
+// inside the transaction.
+func (t *Tx) RecordWithBody(id string) (intel.Record, []byte, error) {
 	var body string
 	if err := t.queryRow("SELECT body FROM records WHERE id = ?", id).Scan(&body); err != nil {
-		return intel.Record{}, notFound(err, fmt.Sprintf("record %q", id))
+		return intel.Record{}, nil, notFound(err, fmt.Sprintf("record %q", id))
 	}
-	return decodeRecord(body)
+	r, err := decodeRecord(body)
+	return r, []byte(body), err
 }
 
 // Record returns one record as stored.

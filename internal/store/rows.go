@@ -114,7 +114,7 @@ type reader struct {
 	d *dialect
 }
 
-func (s *Store) reader(ctx context.Context) reader { return reader{ctx, s.db, s.d} }
+func (s *Store) reader(ctx context.Context) reader { return reader{ctx, s.q, s.d} }
 func (t *Tx) reader() reader                       { return reader{t.ctx, t.tx, t.d} }
 
 func (r reader) query(q string, args ...any) (*sql.Rows, error) {
@@ -333,8 +333,8 @@ func (s *Store) ScanReportVersions(ctx context.Context, fn func(VersionRow) erro
 			return err
 		}
 		v.Body = []byte(body)
-		if err := json.Unmarshal([]byte(records), &v.Records); err != nil || v.Records == nil {
-			v.Records = []string{"(records column is not a JSON list of ids: " + records + ")"}
+		if !exactJSON(records, &v.Records) || v.Records == nil {
+			v.Records = []string{"(records column is not the JSON list of ids fusion writes: " + records + ")"}
 		}
 		return fn(v)
 	})
@@ -411,12 +411,15 @@ func (s *Store) ScanTorImports(ctx context.Context, fn func(TorImport) error) er
 			return err
 		}
 		x.Imported = fromMicros(imported)
-		if err := json.Unmarshal([]byte(files), &x.Files); err != nil {
-			x.Files = []TorFile{{Name: "(files column is not JSON: " + files + ")"}}
+		if !exactJSON(files, &x.Files) {
+			x.Files = []TorFile{{Name: "(files column is not the JSON fusion writes: " + files + ")"}}
 		}
 		return fn(x)
 	})
 }
+
+// EmptyTorDigest is the TorDigest of a store that holds no Tor data.
+var EmptyTorDigest = sha256.Sum256(nil)
 
 // TorDigest returns the SHA-256 over every Tor row (consensuses, intervals
 // and exit scans), each table in primary-key order, inside the transaction.
@@ -524,3 +527,14 @@ func (s *Store) ScanWitnessLogs(ctx context.Context, fn func(WitnessLog) error) 
 
 // IsNotFound reports whether err is ErrNotFound.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// exactJSON decodes text into v and reports whether text is exactly what
+// encoding/json writes for v: a column fusion wrote as JSON, re-formatted
+// or given extra members behind its back, does not pass.
+func exactJSON(text string, v any) bool {
+	if err := json.Unmarshal([]byte(text), v); err != nil {
+		return false
+	}
+	again, err := json.Marshal(v)
+	return err == nil && string(again) == text
+}

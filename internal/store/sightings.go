@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -17,26 +19,41 @@ type Sighting struct {
 }
 
 // AddSightings adds counts to the hourly aggregates, creating rows as
-// needed, and returns each row as it is after the addition.
-func (t *Tx) AddSightings(ss []Sighting) ([]Sighting, error) {
+// needed, and returns each row as it was before (nil where there was none)
+// and as it is after the addition.
+func (t *Tx) AddSightings(ss []Sighting) (before []*Sighting, after []Sighting, err error) {
 	q := fmt.Sprintf("INSERT INTO sightings (record_id, org_id, hour, count, first, last) VALUES (?, ?, ?, ?, ?, ?) "+
 		"ON CONFLICT (record_id, org_id, hour) DO UPDATE SET count = sightings.count + excluded.count, "+
 		"first = %s(sightings.first, excluded.first), last = %s(sightings.last, excluded.last) RETURNING count, first, last", t.d.least, t.d.greatest)
-	st, err := t.tx.PrepareContext(t.ctx, t.d.q(q))
+	up, err := t.tx.PrepareContext(t.ctx, t.d.q(q))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer st.Close()
-	out := make([]Sighting, len(ss))
+	defer up.Close()
+	get, err := t.tx.PrepareContext(t.ctx, t.d.q("SELECT count, first, last FROM sightings WHERE record_id = ? AND org_id = ? AND hour = ?"+t.d.forUpdate))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer get.Close()
+	before = make([]*Sighting, len(ss))
+	after = make([]Sighting, len(ss))
 	for i, s := range ss {
 		var first, last int64
-		if err := st.QueryRowContext(t.ctx, s.RecordID, s.Org, s.Hour, s.Count, micros(s.First), micros(s.Last)).Scan(&s.Count, &first, &last); err != nil {
-			return nil, fmt.Errorf("store: add sighting: %w", err)
+		prev := s
+		switch err := get.QueryRowContext(t.ctx, s.RecordID, s.Org, s.Hour).Scan(&prev.Count, &first, &last); {
+		case err == nil:
+			prev.First, prev.Last = fromMicros(first), fromMicros(last)
+			before[i] = &prev
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, nil, fmt.Errorf("store: read sighting: %w", err)
+		}
+		if err := up.QueryRowContext(t.ctx, s.RecordID, s.Org, s.Hour, s.Count, micros(s.First), micros(s.Last)).Scan(&s.Count, &first, &last); err != nil {
+			return nil, nil, fmt.Errorf("store: add sighting: %w", err)
 		}
 		s.First, s.Last = fromMicros(first), fromMicros(last)
-		out[i] = s
+		after[i] = s
 	}
-	return out, nil
+	return before, after, nil
 }
 
 // Sightings returns the aggregates of the given records, all organizations and hours.

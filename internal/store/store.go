@@ -29,6 +29,34 @@ var migrationFiles embed.FS
 type Store struct {
 	db *sql.DB
 	d  *dialect
+	// q runs reads: the pool, or the connection of a Snapshot.
+	q queryer
+}
+
+type queryer interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+// Snapshot runs fn with a Store whose reads all see one state of the
+// database, as of its first read: a read-only transaction (SQLite in WAL
+// mode gives it snapshot isolation; PostgreSQL runs it at REPEATABLE READ).
+// Writers are not held up. The Store given to fn is for reading only.
+func (s *Store) Snapshot(ctx context.Context, fn func(*Store) error) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: snapshot: %w", err)
+	}
+	defer conn.Close()
+	begin := "BEGIN"
+	if s.d.name == "postgres" {
+		begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+	}
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
+		return fmt.Errorf("store: snapshot: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	return fn(&Store{db: s.db, d: s.d, q: conn})
 }
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL for
@@ -64,7 +92,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", Redact(dsn), err)
 	}
-	s := &Store{db: db, d: d}
+	s := &Store{db: db, d: d, q: db}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -214,10 +242,15 @@ func splitStatements(sqlText string) []string {
 
 // Tx is a write transaction.
 type Tx struct {
-	tx  *sql.Tx
-	d   *dialect
-	ctx context.Context
+	tx       *sql.Tx
+	d        *dialect
+	ctx      context.Context
+	onCommit []func()
 }
+
+// OnCommit makes fn run once the transaction has committed (and never if it
+// does not).
+func (t *Tx) OnCommit(fn func()) { t.onCommit = append(t.onCommit, fn) }
 
 // Update runs fn in one transaction, committed if fn returns nil.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
@@ -233,6 +266,9 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	for _, fn := range tx.onCommit {
+		fn()
+	}
 	return nil
 }
 
@@ -245,11 +281,11 @@ func (t *Tx) queryRow(query string, args ...any) *sql.Row {
 }
 
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return s.db.QueryRowContext(ctx, s.d.q(query), args...)
+	return s.q.QueryRowContext(ctx, s.d.q(query), args...)
 }
 
 func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return s.db.QueryContext(ctx, s.d.q(query), args...)
+	return s.q.QueryContext(ctx, s.d.q(query), args...)
 }
 
 // micros is the storage form of a time: microseconds since the Unix epoch, UTC.

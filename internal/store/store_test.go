@@ -226,7 +226,7 @@ func TestSightingsAggregate(t *testing.T) {
 		add := func(n int64, first, last time.Time) {
 			must(t, st.Update(ctx, func(tx *store.Tx) error {
 				var err error
-				after, err = tx.AddSightings([]store.Sighting{{RecordID: "r1", Org: "org-b", Hour: h, Count: n, First: first, Last: last}})
+				_, after, err = tx.AddSightings([]store.Sighting{{RecordID: "r1", Org: "org-b", Hour: h, Count: n, First: first, Last: last}})
 				return err
 			}))
 		}

@@ -173,10 +173,11 @@ func (im *Importer) loadFrontier(va time.Time) error {
 	})
 }
 
-// Finish writes what was imported, in one transaction; logged, if not nil,
-// runs last in that transaction with the import's figures, so that the
-// import's evidence commits with it or not at all.
-func (im *Importer) Finish(logged func(tx *store.Tx, stats ImportStats) error) (ImportStats, error) {
+// Finish writes what was imported, in one transaction. logged, if not nil,
+// runs in that transaction with the import's figures and write, which
+// writes the import: the caller logs the import's evidence around it, so
+// that it commits with the import or not at all.
+func (im *Importer) Finish(logged func(tx *store.Tx, stats ImportStats, write func() error) error) (ImportStats, error) {
 	// A frontier interval no consensus of this run extended is unchanged.
 	im.closeAll()
 	scans := make([]store.TorExitScan, 0, len(im.scans))
@@ -185,19 +186,19 @@ func (im *Importer) Finish(logged func(tx *store.Tx, stats ImportStats) error) (
 	}
 	im.stats.Intervals = len(im.done)
 	err := im.st.Update(im.ctx, func(tx *store.Tx) error {
-		if err := tx.AddTorConsensuses(im.cons); err != nil {
-			return err
-		}
-		if err := tx.PutTorIntervals(im.done); err != nil {
-			return err
-		}
-		if err := tx.AddTorExitScans(scans); err != nil {
-			return err
+		write := func() error {
+			if err := tx.AddTorConsensuses(im.cons); err != nil {
+				return err
+			}
+			if err := tx.PutTorIntervals(im.done); err != nil {
+				return err
+			}
+			return tx.AddTorExitScans(scans)
 		}
 		if logged != nil {
-			return logged(tx, im.stats)
+			return logged(tx, im.stats, write)
 		}
-		return nil
+		return write()
 	})
 	if err != nil {
 		return im.stats, fmt.Errorf("tor import: %w", err)
@@ -208,9 +209,10 @@ func (im *Importer) Finish(logged func(tx *store.Tx, stats ImportStats) error) (
 // Import reads every consensus and exit list under paths (files,
 // directories, .tar and .tar.xz archives; see Walk) into st. bar, if not
 // nil, counts documents. logged, if not nil, runs in the import's
-// transaction with every file read (name, SHA-256, size) and the figures:
-// the hub writes the import's evidence there.
-func Import(ctx context.Context, st *store.Store, paths []string, bar *progress.Bar, logged func(tx *store.Tx, files []store.TorFile, stats ImportStats) error) (ImportStats, error) {
+// transaction with every file read (name, SHA-256, size), the figures and
+// the function that writes the import: the hub logs the import's evidence
+// around it.
+func Import(ctx context.Context, st *store.Store, paths []string, bar *progress.Bar, logged func(tx *store.Tx, files []store.TorFile, stats ImportStats, write func() error) error) (ImportStats, error) {
 	im, err := NewImporter(ctx, st)
 	if err != nil {
 		return ImportStats{}, err
@@ -239,9 +241,9 @@ func Import(ctx context.Context, st *store.Store, paths []string, bar *progress.
 			return im.stats, err
 		}
 	}
-	var finish func(*store.Tx, ImportStats) error
+	var finish func(*store.Tx, ImportStats, func() error) error
 	if logged != nil {
-		finish = func(tx *store.Tx, stats ImportStats) error { return logged(tx, files, stats) }
+		finish = func(tx *store.Tx, stats ImportStats, write func() error) error { return logged(tx, files, stats, write) }
 	}
 	stats, err := im.Finish(finish)
 	if err == nil && len(skipped.Skipped) > 0 {
