@@ -43,7 +43,10 @@ func TestTamperLaunderedByNextChange(t *testing.T) {
 			name: "org made operator, then it changes its own setting",
 			edit: func(t *testing.T, w *world) { w.exec(t, "UPDATE orgs SET operator = TRUE WHERE id = 'org-b'") },
 			legit: func(t *testing.T, w *world) {
-				if err := func() error { _, err := w.h.UpdateOrg(ctx, w.b, "org-b", hub.OrgSettings{AnonymousFeedback: ptr(false)}); return err }(); err != nil {
+				if err := func() error {
+					_, err := w.h.UpdateOrg(ctx, w.b, "org-b", hub.OrgSettings{AnonymousFeedback: ptr(false)})
+					return err
+				}(); err != nil {
 					t.Fatal(err)
 				}
 			},

@@ -3,8 +3,8 @@ package evidence
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"crypto/hmac"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"

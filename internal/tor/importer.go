@@ -243,7 +243,9 @@ func Import(ctx context.Context, st *store.Store, paths []string, bar *progress.
 	}
 	var finish func(*store.Tx, ImportStats, func() error) error
 	if logged != nil {
-		finish = func(tx *store.Tx, stats ImportStats, write func() error) error { return logged(tx, files, stats, write) }
+		finish = func(tx *store.Tx, stats ImportStats, write func() error) error {
+			return logged(tx, files, stats, write)
+		}
 	}
 	stats, err := im.Finish(finish)
 	if err == nil && len(skipped.Skipped) > 0 {
