@@ -118,8 +118,8 @@ func benchmarkBaseline(b *testing.B, open func(testing.TB) *store.Store, withEvi
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		f := newFixtureOn(b, open(b))
-		st := f.hub.Store()
+		st := open(b)
+		f := newFixtureOn(b, st)
 		b.StartTimer()
 		ev := evidence.New(st, f.hub.Evidence().Notary(), evidence.Config{})
 		for start := 0; start < ingestN; start += 10000 {
@@ -164,7 +164,7 @@ func BenchmarkHits100k(b *testing.B) {
 		postBatch(b, f, body)
 	}
 	ix := match.New(ingestN)
-	if _, err := match.NewFeed(f.hub.Store(), ix, nil).Load(context.Background(), nil); err != nil {
+	if _, err := f.hub.NewFeed(ix, nil).Load(context.Background(), nil); err != nil {
 		b.Fatal(err)
 	}
 	if err := f.hub.EnableMatching(ix, bytes.Repeat([]byte{5}, 32), hub.Limits{HitRequests: 1 << 30, HitValues: 1 << 30}); err != nil {

@@ -50,5 +50,6 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, c *policy.Caller
 		return
 	}
 	res.Events = rows
+	s.obs.Matched(res.Events, res.Matches)
 	writeJSON(w, http.StatusOK, res)
 }

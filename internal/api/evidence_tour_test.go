@@ -15,11 +15,11 @@ import (
 	"sync"
 	"testing"
 
-	"fusion/internal/api"
 	"fusion/internal/evidence"
 	"fusion/internal/evidence/evidencetest"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
+	"fusion/internal/server"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
 )
@@ -55,6 +55,7 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 		ctx := context.Background()
 
 		tr.step("GET", "/healthz", "/healthz", "", nil, nil, 200)
+		tr.step("GET", "/metrics", "/metrics", "", nil, nil, 200)
 		tr.step("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", "", nil, nil, 200)
 		tr.step("GET", "/api/v1/vocabulary", "/api/v1/vocabulary", "", nil, nil, 200)
 		tr.step("GET", "/api/v1/whoami", "/api/v1/whoami", "org-a", nil, nil, 200)
@@ -144,7 +145,7 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 		tr.step("GET", "/api/v1/evidence/proof/consistency", "/api/v1/evidence/proof/consistency?old=1", "org-b", nil, nil, 200)
 		tr.step("GET", "/api/v1/records/{id}", "/api/v1/records/"+ids[1], "org-c", nil, nil, 200) // granted, a disclosure after the checkpoint
 
-		for _, r := range api.Routes() {
+		for _, r := range server.Routes() {
 			if !tr.visited[r] && !strings.HasPrefix(r, "POST /api/v1/witness/") && r != "GET /api/v1/witness/key" {
 				t.Errorf("the tour does not visit %s", r)
 			}
@@ -289,7 +290,7 @@ func TestWitnessCosigns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wsrv := httptest.NewServer(api.New(newHub(t, wst, wev), witness, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	wsrv := httptest.NewServer(server.New(server.Config{Hub: newHub(t, wst, wev), Witness: witness, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
 	t.Cleanup(wsrv.Close)
 	wv, err := evidence.NewWitnessVerifier(wvkey)
 	if err != nil {

@@ -10,12 +10,12 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"fusion/internal/api"
 	"fusion/internal/evidence"
 	"fusion/internal/evidence/evidencetest"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/observable"
+	"fusion/internal/server"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
 )
@@ -69,7 +69,7 @@ func newFixtureLog(t testing.TB, st *store.Store, ev *evidence.Log) *fixture {
 		t.Fatal(err)
 	}
 	f.notary = h.Evidence().Notary()
-	f.srv = httptest.NewServer(api.New(h, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	f.srv = httptest.NewServer(server.New(server.Config{Hub: h, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
 	t.Cleanup(f.srv.Close)
 	return f
 }

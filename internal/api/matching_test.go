@@ -23,7 +23,7 @@ import (
 // by polling, as fusion serve does.
 func enableMatching(t *testing.T, f *fixture, limits hub.Limits) *match.Feed {
 	ix := match.New(16)
-	feed := match.NewFeed(f.hub.Store(), ix, nil)
+	feed := f.hub.NewFeed(ix, nil)
 	if _, err := feed.Load(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}

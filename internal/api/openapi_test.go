@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"fusion/internal/api"
+	"fusion/internal/server"
 )
 
 // TestOpenAPIMatchesRoutes holds the served OpenAPI document to the route
@@ -38,7 +38,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			documented = append(documented, strings.ToUpper(method)+" "+path)
 		}
 	}
-	served := api.Routes()
+	served := server.Routes()
 	slices.Sort(documented)
 	slices.Sort(served)
 	for _, r := range served {

@@ -14,13 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"fusion/internal/api"
 	"fusion/internal/authztest"
 	"fusion/internal/evidence/evidencetest"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/match"
 	"fusion/internal/policy"
+	"fusion/internal/server"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
 )
@@ -30,7 +30,7 @@ import (
 func TestAuthorizationPropertyHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		h := newHub(t, st, evidencetest.Log(t, st))
-		srv := httptest.NewServer(api.New(h, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+		srv := httptest.NewServer(server.New(server.Config{Hub: h, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
 		defer srv.Close()
 		authztest.Run(t, st, h, 10000, func(callers map[string]*policy.Caller) authztest.Client {
 			c := &httpClient{base: srv.URL, tokens: map[string]string{}}

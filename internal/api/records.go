@@ -74,6 +74,7 @@ func (s *Server) createRecords(w http.ResponseWriter, r *http.Request, c *policy
 			ans.Created++
 		}
 	}
+	s.obs.Ingested(ans.Created, ans.Failed)
 	writeJSON(w, http.StatusOK, ans)
 }
 

@@ -4,6 +4,7 @@
 package api
 
 import (
+	"context"
 	_ "embed"
 	"fmt"
 	"log/slog"
@@ -36,19 +37,47 @@ type Server struct {
 	hub     *hub.Hub
 	notary  *evidence.Notary
 	witness *evidence.Witness
+	obs     Observer
 	log     *slog.Logger
 }
 
-// New returns the API server for h; its evidence log's notary signs
-// checkpoints (with none, the checkpoint routes answer 503). witness, if
-// not nil, makes this hub co-sign other logs' checkpoints at
-// /api/v1/witness/add-checkpoint.
-func New(h *hub.Hub, witness *evidence.Witness, log *slog.Logger) *Server {
-	if log == nil {
-		log = slog.Default()
-	}
-	return &Server{hub: h, notary: h.Evidence().Notary(), witness: witness, log: log}
+// Observer is told what the API did, for metrics.
+type Observer interface {
+	// Request: one request to the route pattern answered status after d.
+	Request(method, pattern string, status int, d time.Duration)
+	// Ingested: records submitted, created and refused.
+	Ingested(created, failed int)
+	// Matched: events received and the matches they gave.
+	Matched(events, matches int)
 }
+
+// Options are what the API needs besides the hub.
+type Options struct {
+	// Witness, if not nil, makes this hub co-sign other logs' checkpoints
+	// at /api/v1/witness/add-checkpoint.
+	Witness *evidence.Witness
+	// Observer, if not nil, is told of every request, ingest and match.
+	Observer Observer
+	Log      *slog.Logger
+}
+
+// New returns the API server for h; its evidence log's notary signs
+// checkpoints (with none, the checkpoint routes answer 503).
+func New(h *hub.Hub, o Options) *Server {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Observer == nil {
+		o.Observer = noObserver{}
+	}
+	return &Server{hub: h, notary: h.Evidence().Notary(), witness: o.Witness, obs: o.Observer, log: o.Log}
+}
+
+type noObserver struct{}
+
+func (noObserver) Request(string, string, int, time.Duration) {}
+func (noObserver) Ingested(int, int)                          {}
+func (noObserver) Matched(int, int)                           {}
 
 // MaxPurpose bounds the X-Fusion-Purpose header.
 const MaxPurpose = 512
@@ -65,7 +94,6 @@ type route struct {
 
 func (s *Server) routes() []route {
 	return []route{
-		{"GET", "/healthz", false, 0, s.healthz},
 		{"GET", "/api/v1/openapi.json", false, 0, s.openapi},
 		{"GET", "/api/v1/vocabulary", false, 0, s.vocabulary},
 		{"GET", "/api/v1/whoami", true, 0, s.whoami},
@@ -117,11 +145,11 @@ func (s *Server) routes() []route {
 	}
 }
 
-// Handler returns the http.Handler serving every route.
+// Handler returns the http.Handler serving every route under /api/v1/.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
-		mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
+		mux.Handle(rt.method+" "+rt.pattern, s.observe(rt, s.wrap(rt)))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// Nothing matched this method; if another method matches the path, say so.
@@ -136,6 +164,46 @@ func (s *Server) Handler() http.Handler {
 		writeError(w, http.StatusNotFound, "not_found", "no route for "+r.Method+" "+r.URL.Path)
 	})
 	return s.recover(s.logRequests(mux))
+}
+
+// observe tells the observer how each request to rt ended.
+func (s *Server) observe(rt route, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		s.obs.Request(rt.method, rt.pattern, sw.status, time.Since(start))
+	})
+}
+
+// statusWriter remembers the status written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush passes flushes on, for streamed answers.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 func (s *Server) wrap(rt route) http.Handler {
@@ -156,7 +224,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		if lw, ok := w.(*loggingWriter); ok {
+		if lw, ok := r.Context().Value(loggingKey{}).(*loggingWriter); ok {
 			lw.org = c.Org
 		}
 		if c.Purpose, err = purpose(r); err != nil {
@@ -188,6 +256,10 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
+// loggingKey finds the request's loggingWriter in its context, so that the
+// authenticated organization can be logged.
+type loggingKey struct{}
+
 type loggingWriter struct {
 	http.ResponseWriter
 	status int
@@ -201,6 +273,13 @@ func (w *loggingWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Flush passes flushes on, for streamed answers.
+func (w *loggingWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
 func (w *loggingWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -212,7 +291,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		lw := &loggingWriter{ResponseWriter: w}
-		next.ServeHTTP(lw, r)
+		next.ServeHTTP(lw, r.WithContext(context.WithValue(r.Context(), loggingKey{}, lw)))
 		level := slog.LevelInfo
 		if lw.status >= 500 {
 			level = slog.LevelError
@@ -235,20 +314,6 @@ func (s *Server) recover(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
-}
-
-// healthz answers 200 only while the hub can serve: its store answers and
-// its evidence log was not found inconsistent (then 503, with the reason).
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ *policy.Caller) {
-	if err := s.hub.Evidence().Halted(); err != nil {
-		writeError(w, http.StatusServiceUnavailable, "evidence_inconsistent", err.Error())
-		return
-	}
-	if err := s.hub.Store().DB().PingContext(r.Context()); err != nil {
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "store does not answer")
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 func (s *Server) openapi(w http.ResponseWriter, _ *http.Request, _ *policy.Caller) {

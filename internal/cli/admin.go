@@ -96,7 +96,7 @@ func orgList(ctx context.Context, env *Env, args []string) error {
 		name: "org list", synopsis: "fusion admin org list [--json] [--data DIR | --db URL]",
 		flags: func(fs *flag.FlagSet) { asJSON = fs.Bool("json", false, "print JSON") },
 		run: func(ctx context.Context, env *Env, h *hub.Hub) error {
-			orgs, err := h.Store().Orgs(ctx)
+			orgs, err := h.OperatorOrgs(ctx)
 			if err != nil {
 				return err
 			}
@@ -152,7 +152,7 @@ func groupList(ctx context.Context, env *Env, args []string) error {
 		name: "group list", synopsis: "fusion admin group list [--json] [--data DIR | --db URL]",
 		flags: func(fs *flag.FlagSet) { asJSON = fs.Bool("json", false, "print JSON") },
 		run: func(ctx context.Context, env *Env, h *hub.Hub) error {
-			groups, err := h.Store().Groups(ctx)
+			groups, err := h.OperatorGroups(ctx)
 			if err != nil {
 				return err
 			}
@@ -176,9 +176,6 @@ func tokenCreate(ctx context.Context, env *Env, args []string) error {
 		run: func(ctx context.Context, env *Env, h *hub.Hub) error {
 			r, err := intel.ParseRole(*role)
 			if err != nil {
-				return err
-			}
-			if _, err := h.Store().Org(ctx, *org); err != nil {
 				return err
 			}
 			secret, tok, err := h.OperatorIssueToken(ctx, *org, r, *name)
@@ -220,7 +217,7 @@ func tokenList(ctx context.Context, env *Env, args []string) error {
 			asJSON = fs.Bool("json", false, "print JSON")
 		},
 		run: func(ctx context.Context, env *Env, h *hub.Hub) error {
-			toks, err := h.Store().Tokens(ctx, *org)
+			toks, err := h.OperatorTokens(ctx, *org)
 			if err != nil {
 				return err
 			}

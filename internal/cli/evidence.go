@@ -14,7 +14,6 @@ import (
 
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
-	"fusion/internal/store"
 )
 
 // errProblems makes the command exit non-zero after it has printed its findings.
@@ -46,16 +45,8 @@ func evidenceVerify(ctx context.Context, env *Env, args []string) error {
 		if info, err := os.Stat(sf.data); err != nil || !info.IsDir() {
 			return fmt.Errorf("no fusion store at %s: the data directory does not exist", sf.data)
 		}
-		dsn, where = store.SQLitePath(sf.data), sf.data
+		dsn, where = hub.SQLitePath(sf.data), sf.data
 	}
-	st, err := store.OpenExisting(ctx, dsn)
-	if errors.Is(err, store.ErrNoStore) {
-		return fmt.Errorf("no fusion store at %s: %v", store.Redact(where), err)
-	}
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	opt := evidence.VerifyOptions{}
 	var notary *evidence.Notary
 	if _, err := os.Stat(sf.evidenceKeyPath()); err == nil {
@@ -106,9 +97,9 @@ func evidenceVerify(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	rep, err := evidence.Verify(ctx, st, opt)
-	if errors.Is(err, evidence.ErrNoLog) {
-		return fmt.Errorf("no fusion store at %s: %v", store.Redact(where), err)
+	rep, err := hub.VerifyEvidence(ctx, dsn, opt)
+	if errors.Is(err, evidence.ErrNoLog) || errors.Is(err, hub.ErrNoStore) {
+		return fmt.Errorf("no fusion store at %s: %v", hub.Redact(where), err)
 	}
 	if err != nil {
 		return err

@@ -16,7 +16,6 @@ import (
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
 	"fusion/internal/observable"
-	"fusion/internal/store"
 )
 
 // storeFlags are the flags every command that opens the store shares.
@@ -56,35 +55,24 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger, needKey bool) (
 		if err := os.MkdirAll(f.data, 0o700); err != nil {
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
-		dsn = store.SQLitePath(f.data)
+		dsn = hub.SQLitePath(f.data)
 	}
 	notary, err := f.notary(true)
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		return nil, err
-	}
-	ev := evidence.New(st, notary, evidence.Config{Anchor: evidence.NewAnchor(f.anchorPath()), Logger: log})
-	if err := ev.Open(ctx); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("refusing to use this store: %w", err)
-	}
 	var canon *observable.Canonicalizer
 	if needKey {
 		key, err := loadOrCreateKey(f.keyPath())
 		if err != nil {
-			st.Close()
 			return nil, err
 		}
 		if canon, err = observable.New(key); err != nil {
-			st.Close()
 			return nil, err
 		}
 		f.secret = key
 	}
-	return hub.New(st, canon, ev, log), nil
+	return hub.Open(ctx, hub.Config{DSN: dsn, Canon: canon, Notary: notary, Anchor: f.anchorPath(), Log: log})
 }
 
 // witness returns this hub's witness for the logs whose verifier keys are

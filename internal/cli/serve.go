@@ -2,22 +2,17 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"time"
 
-	"fusion/internal/api"
 	"fusion/internal/demo"
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
-	"fusion/internal/match"
 	"fusion/internal/progress"
-	"fusion/internal/tor"
+	"fusion/internal/server"
 )
 
 func serve(ctx context.Context, env *Env, args []string) error {
@@ -65,6 +60,18 @@ func serve(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 
+	if len(witnesses) != len(witnessKeys) {
+		return fmt.Errorf("%d --witness and %d --witness-key: give each witness its key", len(witnesses), len(witnessKeys))
+	}
+	clients := make([]*evidence.WitnessClient, len(witnesses))
+	for i, u := range witnesses {
+		v, err := witnessVerifier(witnessKeys[i])
+		if err != nil {
+			return err
+		}
+		clients[i] = &evidence.WitnessClient{URL: u, Verifier: v}
+	}
+
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -78,147 +85,15 @@ func serve(ctx context.Context, env *Env, args []string) error {
 		}
 		demo.PrintWelcome(env.Stdout, base, sf.data, seeded)
 	}
-	ix := match.New(0)
-	feed := match.NewFeed(h.Store(), ix, log)
+	srv := server.New(server.Config{Hub: h, Secret: sf.secret, Limits: hub.DefaultLimits, Witness: witness, Witnesses: clients,
+		CheckpointEvery: *every, IndexPoll: *poll, Log: log})
 	bar := progress.New(env.Stderr, "indexing records", 0, "records")
-	n, err := feed.Load(ctx, bar)
+	err = srv.Start(ctx, bar)
 	bar.Finish()
 	if err != nil {
 		ln.Close()
-		return fmt.Errorf("build the match index: %w", err)
-	}
-	if err := h.EnableMatching(ix, sf.secret, hub.DefaultLimits); err != nil {
-		ln.Close()
 		return err
 	}
-	go feed.Run(ctx, *poll)
-	if err := loadTor(ctx, h, log); err != nil {
-		ln.Close()
-		return err
-	}
-	go reloadTor(ctx, h, log, 30*time.Second)
-	log.Info("match index ready", "records", n)
-	srv := &http.Server{
-		Handler:           api.New(h, witness, log).Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		WriteTimeout:      5 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
-	}
-	log.Info("fusion serving", "addr", base, "store", h.Store().Dialect(), "evidence_key", notary.VerifierKey())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	if len(witnesses) != len(witnessKeys) {
-		return fmt.Errorf("%d --witness and %d --witness-key: give each witness its key", len(witnesses), len(witnessKeys))
-	}
-	clients := make([]*evidence.WitnessClient, len(witnesses))
-	for i, u := range witnesses {
-		v, err := witnessVerifier(witnessKeys[i])
-		if err != nil {
-			return err
-		}
-		clients[i] = &evidence.WitnessClient{URL: u, Verifier: v}
-	}
-	if *every > 0 {
-		go checkpoints(ctx, h, clients, *every, log)
-	}
-	defer func() {
-		// A last checkpoint covers what was logged since the previous one.
-		if _, err := h.Evidence().Checkpoint(context.Background()); err != nil {
-			log.Error("final evidence checkpoint", "err", err)
-		}
-	}()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shut); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// checkpoints checks the evidence log every interval — it has not shrunk,
-// agrees with the newest checkpoint in the database and in the checkpoint
-// file, and what was appended since authenticates — and signs a checkpoint
-// when it grew, sending each new one to the witnesses. A failed check halts
-// the log (every write and disclosure then answers 503, /healthz too) and
-// is logged at ERROR by the log itself.
-func checkpoints(ctx context.Context, h *hub.Hub, witnesses []*evidence.WitnessClient, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	last := int64(-1)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if h.Evidence().Halted() != nil {
-			continue
-		}
-		cp, err := h.Evidence().Checkpoint(ctx)
-		if err != nil {
-			if !errors.Is(err, evidence.ErrInconsistent) {
-				log.Error("evidence checkpoint not signed", "err", err)
-			}
-			continue
-		}
-		log.Debug("evidence checkpoint", "size", cp.Size)
-		if cp.Size == last {
-			continue
-		}
-		last = cp.Size
-		for _, w := range witnesses {
-			if _, err := h.Evidence().Witness(ctx, w); err != nil {
-				log.Warn("evidence checkpoint not co-signed", "witness", w.URL, "err", err)
-			}
-		}
-	}
-}
-
-// loadTor loads the Tor directory (for /api/v1/tor/check and the cautions
-// on sightings and hits on exit addresses).
-func loadTor(ctx context.Context, h *hub.Hub, log *slog.Logger) error {
-	d, err := tor.LoadDirectory(ctx, h.Store())
-	if err != nil {
-		return err
-	}
-	h.SetTorDirectory(d)
-	from, to := d.Span()
-	log.Info("tor data loaded", "consensuses", d.Consensuses(), "from", from, "until", to)
-	return nil
-}
-
-// reloadTor reloads the Tor directory when `fusion tor import` has added
-// data, checking every interval.
-func reloadTor(ctx context.Context, h *hub.Hub, log *slog.Logger, every time.Duration) {
-	c0, s0, _ := h.Store().TorState(ctx)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		c, s, err := h.Store().TorState(ctx)
-		if err != nil || c == c0 && s == s0 {
-			continue
-		}
-		if err := loadTor(ctx, h, log); err != nil {
-			log.Error("reload tor data", "err", err)
-			continue
-		}
-		c0, s0 = c, s
-	}
+	log.Info("fusion serving", "addr", base, "store", h.Dialect(), "evidence_key", notary.VerifierKey())
+	return srv.Serve(ctx, ln)
 }

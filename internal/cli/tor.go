@@ -70,7 +70,7 @@ func loadDirectory(ctx context.Context, env *Env, sf *storeFlags) (*tor.Director
 		return nil, err
 	}
 	defer h.Close()
-	return tor.LoadDirectory(ctx, h.Store())
+	return h.LoadTor(ctx)
 }
 
 func torImport(ctx context.Context, env *Env, args []string) error {

@@ -76,7 +76,7 @@ var groups = []struct {
 // Seed fills an empty hub. It fails if the hub already has organizations.
 func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 	var out Seeded
-	existing, err := h.Store().Orgs(ctx)
+	existing, err := h.OperatorOrgs(ctx)
 	if err != nil {
 		return out, err
 	}

@@ -265,3 +265,17 @@ func (h *Hub) revokeToken(ctx context.Context, a actor, id string) error {
 		return h.logged(tx, a, evidence.TokenRevoke, evidence.KindToken, tok.ID, tok.Org, before, tokenContent(tx, id))
 	})
 }
+
+// OperatorOrgs lists every organization, for the hub's operator.
+func (h *Hub) OperatorOrgs(ctx context.Context) ([]intel.Org, error) { return h.store.Orgs(ctx) }
+
+// OperatorGroups lists every group with its members, for the hub's operator.
+func (h *Hub) OperatorGroups(ctx context.Context) ([]intel.Group, error) { return h.store.Groups(ctx) }
+
+// OperatorTokens lists an organization's tokens, for the hub's operator.
+func (h *Hub) OperatorTokens(ctx context.Context, org string) ([]intel.Token, error) {
+	if _, err := h.store.Org(ctx, org); err != nil {
+		return nil, err
+	}
+	return h.store.Tokens(ctx, org)
+}

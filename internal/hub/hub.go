@@ -75,9 +75,6 @@ func (h *Hub) Close() error {
 	return h.store.Close()
 }
 
-// Store returns the underlying store, for the operator's tools.
-func (h *Hub) Store() *store.Store { return h.store }
-
 // Canonicalizer returns the observable parser the hub uses.
 func (h *Hub) Canonicalizer() *observable.Canonicalizer { return h.canon }
 

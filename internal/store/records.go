@@ -14,7 +14,7 @@ import (
 )
 
 // Visibility narrows reads to rows that the policy gate might show an
-// organization: clear and green rows, its own, and rows whose audience names
+// organization (a nil or empty Visibility matches nothing): clear and green rows, its own, and rows whose audience names
 // it or one of its groups. It is a superset of what the gate allows (for
 // amber+strict and red the gate ignores groups; here they are kept) and
 // never a substitute for asking the gate.
@@ -34,8 +34,8 @@ func (v *Visibility) terms() []any {
 
 // where returns the condition on table (records or reports) and its args.
 func (v *Visibility) where(table, termTable, idCol string, args []any) (string, []any) {
-	if v == nil {
-		return "1=1", args
+	if v == nil || v.Org == "" {
+		return "1=0", args // no visibility given: nothing, never everything
 	}
 	terms := v.terms()
 	cond := fmt.Sprintf("(%s.tlp IN ('clear', 'green') OR %s.originator = ? OR %s.id IN (SELECT %s FROM %s WHERE term IN (%s)))",
