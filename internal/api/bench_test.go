@@ -167,7 +167,7 @@ func BenchmarkHits100k(b *testing.B) {
 	if _, err := f.hub.NewFeed(ix, nil).Load(context.Background(), nil); err != nil {
 		b.Fatal(err)
 	}
-	if err := f.hub.EnableMatching(ix, bytes.Repeat([]byte{5}, 32), hub.Limits{HitRequests: 1 << 30, HitValues: 1 << 30}); err != nil {
+	if err := f.hub.EnableMatching(ix, bytes.Repeat([]byte{5}, 32), hub.Limits{HitRequests: 1 << 30, HitValues: 1 << 30, Lookups: 1 << 30}); err != nil {
 		b.Fatal(err)
 	}
 	values := make([]string, 0, hub.MaxHitValues)

@@ -68,14 +68,18 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, c *policy.Call
 
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
 	var in struct {
-		ID   string `json:"id"`
-		Name string `json:"name"`
+		ID   *string `json:"id"`
+		Name string  `json:"name"`
 	}
 	if err := decode(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	g, err := s.hub.CreateGroup(r.Context(), c, in.ID, in.Name)
+	if in.ID != nil {
+		s.fail(w, r, &intel.FieldError{Field: "id", Value: *in.ID, Reason: "group ids are chosen by the hub; send only a name (the answer carries the id)"})
+		return
+	}
+	g, err := s.hub.CreateGroup(r.Context(), c, in.Name)
 	if err != nil {
 		s.fail(w, r, err)
 		return

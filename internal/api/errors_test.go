@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"fusion/internal/hub"
 	"fusion/internal/intel"
 )
 
@@ -53,7 +54,8 @@ func TestBadInputGetsDocumented4xx(t *testing.T) {
 		{"report with foreign record", "POST", "/api/v1/reports", "org-a", `{"title":"t","tlp":"green","records":["nope"]}`, 400, "invalid_field", "nope"},
 		{"bad role", "POST", "/api/v1/tokens", "org-a", `{"role":"god"}`, 400, "invalid_field", `"god"`},
 		{"group of others", "GET", "/api/v1/groups/grp-ab", "org-c", nil, 404, "not_found", "grp-ab"},
-		{"bad group id", "POST", "/api/v1/groups", "org-a", `{"id":"Bad Id!","name":"x"}`, 400, "invalid_field", "Bad Id!"},
+		{"group id chosen by a member", "POST", "/api/v1/groups", "org-a", `{"id":"grp-ab","name":"x"}`, 400, "invalid_field", "chosen by the hub"},
+		{"group without name", "POST", "/api/v1/groups", "org-a", `{"name":""}`, 400, "invalid_field", "name"},
 		{"wrong type in field", "POST", "/api/v1/reports", "org-a", `{"title":"t","tlp":"green","labels":"phishing"}`, 400, "invalid_field", "labels"},
 	}
 	for _, tt := range tests {
@@ -166,8 +168,18 @@ func TestRolesLimitActions(t *testing.T) {
 		{"sensor", "POST", "/api/v1/records", rec, 200},
 		{"sensor", "POST", "/api/v1/reports", `{"title":"t","tlp":"green"}`, 403},
 		{"analyst", "POST", "/api/v1/tokens", `{"role":"admin"}`, 403},
-		{"analyst", "POST", "/api/v1/groups", `{"id":"new-group","name":"n"}`, 403},
+		{"analyst", "POST", "/api/v1/groups", `{"name":"n"}`, 403},
 		{"reader", "GET", "/api/v1/records", nil, 200},
+		// A sensor submits what it sees and reads verdicts, never the records.
+		{"sensor", "GET", "/api/v1/records", nil, 403},
+		{"sensor", "GET", "/api/v1/records/export", nil, 403},
+		{"sensor", "POST", "/api/v1/hits", `{"values":["192.0.2.1"]}`, 403},
+		{"sensor", "GET", "/api/v1/reports", nil, 403},
+		{"sensor", "GET", "/api/v1/feedback", nil, 403},
+		{"sensor", "GET", "/api/v1/evidence/entries", nil, 403},
+		{"sensor", "GET", "/api/v1/tor/check?ip=192.0.2.1", nil, 200},
+		{"sensor", "POST", "/api/v1/events", `{"time":"2026-11-20T10:00:00Z","value":"192.0.2.1"}`, 503}, // allowed; this fixture has no index
+		{"reader", "POST", "/api/v1/events", `{"time":"2026-11-20T10:00:00Z","value":"192.0.2.1"}`, 403},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s %s %s", tt.role, tt.method, tt.path), func(t *testing.T) {
@@ -175,5 +187,33 @@ func TestRolesLimitActions(t *testing.T) {
 				t.Errorf("got %d (%v), want %d", status, body, tt.want)
 			}
 		})
+	}
+}
+
+// TestLookupsAreRateLimited: getting records and searching by value count
+// against one per-organization limit, whether the record exists, is hidden
+// or is absent — each answered the same way until the limit, then 429.
+func TestLookupsAreRateLimited(t *testing.T) {
+	f := newFixture(t)
+	ids := create(t, f, "org-a", `{"value":"hidden.example.com","tlp":"red"},{"value":"shared.example.com","tlp":"green"}`)
+	f.hub.SetLimits(hub.Limits{HitRequests: 60, HitValues: 1000, Lookups: 4})
+	for i, r := range []struct {
+		path string
+		want int
+	}{
+		{"/api/v1/records/" + ids[1], 200},
+		{"/api/v1/records/" + ids[0], 404},                            // hidden from org-c
+		{"/api/v1/records/01a22c00-0000-7000-8000-000000000000", 404}, // absent
+		{"/api/v1/records?value=hidden.example.com", 200},             // an empty page, as for an absent value
+		{"/api/v1/records/" + ids[1], 429},
+		{"/api/v1/records?value=shared.example.com", 429},
+	} {
+		status, body := f.do("GET", r.path, "org-c", nil, nil)
+		if status != r.want || (status == 429 && errCode(body) != "rate_limited") {
+			t.Errorf("lookup %d %s: %d %v, want %d", i, r.path, status, body, r.want)
+		}
+	}
+	if status, _ := f.do("GET", "/api/v1/records/"+ids[1], "org-a", nil, nil); status != 200 {
+		t.Errorf("another organization's limit is its own: %d", status)
 	}
 }

@@ -95,10 +95,11 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 		tr.step("GET", "/api/v1/orgs/{id}", "/api/v1/orgs/org-a", "org-b", nil, nil, 200)
 		tr.step("PATCH", "/api/v1/orgs/{id}", "/api/v1/orgs/org-c", "org-c", `{"anonymous_feedback":true}`, nil, 200)
 		tr.step("GET", "/api/v1/groups", "/api/v1/groups", "org-b", nil, nil, 200)
-		tr.step("POST", "/api/v1/groups", "/api/v1/groups", "org-b", `{"id":"le-only","name":"Law enforcement"}`, nil, 201)
-		tr.step("GET", "/api/v1/groups/{id}", "/api/v1/groups/le-only", "org-b", nil, nil, 200)
-		tr.step("POST", "/api/v1/groups/{id}/members", "/api/v1/groups/le-only/members", "org-b", `{"org":"org-c"}`, nil, 200)
-		tr.step("DELETE", "/api/v1/groups/{id}/members/{org}", "/api/v1/groups/le-only/members/org-c", "org-b", nil, nil, 200)
+		var grp intel.Group
+		tr.step("POST", "/api/v1/groups", "/api/v1/groups", "org-b", `{"name":"Law enforcement"}`, &grp, 201)
+		tr.step("GET", "/api/v1/groups/{id}", "/api/v1/groups/"+grp.ID, "org-b", nil, nil, 200)
+		tr.step("POST", "/api/v1/groups/{id}/members", "/api/v1/groups/"+grp.ID+"/members", "org-b", `{"org":"org-c"}`, nil, 200)
+		tr.step("DELETE", "/api/v1/groups/{id}/members/{org}", "/api/v1/groups/"+grp.ID+"/members/org-c", "org-b", nil, nil, 200)
 		tr.step("GET", "/api/v1/tokens", "/api/v1/tokens", "org-b", nil, nil, 200)
 		var tok struct{ ID string }
 		tr.step("POST", "/api/v1/tokens", "/api/v1/tokens", "org-b", `{"role":"sensor","name":"zeek box"}`, &tok, 201)
@@ -228,7 +229,7 @@ func TestFailClosedOverHTTP(t *testing.T) {
 			{"PATCH", "/api/v1/records/" + ids[0], "org-a", `{"confidence":10}`},
 			{"GET", "/api/v1/records/" + ids[0], "org-b", ""},
 			{"GET", "/api/v1/records", "org-b", ""},
-			{"POST", "/api/v1/groups", "org-a", `{"id":"late","name":"Late"}`},
+			{"POST", "/api/v1/groups", "org-a", `{"name":"Late"}`},
 			{"POST", "/api/v1/tokens", "org-a", `{"role":"reader"}`},
 			{"GET", "/api/v1/evidence/checkpoint", "org-a", ""},
 		} {

@@ -146,7 +146,7 @@ func TestHitAnswerDoesNotDependOnHiddenRecords(t *testing.T) {
 
 func TestHitsRateLimited(t *testing.T) {
 	f := newFixture(t)
-	enableMatching(t, f, hub.Limits{HitRequests: 2, HitValues: 1000})
+	enableMatching(t, f, hub.Limits{HitRequests: 2, HitValues: 1000, Lookups: 1000})
 	for i, want := range []int{200, 200, 429} {
 		if status, b := f.do("POST", "/api/v1/hits", "org-c", `{"values":["a.example.com"]}`, nil); status != want {
 			t.Errorf("request %d: %d %v", i, status, b)

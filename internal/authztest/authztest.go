@@ -108,7 +108,7 @@ func index(t *rapid.T, st *store.Store, h *hub.Hub) {
 	if _, err := match.NewFeed(st, ix, nil).Load(context.Background(), nil); err != nil {
 		t.Fatalf("index: %v", err)
 	}
-	if err := h.EnableMatching(ix, []byte("authztest secret, 32 bytes long!"), hub.Limits{HitRequests: 1 << 30, HitValues: 1 << 30}); err != nil {
+	if err := h.EnableMatching(ix, []byte("authztest secret, 32 bytes long!"), hub.Limits{HitRequests: 1 << 30, HitValues: 1 << 30, Lookups: 1 << 30}); err != nil {
 		t.Fatal(err)
 	}
 }

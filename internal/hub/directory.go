@@ -63,12 +63,18 @@ func (h *Hub) GetGroup(ctx context.Context, c *policy.Caller, id string) (intel.
 	return h.store.Group(ctx, id)
 }
 
-// CreateGroup creates a sharing group owned by c's organization.
-func (h *Hub) CreateGroup(ctx context.Context, c *policy.Caller, id, name string) (intel.Group, error) {
+// CreateGroup creates a sharing group owned by c's organization. The hub
+// chooses its id ("g-" and 16 random hex digits): a member choosing one
+// would learn from a refusal that another organization's group holds it.
+func (h *Hub) CreateGroup(ctx context.Context, c *policy.Caller, name string) (intel.Group, error) {
 	if err := policy.Require(c, policy.ManageGroups); err != nil {
 		return intel.Group{}, err
 	}
-	return h.createGroup(ctx, actorOf(c), id, name, c.Org)
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return intel.Group{}, err
+	}
+	return h.createGroup(ctx, actorOf(c), "g-"+hex.EncodeToString(b[:]), name, c.Org)
 }
 
 // AddGroupMember adds org to a group that c's organization owns.

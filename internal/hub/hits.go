@@ -60,7 +60,7 @@ func (h *Hub) Hits(ctx context.Context, c *policy.Caller, values []string) ([]Hi
 	if len(values) > MaxHitValues {
 		return nil, fmt.Errorf("%w: %d values in one query, the limit is %d", ErrTooMany, len(values), MaxHitValues)
 	}
-	if err := h.m.allow(c.Org, len(values)); err != nil {
+	if err := h.limits().allowHits(c.Org, len(values)); err != nil {
 		return nil, err
 	}
 	out := make([]HitAnswer, len(values))

@@ -52,6 +52,7 @@ type Hub struct {
 	ev    *evidence.Log
 	m     *matching // nil until EnableMatching
 	tor   atomic.Pointer[tor.Directory]
+	lim   atomic.Pointer[limiter]
 	log   *slog.Logger
 	now   func() time.Time
 
@@ -66,7 +67,9 @@ func New(st *store.Store, canon *observable.Canonicalizer, ev *evidence.Log, log
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Hub{store: st, canon: canon, ev: ev, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }, touched: map[string]time.Time{}}
+	h := &Hub{store: st, canon: canon, ev: ev, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }, touched: map[string]time.Time{}}
+	h.SetLimits(DefaultLimits)
+	return h
 }
 
 // Close stops the evidence committer, then closes the store.

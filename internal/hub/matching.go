@@ -8,44 +8,19 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
-	"sync"
-	"time"
-
-	"golang.org/x/time/rate"
 
 	"fusion/internal/match"
 )
 
-// Limits bound how much hit/no-hit one organization may ask.
-type Limits struct {
-	// HitRequests per minute, and HitValues per hour, per organization.
-	HitRequests int
-	HitValues   int
-}
-
-// DefaultLimits allow a partner to check a day's worth of indicators in a
-// few requests, but not to enumerate a hub's holdings.
-var DefaultLimits = Limits{HitRequests: 60, HitValues: 2_000_000}
-
 // MaxHitValues is the most values one hit/no-hit request may carry.
 const MaxHitValues = 100_000
-
-// ErrRateLimited means an organization asked more than its limits allow.
-var ErrRateLimited = errors.New("rate limited")
 
 // matching is the state the matching features need.
 type matching struct {
 	ix       *match.Index
 	refKey   cipher.AEAD // seals opaque references to records
 	valueKey []byte      // keys the hashes of hit/no-hit values
-	limits   Limits
-
-	mu       sync.Mutex
-	limiters map[string]*orgLimits
 }
-
-type orgLimits struct{ requests, values *rate.Limiter }
 
 // EnableMatching gives the hub an index of its records (kept current by a
 // match.Feed) and the secret its opaque references and value hashes are
@@ -65,7 +40,8 @@ func (h *Hub) EnableMatching(ix *match.Index, secret []byte, limits Limits) erro
 	if err != nil {
 		return err
 	}
-	h.m = &matching{ix: ix, refKey: aead, valueKey: derive("fusion/hit-values/v1"), limits: limits, limiters: map[string]*orgLimits{}}
+	h.m = &matching{ix: ix, refKey: aead, valueKey: derive("fusion/hit-values/v1")}
+	h.SetLimits(limits)
 	return nil
 }
 
@@ -78,24 +54,6 @@ func (h *Hub) Index() *match.Index {
 		return nil
 	}
 	return h.m.ix
-}
-
-func (m *matching) allow(org string, values int) error {
-	m.mu.Lock()
-	l, ok := m.limiters[org]
-	if !ok {
-		l = &orgLimits{
-			requests: rate.NewLimiter(rate.Limit(float64(m.limits.HitRequests)/60), max(1, m.limits.HitRequests)),
-			values:   rate.NewLimiter(rate.Limit(float64(m.limits.HitValues)/3600), max(MaxHitValues, m.limits.HitValues)),
-		}
-		m.limiters[org] = l
-	}
-	m.mu.Unlock()
-	now := time.Now()
-	if !l.requests.AllowN(now, 1) || !l.values.AllowN(now, values) {
-		return fmt.Errorf("%w: organization %s may ask %d hit/no-hit requests a minute and %d values an hour", ErrRateLimited, org, m.limits.HitRequests, m.limits.HitValues)
-	}
-	return nil
 }
 
 // sealRef returns an opaque reference to a record: sealed with the hub's

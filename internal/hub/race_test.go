@@ -42,7 +42,7 @@ func TestNoAnswerAfterAudienceNarrowed(t *testing.T) {
 		if _, err := feed.Load(ctx, nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := h.EnableMatching(ix, bytes.Repeat([]byte{5}, 32), hub.Limits{HitRequests: 1 << 30, HitValues: 1 << 30}); err != nil {
+		if err := h.EnableMatching(ix, bytes.Repeat([]byte{5}, 32), hub.Limits{HitRequests: 1 << 30, HitValues: 1 << 30, Lookups: 1 << 30}); err != nil {
 			t.Fatal(err)
 		}
 		leaks, requests := 0, 0

@@ -215,21 +215,35 @@ func (a *audienceCheck) check(aud intel.Audience) error {
 
 // GetRecord returns the record as c may see it, or ErrNotFound.
 func (h *Hub) GetRecord(ctx context.Context, c *policy.Caller, id string) (intel.Record, error) {
-	if err := policy.Require(c, policy.ReadIntel); err != nil {
-		return intel.Record{}, err
-	}
-	r, err := h.store.Record(ctx, id)
+	_, v, err := h.lookupRecord(ctx, c, id)
 	if err != nil {
 		return intel.Record{}, err
-	}
-	v, ok := policy.Record(c, &r)
-	if !ok {
-		return intel.Record{}, fmt.Errorf("record %q: %w", id, intel.ErrNotFound)
 	}
 	if err := h.discloseRecords(ctx, c, []intel.Record{v}); err != nil {
 		return intel.Record{}, err
 	}
 	return v, nil
+}
+
+// lookupRecord returns record id as stored and as c may see it. A hidden
+// record and one that does not exist take the same path — the same
+// rate-limited lookup, the same prefiltered query — and give the same
+// ErrNotFound.
+func (h *Hub) lookupRecord(ctx context.Context, c *policy.Caller, id string) (stored, view intel.Record, err error) {
+	if err := policy.Require(c, policy.ReadIntel); err != nil {
+		return stored, view, err
+	}
+	if err := h.limits().allowLookup(c.Org); err != nil {
+		return stored, view, err
+	}
+	if stored, err = h.store.RecordVisible(ctx, id, visibility(c)); err != nil {
+		return stored, view, err
+	}
+	view, ok := policy.Record(c, &stored)
+	if !ok {
+		return stored, view, fmt.Errorf("record %q: %w", id, intel.ErrNotFound)
+	}
+	return stored, view, nil
 }
 
 // RecordFilter selects records for a list.
@@ -272,6 +286,9 @@ func (h *Hub) ListRecords(ctx context.Context, c *policy.Caller, f RecordFilter)
 		return Page[intel.Record]{}, &intel.FieldError{Field: "label", Value: f.Label, Reason: "not in the label vocabulary"}
 	}
 	if f.Value != "" {
+		if err := h.limits().allowLookup(c.Org); err != nil {
+			return Page[intel.Record]{}, err
+		}
 		obs, err := h.canon.Parse(observable.Type(q.Type), f.Value)
 		if err != nil {
 			return Page[intel.Record]{}, err
@@ -399,24 +416,18 @@ func (h *Hub) changeRecord(ctx context.Context, c *policy.Caller, id string, act
 // RecordHistory returns the earlier versions of a record that c may see,
 // oldest first, followed by the current one.
 func (h *Hub) RecordHistory(ctx context.Context, c *policy.Caller, id string) ([]intel.Record, error) {
-	if err := policy.Require(c, policy.ReadIntel); err != nil {
-		return nil, err
-	}
-	cur, err := h.store.Record(ctx, id)
+	stored, now, err := h.lookupRecord(ctx, c, id)
 	if err != nil {
 		return nil, err
 	}
-	now, ok := policy.Record(c, &cur)
-	if !ok {
-		return nil, fmt.Errorf("record %q: %w", id, intel.ErrNotFound)
-	}
+	cur := &stored
 	olds, err := h.store.RecordVersions(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]intel.Record, 0, len(olds)+1)
 	for i := range olds {
-		if v, ok := policy.Version(c, &cur, &olds[i]); ok {
+		if v, ok := policy.Version(c, cur, &olds[i]); ok {
 			out = append(out, v)
 		}
 	}

@@ -252,6 +252,18 @@ func (t *Tx) RecordWithBody(id string) (intel.Record, []byte, error) {
 	return r, []byte(body), err
 }
 
+// RecordVisible returns one record if vis may see it (the same prefilter as
+// lists: the gate still decides), else ErrNotFound — the same query, and
+// the same answer, whether the record is hidden or does not exist.
+func (s *Store) RecordVisible(ctx context.Context, id string, vis *Visibility) (intel.Record, error) {
+	cond, args := vis.where("records", "record_terms", "record_id", []any{id})
+	var body string
+	if err := s.queryRow(ctx, "SELECT body FROM records WHERE records.id = ? AND "+cond, args...).Scan(&body); err != nil {
+		return intel.Record{}, notFound(err, fmt.Sprintf("record %q", id))
+	}
+	return decodeRecord(body)
+}
+
 // Record returns one record as stored.
 func (s *Store) Record(ctx context.Context, id string) (intel.Record, error) {
 	var body string
