@@ -53,3 +53,23 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, c *policy.Caller
 	s.obs.Matched(res.Events, res.Matches)
 	writeJSON(w, http.StatusOK, res)
 }
+
+// ownSightings lists what the caller's organization's traffic matched.
+func (s *Server) ownSightings(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	q, err := query(r, "limit", "cursor")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limit, err := intParam(q, "limit")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page, err := s.hub.OwnSightings(r.Context(), c, limit, q.Get("cursor"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sightings": page.Items, "next_cursor": page.Next})
+}

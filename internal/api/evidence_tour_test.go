@@ -128,6 +128,7 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 		events := `{"time":"2026-11-20T10:15:00Z","value":"login-bank-a.example.com"}` + "\n" + `{"time":"2026-11-20T10:16:00Z","value":"login-bank-a.example.com"}` + "\n"
 		tr.step("POST", "/api/v1/events", "/api/v1/events", "org-b", events, nil, 200)
 		tr.step("POST", "/api/v1/events", "/api/v1/events", "org-b", events, nil, 200)
+		tr.step("GET", "/api/v1/sightings", "/api/v1/sightings", "org-b", nil, nil, 200)
 		var granted, denied hub.AccessView
 		tr.step("POST", "/api/v1/access-requests", "/api/v1/access-requests", "org-c", map[string]string{"ref": hits.Results[0].Hits[0].Ref, "purpose": "takedown"}, &granted, 201)
 		tr.step("POST", "/api/v1/access-requests", "/api/v1/access-requests", "org-b", map[string]string{"ref": bHits.Results[0].Hits[0].Ref, "purpose": "case 2026-114"}, &denied, 201)

@@ -220,3 +220,74 @@ func (c *httpClient) Sightings(org string, obs []match.Observation) (hub.Sightin
 	var res hub.SightingResult
 	return res, json.Unmarshal(raw, &res)
 }
+
+func (c *httpClient) SetAnonymous(org string, anonymous bool) error {
+	return c.call(org, "PATCH", "/api/v1/orgs/"+org, map[string]bool{"anonymous_feedback": anonymous}, nil)
+}
+
+func (c *httpClient) AddFeedback(org, record, outcome, note string) error {
+	return c.call(org, "POST", "/api/v1/records/"+record+"/feedback", map[string]string{"outcome": outcome, "note": note}, nil)
+}
+
+func (c *httpClient) Feedback(org string, limit int, cursor string) (hub.FeedbackSummary, error) {
+	var sum hub.FeedbackSummary
+	err := c.call(org, "GET", "/api/v1/feedback?"+url.Values{"limit": {strconv.Itoa(limit)}, "cursor": {cursor}}.Encode(), nil, &sum)
+	return sum, err
+}
+
+func (c *httpClient) OwnSightings(org string, limit int, cursor string) (hub.Page[hub.OwnSighting], error) {
+	var ans struct {
+		Sightings  []hub.OwnSighting `json:"sightings"`
+		NextCursor string            `json:"next_cursor"`
+	}
+	err := c.call(org, "GET", "/api/v1/sightings?"+url.Values{"limit": {strconv.Itoa(limit)}, "cursor": {cursor}}.Encode(), nil, &ans)
+	return hub.Page[hub.OwnSighting]{Items: ans.Sightings, Next: ans.NextCursor}, err
+}
+
+func (c *httpClient) RequestAccess(org, ref, purpose string) (hub.AccessView, error) {
+	var v hub.AccessView
+	err := c.call(org, "POST", "/api/v1/access-requests", map[string]string{"ref": ref, "purpose": purpose}, &v)
+	return v, err
+}
+
+func (c *httpClient) DecideAccess(org, id string, approve bool) error {
+	verb := "deny"
+	if approve {
+		verb = "approve"
+	}
+	return c.call(org, "POST", "/api/v1/access-requests/"+id+"/"+verb, map[string]string{}, nil)
+}
+
+func (c *httpClient) AccessRequests(org string, received bool) ([]hub.AccessView, error) {
+	as := "requester"
+	if received {
+		as = "owner"
+	}
+	var ans struct {
+		AccessRequests []hub.AccessView `json:"access_requests"`
+	}
+	err := c.call(org, "GET", "/api/v1/access-requests?as="+as, nil, &ans)
+	return ans.AccessRequests, err
+}
+
+func (c *httpClient) Entries(org string, from, to int64) ([]hub.Entry, error) {
+	var ans struct {
+		Entries []hub.Entry `json:"entries"`
+	}
+	err := c.call(org, "GET", fmt.Sprintf("/api/v1/evidence/entries?from=%d&to=%d", from, to), nil, &ans)
+	return ans.Entries, err
+}
+
+func (c *httpClient) Groups(org string) ([]intel.Group, error) {
+	var ans struct {
+		Groups []intel.Group `json:"groups"`
+	}
+	err := c.call(org, "GET", "/api/v1/groups", nil, &ans)
+	return ans.Groups, err
+}
+
+func (c *httpClient) Group(org, id string) (intel.Group, error) {
+	var g intel.Group
+	err := c.call(org, "GET", "/api/v1/groups/"+id, nil, &g)
+	return g, err
+}

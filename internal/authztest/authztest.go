@@ -60,6 +60,9 @@ type worldState struct {
 	callers map[string]*policy.Caller
 	c       Client
 	cases   int
+	h       *hub.Hub   // for the raw evidence leaves the entry check models
+	logFrom int64      // the evidence log's size when this world began
+	rel     *relations // feedback, sightings and access requests
 }
 
 // Client is the surface under test, acting as org.
@@ -78,6 +81,18 @@ type Client interface {
 	// Export returns what GET /api/v1/records/export gives org (the
 	// indicators `fusion match --server` matches against).
 	Export(org string) ([]intel.Record, error)
+
+	// The relations between organizations around records.
+	SetAnonymous(org string, anonymous bool) error
+	AddFeedback(org, record, outcome, note string) error
+	Feedback(org string, limit int, cursor string) (hub.FeedbackSummary, error)
+	OwnSightings(org string, limit int, cursor string) (hub.Page[hub.OwnSighting], error)
+	RequestAccess(org, ref, purpose string) (hub.AccessView, error)
+	DecideAccess(org, id string, approve bool) error
+	AccessRequests(org string, received bool) ([]hub.AccessView, error)
+	Entries(org string, from, to int64) ([]hub.Entry, error)
+	Groups(org string) ([]intel.Group, error)
+	Group(org, id string) (intel.Group, error)
 }
 
 // Run checks random worlds built in st through the client newClient returns
@@ -92,6 +107,9 @@ func Run(t *testing.T, st *store.Store, h *hub.Hub, minCases int, newClient func
 			storetest.Reset(t, st)
 			s := build(rt, h, newClient)
 			index(rt, st, h)
+			s.buildRelations(rt)
+			s.checkRelations(rt)
+			index(rt, st, h) // approvals widened audiences: the feed would catch up within a poll
 			s.checkAll(rt)
 			total += s.cases
 		})
@@ -155,6 +173,39 @@ func (d Direct) Hits(org string, values []string) ([]hub.HitAnswer, error) {
 func (d Direct) Sightings(org string, obs []match.Observation) (hub.SightingResult, error) {
 	return d.H.RecordSightings(context.Background(), d.Callers[org], obs)
 }
+func (d Direct) SetAnonymous(org string, anonymous bool) error {
+	_, err := d.H.UpdateOrg(context.Background(), d.Callers[org], org, hub.OrgSettings{AnonymousFeedback: &anonymous})
+	return err
+}
+func (d Direct) AddFeedback(org, record, outcome, note string) error {
+	_, err := d.H.AddFeedback(context.Background(), d.Callers[org], record, outcome, note)
+	return err
+}
+func (d Direct) Feedback(org string, limit int, cursor string) (hub.FeedbackSummary, error) {
+	return d.H.Feedback(context.Background(), d.Callers[org], limit, cursor)
+}
+func (d Direct) OwnSightings(org string, limit int, cursor string) (hub.Page[hub.OwnSighting], error) {
+	return d.H.OwnSightings(context.Background(), d.Callers[org], limit, cursor)
+}
+func (d Direct) RequestAccess(org, ref, purpose string) (hub.AccessView, error) {
+	return d.H.RequestAccess(context.Background(), d.Callers[org], ref, purpose)
+}
+func (d Direct) DecideAccess(org, id string, approve bool) error {
+	_, err := d.H.DecideAccess(context.Background(), d.Callers[org], id, approve, "")
+	return err
+}
+func (d Direct) AccessRequests(org string, received bool) ([]hub.AccessView, error) {
+	return d.H.AccessRequests(context.Background(), d.Callers[org], received)
+}
+func (d Direct) Entries(org string, from, to int64) ([]hub.Entry, error) {
+	return d.H.EvidenceEntries(context.Background(), d.Callers[org], from, to)
+}
+func (d Direct) Groups(org string) ([]intel.Group, error) {
+	return d.H.ListGroups(context.Background(), d.Callers[org])
+}
+func (d Direct) Group(org, id string) (intel.Group, error) {
+	return d.H.GetGroup(context.Background(), d.Callers[org], id)
+}
 func (d Direct) Export(org string) ([]intel.Record, error) {
 	var out []intel.Record
 	err := d.H.ExportRecords(context.Background(), d.Callers[org], func(b []intel.Record) error {
@@ -167,9 +218,12 @@ func (d Direct) Export(org string) ([]intel.Record, error) {
 func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Client) *worldState {
 	ctx := context.Background()
 	w := policymodel.DrawWorld(t)
-	s := &worldState{w: w, byID: map[string]*modelRecord{}, callers: map[string]*policy.Caller{}}
+	s := &worldState{w: w, byID: map[string]*modelRecord{}, callers: map[string]*policy.Caller{}, h: h}
+	var err error
+	s.logFrom, err = h.EvidenceSize(ctx)
+	must(t, err)
 	for _, o := range w.Orgs {
-		must(t, err1(h.OperatorCreateOrg(ctx, o, "Org "+o, "NL", "bank", false)))
+		must(t, err1(h.OperatorCreateOrg(ctx, o, "Org "+o, "NL", "bank", o == w.Orgs[0]))) // org-0 runs the hub
 	}
 	for _, g := range w.Groups {
 		if len(w.Members[g]) == 0 {
@@ -181,7 +235,7 @@ func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Cli
 		}
 	}
 	for _, o := range w.Orgs {
-		s.callers[o] = &policy.Caller{Org: o, Role: intel.RoleAdmin, Groups: w.GroupsOf(o)}
+		s.callers[o] = &policy.Caller{Org: o, Role: intel.RoleAdmin, Groups: w.GroupsOf(o), Operator: o == w.Orgs[0]}
 	}
 	s.c = newClient(s.callers)
 	cl := s.c

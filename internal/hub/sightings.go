@@ -191,3 +191,59 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return a
 }
+
+// OwnSighting is what c's traffic matched of one record, over every hour.
+type OwnSighting struct {
+	Record string    `json:"record"`
+	Value  string    `json:"value"`
+	Labels []string  `json:"labels"`
+	Count  int64     `json:"count"`
+	First  time.Time `json:"first"`
+	Last   time.Time `json:"last"`
+}
+
+// OwnSightings returns a page of what c's organization's traffic matched,
+// per record, for the records policy.OwnSighting lets c still see.
+func (h *Hub) OwnSightings(ctx context.Context, c *policy.Caller, limit int, cursor string) (Page[OwnSighting], error) {
+	if err := policy.Require(c, policy.ReadVerdicts); err != nil {
+		return Page[OwnSighting]{}, err
+	}
+	limit, after, err := pageArgs(limit, cursor)
+	if err != nil {
+		return Page[OwnSighting]{}, err
+	}
+	page := Page[OwnSighting]{Items: []OwnSighting{}}
+	for {
+		totals, err := h.store.SightingsOf(ctx, c.Org, after, max(limit, 100))
+		if err != nil {
+			return page, err
+		}
+		ids := make([]string, len(totals))
+		for i, t := range totals {
+			ids[i] = t.RecordID
+		}
+		recs, err := h.store.RecordsByID(ctx, ids)
+		if err != nil {
+			return page, err
+		}
+		byID := make(map[string]*intel.Record, len(recs))
+		for i := range recs {
+			byID[recs[i].ID] = &recs[i]
+		}
+		for _, t := range totals {
+			after = t.RecordID
+			r := byID[t.RecordID]
+			if r == nil || !policy.OwnSighting(c, r) {
+				continue
+			}
+			page.Items = append(page.Items, OwnSighting{Record: r.ID, Value: r.Value, Labels: slices.Clone(r.Labels), Count: t.Count, First: t.First, Last: t.Last})
+			if len(page.Items) == limit {
+				page.Next = encodeCursor(r.ID)
+				return page, nil
+			}
+		}
+		if len(totals) < max(limit, 100) {
+			return page, nil
+		}
+	}
+}

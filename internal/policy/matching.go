@@ -72,3 +72,12 @@ func DecideAccess(c *Caller, owner, id string) error {
 // c may see the object at all. A count never includes an object the caller
 // could not list, so no figure reveals a record, even one at a time.
 func Count(c *Caller, s Shared) bool { return Decide(c, s) != Hidden }
+
+// OwnSighting reports whether c may see what record r matched in its own
+// organization's traffic (its sightings of r): only while c may see r in
+// full. Once the originator narrows the audience or makes r personal, the
+// sightings no longer name r to c.
+func OwnSighting(c *Caller, r *intel.Record) bool {
+	_, form := RecordForm(c, r)
+	return form == Full
+}

@@ -135,24 +135,26 @@ type ObserverTotal struct {
 }
 
 // FeedbackByObserver returns, for the given records, each organization's
-// count per outcome with its newest note, ordered by record, outcome and
+// count per outcome, its newest report's time and its newest note (from
+// the newest report that has one), ordered by record, outcome and
 // organization.
 func (s *Store) FeedbackByObserver(ctx context.Context, recordIDs []string) ([]ObserverTotal, error) {
 	var out []ObserverTotal
 	err := s.inChunks(recordIDs, func(part []any) error {
-		// The newest report per (record, org, outcome) carries the note shown.
-		return s.reader(ctx).each("SELECT f.record_id, f.org_id, f.outcome, g.n, f.created, f.note FROM feedback f JOIN ("+
-			"SELECT record_id, org_id, outcome, COUNT(*) AS n, MAX(created) AS newest FROM feedback WHERE record_id IN ("+placeholders(len(part))+") GROUP BY record_id, org_id, outcome"+
-			") g ON g.record_id = f.record_id AND g.org_id = f.org_id AND g.outcome = f.outcome AND g.newest = f.created ORDER BY f.record_id, f.outcome, f.org_id, f.id DESC",
+		return s.reader(ctx).each("SELECT g.record_id, g.org_id, g.outcome, g.n, g.newest, COALESCE(f.note, '') FROM ("+
+			"SELECT record_id, org_id, outcome, COUNT(*) AS n, MAX(created) AS newest, MAX(CASE WHEN note <> '' THEN created END) AS noted "+
+			"FROM feedback WHERE record_id IN ("+placeholders(len(part))+") GROUP BY record_id, org_id, outcome"+
+			") g LEFT JOIN feedback f ON f.record_id = g.record_id AND f.org_id = g.org_id AND f.outcome = g.outcome AND f.created = g.noted AND f.note <> '' "+
+			"ORDER BY g.record_id, g.outcome, g.org_id, f.id DESC",
 			part, func(rows *sql.Rows) error {
 				var t ObserverTotal
-				var created int64
-				if err := rows.Scan(&t.RecordID, &t.Org, &t.Outcome, &t.Count, &created, &t.Note); err != nil {
+				var newest int64
+				if err := rows.Scan(&t.RecordID, &t.Org, &t.Outcome, &t.Count, &newest, &t.Note); err != nil {
 					return err
 				}
-				t.Last = fromMicros(created)
+				t.Last = fromMicros(newest)
 				if n := len(out); n > 0 && out[n-1].RecordID == t.RecordID && out[n-1].Org == t.Org && out[n-1].Outcome == t.Outcome {
-					return nil // two reports at the same microsecond: the first (greatest id) wins
+					return nil // two notes at the same microsecond: the first (greatest id) wins
 				}
 				out = append(out, t)
 				return nil

@@ -87,3 +87,29 @@ func (s *Store) Sightings(ctx context.Context, recordIDs []string) ([]Sighting, 
 	}
 	return out, nil
 }
+
+// SightingTotal is what one organization's traffic matched of one record:
+// the count and the first and last time, over every hour.
+type SightingTotal struct {
+	RecordID    string
+	Count       int64
+	First, Last time.Time
+}
+
+// SightingsOf returns, in record id order after after, up to limit totals
+// of org's sightings per record.
+func (s *Store) SightingsOf(ctx context.Context, org, after string, limit int) ([]SightingTotal, error) {
+	var out []SightingTotal
+	err := s.reader(ctx).each("SELECT record_id, SUM(count), MIN(first), MAX(last) FROM sightings WHERE org_id = ? AND record_id > ? GROUP BY record_id ORDER BY record_id LIMIT ?",
+		[]any{org, after, limit}, func(rows *sql.Rows) error {
+			var t SightingTotal
+			var first, last int64
+			if err := rows.Scan(&t.RecordID, &t.Count, &first, &last); err != nil {
+				return err
+			}
+			t.First, t.Last = fromMicros(first), fromMicros(last)
+			out = append(out, t)
+			return nil
+		})
+	return out, err
+}
