@@ -10,6 +10,7 @@ import (
 
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
+	"fusion/internal/intel"
 	"fusion/internal/match"
 	"fusion/internal/policy"
 )
@@ -74,6 +75,19 @@ func (s *worldState) buildRelations(t *rapid.T) {
 				}
 			}
 		}
+	}
+	// Some originators narrow records after they were sighted: the
+	// observers' own sightings must stop naming them.
+	for range rapid.IntRange(0, 3).Draw(t, "narrowed") {
+		m := rapid.SampledFrom(s.records).Draw(t, "narrow")
+		if !m.active {
+			continue
+		}
+		tlp, personal := string(intel.Red), rapid.Bool().Draw(t, "narrow-personal")
+		aud := intel.Audience{}
+		must(t, s.c.UpdateRecord(m.originator, m.id, intel.RecordPatch{TLP: &tlp, Audience: &aud, Personal: &personal}))
+		m.versions = append(m.versions, m.shared)
+		m.shared = policy.Shared{Originator: m.originator, TLP: intel.Red, Audience: intel.Audience{Orgs: []string{}, Groups: []string{}}, Personal: personal}
 	}
 	// Feedback on records the giver may see (in any form).
 	for range rapid.IntRange(0, 8).Draw(t, "feedback") {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -131,6 +132,97 @@ func TestEntry(t *testing.T) {
 		}
 		if got := policy.Entry(&tt.c, &l); got != tt.want {
 			t.Errorf("case %d: Entry = %v, want %v", i, got, tt.want)
+		}
+	}
+}
+
+// TestCountAndForwardMatchModel checks the aggregate rule and onward
+// sharing against the model on random worlds.
+func TestCountAndForwardMatchModel(t *testing.T) {
+	cases := 0
+	for round := 0; cases < 10000 && round < 50 && !t.Failed(); round++ {
+		rapid.Check(t, func(t *rapid.T) {
+			w := policymodel.Draw(t)
+			for _, s := range w.Shared {
+				codes := rapid.SliceOfDistinct(rapid.SampledFrom([]string{intel.H0, intel.H1, intel.H2, intel.H3}), rapid.ID[string]).Draw(t, "codes")
+				active := rapid.IntRange(0, 4).Draw(t, "revoked") != 0
+				r := intel.Record{ID: "r", Value: "v", Originator: s.Originator, TLP: s.TLP, Audience: s.Audience, Personal: s.Personal, Handling: intel.Handling{Codes: codes}}
+				if !active {
+					at := time.Unix(1, 0)
+					r.Revoked = &at
+				}
+				counters, recipients := w.Counters(s), w.Recipients(s, codes, active)
+				for _, org := range w.Orgs {
+					if got := policy.Count(w.Caller(org), s); got != counters[org] {
+						t.Fatalf("Count(%s, %+v) = %v, model %v", org, s, got, counters[org])
+					}
+					_, got := policy.Forward(w.Caller(org), &r)
+					if want := recipients[org] && w.Form(org, s) == policy.Full; got != want {
+						t.Fatalf("Forward(to %s, %+v codes %v active %v) = %v, model %v", org, s, codes, active, got, want)
+					}
+					cases++
+				}
+			}
+		})
+	}
+	if cases < 10000 {
+		t.Errorf("only %d cases", cases)
+	}
+}
+
+func TestForwardTable(t *testing.T) {
+	p := &policy.Caller{Org: "partner", Role: intel.RoleReader}
+	aud := intel.Audience{Orgs: []string{"partner"}}
+	for _, tt := range []struct {
+		name string
+		r    intel.Record
+		want bool
+	}{
+		{"green", intel.Record{Originator: "o", TLP: intel.Green}, true},
+		{"green, H2", intel.Record{Originator: "o", TLP: intel.Green, Handling: intel.Handling{Codes: []string{intel.H2}}}, false},
+		{"green, personal", intel.Record{Originator: "o", TLP: intel.Green, Personal: true, Audience: aud}, false},
+		{"amber to the partner", intel.Record{Originator: "o", TLP: intel.Amber, Audience: aud}, true},
+		{"amber to a group the partner is in", intel.Record{Originator: "o", TLP: intel.Amber, Audience: intel.Audience{Groups: []string{"g"}}}, false},
+		{"red to the partner", intel.Record{Originator: "o", TLP: intel.Red, Audience: aud}, false},
+		{"amber+strict to the partner", intel.Record{Originator: "o", TLP: intel.AmberStrict, Audience: aud}, false},
+	} {
+		if _, got := policy.Forward(p, &tt.r); got != tt.want {
+			t.Errorf("%s: Forward = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestObserverAndAccessRequestViews(t *testing.T) {
+	c := func(org string) *policy.Caller { return &policy.Caller{Org: org, Role: intel.RoleReader} }
+	for _, tt := range []struct {
+		viewer, originator, observer string
+		anonymous                    bool
+		want                         policy.Observation
+	}{
+		{"o", "o", "x", false, policy.Named},
+		{"o", "o", "x", true, policy.Anonymous},
+		{"x", "o", "x", true, policy.Named}, // its own report
+		{"y", "o", "x", false, policy.Unseen},
+		{"", "o", "x", false, policy.Unseen},
+	} {
+		if got := policy.Observer(c(tt.viewer), tt.originator, tt.observer, tt.anonymous); got != tt.want {
+			t.Errorf("Observer(%s sees %s's report on %s's record, anonymous %v) = %v, want %v", tt.viewer, tt.observer, tt.originator, tt.anonymous, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		viewer, status      string
+		visible, showRecord bool
+	}{
+		{"owner", "pending", true, true},
+		{"requester", "pending", true, false},
+		{"requester", "denied", true, false},
+		{"requester", "approved", true, true},
+		{"other", "approved", false, false},
+		{"", "approved", false, false},
+	} {
+		v, r := policy.AccessRequest(c(tt.viewer), "owner", "requester", tt.status)
+		if v != tt.visible || r != tt.showRecord {
+			t.Errorf("AccessRequest(as %s, %s) = %v, %v; want %v, %v", tt.viewer, tt.status, v, r, tt.visible, tt.showRecord)
 		}
 	}
 }

@@ -143,3 +143,30 @@ func (w *World) Form(org string, s policy.Shared) policy.Form {
 	}
 	return policy.Full
 }
+
+// Counters is the set of organizations whose figures may include an object
+// shared as s: whoever may see it at all.
+func (w *World) Counters(s policy.Shared) map[string]bool { return w.Viewers(s) }
+
+// Recipients is the set of partners (organizations, here standing for hubs
+// outside this one) a record may be forwarded to: none for a personal or
+// revoked record or one marked H2; for clear and green every organization
+// that may see it in full; for amber only the organizations the originator
+// named itself; for amber+strict and red none.
+func (w *World) Recipients(s policy.Shared, codes []string, active bool) map[string]bool {
+	out := map[string]bool{}
+	if s.Personal || !active || slices.Contains(codes, intel.H2) {
+		return out
+	}
+	switch s.TLP {
+	case intel.Clear, intel.Green:
+		for o := range w.Viewers(s) {
+			out[o] = true
+		}
+	case intel.Amber:
+		for _, o := range s.Audience.Orgs {
+			out[o] = true
+		}
+	}
+	return out
+}
