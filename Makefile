@@ -35,3 +35,4 @@ bench:
 	bash bench/scenario.sh
 	bash bench/match.sh
 	bash bench/tor.sh
+	bash bench/feedback.sh

@@ -130,16 +130,17 @@ func SightingID(s store.Sighting) string {
 // SightingContent is one hourly sighting row.
 func SightingContent(s store.Sighting) []byte {
 	return newObject().int("count", s.Count).time("first", s.First).int("hour", s.Hour).time("last", s.Last).
-		str("org", s.Org).str("record", s.RecordID).done()
+		str("org", s.Org).str("owner", s.Owner).str("record", s.RecordID).done()
 }
 
-// FeedbackContent is a feedback row, with the token that gave it.
+// FeedbackContent is a feedback row, with the token that gave it and the
+// record's originator.
 func FeedbackContent(f store.Feedback) []byte {
 	o := newObject().time("created", f.Created).str("id", f.ID)
 	if f.Note != "" {
 		o.str("note", f.Note)
 	}
-	return o.str("org", f.Org).str("outcome", f.Outcome).str("record", f.RecordID).str("token", f.TokenID).done()
+	return o.str("org", f.Org).str("outcome", f.Outcome).str("owner", f.Owner).str("record", f.RecordID).str("token", f.TokenID).done()
 }
 
 // AccessRequestContent is an access request row, with the record it names.

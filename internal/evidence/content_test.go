@@ -70,13 +70,13 @@ var contentEncoders = []contentEncoder{
 		reportIn: {"Body", "Records"},
 	}),
 	encoderOf("SightingContent", evidence.SightingContent, map[reflect.Type][]string{
-		sightingRow: {"RecordID", "Org", "Hour", "Count", "First", "Last"},
+		sightingRow: {"RecordID", "Owner", "Org", "Hour", "Count", "First", "Last"},
 	}),
 	encoderOf("SightingID", func(s store.Sighting) []byte { return []byte(evidence.SightingID(s)) }, map[reflect.Type][]string{
 		sightingRow: {"RecordID", "Org", "Hour"},
 	}),
 	encoderOf("FeedbackContent", evidence.FeedbackContent, map[reflect.Type][]string{
-		feedbackRow: {"ID", "RecordID", "Org", "TokenID", "Outcome", "Note", "Created"},
+		feedbackRow: {"ID", "RecordID", "Owner", "Org", "TokenID", "Outcome", "Note", "Created"},
 	}),
 	encoderOf("AccessRequestContent", evidence.AccessRequestContent, map[reflect.Type][]string{
 		accessRow: {"ID", "RecordID", "Owner", "Requester", "Purpose", "Status", "Reason", "Created", "Decided"},

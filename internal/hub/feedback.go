@@ -45,7 +45,7 @@ func (h *Hub) AddFeedback(ctx context.Context, c *policy.Caller, recordID, outco
 	if _, ok := policy.Record(c, &r); !ok {
 		return FeedbackItem{}, fmt.Errorf("record %q: %w", recordID, intel.ErrNotFound)
 	}
-	f := store.Feedback{ID: newID(), RecordID: recordID, Org: c.Org, TokenID: c.TokenID, Outcome: outcome, Note: strings.TrimSpace(note), Created: h.now()}
+	f := store.Feedback{ID: newID(), RecordID: recordID, Owner: r.Originator, Org: c.Org, TokenID: c.TokenID, Outcome: outcome, Note: strings.TrimSpace(note), Created: h.now()}
 	err = h.store.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertFeedback(f); err != nil {
 			return err

@@ -107,7 +107,7 @@ func (h *Hub) RecordSightings(ctx context.Context, c *policy.Caller, obs []match
 		k := key{f.id, o.Time.Unix() / 3600}
 		s := agg[k]
 		if s == nil {
-			s = &store.Sighting{RecordID: f.id, Org: c.Org, Hour: k.hour, First: o.Time, Last: o.Time}
+			s = &store.Sighting{RecordID: f.id, Owner: r.Originator, Org: c.Org, Hour: k.hour, First: o.Time, Last: o.Time}
 			agg[k] = s
 		}
 		s.Count++

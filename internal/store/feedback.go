@@ -12,6 +12,7 @@ import (
 type Feedback struct {
 	ID       string
 	RecordID string
+	Owner    string // the record's originator
 	Org      string
 	TokenID  string
 	Outcome  string
@@ -21,41 +22,9 @@ type Feedback struct {
 
 // InsertFeedback stores one report of an outcome.
 func (t *Tx) InsertFeedback(f Feedback) error {
-	_, err := t.exec("INSERT INTO feedback (id, record_id, org_id, token_id, outcome, note, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		f.ID, f.RecordID, f.Org, f.TokenID, f.Outcome, f.Note, micros(f.Created))
+	_, err := t.exec("INSERT INTO feedback (id, record_id, owner, org_id, token_id, outcome, note, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		f.ID, f.RecordID, f.Owner, f.Org, f.TokenID, f.Outcome, f.Note, micros(f.Created))
 	return err
-}
-
-// FeedbackFor returns the feedback on the given records, oldest first.
-func (s *Store) FeedbackFor(ctx context.Context, recordIDs []string) ([]Feedback, error) {
-	var out []Feedback
-	for start := 0; start < len(recordIDs); start += 500 {
-		part := recordIDs[start:min(start+500, len(recordIDs))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := s.query(ctx, "SELECT id, record_id, org_id, token_id, outcome, note, created FROM feedback WHERE record_id IN ("+placeholders(len(part))+") ORDER BY created, id", args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var f Feedback
-			var created int64
-			if err := rows.Scan(&f.ID, &f.RecordID, &f.Org, &f.TokenID, &f.Outcome, &f.Note, &created); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			f.Created = fromMicros(created)
-			out = append(out, f)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // SetAnonymousFeedback records an organization's choice to appear to
@@ -94,7 +63,7 @@ type OutcomeCount struct {
 // reported and the matches in other organizations' traffic.
 func (s *Store) FeedbackTotals(ctx context.Context, originator string) (outcomes []OutcomeCount, sighted int64, err error) {
 	r := s.reader(ctx)
-	err = r.each("SELECT f.outcome, COUNT(*) FROM feedback f JOIN records r ON r.id = f.record_id WHERE r.originator = ? GROUP BY f.outcome ORDER BY f.outcome",
+	err = r.each("SELECT outcome, COUNT(*) FROM feedback WHERE owner = ? GROUP BY outcome ORDER BY outcome",
 		[]any{originator}, func(rows *sql.Rows) error {
 			var o OutcomeCount
 			if err := rows.Scan(&o.Outcome, &o.Count); err != nil {
@@ -107,7 +76,7 @@ func (s *Store) FeedbackTotals(ctx context.Context, originator string) (outcomes
 		return nil, 0, fmt.Errorf("store: feedback totals: %w", err)
 	}
 	var n sql.NullInt64
-	err = r.queryRow("SELECT SUM(s.count) FROM sightings s JOIN records r ON r.id = s.record_id WHERE r.originator = ? AND s.org_id <> ?", originator, originator).Scan(&n)
+	err = r.queryRow("SELECT SUM(count) FROM sightings WHERE owner = ? AND org_id <> ?", originator, originator).Scan(&n)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: sighting totals: %w", err)
 	}
@@ -118,10 +87,11 @@ func (s *Store) FeedbackTotals(ctx context.Context, originator string) (outcomes
 // records of originator that have feedback or sightings in other
 // organizations' traffic.
 func (s *Store) RecordsWithFeedback(ctx context.Context, originator, after string, limit int) ([]string, error) {
+	// Each side reads the owner's index in record order and stops early.
 	return s.strings(ctx, "SELECT id FROM ("+
-		"SELECT f.record_id AS id FROM feedback f JOIN records r ON r.id = f.record_id WHERE r.originator = ? AND f.record_id > ? "+
-		"UNION SELECT s.record_id AS id FROM sightings s JOIN records r ON r.id = s.record_id WHERE r.originator = ? AND s.org_id <> ? AND s.record_id > ?"+
-		") AS x ORDER BY id LIMIT ?", originator, after, originator, originator, after, limit)
+		"SELECT * FROM (SELECT DISTINCT record_id AS id FROM feedback WHERE owner = ? AND record_id > ? ORDER BY record_id LIMIT ?) AS f "+
+		"UNION SELECT * FROM (SELECT DISTINCT record_id AS id FROM sightings WHERE owner = ? AND org_id <> ? AND record_id > ? ORDER BY record_id LIMIT ?) AS s"+
+		") AS x ORDER BY id LIMIT ?", originator, after, limit, originator, originator, after, limit, limit)
 }
 
 // ObserverTotal is what one organization reported on one record: an

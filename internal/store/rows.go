@@ -342,10 +342,10 @@ func (s *Store) ScanReportVersions(ctx context.Context, fn func(VersionRow) erro
 
 // ScanSightings calls fn for every sighting row.
 func (s *Store) ScanSightings(ctx context.Context, fn func(Sighting) error) error {
-	return s.reader(ctx).each("SELECT record_id, org_id, hour, count, first, last FROM sightings ORDER BY record_id, org_id, hour", nil, func(rows *sql.Rows) error {
+	return s.reader(ctx).each("SELECT record_id, owner, org_id, hour, count, first, last FROM sightings ORDER BY record_id, org_id, hour", nil, func(rows *sql.Rows) error {
 		var x Sighting
 		var first, last int64
-		if err := rows.Scan(&x.RecordID, &x.Org, &x.Hour, &x.Count, &first, &last); err != nil {
+		if err := rows.Scan(&x.RecordID, &x.Owner, &x.Org, &x.Hour, &x.Count, &first, &last); err != nil {
 			return err
 		}
 		x.First, x.Last = fromMicros(first), fromMicros(last)
@@ -355,10 +355,10 @@ func (s *Store) ScanSightings(ctx context.Context, fn func(Sighting) error) erro
 
 // ScanFeedback calls fn for every feedback row.
 func (s *Store) ScanFeedback(ctx context.Context, fn func(Feedback) error) error {
-	return s.reader(ctx).each("SELECT id, record_id, org_id, token_id, outcome, note, created FROM feedback ORDER BY id", nil, func(rows *sql.Rows) error {
+	return s.reader(ctx).each("SELECT id, record_id, owner, org_id, token_id, outcome, note, created FROM feedback ORDER BY id", nil, func(rows *sql.Rows) error {
 		var f Feedback
 		var created int64
-		if err := rows.Scan(&f.ID, &f.RecordID, &f.Org, &f.TokenID, &f.Outcome, &f.Note, &created); err != nil {
+		if err := rows.Scan(&f.ID, &f.RecordID, &f.Owner, &f.Org, &f.TokenID, &f.Outcome, &f.Note, &created); err != nil {
 			return err
 		}
 		f.Created = fromMicros(created)

@@ -11,6 +11,7 @@ import (
 // Sighting is a count of matches of one record at one organization in one hour.
 type Sighting struct {
 	RecordID string
+	Owner    string // the record's originator
 	Org      string
 	Hour     int64 // Unix time / 3600
 	Count    int64
@@ -22,7 +23,7 @@ type Sighting struct {
 // needed, and returns each row as it was before (nil where there was none)
 // and as it is after the addition.
 func (t *Tx) AddSightings(ss []Sighting) (before []*Sighting, after []Sighting, err error) {
-	q := fmt.Sprintf("INSERT INTO sightings (record_id, org_id, hour, count, first, last) VALUES (?, ?, ?, ?, ?, ?) "+
+	q := fmt.Sprintf("INSERT INTO sightings (record_id, owner, org_id, hour, count, first, last) VALUES (?, ?, ?, ?, ?, ?, ?) "+
 		"ON CONFLICT (record_id, org_id, hour) DO UPDATE SET count = sightings.count + excluded.count, "+
 		"first = %s(sightings.first, excluded.first), last = %s(sightings.last, excluded.last) RETURNING count, first, last", t.d.least, t.d.greatest)
 	up, err := t.tx.PrepareContext(t.ctx, t.d.q(q))
@@ -30,7 +31,7 @@ func (t *Tx) AddSightings(ss []Sighting) (before []*Sighting, after []Sighting, 
 		return nil, nil, err
 	}
 	defer up.Close()
-	get, err := t.tx.PrepareContext(t.ctx, t.d.q("SELECT count, first, last FROM sightings WHERE record_id = ? AND org_id = ? AND hour = ?"+t.d.forUpdate))
+	get, err := t.tx.PrepareContext(t.ctx, t.d.q("SELECT owner, count, first, last FROM sightings WHERE record_id = ? AND org_id = ? AND hour = ?"+t.d.forUpdate))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -40,52 +41,23 @@ func (t *Tx) AddSightings(ss []Sighting) (before []*Sighting, after []Sighting, 
 	for i, s := range ss {
 		var first, last int64
 		prev := s
-		switch err := get.QueryRowContext(t.ctx, s.RecordID, s.Org, s.Hour).Scan(&prev.Count, &first, &last); {
+		switch err := get.QueryRowContext(t.ctx, s.RecordID, s.Org, s.Hour).Scan(&prev.Owner, &prev.Count, &first, &last); {
 		case err == nil:
 			prev.First, prev.Last = fromMicros(first), fromMicros(last)
 			before[i] = &prev
 		case !errors.Is(err, sql.ErrNoRows):
 			return nil, nil, fmt.Errorf("store: read sighting: %w", err)
 		}
-		if err := up.QueryRowContext(t.ctx, s.RecordID, s.Org, s.Hour, s.Count, micros(s.First), micros(s.Last)).Scan(&s.Count, &first, &last); err != nil {
+		if err := up.QueryRowContext(t.ctx, s.RecordID, s.Owner, s.Org, s.Hour, s.Count, micros(s.First), micros(s.Last)).Scan(&s.Count, &first, &last); err != nil {
 			return nil, nil, fmt.Errorf("store: add sighting: %w", err)
 		}
 		s.First, s.Last = fromMicros(first), fromMicros(last)
+		if before[i] != nil {
+			s.Owner = before[i].Owner // an upsert leaves the row's owner
+		}
 		after[i] = s
 	}
 	return before, after, nil
-}
-
-// Sightings returns the aggregates of the given records, all organizations and hours.
-func (s *Store) Sightings(ctx context.Context, recordIDs []string) ([]Sighting, error) {
-	var out []Sighting
-	for start := 0; start < len(recordIDs); start += 500 {
-		part := recordIDs[start:min(start+500, len(recordIDs))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := s.query(ctx, "SELECT record_id, org_id, hour, count, first, last FROM sightings WHERE record_id IN ("+placeholders(len(part))+") ORDER BY record_id, org_id, hour", args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var x Sighting
-			var first, last int64
-			if err := rows.Scan(&x.RecordID, &x.Org, &x.Hour, &x.Count, &first, &last); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			x.First, x.Last = fromMicros(first), fromMicros(last)
-			out = append(out, x)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // SightingTotal is what one organization's traffic matched of one record:

@@ -236,7 +236,8 @@ func TestSightingsAggregate(t *testing.T) {
 		if len(after) != 1 || after[0].Count != 5 || !after[0].First.Equal(t0.Add(5*time.Minute)) || !after[0].Last.Equal(t0.Add(20*time.Minute)) {
 			t.Errorf("row after the addition %+v", after)
 		}
-		got, err := st.Sightings(ctx, []string{"r1"})
+		var got []store.Sighting
+		err := st.ScanSightings(ctx, func(s store.Sighting) error { got = append(got, s); return nil })
 		if err != nil || len(got) != 1 {
 			t.Fatalf("sightings %v, %v", got, err)
 		}
