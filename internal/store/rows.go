@@ -88,7 +88,8 @@ type TorImport struct {
 	ExitScans   int
 }
 
-// TorFile is one file an import read.
+// TorFile is one file an import read; its JSON is the form of the
+// tor_imports.files column.
 type TorFile struct {
 	Name   string `json:"name"`
 	SHA256 string `json:"sha256"`
