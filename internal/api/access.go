@@ -48,7 +48,7 @@ func (s *Server) decideAccess(approve bool) func(http.ResponseWriter, *http.Requ
 		var in struct {
 			Reason string `json:"reason"`
 		}
-		if err := decode(r, &in); err != nil {
+		if err := decodeOptional(r, &in); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -110,6 +110,19 @@ func decode(r *http.Request, v any) error {
 	return decodeBytes(body, v)
 }
 
+// decodeOptional is decode for bodies whose fields are all optional: an
+// empty body is the empty object.
+func decodeOptional(r *http.Request, v any) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	return decodeBytes(body, v)
+}
+
 // readBody reads a request body that must not be empty.
 func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)

@@ -111,8 +111,12 @@ func matchLogs(ctx context.Context, env *Env, args []string) error {
 	}
 	events, matched, findings := st.events, st.matched, st.findings
 	took := time.Since(began)
-	fmt.Fprintf(env.Stderr, "indexed %s indicators in %v (%d MiB live heap, %d B per indicator); matched %s of %s events (%s matches) in %v, %s events/s\n",
-		progress.Count(int64(n)), built.Round(time.Millisecond), heap>>20, heap/uint64(max(n, 1)), progress.Count(matched), progress.Count(events),
+	perIndicator := "" // the live heap divided by a handful of indicators says nothing about them
+	if n >= 10_000 {
+		perIndicator = fmt.Sprintf(", %d B per indicator", heap/uint64(n))
+	}
+	fmt.Fprintf(env.Stderr, "indexed %s indicators in %v (%d MiB live heap%s); matched %s of %s events (%s matches) in %v, %s events/s\n",
+		progress.Count(int64(n)), built.Round(time.Millisecond), heap>>20, perIndicator, progress.Count(matched), progress.Count(events),
 		progress.Count(findings), took.Round(time.Millisecond), progress.Count(int64(float64(events)/max(took.Seconds(), 1e-9))))
 	return nil
 }

@@ -146,6 +146,7 @@ func (h *Hub) DecideAccess(ctx context.Context, c *policy.Caller, id string, app
 				if err := tx.UpdateRecord(&prev, enc); err != nil {
 					return err
 				}
+				h.indexOnCommit(tx, enc.Record)
 				if err := h.ev.Append(tx, actorOf(c).leaf(evidence.RecordUpdate, recordChange(prevBody, enc))); err != nil {
 					return err
 				}

@@ -11,11 +11,18 @@ import (
 	"fusion/internal/store"
 )
 
+var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 func newHub(t testing.TB, st *store.Store) *hub.Hub {
+	t.Helper()
+	return hub.New(st, canonicalizer(t), evidencetest.Log(t, st), quietLog)
+}
+
+func canonicalizer(t testing.TB) *observable.Canonicalizer {
 	t.Helper()
 	canon, err := observable.New([]byte("0123456789abcdef0123456789abcdef"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return hub.New(st, canon, evidencetest.Log(t, st), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return canon
 }

@@ -9,7 +9,9 @@ import (
 	"encoding/base64"
 	"errors"
 
+	"fusion/internal/intel"
 	"fusion/internal/match"
+	"fusion/internal/store"
 )
 
 // MaxHitValues is the most values one hit/no-hit request may carry.
@@ -43,6 +45,22 @@ func (h *Hub) EnableMatching(ix *match.Index, secret []byte, limits Limits) erro
 	h.m = &matching{ix: ix, refKey: aead, valueKey: derive("fusion/hit-values/v1")}
 	h.SetLimits(limits)
 	return nil
+}
+
+// indexOnCommit puts records into the match index once tx commits, so
+// that a change made through this hub is matched on by its next request;
+// the feed brings in changes made by other processes, and applying one
+// twice is harmless (the index keeps the newest version).
+func (h *Hub) indexOnCommit(tx *store.Tx, recs ...*intel.Record) {
+	if h.m == nil || len(recs) == 0 {
+		return
+	}
+	ix := h.m.ix
+	tx.OnCommit(func() {
+		for _, r := range recs {
+			_ = ix.Put(r) // the only error is a malformed id, which the feed reports
+		}
+	})
 }
 
 // ErrNoIndex means the hub was started without a match index.

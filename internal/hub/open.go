@@ -97,7 +97,8 @@ func (h *Hub) LoadTor(ctx context.Context) (*tor.Directory, error) {
 	return d, nil
 }
 
-// TorState is a cheap summary that changes whenever Tor data is imported.
-func (h *Hub) TorState(ctx context.Context) (consensuses, scans int64, err error) {
-	return h.store.TorState(ctx)
+// TorImports counts the imports of Tor data so far, by this process or
+// another: when it changes, LoadTor has something new to load.
+func (h *Hub) TorImports(ctx context.Context) (int64, error) {
+	return h.store.TorImports(ctx)
 }

@@ -117,9 +117,11 @@ func (h *Hub) CreateRecordsFrom(ctx context.Context, c *policy.Caller, n int, in
 			}
 			// One leaf per chunk: one submission, each record with its own content hash.
 			objs := make([]evidence.Object, len(batch))
+			recs := make([]*intel.Record, len(batch))
 			for j, enc := range batch {
-				objs[j] = recordObject(enc)
+				objs[j], recs[j] = recordObject(enc), enc.Record
 			}
+			h.indexOnCommit(tx, recs...)
 			leaf := actorOf(c).leaf(evidence.RecordCreate, objs...)
 			leaf.Time = now
 			if err := h.ev.Append(tx, leaf); err != nil {
@@ -408,6 +410,7 @@ func (h *Hub) changeRecord(ctx context.Context, c *policy.Caller, id string, act
 		if err := tx.UpdateRecord(&prev, enc); err != nil {
 			return err
 		}
+		h.indexOnCommit(tx, enc.Record)
 		return h.ev.Append(tx, actorOf(c).leaf(action, recordChange(prevBody, enc)))
 	})
 	return next, err

@@ -48,7 +48,7 @@ func normalizeLabels(in []string) ([]string, error) {
 	for _, l := range in {
 		n := strings.ToLower(strings.TrimSpace(l))
 		if !IsLabel(n) {
-			return nil, fieldErr("labels", l, "not in the label vocabulary (see GET /api/v1/labels)")
+			return nil, fieldErr("labels", l, "not in the label vocabulary (see GET /api/v1/vocabulary)")
 		}
 		out = append(out, n)
 	}

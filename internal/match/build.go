@@ -32,7 +32,9 @@ var v1Like = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true), jsontext
 
 // LoadJSONL adds records given as JSON lines of intel.RecordInput (what
 // `fusion scenario generate --kind intel` writes and POST /api/v1/records
-// takes) to ix, canonicalizing each value. Lines are parsed in parallel. A
+// takes) to ix, canonicalizing each value. A line with an "id" (a record
+// exported by GET /api/v1/records/export) keeps it, so that findings name
+// the hub's record; other lines get one derived from their line number. Lines are parsed in parallel. A
 // line that is not a valid record stops the load with an error naming it.
 // bar, if not nil, counts lines.
 func LoadJSONL(r io.Reader, canon *observable.Canonicalizer, ix *Index, bar *progress.Bar) (int, error) {
@@ -148,17 +150,27 @@ func parseChunk(canon *observable.Canonicalizer, first int, data []byte) (d stru
 		if len(line) == 0 {
 			continue
 		}
-		var in intel.RecordInput
+		var in struct {
+			intel.RecordInput
+			ID string `json:"id"`
+		}
 		if err := jsonv2.Unmarshal(line, &in, v1Like); err != nil {
 			d.err = fmt.Errorf("line %d: %w", n, err)
 			return d
 		}
-		rec, err := intel.NewRecord(canon, in)
+		rec, err := intel.NewRecord(canon, in.RecordInput)
 		if err != nil {
 			d.err = fmt.Errorf("line %d: %w", n, err)
 			return d
 		}
-		rec.ID = uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "line %d", n)).String()
+		if in.ID == "" {
+			rec.ID = uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "line %d", n)).String()
+		} else if id, err := uuid.Parse(in.ID); err != nil {
+			d.err = fmt.Errorf("line %d: id %q: not a UUID (a record's id as the hub gives it)", n, in.ID)
+			return d
+		} else {
+			rec.ID = id.String()
+		}
 		rec.Originator, rec.Version = LocalOrg, 1
 		d.recs = append(d.recs, rec)
 	}

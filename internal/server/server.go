@@ -41,7 +41,8 @@ type Config struct {
 	CheckpointEvery time.Duration
 	// IndexPoll is how often the match index picks up changed records.
 	IndexPoll time.Duration
-	// TorReload is how often the Tor data is reloaded when an import added some.
+	// TorReload is how often the daemon looks for Tor imports made by
+	// other processes (fusion tor import) and reloads the data.
 	TorReload time.Duration
 	Log       *slog.Logger
 }
@@ -62,7 +63,7 @@ func New(cfg Config) *Server {
 		cfg.Log = slog.Default()
 	}
 	if cfg.TorReload == 0 {
-		cfg.TorReload = 30 * time.Second
+		cfg.TorReload = 2 * time.Second
 	}
 	if cfg.IndexPoll == 0 {
 		cfg.IndexPoll = 250 * time.Millisecond
@@ -136,8 +137,12 @@ func (s *Server) Start(ctx context.Context, bar *progress.Bar) error {
 	if err != nil {
 		return err
 	}
-	from, to := d.Span()
-	log.Info("tor data loaded", "consensuses", d.Consensuses(), "from", from, "until", to)
+	if d.Consensuses() == 0 {
+		log.Info("no tor data: tor checks answer \"no data\" until some is imported")
+	} else {
+		from, to := d.Span()
+		log.Info("tor data loaded", "consensuses", d.Consensuses(), "from", from, "until", to)
+	}
 	s.run(ctx, "index feed", func(ctx context.Context) { s.feed.Run(ctx, s.cfg.IndexPoll) })
 	s.run(ctx, "tor reload", s.reloadTor)
 	if s.cfg.CheckpointEvery > 0 {
@@ -235,7 +240,7 @@ func (s *Server) checkpoints(ctx context.Context) {
 // one through the API in another process) has added some.
 func (s *Server) reloadTor(ctx context.Context) {
 	h, log := s.cfg.Hub, s.cfg.Log
-	c0, s0, _ := h.TorState(ctx)
+	n0, _ := h.TorImports(ctx)
 	t := time.NewTicker(s.cfg.TorReload)
 	defer t.Stop()
 	for {
@@ -244,8 +249,8 @@ func (s *Server) reloadTor(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		c, sc, err := h.TorState(ctx)
-		if err != nil || c == c0 && sc == s0 {
+		n, err := h.TorImports(ctx)
+		if err != nil || n == n0 {
 			continue
 		}
 		d, err := h.LoadTor(ctx)
@@ -255,7 +260,7 @@ func (s *Server) reloadTor(ctx context.Context) {
 		}
 		from, to := d.Span()
 		log.Info("tor data reloaded", "consensuses", d.Consensuses(), "from", from, "until", to)
-		c0, s0 = c, sc
+		n0 = n
 	}
 }
 

@@ -144,6 +144,13 @@ func (s *Store) TorState(ctx context.Context) (consensuses, scans int64, err err
 	return consensuses, scans, err
 }
 
+// TorImports counts the imports of Tor data: one more after every import,
+// so a reader can tell cheaply that the data changed.
+func (s *Store) TorImports(ctx context.Context) (n int64, err error) {
+	err = s.queryRow(ctx, "SELECT COUNT(*) FROM tor_imports").Scan(&n)
+	return n, err
+}
+
 // AddTorConsensuses records imported consensuses; ones already present are
 // left alone.
 func (t *Tx) AddTorConsensuses(cs []TorConsensus) error {
