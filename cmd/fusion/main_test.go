@@ -16,6 +16,7 @@ import (
 	"fusion/internal/demo"
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
+	"fusion/internal/match"
 	"fusion/internal/observable"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
@@ -70,7 +71,9 @@ func seedDemo(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	log := evidence.New(st, notary, evidence.Config{Anchor: evidence.NewAnchor(filepath.Join(dir, "evidence", "checkpoints"))})
 	defer log.Close()
-	seeded, err := demo.Seed(ctx, hub.New(st, canon, log, nil))
+	h := hub.New(st, canon, log, nil)
+	ts.Check(h.EnableMatching(match.New(0), bytes.Repeat([]byte{4}, 32), hub.DefaultLimits))
+	seeded, err := demo.Seed(ctx, h)
 	ts.Check(err)
 	ts.Setenv("RED", seeded.RedRecord)
 }

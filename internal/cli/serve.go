@@ -77,14 +77,6 @@ func serve(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	base := "http://" + ln.Addr().String()
-	if *demoMode {
-		seeded, err := demo.Seed(ctx, h)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("seed demo: %w", err)
-		}
-		demo.PrintWelcome(env.Stdout, base, sf.data, seeded)
-	}
 	srv := server.New(server.Config{Hub: h, Secret: sf.secret, Limits: hub.DefaultLimits, Witness: witness, Witnesses: clients,
 		CheckpointEvery: *every, IndexPoll: *poll, Log: log})
 	bar := progress.New(env.Stderr, "indexing records", 0, "records")
@@ -93,6 +85,14 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		ln.Close()
 		return err
+	}
+	if *demoMode { // after Start: the demo's sightings and hits need the match index
+		seeded, err := demo.Seed(ctx, h)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("seed demo: %w", err)
+		}
+		demo.PrintWelcome(env.Stdout, base, sf.data, seeded)
 	}
 	log.Info("fusion serving", "addr", base, "store", h.Dialect(), "evidence_key", notary.VerifierKey())
 	return srv.Serve(ctx, ln)

@@ -45,6 +45,11 @@ type Seeded struct {
 	PhishURL string
 	// RedRecord is the id of a red record that only police-nl may see besides its originator.
 	RedRecord string
+	// Sensor is a sensor token of police-nl.
+	Sensor string
+	// C2Value is a C2 address cert-fr shared with the police only,
+	// discoverable, which police-nl's sensor has sighted.
+	C2Value string
 }
 
 // orgs are the demo's members; the clearinghouse runs the hub.
@@ -73,7 +78,10 @@ var groups = []struct {
 	{"airline-action-day", "Airline action day 2026", "police-de", []string{"airline-azure", "bank-alpha", "police-nl"}},
 }
 
-// Seed fills an empty hub. It fails if the hub already has organizations.
+// Seed fills an empty hub, which must have matching enabled, with members,
+// records and reports, then with what using them leaves behind (sightings,
+// feedback, a hit and an access request). It fails if the hub already has
+// organizations.
 func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 	var out Seeded
 	existing, err := h.OperatorOrgs(ctx)
@@ -112,6 +120,7 @@ func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 		}
 	}
 	w := newWorld(time.Now().UTC())
+	var all []seededRecord
 	for _, batch := range w.batches() {
 		res, err := h.CreateRecords(ctx, callers[batch.org], batch.records)
 		if err != nil {
@@ -123,6 +132,7 @@ func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 				return out, fmt.Errorf("demo record %q of %s: %w", batch.records[i].Value, batch.org, r.Err)
 			}
 			ids = append(ids, r.Value.ID)
+			all = append(all, seededRecord{batch.org, r.Value})
 		}
 		out.Records += len(ids)
 		for i, in := range batch.records {
@@ -142,7 +152,7 @@ func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 			out.Reports++
 		}
 	}
-	return out, nil
+	return out, activity(ctx, h, callers, all, w.now, &out)
 }
 
 type batch struct {
@@ -373,7 +383,7 @@ func luhn(digits string) string {
 // PrintWelcome tells the person who started the demo what they can do.
 func PrintWelcome(out io.Writer, base, dataDir string, s Seeded) {
 	fmt.Fprintf(out, "\nfusion demo hub: %s   (data in %s)\n", base, dataDir)
-	fmt.Fprintf(out, "seeded %d organizations, %d groups, %d records, %d reports — all fictional\n\n", len(s.Orgs), len(s.Groups), s.Records, s.Reports)
+	fmt.Fprintf(out, "seeded %d organizations, %d groups, %d records, %d reports, and a few days of their use — all fictional\n\n", len(s.Orgs), len(s.Groups), s.Records, s.Reports)
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ORG\tSECTOR\tCOUNTRY\tTOKEN (admin)")
 	for _, o := range s.Orgs {
@@ -384,21 +394,46 @@ func PrintWelcome(out io.Writer, base, dataDir string, s Seeded) {
 	for _, o := range s.Orgs {
 		tok[o.ID] = o.Token
 	}
-	fmt.Fprintf(out, `
+	strings.NewReplacer(
+		"{BASE}", base, "{DATA}", dataDir, "{POLICE}", tok["police-nl"], "{BANK}", tok["bank-alpha"], "{CERT}", tok["cert-fr"],
+		"{SENSOR}", s.Sensor, "{C2}", s.C2Value, "{PHISH}", url.QueryEscape(s.PhishURL), "{RED}", s.RedRecord,
+	).WriteString(out, welcome)
+}
+
+const welcome = `
 Try it (each organization sees only what was shared with it):
-  T=%s   # police-nl
-  curl -s %s/api/v1/whoami -H "Authorization: Bearer $T"
-  curl -s '%s/api/v1/records?label=botnet-c2&limit=5' -H "Authorization: Bearer $T"
-  curl -s '%s/api/v1/records?value=%s' -H "Authorization: Bearer $T"
-  curl -s %s/api/v1/reports -H "Authorization: Bearer $T"
-  curl -s -X POST %s/api/v1/records -H "Authorization: Bearer $T" \
+  T={POLICE}   # police-nl
+  curl -s {BASE}/api/v1/whoami -H "Authorization: Bearer $T"
+  curl -s '{BASE}/api/v1/records?label=botnet-c2&limit=5' -H "Authorization: Bearer $T"
+  curl -s '{BASE}/api/v1/records?value={PHISH}' -H "Authorization: Bearer $T"
+  curl -s {BASE}/api/v1/reports -H "Authorization: Bearer $T"
+  curl -s -X POST {BASE}/api/v1/records -H "Authorization: Bearer $T" \
        -d '{"records":[{"value":"evil-login[.]example[.]net","tlp":"amber","labels":["phishing"],"audience":{"orgs":["bank-alpha"]}}]}'
-  curl -s %s/api/v1/openapi.json
+  curl -s {BASE}/api/v1/openapi.json
 
 A red record police-nl may see answers 404 to bank-alpha:
-  curl -s %s/api/v1/records/%s -H "Authorization: Bearer $T"
-  curl -s %s/api/v1/records/%s -H "Authorization: Bearer %s"
+  curl -s {BASE}/api/v1/records/{RED} -H "Authorization: Bearer $T"
+  curl -s {BASE}/api/v1/records/{RED} -H "Authorization: Bearer {BANK}"
+
+Matching: cert-fr shared C2 addresses with the police only. bank-alpha's
+hit/no-hit learns that cert-fr holds one, and its access request waits for cert-fr:
+  curl -s -X POST {BASE}/api/v1/hits -H "Authorization: Bearer {BANK}" -d '{"values":["{C2}","192.0.2.255"]}'
+  curl -s {BASE}/api/v1/access-requests -H "Authorization: Bearer {CERT}"
+police-nl's sensor posts traffic (Zeek, JSON lines or CSV) and never reads records:
+  S={SENSOR}
+  echo '{"ts":1764500000.5,"id.orig_h":"10.1.2.3","id.resp_h":"{C2}","id.resp_p":443}' |
+       curl -s -X POST {BASE}/api/v1/events -H "Authorization: Bearer $S" --data-binary @-
+  curl -s {BASE}/api/v1/sightings -H "Authorization: Bearer $S"
+and cert-fr sees what its records led to:
+  curl -s {BASE}/api/v1/feedback -H "Authorization: Bearer {CERT}"
+
+Evidence and operations:
+  curl -s '{BASE}/api/v1/evidence/entries?from=0&to=10' -H "Authorization: Bearer $T"
+  curl -s {BASE}/api/v1/evidence/checkpoint -H "Authorization: Bearer $T"
+  fusion evidence verify --data {DATA}
+  curl -s {BASE}/healthz
+  curl -s {BASE}/metrics | grep '^fusion_' | grep -v _bucket
+Tor attribution needs CollecTor data: fusion tor import --data {DATA} FILES... (README.md).
 
 Stop with Ctrl-C; the data directory is left for you to inspect or delete.
-`, tok["police-nl"], base, base, base, url.QueryEscape(s.PhishURL), base, base, base, base, s.RedRecord, base, s.RedRecord, tok["bank-alpha"])
-}
+`

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"fusion/internal/evidence/evidencetest"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
+	"fusion/internal/match"
 	"fusion/internal/observable"
 	"fusion/internal/policy"
 	"fusion/internal/store/storetest"
@@ -26,9 +28,20 @@ func TestSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := hub.New(st, canon, evidencetest.Log(t, st), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := demo.Seed(ctx, h); err == nil || !strings.Contains(err.Error(), "match index") {
+		t.Fatalf("seeding a hub without matching: %v", err)
+	}
+	st = storetest.SQLite(t)
+	h = hub.New(st, canon, evidencetest.Log(t, st), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := h.EnableMatching(match.New(0), bytes.Repeat([]byte{2}, 32), hub.DefaultLimits); err != nil {
+		t.Fatal(err)
+	}
 	s, err := demo.Seed(ctx, h)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if s.Sensor == "" || s.C2Value == "" {
+		t.Errorf("seeded %+v", s)
 	}
 	if s.Records < 300 || s.Reports < 2 || s.PhishURL == "" || s.RedRecord == "" {
 		t.Errorf("seeded %+v", s)
@@ -65,9 +78,37 @@ func TestSeed(t *testing.T) {
 	if _, err := demo.Seed(ctx, h); err == nil {
 		t.Error("seeding a second time succeeded")
 	}
+
+	// The use left behind: cert-fr's records were sighted and acted on, and a
+	// request for one waits for its decision; the sensor token is a sensor's.
+	certFR := &policy.Caller{Org: "cert-fr", Role: intel.RoleAdmin}
+	fb, err := h.Feedback(ctx, certFR, 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fb.Totals["seen"] < 6 || fb.Totals["case-opened"] != 1 || fb.Totals["takedown"] != 1 {
+		t.Errorf("cert-fr's feedback totals: %v", fb.Totals)
+	}
+	reqs, err := h.AccessRequests(ctx, certFR, true)
+	if err != nil || len(reqs) != 1 || reqs[0].Requester != "bank-alpha" || reqs[0].Status != "pending" {
+		t.Errorf("cert-fr's access requests: %+v %v", reqs, err)
+	}
+	sensor, err := h.Authenticate(ctx, s.Sensor)
+	if err != nil || sensor.Org != "police-nl" || sensor.Role != intel.RoleSensor {
+		t.Errorf("the sensor token: %+v %v", sensor, err)
+	}
+	sightings, err := h.OwnSightings(ctx, sensor, 1000, "")
+	sighted := map[string]bool{}
+	for _, x := range sightings.Items {
+		sighted[x.Record] = true
+	}
+	if err != nil || len(sighted) != 9 {
+		t.Errorf("police-nl's sightings name %d records, want 9 (6 C2 addresses, 3 phishing pages): %v", len(sighted), err)
+	}
 	var out bytes.Buffer
 	demo.PrintWelcome(&out, "http://127.0.0.1:8080", "/tmp/x", s)
-	if !strings.Contains(out.String(), s.Orgs[0].Token) || !strings.Contains(out.String(), s.RedRecord) {
+	if !strings.Contains(out.String(), s.Orgs[0].Token) || !strings.Contains(out.String(), s.RedRecord) ||
+		!strings.Contains(out.String(), s.Sensor) || !strings.Contains(out.String(), s.C2Value) || regexp.MustCompile(`\{[A-Z0-9]+\}`).MatchString(out.String()) {
 		t.Errorf("welcome text lacks tokens or examples:\n%s", out.String())
 	}
 }
