@@ -56,17 +56,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, c *policy.Caller
 
 // ownSightings lists what the caller's organization's traffic matched.
 func (s *Server) ownSightings(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
-	q, err := query(r, "limit", "cursor")
+	limit, cursor, err := pageQuery(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	limit, err := intParam(q, "limit")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	page, err := s.hub.OwnSightings(r.Context(), c, limit, q.Get("cursor"))
+	page, err := s.hub.OwnSightings(r.Context(), c, limit, cursor)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -24,17 +24,12 @@ func (s *Server) addFeedback(w http.ResponseWriter, r *http.Request, c *policy.C
 }
 
 func (s *Server) feedback(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
-	q, err := query(r, "limit", "cursor")
+	limit, cursor, err := pageQuery(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	limit, err := intParam(q, "limit")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sum, err := s.hub.Feedback(r.Context(), c, limit, q.Get("cursor"))
+	sum, err := s.hub.Feedback(r.Context(), c, limit, cursor)
 	if err != nil {
 		s.fail(w, r, err)
 		return

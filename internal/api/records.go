@@ -182,6 +182,17 @@ func timeParam(q url.Values, name string) (time.Time, error) {
 	return t, nil
 }
 
+// pageQuery reads the query of a route whose only parameters are a page's
+// limit and cursor.
+func pageQuery(r *http.Request) (limit int, cursor string, err error) {
+	q, err := query(r, "limit", "cursor")
+	if err != nil {
+		return 0, "", err
+	}
+	limit, err = intParam(q, "limit")
+	return limit, q.Get("cursor"), err
+}
+
 func intParam(q url.Values, name string) (int, error) {
 	v := q.Get(name)
 	if v == "" {

@@ -138,16 +138,7 @@ func (h *Hub) DecideAccess(ctx context.Context, c *policy.Caller, id string, app
 				next := prev
 				next.Audience.Orgs = append(slices.Clone(prev.Audience.Orgs), a.Requester)
 				slices.Sort(next.Audience.Orgs)
-				next.Version, next.Updated = prev.Version+1, now
-				enc, err := store.Encode(&next)
-				if err != nil {
-					return err
-				}
-				if err := tx.UpdateRecord(&prev, enc); err != nil {
-					return err
-				}
-				h.indexOnCommit(tx, enc.Record)
-				if err := h.ev.Append(tx, actorOf(c).leaf(evidence.RecordUpdate, recordChange(prevBody, enc))); err != nil {
+				if err := h.writeVersion(tx, c, evidence.RecordUpdate, &prev, prevBody, &next, now); err != nil {
 					return err
 				}
 			}

@@ -402,18 +402,26 @@ func (h *Hub) changeRecord(ctx context.Context, c *policy.Caller, id string, act
 		if err := change(tx, &next); err != nil {
 			return err
 		}
-		next.Version, next.Updated = prev.Version+1, h.now()
-		enc, err := store.Encode(&next)
-		if err != nil {
-			return err
-		}
-		if err := tx.UpdateRecord(&prev, enc); err != nil {
-			return err
-		}
-		h.indexOnCommit(tx, enc.Record)
-		return h.ev.Append(tx, actorOf(c).leaf(action, recordChange(prevBody, enc)))
+		return h.writeVersion(tx, c, action, &prev, prevBody, &next, h.now())
 	})
 	return next, err
+}
+
+// writeVersion stores next as the version of prev (whose stored body is
+// prevBody) that follows it, changed by c at now: the previous version
+// goes to the history, the change to the evidence log, and the new one to
+// the match index once tx commits.
+func (h *Hub) writeVersion(tx *store.Tx, c *policy.Caller, action evidence.Action, prev *intel.Record, prevBody []byte, next *intel.Record, now time.Time) error {
+	next.Version, next.Updated = prev.Version+1, now
+	enc, err := store.Encode(next)
+	if err != nil {
+		return err
+	}
+	if err := tx.UpdateRecord(prev, enc); err != nil {
+		return err
+	}
+	h.indexOnCommit(tx, enc.Record)
+	return h.ev.Append(tx, actorOf(c).leaf(action, recordChange(prevBody, enc)))
 }
 
 // RecordHistory returns the earlier versions of a record that c may see,
