@@ -6,9 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"math"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
@@ -198,4 +202,102 @@ func BenchmarkHits100k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/request")
+}
+
+// BenchmarkLookupHiddenVsAbsent times value searches by an organization
+// outside every record's audience, over HTTP against 100,000 stored
+// records: a value that is held but hidden from it, then one that is not
+// held at all, alternating which goes first. Each iteration asks one pair
+// with the hub's default least lookup time and one pair without it (the
+// baseline), so both run on the same machine at the same moment. It
+// reports each median and, for each, the paired difference hidden − absent
+// in standard errors (z): how well a prober tells them apart with
+// b.N pairs, before the lookup limit (hub.DefaultLimits.Lookups a minute)
+// slows it down.
+//
+//	go test ./internal/api -run '^$' -bench LookupHiddenVsAbsent -benchtime 3000x -count 3
+func BenchmarkLookupHiddenVsAbsent(b *testing.B) {
+	f := newFixture(b)
+	for _, body := range ingestBatches(ingestN, 10000) {
+		postBatch(b, f, body)
+	}
+	unlimited := hub.Limits{HitRequests: 1 << 30, HitValues: 1 << 30, Lookups: 1 << 30}
+	padded := unlimited
+	padded.LookupTime = hub.DefaultLimits.LookupTime
+	lookup := func(value string) float64 {
+		req, _ := http.NewRequest("GET", f.srv.URL+"/api/v1/records?value="+value, nil)
+		req.Header.Set("Authorization", "Bearer "+f.tokens["org-c"])
+		start := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		took := time.Since(start)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || string(body) != `{"records":[]}`+"\n" {
+			b.Fatalf("value %s: %d %q %v", value, resp.StatusCode, body, err)
+		}
+		return float64(took.Nanoseconds()) / 1e3
+	}
+	type side struct{ hidden, absent, diff []float64 }
+	var base, pad side
+	pair := func(s *side, i int) {
+		// The same shape, so that only being held differs: domains are held
+		// for numbers divisible by 4, never for those 2 more.
+		k := (i * 7919 % (ingestN / 4)) * 4
+		h := fmt.Sprintf("alphasavings-login-%d.example.com", k)
+		a := fmt.Sprintf("alphasavings-login-%d.example.com", k+2)
+		var th, ta float64
+		if i%2 == 0 {
+			th, ta = lookup(h), lookup(a)
+		} else {
+			ta, th = lookup(a), lookup(h)
+		}
+		s.hidden, s.absent, s.diff = append(s.hidden, th), append(s.absent, ta), append(s.diff, th-ta)
+	}
+	i := 0
+	for b.Loop() {
+		f.hub.SetLimits(unlimited)
+		pair(&base, i)
+		f.hub.SetLimits(padded)
+		pair(&pad, i)
+		i++
+	}
+	median := func(xs []float64) float64 {
+		s := slices.Clone(xs)
+		slices.Sort(s)
+		return s[len(s)/2]
+	}
+	z := func(d []float64) float64 {
+		var mean, sq float64
+		for _, x := range d {
+			mean += x
+		}
+		mean /= float64(len(d))
+		for _, x := range d {
+			sq += (x - mean) * (x - mean)
+		}
+		return mean / max(math.Sqrt(sq/float64(max(1, len(d)-1))/float64(len(d))), 1e-9)
+	}
+	// signZ is the sign test: how far the share of pairs in which the
+	// hidden value was slower is from one half, in standard errors. Unlike
+	// z it is not moved by a few long pauses.
+	signZ := func(d []float64) float64 {
+		slower := 0
+		for _, x := range d {
+			if x > 0 {
+				slower++
+			}
+		}
+		return (float64(slower)/float64(len(d)) - 0.5) / math.Sqrt(0.25/float64(len(d)))
+	}
+	b.ReportMetric(median(base.hidden), "µs-hidden-base")
+	b.ReportMetric(median(base.absent), "µs-absent-base")
+	b.ReportMetric(z(base.diff), "z-base")
+	b.ReportMetric(signZ(base.diff), "sign-z-base")
+	b.ReportMetric(median(pad.hidden), "µs-hidden")
+	b.ReportMetric(median(pad.absent), "µs-absent")
+	b.ReportMetric(z(pad.diff), "z")
+	b.ReportMetric(signZ(pad.diff), "sign-z")
 }

@@ -12,8 +12,10 @@ import (
 // Limits bound how much one organization may ask of the hub: hit/no-hit
 // queries, and lookups of single records by id or by value. A value or an
 // id that is hidden and one that does not exist get the same answer along
-// the same code path; the limits keep anyone from asking often enough to
-// tell them apart by timing, or to enumerate a hub's holdings.
+// the same code path, and that path takes at least LookupTime, so that the
+// store's extra work on a hidden record (a few microseconds) does not
+// show; the limits keep anyone from asking often enough to enumerate a
+// hub's holdings.
 type Limits struct {
 	// HitRequests per minute, and HitValues per hour, per organization.
 	HitRequests int
@@ -21,12 +23,14 @@ type Limits struct {
 	// Lookups per minute per organization: getting a record, its history,
 	// a report, and searching records by value.
 	Lookups int
+	// LookupTime is the least time a lookup takes, answered early or not.
+	LookupTime time.Duration
 }
 
 // DefaultLimits allow a partner to check a day's worth of indicators in a
 // few requests and an analyst to browse freely, but not to enumerate a
 // hub's holdings.
-var DefaultLimits = Limits{HitRequests: 60, HitValues: 2_000_000, Lookups: 1200}
+var DefaultLimits = Limits{HitRequests: 60, HitValues: 2_000_000, Lookups: 1200, LookupTime: 2 * time.Millisecond}
 
 // ErrRateLimited means an organization asked more than its limits allow.
 var ErrRateLimited = errors.New("rate limited")
@@ -74,4 +78,15 @@ func (l *limiter) allowLookup(org string) error {
 		return fmt.Errorf("%w: organization %s may look up %d records or values a minute", ErrRateLimited, org, l.limits.Lookups)
 	}
 	return nil
+}
+
+// padLookup waits until a lookup that began at start has taken the
+// hub's LookupTime. The wait must end at that time to the microsecond, not
+// at the runtime's next timer tick (which on Linux comes in whole
+// milliseconds after the wait began, and so would pass on the difference):
+// see sleepExactly.
+func (h *Hub) padLookup(start time.Time) {
+	if d := h.limits().limits.LookupTime - time.Since(start); d > 0 {
+		sleepExactly(d)
+	}
 }

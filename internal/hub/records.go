@@ -235,6 +235,7 @@ func (h *Hub) lookupRecord(ctx context.Context, c *policy.Caller, id string) (st
 	if err := policy.Require(c, policy.ReadIntel); err != nil {
 		return stored, view, err
 	}
+	defer h.padLookup(time.Now())
 	if err := h.limits().allowLookup(c.Org); err != nil {
 		return stored, view, err
 	}
@@ -288,6 +289,7 @@ func (h *Hub) ListRecords(ctx context.Context, c *policy.Caller, f RecordFilter)
 		return Page[intel.Record]{}, &intel.FieldError{Field: "label", Value: f.Label, Reason: "not in the label vocabulary"}
 	}
 	if f.Value != "" {
+		defer h.padLookup(time.Now())
 		if err := h.limits().allowLookup(c.Org); err != nil {
 			return Page[intel.Record]{}, err
 		}
