@@ -217,3 +217,85 @@ func TestLookupsAreRateLimited(t *testing.T) {
 		t.Errorf("another organization's limit is its own: %d", status)
 	}
 }
+
+// TestErrorsNameFieldValueAndReason: a refused record says which field,
+// which value and why, in one message, whatever kind of mistake it is.
+func TestErrorsNameFieldValueAndReason(t *testing.T) {
+	f := newFixture(t)
+	for _, tt := range []struct {
+		item string
+		want string // the whole message
+	}{
+		{`{"value":"999.1.1.1","tlp":"green"}`, `value: "999.1.1.1" is not a valid ipv4: IPv4 field has value >255`},
+		{`{"value":"x.example.com","tlp":"green","first_seen":"yesterday"}`, `first_seen: "yesterday": not an RFC 3339 time (such as 2026-11-30T09:15:00Z)`},
+		{`{"value":"x.example.com","tlp":"green","valid_until":"2027-01-01"}`, `valid_until: "2027-01-01": not an RFC 3339 time (such as 2026-11-30T09:15:00Z)`},
+		{`{"value":"x.example.com","tlp":"green","confidence":50.5}`, `confidence: 50.5: expected a whole number`},
+		{`{"value":"x.example.com","tlp":"green","confidence":"high"}`, `confidence: "high": expected a whole number`},
+		{`{"value":"x.example.com","tlp":"green","audience":{"orgs":"org-b"}}`, `audience.orgs: "org-b": expected an array`},
+		{`{"value":"x.example.com","tlp":"green","subdomains":"yes"}`, `subdomains: "yes": expected true or false`},
+		{`{"value":"x.example.com","tlp":"green","labels":["evil"]}`, `labels: "evil": not in the label vocabulary (see GET /api/v1/vocabulary)`},
+		{`{"value":"x.example.com","tlp":"purple"}`, `tlp: "purple": not a TLP 2.0 label (clear, green, amber, amber+strict, red)`},
+		{`{"value":"x.example.com","tlp":"green","evaluation":{"credibility":9}}`, `evaluation.credibility: "9": information credibility is a digit 1 to 6`},
+	} {
+		var ans struct {
+			Results []struct {
+				Error *struct{ Code, Message string }
+			}
+		}
+		f.do("POST", "/api/v1/records", "org-a", `{"records":[`+tt.item+`]}`, &ans)
+		if len(ans.Results) != 1 || ans.Results[0].Error == nil {
+			t.Errorf("%s: accepted: %+v", tt.item, ans)
+			continue
+		}
+		if got := ans.Results[0].Error.Message; got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.item, got, tt.want)
+		}
+	}
+	for _, q := range []string{"limit=0", "limit=-5", "limit=1001", "limit=ten"} {
+		status, body := f.do("GET", "/api/v1/records?"+q, "org-a", nil, nil)
+		if status != 400 || !strings.Contains(errMessage(body), "limit: ") || !strings.Contains(errMessage(body), "must be a whole number from 1 to 1000") {
+			t.Errorf("?%s: %d %s", q, status, errMessage(body))
+		}
+	}
+}
+
+// TestEmptyPatchChangesNothing: a patch that changes nothing makes no new
+// version and no evidence entry.
+func TestEmptyPatchChangesNothing(t *testing.T) {
+	f := newFixture(t)
+	var created struct{ Results []struct{ ID string } }
+	f.do("POST", "/api/v1/records", "org-a", `{"records":[{"value":"same.example.com","tlp":"green","labels":["phishing"]}]}`, &created)
+	id := created.Results[0].ID
+	var rep struct{ ID string }
+	f.do("POST", "/api/v1/reports", "org-a", `{"title":"t","tlp":"green","records":["`+id+`"]}`, &rep)
+	size := func() int64 {
+		n, err := f.hub.Evidence().Size(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := size()
+	for _, p := range []struct{ path, body string }{
+		{"/api/v1/records/" + id, `{}`},
+		{"/api/v1/records/" + id, `{"tlp":"green","labels":["phishing"]}`},
+		{"/api/v1/reports/" + rep.ID, `{}`},
+		{"/api/v1/reports/" + rep.ID, `{"title":"t"}`},
+	} {
+		var got struct{ Version int }
+		if status, body := f.do("PATCH", p.path, "org-a", p.body, &got); status != 200 || got.Version != 1 {
+			t.Errorf("PATCH %s %s: %d, version %d: %v", p.path, p.body, status, got.Version, body)
+		}
+	}
+	if status, body := f.do("PATCH", "/api/v1/orgs/org-a", "org-a", `{"anonymous_feedback":false}`, nil); status != 200 {
+		t.Errorf("PATCH org: %d %v", status, body)
+	}
+	if after := size(); after != before {
+		t.Errorf("the evidence log grew from %d to %d entries on patches that changed nothing", before, after)
+	}
+	var hist struct{ Versions []any }
+	f.do("GET", "/api/v1/records/"+id+"/history", "org-a", nil, &hist)
+	if len(hist.Versions) != 1 {
+		t.Errorf("history has %d versions, want 1", len(hist.Versions))
+	}
+}

@@ -85,6 +85,10 @@ func TestHitNoHitAndAccessRequest(t *testing.T) {
 	if status, _ := f.do("GET", "/api/v1/records/"+ids[0], "org-c", nil, nil); status != 404 {
 		t.Fatal("the requester sees the record before approval")
 	}
+	// One pending request per requester and record.
+	if status, b := f.do("POST", "/api/v1/access-requests", "org-c", map[string]string{"ref": r[0].Hits[0].Ref, "purpose": "again"}, nil); status != 409 || !strings.Contains(errMessage(b), req.ID) {
+		t.Errorf("a second pending request for the same record: %d %v", status, b)
+	}
 	var list struct {
 		AccessRequests []hub.AccessView `json:"access_requests"`
 	}
@@ -109,6 +113,9 @@ func TestHitNoHitAndAccessRequest(t *testing.T) {
 	}
 	if status, _ := f.do("GET", "/api/v1/records/"+ids[0], "org-c", nil, nil); status != 200 {
 		t.Error("the requester cannot read the record after approval")
+	}
+	if status, b := f.do("POST", "/api/v1/access-requests", "org-c", map[string]string{"ref": r[0].Hits[0].Ref, "purpose": "once more"}, nil); status != 409 || !strings.Contains(errMessage(b), "already sees this record") {
+		t.Errorf("a request for a record the requester already sees: %d %v", status, b)
 	}
 	// Its evidence shows the request to the owner, never the record id to the requester.
 	var ents entriesAnswer

@@ -68,6 +68,8 @@ func (c *httpClient) call(org, method, path string, body, out any) error {
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
 		return fmt.Errorf("%s %s: %w", method, path, intel.ErrNotFound)
+	case resp.StatusCode == http.StatusConflict:
+		return fmt.Errorf("%s %s: %s: %w", method, path, raw, intel.ErrConflict)
 	case resp.StatusCode >= 300:
 		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
 	}

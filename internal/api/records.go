@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -100,7 +101,7 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, c *policy.C
 	}
 	f := hub.RecordFilter{Value: q.Get("value"), Type: q.Get("type"), Label: q.Get("label"), Originator: q.Get("originator"), Cursor: q.Get("cursor")}
 	if f.Since, err = timeParam(q, "since"); err == nil {
-		if f.Limit, err = intParam(q, "limit"); err == nil {
+		if f.Limit, err = limitParam(q); err == nil {
 			f.IncludeRevoked, err = boolParam(q, "include_revoked")
 		}
 	}
@@ -189,18 +190,20 @@ func pageQuery(r *http.Request) (limit int, cursor string, err error) {
 	if err != nil {
 		return 0, "", err
 	}
-	limit, err = intParam(q, "limit")
+	limit, err = limitParam(q)
 	return limit, q.Get("cursor"), err
 }
 
-func intParam(q url.Values, name string) (int, error) {
-	v := q.Get(name)
+// limitParam reads a page size: absent means the hub's default; given, it
+// must be a whole number from 1 to hub.MaxPage.
+func limitParam(q url.Values) (int, error) {
+	v := q.Get("limit")
 	if v == "" {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, &intel.FieldError{Field: name, Value: v, Reason: "not a whole number"}
+	if err != nil || n < 1 || n > hub.MaxPage {
+		return 0, &intel.FieldError{Field: "limit", Value: v, Reason: fmt.Sprintf("must be a whole number from 1 to %d", hub.MaxPage)}
 	}
 	return n, nil
 }

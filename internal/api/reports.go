@@ -43,7 +43,7 @@ func (s *Server) listReports(w http.ResponseWriter, r *http.Request, c *policy.C
 		return
 	}
 	f := hub.ReportFilter{Originator: q.Get("originator"), Record: q.Get("record"), Cursor: q.Get("cursor")}
-	if f.Limit, err = intParam(q, "limit"); err == nil {
+	if f.Limit, err = limitParam(q); err == nil {
 		f.IncludeRevoked, err = boolParam(q, "include_revoked")
 	}
 	if err != nil {

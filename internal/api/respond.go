@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
@@ -51,7 +53,7 @@ func classify(err error) (int, apiError) {
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, apiError{"body_too_large", fmt.Sprintf("request body is larger than %d bytes", mbe.Limit)}
 	case errors.As(err, &oe):
-		return http.StatusBadRequest, apiError{"invalid_value", oe.Error()}
+		return http.StatusBadRequest, apiError{"invalid_value", err.Error()} // with the field a caller named, if any
 	case errors.As(err, &fe):
 		return http.StatusBadRequest, apiError{"invalid_field", fe.Error()}
 	case errors.Is(err, hub.ErrUnauthenticated):
@@ -139,7 +141,7 @@ func decodeBytes(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return jsonError(err, b)
 	}
 	if dec.More() {
 		return &decodeError{"invalid_json", "unexpected data after the JSON value"}
@@ -150,11 +152,14 @@ func decodeBytes(b []byte, v any) error {
 	return nil
 }
 
-// jsonError turns encoding/json's errors into messages that name the field.
-func jsonError(err error) error {
+// jsonError turns encoding/json's errors into messages that name the
+// field, the value (read back from raw, the body that failed) and the
+// reason.
+func jsonError(err error, raw []byte) error {
 	var (
 		se *json.SyntaxError
 		te *json.UnmarshalTypeError
+		pe *time.ParseError
 	)
 	msg := err.Error()
 	switch {
@@ -163,11 +168,17 @@ func jsonError(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return &decodeError{"invalid_json", "invalid JSON: unexpected end of input"}
 	case errors.As(err, &te):
-		field := te.Field
-		if field == "" {
-			return &decodeError{"invalid_json", fmt.Sprintf("expected a JSON %s, got %s", jsonKind(te.Type.Kind().String()), te.Value)}
+		want := jsonKind(te.Type.Kind().String())
+		if te.Field == "" {
+			return &decodeError{"invalid_json", fmt.Sprintf("expected a JSON %s, got %s", want, te.Value)}
 		}
-		return &decodeError{"invalid_field", fmt.Sprintf("%s: expected %s, got %s", field, jsonKind(te.Type.Kind().String()), te.Value)}
+		return &decodeError{"invalid_field", fmt.Sprintf("%s: %s: expected %s", te.Field, shown(valueAt(raw, te.Field)), want)}
+	case errors.As(err, &pe):
+		field := fieldHolding(raw, pe.Value)
+		if field == "" {
+			field = "time"
+		}
+		return &decodeError{"invalid_field", fmt.Sprintf("%s: %q: not an RFC 3339 time (such as 2026-11-30T09:15:00Z)", field, pe.Value)}
 	case strings.HasPrefix(msg, "json: unknown field "):
 		name := strings.TrimPrefix(msg, "json: unknown field ")
 		return &decodeError{"unknown_field", "unknown field " + name}
@@ -176,8 +187,69 @@ func jsonError(err error) error {
 	if errors.As(err, &mbe) {
 		return err
 	}
-	// time.Time and other UnmarshalJSON methods report their own errors.
+	// Other UnmarshalJSON methods report their own errors.
 	return &decodeError{"invalid_field", strings.TrimPrefix(msg, "json: ")}
+}
+
+// valueAt returns the JSON text at a dotted path of object keys in raw
+// (as encoding/json names a field: "audience.orgs"), or nil.
+func valueAt(raw []byte, path string) json.RawMessage {
+	cur := json.RawMessage(raw)
+	for _, key := range strings.Split(path, ".") {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(cur, &obj) != nil {
+			return nil
+		}
+		next, ok := obj[key]
+		if !ok {
+			for k, v := range obj { // encoding/json matches names case-insensitively
+				if strings.EqualFold(k, key) {
+					next, ok = v, true
+				}
+			}
+		}
+		if !ok {
+			return nil
+		}
+		cur = next
+	}
+	return cur
+}
+
+// fieldHolding returns the path of the first member of raw, at any depth,
+// whose value is the string s, or "".
+func fieldHolding(raw []byte, s string) string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return ""
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		var str string
+		if json.Unmarshal(obj[k], &str) == nil && str == s {
+			return k
+		}
+		if sub := fieldHolding(obj[k], s); sub != "" {
+			return k + "." + sub
+		}
+	}
+	return ""
+}
+
+// shown is a JSON value as an error message quotes it: at most 64 bytes.
+func shown(v json.RawMessage) string {
+	s := string(bytes.TrimSpace(v))
+	if s == "" {
+		return "?"
+	}
+	if len(s) > 64 {
+		s = s[:61] + "..."
+	}
+	return s
 }
 
 func jsonKind(k string) string {
@@ -186,7 +258,9 @@ func jsonKind(k string) string {
 		return "an object"
 	case "slice", "array":
 		return "an array"
-	case "int", "int64", "int32", "uint", "float64":
+	case "int", "int64", "int32", "int16", "int8", "uint", "uint64", "uint32", "uint16", "uint8":
+		return "a whole number"
+	case "float64", "float32":
 		return "a number"
 	case "bool":
 		return "true or false"

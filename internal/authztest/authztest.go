@@ -314,8 +314,10 @@ func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Cli
 		tlp := string(sh.TLP)
 		err := cl.UpdateRecord(m.originator, m.id, intel.RecordPatch{TLP: &tlp, Audience: &sh.Audience, Personal: &sh.Personal})
 		must(t, err)
-		m.versions = append(m.versions, m.shared)
 		sh.Audience = normalize(sh.Audience)
+		if !sameShared(sh, m.shared) { // a change to nothing makes no version
+			m.versions = append(m.versions, m.shared)
+		}
 		m.shared = sh
 	}
 
@@ -643,3 +645,10 @@ func must(t interface{ Fatalf(string, ...any) }, err error) {
 }
 
 func err1[T any](_ T, err error) error { return err }
+
+// sameShared reports whether two sharings are the same, an empty list
+// being no list.
+func sameShared(a, b policy.Shared) bool {
+	return a.Originator == b.Originator && a.TLP == b.TLP && a.Personal == b.Personal &&
+		slices.Equal(sortedCopy(a.Audience.Orgs), sortedCopy(b.Audience.Orgs)) && slices.Equal(sortedCopy(a.Audience.Groups), sortedCopy(b.Audience.Groups))
+}

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -32,8 +33,19 @@ func (h *Hub) RequestAccess(ctx context.Context, c *policy.Caller, ref, purpose 
 	if err != nil {
 		return AccessView{}, &intel.FieldError{Field: "ref", Value: ref, Reason: "the record it names no longer exists"}
 	}
+	if _, form := policy.RecordForm(c, &r); form == policy.Full {
+		return AccessView{}, fmt.Errorf("%w: %s already sees this record in full; there is nothing to ask for", intel.ErrConflict, c.Org)
+	}
 	a := store.AccessRequest{ID: newID(), RecordID: id, Owner: r.Originator, Requester: c.Org, Purpose: purpose, Status: "pending", Created: h.now()}
 	err = h.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.LockEvidence(); err != nil { // serializes with every other request, on every hub
+			return err
+		}
+		if pending, err := tx.PendingAccessRequest(c.Org, id); err != nil {
+			return err
+		} else if pending != "" {
+			return fmt.Errorf("%w: access request %s for this record is still pending; one at a time", intel.ErrConflict, pending)
+		}
 		if err := tx.InsertAccessRequest(a); err != nil {
 			return err
 		}

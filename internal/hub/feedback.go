@@ -231,6 +231,9 @@ func (h *Hub) UpdateOrg(ctx context.Context, c *policy.Caller, org string, s Org
 			if err != nil {
 				return err
 			}
+			if cur, err := tx.OrgRow(c.Org); err != nil || cur.AnonymousFeedback == *s.AnonymousFeedback {
+				return err // no change: nothing to log
+			}
 			if err := tx.SetAnonymousFeedback(c.Org, *s.AnonymousFeedback); err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -404,9 +405,23 @@ func (h *Hub) changeRecord(ctx context.Context, c *policy.Caller, id string, act
 		if err := change(tx, &next); err != nil {
 			return err
 		}
+		if same, err := unchanged(&next, prevBody); err != nil || same {
+			next = prev // an empty or idempotent patch: no new version, nothing to log
+			return err
+		}
 		return h.writeVersion(tx, c, action, &prev, prevBody, &next, h.now())
 	})
 	return next, err
+}
+
+// unchanged reports whether next, at its current version, encodes to
+// prevBody: whether a change left the record as it was.
+func unchanged(next *intel.Record, prevBody []byte) (bool, error) {
+	enc, err := store.Encode(next)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(enc.Body, prevBody), nil
 }
 
 // writeVersion stores next as the version of prev (whose stored body is

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"fmt"
+	"reflect"
 
 	"fusion/internal/evidence"
 	"fusion/internal/intel"
@@ -203,6 +204,9 @@ func (h *Hub) changeReport(ctx context.Context, c *policy.Caller, id string, act
 		next.Records = append([]string(nil), prev.Records...)
 		if err := change(tx, &next); err != nil {
 			return err
+		}
+		if reflect.DeepEqual(next, prev) {
+			return nil // an empty or idempotent patch: no new version, nothing to log
 		}
 		next.Version, next.Updated = prev.Version+1, h.now()
 		if err := tx.UpdateReport(&prev, &next); err != nil {

@@ -1,6 +1,7 @@
 package intel
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -102,7 +103,7 @@ func NewRecord(c *observable.Canonicalizer, in RecordInput) (Record, error) {
 	}
 	obs, err := c.Parse(t, in.Value)
 	if err != nil {
-		return Record{}, err
+		return Record{}, fmt.Errorf("value: %w", err)
 	}
 	r := Record{
 		Type: obs.Type, Value: obs.Value, Region: obs.Region, NumberType: obs.NumberType, BIN: obs.BIN,

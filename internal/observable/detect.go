@@ -14,6 +14,7 @@ import (
 //	"+" or "00" then digits and separators           phone
 //	parses as an IP prefix                           cidr
 //	parses as an IP address                          ipv4 (also IPv4-mapped) or ipv6
+//	two to four dot-separated runs of digits         ipv4 (an invalid one: "999.1.1.1")
 //	"AS" or "ASN" and a number (asplain or asdot)    asn
 //	"0x" and 40 hex digits                           eth
 //	32, 40 or 64 hex digits                          md5, sha1, sha256
@@ -49,6 +50,9 @@ func detect(s string) (Type, bool) {
 	}
 	if t, ok := detectIP(s); ok {
 		return t, true
+	}
+	if looksLikeIPv4(s) {
+		return IPv4, true // "999.1.1.1": an invalid address, not a domain (no top-level domain is all digits)
 	}
 	if looksLikeASN(s) {
 		return ASN, true
@@ -265,6 +269,21 @@ func looksLikeBTC(s string) bool {
 func isAlnum(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if !isAlpha(s[i]) && !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// looksLikeIPv4 reports whether s is two to four dot-separated runs of
+// decimal digits, as an address written wrongly is.
+func looksLikeIPv4(s string) bool {
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 || len(labels) > 4 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || strings.Trim(l, "0123456789") != "" {
 			return false
 		}
 	}

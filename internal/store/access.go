@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -36,6 +37,18 @@ func (t *Tx) InsertAccessRequest(a AccessRequest) error {
 	_, err := t.exec("INSERT INTO access_requests ("+accessColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		a.ID, a.RecordID, a.Owner, a.Requester, a.Purpose, a.Status, a.Reason, micros(a.Created), nullMicros(a.Decided))
 	return err
+}
+
+// PendingAccessRequest returns the id of requester's pending request for
+// a record, or "" when there is none. Call it after the evidence lock
+// (LockEvidence) so that no other writer can add one meanwhile.
+func (t *Tx) PendingAccessRequest(requester, recordID string) (string, error) {
+	var id string
+	err := t.queryRow("SELECT id FROM access_requests WHERE requester = ? AND record_id = ? AND status = 'pending' ORDER BY id LIMIT 1", requester, recordID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
 }
 
 // AccessRequest returns one request, inside the transaction.
