@@ -20,6 +20,7 @@ import (
 	"fusion/internal/observable"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
+	"fusion/internal/warninglist"
 )
 
 func TestMain(m *testing.M) {
@@ -72,6 +73,7 @@ func seedDemo(ts *testscript.TestScript, neg bool, args []string) {
 	log := evidence.New(st, notary, evidence.Config{Anchor: evidence.NewAnchor(filepath.Join(dir, "evidence", "checkpoints"))})
 	defer log.Close()
 	h := hub.New(st, canon, log, nil)
+	h.SetWarningLists(warninglist.Fictional()) // as serve --demo does
 	ts.Check(h.EnableMatching(match.New(0), bytes.Repeat([]byte{4}, 32), hub.DefaultLimits))
 	seeded, err := demo.Seed(ctx, h)
 	ts.Check(err)

@@ -18,6 +18,7 @@ import (
 	"fusion/internal/server"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
+	"fusion/internal/warninglist"
 )
 
 type fixture struct {
@@ -33,7 +34,9 @@ func newHub(t testing.TB, st *store.Store, ev *evidence.Log) *hub.Hub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return hub.New(st, canon, ev, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := hub.New(st, canon, ev, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h.SetWarningLists(warninglist.Fictional()) // the tests' values are documentation addresses and example.com names
+	return h
 }
 
 // newFixture starts the API over a fresh SQLite store with four

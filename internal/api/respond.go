@@ -44,6 +44,7 @@ func classify(err error) (int, apiError) {
 	var (
 		oe  *observable.Error
 		fe  *intel.FieldError
+		we  *hub.WarningListError
 		de  *decodeError
 		mbe *http.MaxBytesError
 	)
@@ -54,6 +55,8 @@ func classify(err error) (int, apiError) {
 		return http.StatusRequestEntityTooLarge, apiError{"body_too_large", fmt.Sprintf("request body is larger than %d bytes", mbe.Limit)}
 	case errors.As(err, &oe):
 		return http.StatusBadRequest, apiError{"invalid_value", err.Error()} // with the field a caller named, if any
+	case errors.As(err, &we):
+		return http.StatusBadRequest, apiError{"warning_list", err.Error()}
 	case errors.As(err, &fe):
 		return http.StatusBadRequest, apiError{"invalid_field", fe.Error()}
 	case errors.Is(err, hub.ErrUnauthenticated):

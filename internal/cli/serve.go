@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"fusion/internal/demo"
@@ -13,6 +14,7 @@ import (
 	"fusion/internal/hub"
 	"fusion/internal/progress"
 	"fusion/internal/server"
+	"fusion/internal/warninglist"
 )
 
 func serve(ctx context.Context, env *Env, args []string) error {
@@ -29,6 +31,9 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	fs.Var(&witnessKeys, "witness-key", "the cosignature verifier key `FILE` of the --witness of the same position")
 	witnessFor := fs.String("witness-for", "", "act as a witness for the logs whose verifier keys are in `FILE` (one per line), at /api/v1/witness")
 	witnessName := fs.String("witness-name", "", "this hub's `NAME` as a witness, used when its witness key is first created (default fusion-witness/HOST)")
+	var listFiles, listsOff stringsFlag
+	fs.Var(&listFiles, "warning-list", "add the warning list in `FILE` (addresses, prefixes, domains, \"*.domain\"; one per line); repeatable")
+	fs.Var(&listsOff, "warning-list-off", "do not check submissions against the built-in warning list `NAME` (private, loopback, link-local, documentation, bogon, special-domains, popular-domains, public-resolvers, wide-prefix); repeatable or comma-separated")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -52,6 +57,12 @@ func serve(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer h.Close()
+	lists, err := warningLists(h, listFiles, listsOff, *demoMode)
+	if err != nil {
+		return err
+	}
+	h.SetWarningLists(lists)
+	log.Info("warning lists", "lists", strings.Join(lists.Names(), ","))
 	notary := h.Evidence().Notary()
 	var witness *evidence.Witness
 	if *witnessFor != "" {
@@ -96,4 +107,40 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	}
 	log.Info("fusion serving", "addr", base, "store", h.Dialect(), "evidence_key", notary.VerifierKey())
 	return srv.Serve(ctx, ln)
+}
+
+// warningLists builds the lists serve checks submissions against: the
+// built-in ones but those switched off, and those in files. The demo's
+// values are documentation addresses and example names, so it starts from
+// warninglist.Fictional.
+func warningLists(h *hub.Hub, files, off []string, demo bool) (*warninglist.Set, error) {
+	set := warninglist.Default()
+	if demo {
+		set = warninglist.Fictional()
+	}
+	var names []string
+	for _, o := range off {
+		for n := range strings.SplitSeq(o, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				names = append(names, n)
+			}
+		}
+	}
+	set, err := set.Without(names...)
+	if err != nil {
+		return nil, fmt.Errorf("--warning-list-off: %w", err)
+	}
+	for _, path := range files {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("--warning-list: %w", err)
+		}
+		l, err := warninglist.Parse(f, path, h.Canonicalizer())
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("--warning-list: %w", err)
+		}
+		set = set.With(l)
+	}
+	return set, nil
 }

@@ -427,6 +427,11 @@ police-nl's sensor posts traffic (Zeek, JSON lines or CSV) and never reads recor
 and cert-fr sees what its records led to:
   curl -s {BASE}/api/v1/feedback -H "Authorization: Bearer {CERT}"
 
+The demo's values come from documentation ranges and example.com names, so
+its "documentation" and "special-domains" warning lists are off; the others
+refuse values that are almost never indicators, unless forced:
+  curl -s -X POST {BASE}/api/v1/records -H "Authorization: Bearer $T" -d '{"records":[{"value":"10.1.2.3","tlp":"green"}]}'
+
 Evidence and operations:
   curl -s '{BASE}/api/v1/evidence/entries?from=0&to=10' -H "Authorization: Bearer $T"
   curl -s {BASE}/api/v1/evidence/checkpoint -H "Authorization: Bearer $T"

@@ -18,6 +18,7 @@ import (
 	"fusion/internal/observable"
 	"fusion/internal/policy"
 	"fusion/internal/store/storetest"
+	"fusion/internal/warninglist"
 )
 
 func TestSeed(t *testing.T) {
@@ -28,11 +29,13 @@ func TestSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := hub.New(st, canon, evidencetest.Log(t, st), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h.SetWarningLists(warninglist.Fictional())
 	if _, err := demo.Seed(ctx, h); err == nil || !strings.Contains(err.Error(), "match index") {
 		t.Fatalf("seeding a hub without matching: %v", err)
 	}
 	st = storetest.SQLite(t)
 	h = hub.New(st, canon, evidencetest.Log(t, st), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h.SetWarningLists(warninglist.Fictional()) // as serve --demo does
 	if err := h.EnableMatching(match.New(0), bytes.Repeat([]byte{2}, 32), hub.DefaultLimits); err != nil {
 		t.Fatal(err)
 	}

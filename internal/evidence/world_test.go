@@ -20,6 +20,7 @@ import (
 	"fusion/internal/observable"
 	"fusion/internal/policy"
 	"fusion/internal/store"
+	"fusion/internal/warninglist"
 )
 
 // torFixtures is the shared directory of real Tor data.
@@ -67,6 +68,7 @@ func newWorld(t *testing.T, st *store.Store) *world {
 	log := evidence.New(st, w.notary, evidence.Config{Anchor: evidence.NewAnchor(w.anchor), Logger: quiet})
 	t.Cleanup(log.Close)
 	w.h = hub.New(st, canon, log, quiet)
+	w.h.SetWarningLists(warninglist.Fictional())
 	must := func(err error) {
 		t.Helper()
 		if err != nil {

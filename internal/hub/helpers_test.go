@@ -9,13 +9,16 @@ import (
 	"fusion/internal/hub"
 	"fusion/internal/observable"
 	"fusion/internal/store"
+	"fusion/internal/warninglist"
 )
 
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func newHub(t testing.TB, st *store.Store) *hub.Hub {
 	t.Helper()
-	return hub.New(st, canonicalizer(t), evidencetest.Log(t, st), quietLog)
+	h := hub.New(st, canonicalizer(t), evidencetest.Log(t, st), quietLog)
+	h.SetWarningLists(warninglist.Fictional()) // the tests' values are documentation addresses and example.com names
+	return h
 }
 
 func canonicalizer(t testing.TB) *observable.Canonicalizer {

@@ -5,6 +5,7 @@
 package hub
 
 import (
+	"strings"
 	"sync/atomic"
 
 	"context"
@@ -12,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"fusion/internal/tor"
+	"fusion/internal/warninglist"
 	"log/slog"
 	"sync"
 	"time"
@@ -53,6 +55,7 @@ type Hub struct {
 	m     *matching // nil until EnableMatching
 	tor   atomic.Pointer[tor.Directory]
 	lim   atomic.Pointer[limiter]
+	warn  atomic.Pointer[warninglist.Set]
 	log   *slog.Logger
 	now   func() time.Time
 
@@ -69,8 +72,38 @@ func New(st *store.Store, canon *observable.Canonicalizer, ev *evidence.Log, log
 	}
 	h := &Hub{store: st, canon: canon, ev: ev, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }, touched: map[string]time.Time{}}
 	h.SetLimits(DefaultLimits)
+	h.SetWarningLists(warninglist.Default())
 	return h
 }
+
+// SetWarningLists sets the lists submitted values are checked against
+// (nil: none).
+func (h *Hub) SetWarningLists(s *warninglist.Set) { h.warn.Store(s) }
+
+// WarningListError refuses a value that is on warning lists.
+type WarningListError struct {
+	Value string
+	Hits  []warninglist.Hit
+}
+
+func (e *WarningListError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "value: %q: on the warning list", e.Value)
+	if len(e.Hits) > 1 {
+		b.WriteString("s")
+	}
+	for i, h := range e.Hits {
+		if i > 0 {
+			b.WriteString(";")
+		}
+		fmt.Fprintf(&b, " %q (%s)", h.List, h.Reason)
+	}
+	b.WriteString(`; send "force": true to share it anyway, marked with the lists`)
+	return b.String()
+}
+
+// Unwrap makes a WarningListError an input error.
+func (e *WarningListError) Unwrap() error { return intel.ErrInvalid }
 
 // Close stops the evidence committer, then closes the store.
 func (h *Hub) Close() error {

@@ -9,6 +9,7 @@ import (
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/policy"
+	"fusion/internal/store"
 	"fusion/internal/store/storetest"
 )
 
@@ -65,4 +66,32 @@ func ignoreNotFound(err error) error {
 		return nil
 	}
 	return err
+}
+
+// TestWarningListsOnEveryStore: a forced value is stored with its lists
+// and read back with them; an unforced one is refused; on both stores.
+func TestWarningListsOnEveryStore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		h := newHub(t, st)
+		if _, err := h.OperatorCreateOrg(ctx, "org-a", "org-a", "NL", "bank", false); err != nil {
+			t.Fatal(err)
+		}
+		a := &policy.Caller{Org: "org-a", Role: intel.RoleAdmin, TokenID: "tok-a"}
+		res, err := h.CreateRecords(ctx, a, []intel.RecordInput{
+			{Value: "192.168.7.7", TLP: "green"},
+			{Value: "192.168.7.7", TLP: "green", Force: true},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var we *hub.WarningListError
+		if !errors.As(res[0].Err, &we) || we.Hits[0].List != "private" {
+			t.Errorf("unforced: %v", res[0].Err)
+		}
+		got, err := h.GetRecord(ctx, a, res[1].Value.ID)
+		if err != nil || len(got.Warnings) != 1 || got.Warnings[0] != "private" {
+			t.Errorf("forced, read back: %+v %v", got.Warnings, err)
+		}
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"fusion/internal/policy"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
+	"fusion/internal/warninglist"
 )
 
 // TestNoAnswerAfterAudienceNarrowed: the match index trails the store (the
@@ -48,6 +49,7 @@ func TestNoAnswerAfterAudienceNarrowed(t *testing.T) {
 			t.Fatal(err)
 		}
 		other := hub.New(st, canonicalizer(t), h.Evidence(), quietLog) // no match index
+		other.SetWarningLists(warninglist.Fictional())
 		leaks, requests := 0, 0
 		for i := range iterations {
 			value := fmt.Sprintf("race-%d.example.com", i)

@@ -152,6 +152,14 @@ func (h *Hub) prepareRecord(c *policy.Caller, input func(int) (intel.RecordInput
 	if *r, err = intel.NewRecord(h.canon, in); err != nil {
 		return err
 	}
+	if hits := h.warn.Load().Check(observable.Observable{Type: r.Type, Value: r.Value}); len(hits) > 0 {
+		if !in.Force {
+			return &WarningListError{Value: in.Value, Hits: hits}
+		}
+		for _, w := range hits {
+			r.Warnings = append(r.Warnings, w.List)
+		}
+	}
 	r.ID, r.Originator, r.Created, r.Updated, r.Version = id, c.Org, now, now, 1
 	*enc, err = store.Encode(r)
 	return err

@@ -26,6 +26,9 @@ type SightingCount struct {
 	Value  string   `json:"value"`
 	Labels []string `json:"labels"`
 	Count  int      `json:"count"`
+	// Warnings are the warning lists the record's value is on (its
+	// originator shared it anyway): a match on it may be benign.
+	Warnings []string `json:"warnings,omitempty"`
 	// TorExitEvents counts the matches on an address while it was a Tor
 	// exit; Tor is the caution for the first of them.
 	TorExitEvents int         `json:"tor_exit_events,omitempty"`
@@ -113,7 +116,7 @@ func (h *Hub) RecordSightings(ctx context.Context, c *policy.Caller, obs []match
 		s.Count++
 		s.First, s.Last = minTime(s.First, o.Time), maxTime(s.Last, o.Time)
 		if counts[f.id] == nil {
-			counts[f.id] = &SightingCount{Record: f.id, Value: r.Value, Labels: slices.Clone(r.Labels)}
+			counts[f.id] = &SightingCount{Record: f.id, Value: r.Value, Labels: slices.Clone(r.Labels), Warnings: r.Warnings}
 			owners[f.id] = r.Originator
 		}
 		counts[f.id].Count++
@@ -200,6 +203,8 @@ type OwnSighting struct {
 	Count  int64     `json:"count"`
 	First  time.Time `json:"first"`
 	Last   time.Time `json:"last"`
+	// Warnings as in SightingCount.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // OwnSightings returns a page of what c's organization's traffic matched,
@@ -236,7 +241,7 @@ func (h *Hub) OwnSightings(ctx context.Context, c *policy.Caller, limit int, cur
 			if r == nil || !policy.OwnSighting(c, r) {
 				continue
 			}
-			page.Items = append(page.Items, OwnSighting{Record: r.ID, Value: r.Value, Labels: slices.Clone(r.Labels), Count: t.Count, First: t.First, Last: t.Last})
+			page.Items = append(page.Items, OwnSighting{Record: r.ID, Value: r.Value, Labels: slices.Clone(r.Labels), Count: t.Count, First: t.First, Last: t.Last, Warnings: r.Warnings})
 			if len(page.Items) == limit {
 				page.Next = encodeCursor(r.ID)
 				return page, nil

@@ -66,6 +66,9 @@ func (r *Record) MarshalCanonical() []byte {
 		b = canonical.String(canonical.Member(b, "value", &first), r.Value)
 	}
 	b = canonical.Int(canonical.Member(b, "version", &first), int64(r.Version))
+	if len(r.Warnings) > 0 {
+		b = canonical.Strings(canonical.Member(b, "warnings", &first), r.Warnings)
+	}
 	return append(b, '}')
 }
 

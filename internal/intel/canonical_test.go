@@ -16,7 +16,7 @@ import (
 // gains a field: MarshalCanonical must then be taught it.
 func TestCanonicalKnowsEveryField(t *testing.T) {
 	for typ, n := range map[reflect.Type]int{
-		reflect.TypeFor[intel.Record](): 27, reflect.TypeFor[intel.Audience](): 2,
+		reflect.TypeFor[intel.Record](): 28, reflect.TypeFor[intel.Audience](): 2,
 		reflect.TypeFor[intel.Handling](): 3, reflect.TypeFor[intel.Evaluation](): 2,
 	} {
 		if typ.NumField() != n {
@@ -48,6 +48,9 @@ func FuzzMarshalCanonical(f *testing.F) {
 			Originator: group, Created: ts, Updated: ts.Add(time.Second), Version: conf, Revoked: at(redacted), RevokedReason: text, Redacted: redacted, Subdomains: personal}
 		if personal {
 			r.Labels, r.Audience.Groups = nil, []string{}
+		}
+		if redacted {
+			r.Warnings = []string{ref, text}
 		}
 		raw, err := json.Marshal(&r)
 		if err != nil {

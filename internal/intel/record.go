@@ -52,6 +52,11 @@ type Record struct {
 	Revoked       *time.Time `json:"revoked,omitempty"`
 	RevokedReason string     `json:"revoked_reason,omitempty"`
 
+	// Warnings names the warning lists (package warninglist) the value was
+	// on when its originator shared it anyway ("force"). Whoever sees the
+	// record, or a match on it, sees them.
+	Warnings []string `json:"warnings,omitempty"`
+
 	// Redacted is set on the copy shown to a caller outside the audience of
 	// a personal record: value, derived facts and description are removed.
 	Redacted bool `json:"redacted,omitempty"`
@@ -85,6 +90,9 @@ type RecordInput struct {
 	FirstSeen    *time.Time  `json:"first_seen"`
 	LastSeen     *time.Time  `json:"last_seen"`
 	ValidUntil   *time.Time  `json:"valid_until"`
+	// Force shares a value that is on a warning list; the record is marked
+	// with the lists (Record.Warnings).
+	Force bool `json:"force"`
 }
 
 // NewRecord validates in and returns the record it describes, without id,

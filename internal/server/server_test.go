@@ -21,6 +21,7 @@ import (
 	"fusion/internal/observable"
 	"fusion/internal/server"
 	"fusion/internal/store/storetest"
+	"fusion/internal/warninglist"
 )
 
 // TestServeMountsEverySurface runs the server as `fusion serve` does —
@@ -38,6 +39,7 @@ func TestServeMountsEverySurface(t *testing.T) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ev := evidencetest.Log(t, st)
 	h := hub.New(st, canon, ev, quiet)
+	h.SetWarningLists(warninglist.Fictional())
 	if _, err := h.OperatorCreateOrg(ctx, "org-a", "A", "NL", "bank", false); err != nil {
 		t.Fatal(err)
 	}
