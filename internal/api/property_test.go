@@ -135,6 +135,8 @@ func (c *httpClient) ListRecords(org string, f hub.RecordFilter) (hub.Page[intel
 	set("value", f.Value)
 	set("type", f.Type)
 	set("label", f.Label)
+	set("tag", f.Tag)
+	set("q", f.Query)
 	set("originator", f.Originator)
 	set("cursor", f.Cursor)
 	if f.Limit > 0 {

@@ -94,12 +94,12 @@ type recordList struct {
 }
 
 func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
-	q, err := query(r, "value", "type", "label", "originator", "since", "include_revoked", "limit", "cursor")
+	q, err := query(r, "value", "type", "label", "tag", "q", "originator", "since", "include_revoked", "limit", "cursor")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	f := hub.RecordFilter{Value: q.Get("value"), Type: q.Get("type"), Label: q.Get("label"), Originator: q.Get("originator"), Cursor: q.Get("cursor")}
+	f := hub.RecordFilter{Value: q.Get("value"), Type: q.Get("type"), Label: q.Get("label"), Tag: q.Get("tag"), Query: q.Get("q"), Originator: q.Get("originator"), Cursor: q.Get("cursor")}
 	if f.Since, err = timeParam(q, "since"); err == nil {
 		if f.Limit, err = limitParam(q); err == nil {
 			f.IncludeRevoked, err = boolParam(q, "include_revoked")

@@ -37,12 +37,12 @@ type reportList struct {
 }
 
 func (s *Server) listReports(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
-	q, err := query(r, "originator", "record", "include_revoked", "limit", "cursor")
+	q, err := query(r, "originator", "record", "tag", "q", "include_revoked", "limit", "cursor")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	f := hub.ReportFilter{Originator: q.Get("originator"), Record: q.Get("record"), Cursor: q.Get("cursor")}
+	f := hub.ReportFilter{Originator: q.Get("originator"), Record: q.Get("record"), Tag: q.Get("tag"), Query: q.Get("q"), Cursor: q.Get("cursor")}
 	if f.Limit, err = limitParam(q); err == nil {
 		f.IncludeRevoked, err = boolParam(q, "include_revoked")
 	}

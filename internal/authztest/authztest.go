@@ -19,6 +19,7 @@ import (
 	"fusion/internal/match"
 	"fusion/internal/policy"
 	"fusion/internal/policymodel"
+	"fusion/internal/search"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
 )
@@ -40,6 +41,8 @@ var labels = []string{"phishing", "botnet-c2", "money-mule", "scam"}
 type modelRecord struct {
 	id, originator, typ, value string
 	labels                     []string
+	desc                       string   // from descriptions
+	tags                       []string // from tagPool, canonical
 	shared                     policy.Shared
 	versions                   []policy.Shared // earlier versions, oldest first
 	active                     bool
@@ -254,14 +257,18 @@ func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Cli
 		}
 		labs := drawLabels(t)
 		disc := rapid.Bool().Draw(t, "discoverable")
+		desc := rapid.SampledFrom(descriptions).Draw(t, "description")
+		tags := drawTags(t)
 		in := intel.RecordInput{Type: v.typ, Value: v.variant, TLP: string(sh.TLP), Labels: labs, Discoverable: &disc,
-			Audience: &intel.Audience{Orgs: sh.Audience.Orgs, Groups: sh.Audience.Groups}, Personal: &sh.Personal}
+			Audience: &intel.Audience{Orgs: sh.Audience.Orgs, Groups: sh.Audience.Groups}, Personal: &sh.Personal,
+			Description: desc, Tags: tags}
 		if _, ok := batches[org]; !ok {
 			order = append(order, org)
 		}
 		batches[org] = append(batches[org], in)
 		sh.Audience = normalize(sh.Audience)
-		pending[org] = append(pending[org], &modelRecord{originator: org, typ: v.typ, value: v.value, labels: sortedCopy(labs), shared: sh, active: true, discoverable: disc})
+		pending[org] = append(pending[org], &modelRecord{originator: org, typ: v.typ, value: v.value, labels: sortedCopy(labs), shared: sh, active: true, discoverable: disc,
+			desc: desc, tags: tags})
 	}
 	for _, org := range order {
 		ins := append(batches[org], intel.RecordInput{Value: "not a valid anything", TLP: "green"})
@@ -388,6 +395,32 @@ func (s *worldState) checkAll(t *rapid.T) {
 		}
 		for _, o := range s.w.Orgs[:2] {
 			s.checkList(t, org, "originator "+o, hub.RecordFilter{Originator: o}, func(m *modelRecord) bool { return m.active && m.originator == o })
+		}
+		// Tags and free text: a record seen redacted is found only by what
+		// its redacted form shows (labels, tags), never by its value or
+		// description.
+		for _, tag := range tagPool {
+			key := strings.ToLower(tag)
+			s.checkList(t, org, "tag "+tag, hub.RecordFilter{Tag: strings.ToUpper(tag[:1]) + tag[1:]}, func(m *modelRecord) bool {
+				return m.active && slices.ContainsFunc(m.tags, func(t string) bool { return strings.ToLower(t) == key })
+			})
+		}
+		queries := []string{"phishing", "lazarus group", `"group lazarus"`, "mule-net", "alpha", "bravo lima", "kilo"}
+		if len(s.records) > 0 {
+			queries = append(queries, rapid.SampledFrom(s.records).Draw(t, "searched").value)
+		}
+		for _, q := range queries {
+			phrases, err := search.Parse(q)
+			must(t, err)
+			s.checkList(t, org, "search "+q, hub.RecordFilter{Query: q}, func(m *modelRecord) bool {
+				switch s.w.Form(org, m.shared) {
+				case policy.Full:
+					return m.active && containsPhrases(m.searchText(false), phrases)
+				case policy.Redacted:
+					return m.active && containsPhrases(m.searchText(true), phrases)
+				}
+				return false
+			})
 		}
 		for _, v := range values {
 			// Value search returns only records whose value the caller sees in full.
@@ -651,4 +684,54 @@ func err1[T any](_ T, err error) error { return err }
 func sameShared(a, b policy.Shared) bool {
 	return a.Originator == b.Originator && a.TLP == b.TLP && a.Personal == b.Personal &&
 		slices.Equal(sortedCopy(a.Audience.Orgs), sortedCopy(b.Audience.Orgs)) && slices.Equal(sortedCopy(a.Audience.Groups), sortedCopy(b.Audience.Groups))
+}
+
+// descriptions and tagPool are what records are described and tagged with.
+var (
+	descriptions = []string{"alpha kilo", "bravo lima", "kit of charlie"}
+	tagPool      = []string{"APT28", `misp-galaxy:threat-actor="Lazarus Group"`, "mule-net"}
+)
+
+func drawTags(t *rapid.T) []string {
+	var out []string
+	for _, tag := range tagPool {
+		if rapid.IntRange(0, 2).Draw(t, "tag") == 0 {
+			out = append(out, tag)
+		}
+	}
+	return out
+}
+
+// searchText is the model of what a record is found by: in full, its
+// value, description, labels and tags; redacted, its labels and tags.
+func (m *modelRecord) searchText(redacted bool) []string {
+	var words []string
+	if !redacted {
+		if m.typ != "card" {
+			words = append(words, search.Words(m.value)...)
+		}
+		words = append(words, search.Words(m.desc)...)
+	}
+	for _, l := range m.labels {
+		words = append(words, search.Words(l)...)
+	}
+	for _, tag := range m.tags {
+		words = append(words, search.Words(tag)...)
+	}
+	return words
+}
+
+// containsPhrases reports whether every phrase of q occurs in words, its
+// words one after the other.
+func containsPhrases(words []string, q search.Query) bool {
+	for _, p := range q {
+		found := false
+		for i := 0; i+len(p) <= len(words) && !found; i++ {
+			found = slices.Equal(words[i:i+len(p)], p)
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }

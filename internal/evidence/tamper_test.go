@@ -86,7 +86,7 @@ var tampers = []tamper{
 	}, []string{"report {rep} was changed outside fusion"}},
 	{"report audience term inserted", func(t *testing.T, w *world) {
 		w.exec(t, "INSERT INTO report_terms (term, report_id) VALUES ('o:org-c', ?)", w.report)
-	}, []string{"report {rep}: its audience terms"}},
+	}, []string{"report {rep}: its lookup terms"}},
 	{"report deleted", func(t *testing.T, w *world) {
 		w.exec(t, "DELETE FROM report_records WHERE report_id = ?", w.report)
 		w.exec(t, "DELETE FROM report_terms WHERE report_id = ?", w.report)

@@ -420,12 +420,12 @@ func (v *objects) records(ctx context.Context, st *store.Store) error {
 				v.rep.add("record %s: column %s says %v but its content says %v: the row was edited outside fusion", row.ID, c.name, c.col, c.field)
 			}
 		}
-		want := store.Terms(r.Audience, r.Labels)
+		want := store.Terms(r.Audience, r.Labels, r.Tags)
 		slices.Sort(want)
 		got := terms[row.ID]
 		slices.Sort(got) // in byte order, whatever the database's collation
 		if !slices.Equal(got, want) {
-			v.rep.add("record %s: its lookup terms %v do not match its audience and labels %v: they were edited outside fusion", row.ID, got, want)
+			v.rep.add("record %s: its lookup terms %v do not match its audience, labels and tags %v: they were edited outside fusion", row.ID, got, want)
 		}
 		delete(terms, row.ID)
 		return nil
@@ -502,6 +502,7 @@ func (v *objects) reports(ctx context.Context, st *store.Store) error {
 			Created    time.Time      `json:"created"`
 			Updated    time.Time      `json:"updated"`
 			Audience   intel.Audience `json:"audience"`
+			Tags       []string       `json:"tags"`
 		}
 		if err := json.Unmarshal(row.Body, &r); err != nil {
 			v.rep.add("report %s: its body is not a report: %v", row.ID, err)
@@ -520,11 +521,11 @@ func (v *objects) reports(ctx context.Context, st *store.Store) error {
 				v.rep.add("report %s: column %s says %v but its content says %v: the row was edited outside fusion", row.ID, c.name, c.col, c.field)
 			}
 		}
-		want := store.Terms(r.Audience, nil)
+		want := store.Terms(r.Audience, nil, r.Tags)
 		slices.Sort(want)
 		slices.Sort(row.Terms)
 		if !slices.Equal(row.Terms, want) {
-			v.rep.add("report %s: its audience terms %v do not match its audience %v: they were edited outside fusion", row.ID, row.Terms, want)
+			v.rep.add("report %s: its lookup terms %v do not match its audience and tags %v: they were edited outside fusion", row.ID, row.Terms, want)
 		}
 		return nil
 	})

@@ -19,6 +19,7 @@ import (
 	"fusion/internal/intel"
 	"fusion/internal/observable"
 	"fusion/internal/policy"
+	"fusion/internal/search"
 	"fusion/internal/store"
 )
 
@@ -262,9 +263,16 @@ func (h *Hub) lookupRecord(ctx context.Context, c *policy.Caller, id string) (st
 type RecordFilter struct {
 	// Value is looked up after canonicalization (with Type if given, else
 	// detected), so a defanged or differently written value finds the record.
-	Value          string
-	Type           string
-	Label          string
+	Value string
+	Type  string
+	Label string
+	// Tag keeps records with this tag (case ignored); a machine tag's
+	// namespace:predicate keeps every value of it.
+	Tag string
+	// Query is a free-text search (package search) over values,
+	// descriptions, labels, tags and references; a record seen redacted
+	// is found only by what its redacted form shows.
+	Query          string
 	Originator     string
 	Since          time.Time
 	IncludeRevoked bool
@@ -297,6 +305,20 @@ func (h *Hub) ListRecords(ctx context.Context, c *policy.Caller, f RecordFilter)
 	if f.Label != "" && !intel.IsLabel(f.Label) {
 		return Page[intel.Record]{}, &intel.FieldError{Field: "label", Value: f.Label, Reason: "not in the label vocabulary"}
 	}
+	var err error
+	if q.Tag, err = tagKey(f.Tag); err != nil {
+		return Page[intel.Record]{}, err
+	}
+	if f.Query != "" {
+		// A search reaches text the caller may not see, like a value search.
+		defer h.padLookup(time.Now())
+		if err := h.limits().allowLookup(c.Org); err != nil {
+			return Page[intel.Record]{}, err
+		}
+		if q.Search, err = search.Parse(f.Query); err != nil {
+			return Page[intel.Record]{}, &intel.FieldError{Field: "q", Value: f.Query, Reason: err.Error()}
+		}
+	}
 	if f.Value != "" {
 		defer h.padLookup(time.Now())
 		if err := h.limits().allowLookup(c.Org); err != nil {
@@ -319,14 +341,14 @@ func (h *Hub) ListRecords(ctx context.Context, c *policy.Caller, f RecordFilter)
 	var page Page[intel.Record]
 	for len(page.Items) < limit {
 		q.Limit = max(limit, 100)
-		rows, err := h.store.Records(ctx, q, visibility(c))
+		rows, err := h.store.FindRecords(ctx, q, visibility(c))
 		if err != nil {
 			return page, err
 		}
 		for i := range rows {
-			q.After = rows[i].ID
-			v, form := policy.RecordForm(c, &rows[i])
-			if form == policy.Hidden || (q.Value != "" && form != policy.Full) {
+			q.After = rows[i].Record.ID
+			v, form := policy.RecordForm(c, &rows[i].Record)
+			if !policy.Searched(form, q.Value != "", rows[i].Redacted) {
 				continue
 			}
 			page.Items = append(page.Items, v)
@@ -476,4 +498,16 @@ func (h *Hub) RecordHistory(ctx context.Context, c *policy.Caller, id string) ([
 func IsInputError(err error) bool {
 	var oe *observable.Error
 	return errors.Is(err, intel.ErrInvalid) || errors.As(err, &oe)
+}
+
+// tagKey returns the key a tag filter looks up, or "" for none.
+func tagKey(tag string) (string, error) {
+	if tag == "" {
+		return "", nil
+	}
+	t, err := intel.ParseTag(tag)
+	if err != nil {
+		return "", &intel.FieldError{Field: "tag", Value: tag, Reason: "not a tag: " + err.Error()}
+	}
+	return intel.TagKeys(t)[0], nil
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"time"
 
 	"fusion/internal/evidence"
 	"fusion/internal/intel"
 	"fusion/internal/policy"
+	"fusion/internal/search"
 	"fusion/internal/store"
 )
 
@@ -99,8 +101,11 @@ func (h *Hub) GetReport(ctx context.Context, c *policy.Caller, id string) (intel
 
 // ReportFilter selects reports for a list.
 type ReportFilter struct {
-	Originator     string
-	Record         string
+	Originator string
+	Record     string
+	Tag        string // as in RecordFilter
+	Query      string // a free-text search over titles, descriptions, labels and tags
+
 	IncludeRevoked bool
 	Limit          int
 	Cursor         string
@@ -116,6 +121,18 @@ func (h *Hub) ListReports(ctx context.Context, c *policy.Caller, f ReportFilter)
 		return Page[intel.Report]{}, err
 	}
 	q := store.ReportQuery{Originator: f.Originator, Record: f.Record, IncludeRevoked: f.IncludeRevoked, After: after}
+	if q.Tag, err = tagKey(f.Tag); err != nil {
+		return Page[intel.Report]{}, err
+	}
+	if f.Query != "" {
+		defer h.padLookup(time.Now())
+		if err := h.limits().allowLookup(c.Org); err != nil {
+			return Page[intel.Report]{}, err
+		}
+		if q.Search, err = search.Parse(f.Query); err != nil {
+			return Page[intel.Report]{}, &intel.FieldError{Field: "q", Value: f.Query, Reason: err.Error()}
+		}
+	}
 	page := Page[intel.Report]{Items: []intel.Report{}}
 	if f.Record != "" {
 		// Filtering by a record must not reveal that a hidden record is grouped.

@@ -56,6 +56,9 @@ func (r *Record) MarshalCanonical() []byte {
 	if r.Subdomains {
 		b = canonical.Bool(canonical.Member(b, "subdomains", &first), true)
 	}
+	if len(r.Tags) > 0 {
+		b = canonical.Strings(canonical.Member(b, "tags", &first), r.Tags)
+	}
 	b = canonical.String(canonical.Member(b, "tlp", &first), string(r.TLP))
 	b = canonical.String(canonical.Member(b, "type", &first), string(r.Type))
 	b = canonical.Time(canonical.Member(b, "updated", &first), r.Updated)

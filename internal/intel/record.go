@@ -32,6 +32,7 @@ type Record struct {
 	// Subdomains makes a domain record match every name under the domain too.
 	Subdomains   bool       `json:"subdomains,omitempty"`
 	Labels       []string   `json:"labels"`
+	Tags         []string   `json:"tags,omitempty"`
 	Description  string     `json:"description,omitempty"`
 	Confidence   int        `json:"confidence"`
 	TLP          TLP        `json:"tlp"`
@@ -78,6 +79,7 @@ type RecordInput struct {
 	Value        string      `json:"value"`
 	Subdomains   *bool       `json:"subdomains"`
 	Labels       []string    `json:"labels"`
+	Tags         []string    `json:"tags"`
 	Description  string      `json:"description"`
 	Confidence   *int        `json:"confidence"`
 	TLP          string      `json:"tlp"`
@@ -120,7 +122,7 @@ func NewRecord(c *observable.Canonicalizer, in RecordInput) (Record, error) {
 	}
 	patch := RecordPatch{
 		Subdomains: in.Subdomains,
-		Labels:     &in.Labels, Description: &in.Description, Confidence: in.Confidence,
+		Labels:     &in.Labels, Tags: &in.Tags, Description: &in.Description, Confidence: in.Confidence,
 		Audience: in.Audience, Handling: in.Handling, Discoverable: in.Discoverable, Personal: in.Personal,
 		Evaluation: in.Evaluation, Reference: &in.Reference,
 		FirstSeen: in.FirstSeen, LastSeen: in.LastSeen, ValidUntil: in.ValidUntil,
@@ -140,6 +142,7 @@ func NewRecord(c *observable.Canonicalizer, in RecordInput) (Record, error) {
 type RecordPatch struct {
 	Subdomains   *bool       `json:"subdomains"`
 	Labels       *[]string   `json:"labels"`
+	Tags         *[]string   `json:"tags"`
 	Description  *string     `json:"description"`
 	Confidence   *int        `json:"confidence"`
 	TLP          *string     `json:"tlp"`
@@ -173,6 +176,16 @@ func (p RecordPatch) ApplyTo(r *Record) error {
 	}
 	if n.Labels == nil {
 		n.Labels = []string{}
+	}
+	if p.Tags != nil {
+		tags, err := normalizeTags("tags", *p.Tags)
+		if err != nil {
+			return err
+		}
+		n.Tags = nil
+		if len(tags) > 0 {
+			n.Tags = tags
+		}
 	}
 	if p.Description != nil {
 		n.Description = strings.TrimSpace(*p.Description)

@@ -16,6 +16,7 @@ type Report struct {
 	Title       string   `json:"title"`
 	Description string   `json:"description,omitempty"`
 	Labels      []string `json:"labels"`
+	Tags        []string `json:"tags,omitempty"`
 	TLP         TLP      `json:"tlp"`
 	Audience    Audience `json:"audience"`
 	Handling    Handling `json:"handling"`
@@ -37,6 +38,7 @@ type ReportInput struct {
 	Title       string    `json:"title"`
 	Description string    `json:"description"`
 	Labels      []string  `json:"labels"`
+	Tags        []string  `json:"tags"`
 	TLP         string    `json:"tlp"`
 	Audience    *Audience `json:"audience"`
 	Handling    *Handling `json:"handling"`
@@ -48,6 +50,7 @@ type ReportPatch struct {
 	Title       *string   `json:"title"`
 	Description *string   `json:"description"`
 	Labels      *[]string `json:"labels"`
+	Tags        *[]string `json:"tags"`
 	TLP         *string   `json:"tlp"`
 	Audience    *Audience `json:"audience"`
 	Handling    *Handling `json:"handling"`
@@ -64,7 +67,7 @@ func NewReport(in ReportInput) (Report, error) {
 	}
 	var r Report
 	err := ReportPatch{
-		Title: &in.Title, Description: &in.Description, Labels: &in.Labels, TLP: &in.TLP,
+		Title: &in.Title, Description: &in.Description, Labels: &in.Labels, Tags: &in.Tags, TLP: &in.TLP,
 		Audience: in.Audience, Handling: in.Handling, Records: &in.Records,
 	}.ApplyTo(&r)
 	return r, err
@@ -94,6 +97,16 @@ func (p ReportPatch) ApplyTo(r *Report) error {
 	}
 	if n.Labels == nil {
 		n.Labels = []string{}
+	}
+	if p.Tags != nil {
+		tags, err := normalizeTags("tags", *p.Tags)
+		if err != nil {
+			return err
+		}
+		n.Tags = nil
+		if len(tags) > 0 {
+			n.Tags = tags
+		}
 	}
 	if err := applySharing(&n.TLP, &n.Audience, &n.Handling, p.TLP, p.Audience, p.Handling); err != nil {
 		return err

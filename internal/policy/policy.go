@@ -189,3 +189,18 @@ func Version(c *Caller, cur, old *intel.Record) (intel.Record, bool) {
 	}
 	return v, true
 }
+
+// Searched reports whether a search may return a record the caller sees in
+// form: a search by value only a record seen in full (or a personal value
+// would be confirmed to someone outside its audience), and a free-text
+// search a record seen redacted only when what that form shows (labels,
+// tags, reference) matched, not its value or description.
+func Searched(form Form, byValue, redactedTextMatched bool) bool {
+	switch form {
+	case Full:
+		return true
+	case Redacted:
+		return !byValue && redactedTextMatched
+	}
+	return false
+}

@@ -317,10 +317,11 @@ func (s *Store) RecordTerms(ctx context.Context) (map[string][]string, error) {
 	return out, rows.Err()
 }
 
-// Terms returns the lookup terms a record with this audience and labels must have.
-func Terms(a intel.Audience, labels []string) []string {
+// Terms returns the lookup terms a record or report with this audience,
+// labels and tags must have.
+func Terms(a intel.Audience, labels, tags []string) []string {
 	var out []string
-	for i, t := range appendTerms(nil, "", a, labels) {
+	for i, t := range appendTerms(nil, "", a, labels, tags) {
 		if i%2 == 0 {
 			out = append(out, t.(string))
 		}

@@ -6,11 +6,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gowebpki/jcs"
 
 	"fusion/internal/intel"
+	"fusion/internal/search"
 )
 
 // Visibility narrows reads to rows that the policy gate might show an
@@ -47,9 +49,11 @@ func (v *Visibility) where(table, termTable, idCol string, args []any) (string, 
 func orgTerm(org string) string     { return "o:" + org }
 func groupTerm(group string) string { return "g:" + group }
 func labelTerm(label string) string { return "l:" + label }
+func tagTerm(key string) string     { return "t:" + key }
 
-// appendTerms appends the (term, id) pairs for an audience and labels.
-func appendTerms(args []any, id string, a intel.Audience, labels []string) []any {
+// appendTerms appends the (term, id) pairs for an audience, labels and
+// tags (each tag by every key it is found by: intel.TagKeys).
+func appendTerms(args []any, id string, a intel.Audience, labels, tags []string) []any {
 	for _, o := range a.Orgs {
 		args = append(args, orgTerm(o), id)
 	}
@@ -58,6 +62,15 @@ func appendTerms(args []any, id string, a intel.Audience, labels []string) []any
 	}
 	for _, l := range labels {
 		args = append(args, labelTerm(l), id)
+	}
+	var keys []string
+	for _, t := range tags {
+		for _, k := range intel.TagKeys(t) {
+			if !slices.Contains(keys, k) { // two tags of one predicate share its key
+				keys = append(keys, k)
+				args = append(args, tagTerm(k), id)
+			}
+		}
 	}
 	return args
 }
@@ -88,12 +101,16 @@ type Encoded struct {
 	Body []byte
 	// Sum is the SHA-256 of Body.
 	Sum [sha256.Size]byte
+	// SearchFull and SearchRedacted are the texts the record is found by
+	// (recordSearchText).
+	SearchFull, SearchRedacted string
 }
 
 // Encode returns r with its stored form.
 func Encode(r *intel.Record) (Encoded, error) {
 	b := r.MarshalCanonical()
-	return Encoded{Record: r, Body: b, Sum: sha256.Sum256(b)}, nil
+	full, red := recordSearchText(r)
+	return Encoded{Record: r, Body: b, Sum: sha256.Sum256(b), SearchFull: full, SearchRedacted: red}, nil
 }
 
 // canonical returns the RFC 8785 canonical JSON of v.
@@ -113,14 +130,16 @@ func (t *Tx) InsertRecords(recs []Encoded) error {
 	terms := t.batch("INSERT INTO record_terms (term, record_id) VALUES ", 2)
 	defer terms.close()
 	var termArgs []any
+	found := make([][]any, len(recs))
 	for i := range recs {
+		found[i] = []any{recs[i].Record.ID, recs[i].SearchFull, recs[i].SearchRedacted}
 		r := recs[i].Record
 		err := ins.add(r.ID, string(r.Type), r.Value, r.Originator, string(r.TLP), r.Personal, r.Discoverable,
 			micros(r.Created), micros(r.Updated), nullMicros(r.Revoked), r.Version, string(recs[i].Body))
 		if err != nil {
 			return insertErr(err)
 		}
-		termArgs = appendTerms(termArgs[:0], r.ID, r.Audience, r.Labels)
+		termArgs = appendTerms(termArgs[:0], r.ID, r.Audience, r.Labels, r.Tags)
 		if err := terms.add(termArgs...); err != nil {
 			return fmt.Errorf("store: insert record terms: %w", err)
 		}
@@ -130,6 +149,9 @@ func (t *Tx) InsertRecords(recs []Encoded) error {
 	}
 	if err := terms.flush(); err != nil {
 		return fmt.Errorf("store: insert record terms: %w", err)
+	}
+	if err := t.indexForSearch(recordSearch, found); err != nil {
+		return fmt.Errorf("store: index records for search: %w", err)
 	}
 	return nil
 }
@@ -154,13 +176,20 @@ const insertChunk = 256
 type batcher struct {
 	t      *Tx
 	prefix string
+	row    string // one row's values, with width placeholders
 	width  int
 	args   []any
 	full   *sql.Stmt
 }
 
 func (t *Tx) batch(prefix string, width int) *batcher {
-	return &batcher{t: t, prefix: prefix, width: width, args: make([]any, 0, insertChunk*width)}
+	return t.batchRows(prefix, "("+placeholders(width)+")", width)
+}
+
+// batchRows is batch for rows whose values are written as row, an
+// expression list with width placeholders: "(?, to_tsvector(?))".
+func (t *Tx) batchRows(prefix, row string, width int) *batcher {
+	return &batcher{t: t, prefix: prefix, row: row, width: width, args: make([]any, 0, insertChunk*width)}
 }
 
 // add appends one or more rows given as flat args.
@@ -171,7 +200,7 @@ func (b *batcher) add(args ...any) error {
 		args = args[n:]
 		if len(b.args) == cap(b.args) {
 			if b.full == nil {
-				st, err := b.t.tx.PrepareContext(b.t.ctx, b.t.d.q(b.prefix+rows(insertChunk, b.width)))
+				st, err := b.t.tx.PrepareContext(b.t.ctx, b.t.d.q(b.prefix+rows(insertChunk, b.row)))
 				if err != nil {
 					return err
 				}
@@ -191,7 +220,7 @@ func (b *batcher) flush() error {
 	if len(b.args) == 0 {
 		return nil
 	}
-	_, err := b.t.exec(b.prefix+rows(len(b.args)/b.width, b.width), b.args...)
+	_, err := b.t.exec(b.prefix+rows(len(b.args)/b.width, b.row), b.args...)
 	b.args = b.args[:0]
 	return err
 }
@@ -202,8 +231,7 @@ func (b *batcher) close() {
 	}
 }
 
-func rows(n, width int) string {
-	one := "(" + placeholders(width) + ")"
+func rows(n int, one string) string {
 	return strings.Repeat(one+", ", n-1) + one
 }
 
@@ -231,8 +259,12 @@ func (t *Tx) UpdateRecord(prev *intel.Record, enc Encoded) error {
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("record %s changed underneath: %w", prev.ID, ErrConflict)
 	}
-	return t.replaceTerms("record_terms", "record_id",
-		appendTerms(nil, prev.ID, prev.Audience, prev.Labels), appendTerms(nil, next.ID, next.Audience, next.Labels))
+	err = t.replaceTerms("record_terms", "record_id",
+		appendTerms(nil, prev.ID, prev.Audience, prev.Labels, prev.Tags), appendTerms(nil, next.ID, next.Audience, next.Labels, next.Tags))
+	if err != nil {
+		return err
+	}
+	return t.reindexForSearch(recordSearch, []any{next.ID, enc.SearchFull, enc.SearchRedacted})
 }
 
 // Record returns one record as stored, inside the transaction.
@@ -303,6 +335,8 @@ type RecordQuery struct {
 	Type           string
 	Value          string // exact canonical value (with Type)
 	Label          string
+	Tag            string // a tag key (intel.TagKeys)
+	Search         search.Query
 	Originator     string
 	Since          int64 // updated at or after, in Unix microseconds
 	IncludeRevoked bool
@@ -310,10 +344,40 @@ type RecordQuery struct {
 	Limit          int
 }
 
+// Found is a record a search found, and whether what it showed in
+// redacted form alone (labels, tags, reference) matched: the gate lets a
+// caller who sees it redacted find it only then.
+type Found struct {
+	Record   intel.Record
+	Redacted bool
+}
+
 // Records returns up to q.Limit records in id (creation) order that match q and vis.
 func (s *Store) Records(ctx context.Context, q RecordQuery, vis *Visibility) ([]intel.Record, error) {
+	found, err := s.FindRecords(ctx, q, vis)
+	out := make([]intel.Record, len(found))
+	for i := range found {
+		out[i] = found[i].Record
+	}
+	return out, err
+}
+
+// FindRecords is Records saying, for a search (q.Search), which records
+// matched in their redacted text too. Without a search every record
+// found is Redacted: nothing it hides was searched.
+func (s *Store) FindRecords(ctx context.Context, q RecordQuery, vis *Visibility) ([]Found, error) {
 	var where []string
 	var args []any
+	redacted := "1"
+	if len(q.Search) > 0 {
+		cond, cargs := s.d.searchCond(recordSearch, "redacted", q.Search)
+		redacted, args = "CASE WHEN "+cond+" THEN 1 ELSE 0 END", append(args, cargs...)
+		cond, cargs = s.d.searchCond(recordSearch, "full", q.Search)
+		where, args = append(where, cond), append(args, cargs...)
+	}
+	if q.Tag != "" {
+		where, args = append(where, "records.id IN (SELECT record_id FROM record_terms WHERE term = ?)"), append(args, tagTerm(q.Tag))
+	}
 	if q.Type != "" {
 		where, args = append(where, "records.type = ?"), append(args, q.Type)
 	}
@@ -341,22 +405,23 @@ func (s *Store) Records(ctx context.Context, q RecordQuery, vis *Visibility) ([]
 		limit = 100
 	}
 	args = append(args, limit)
-	rs, err := s.query(ctx, "SELECT body FROM records WHERE "+strings.Join(where, " AND ")+" ORDER BY records.id LIMIT ?", args...)
+	rs, err := s.query(ctx, "SELECT body, "+redacted+" FROM records WHERE "+strings.Join(where, " AND ")+" ORDER BY records.id LIMIT ?", args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list records: %w", err)
 	}
 	defer rs.Close()
-	var out []intel.Record
+	var out []Found
 	for rs.Next() {
 		var body string
-		if err := rs.Scan(&body); err != nil {
+		var red int
+		if err := rs.Scan(&body, &red); err != nil {
 			return nil, err
 		}
 		r, err := decodeRecord(body)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out = append(out, Found{Record: r, Redacted: red == 1})
 	}
 	return out, rs.Err()
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"fusion/internal/intel"
+	"fusion/internal/search"
 )
 
 // reportBody is a report as stored in reports.body: the record list lives in
@@ -34,18 +35,21 @@ func (t *Tx) InsertReport(r *intel.Report) error {
 	if err != nil {
 		return fmt.Errorf("store: insert report: %w", err)
 	}
+	if err := t.indexForSearch(reportSearch, [][]any{{r.ID, reportSearchText(r)}}); err != nil {
+		return err
+	}
 	return t.writeReportLinks(nil, r)
 }
 
 func (t *Tx) writeReportLinks(prev, r *intel.Report) error {
 	var old []any
 	if prev != nil {
-		old = appendTerms(nil, prev.ID, prev.Audience, nil)
+		old = appendTerms(nil, prev.ID, prev.Audience, nil, prev.Tags)
 		if _, err := t.exec("DELETE FROM report_records WHERE report_id = ?", prev.ID); err != nil {
 			return err
 		}
 	}
-	if err := t.replaceTerms("report_terms", "report_id", old, appendTerms(nil, r.ID, r.Audience, nil)); err != nil {
+	if err := t.replaceTerms("report_terms", "report_id", old, appendTerms(nil, r.ID, r.Audience, nil, r.Tags)); err != nil {
 		return err
 	}
 	links := t.batch("INSERT INTO report_records (report_id, record_id) VALUES ", 2)
@@ -86,6 +90,9 @@ func (t *Tx) UpdateReport(prev, next *intel.Report) error {
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("report %s changed underneath: %w", prev.ID, ErrConflict)
+	}
+	if err := t.reindexForSearch(reportSearch, []any{next.ID, reportSearchText(next)}); err != nil {
+		return err
 	}
 	return t.writeReportLinks(prev, next)
 }
@@ -161,6 +168,8 @@ func decodeReport(body string) (intel.Report, error) {
 type ReportQuery struct {
 	Originator     string
 	Record         string // reports grouping this record
+	Tag            string // a tag key (intel.TagKeys)
+	Search         search.Query
 	IncludeRevoked bool
 	After          string // only reports with a greater id
 	Limit          int
@@ -175,6 +184,13 @@ func (s *Store) Reports(ctx context.Context, q ReportQuery, vis *Visibility) ([]
 	}
 	if q.Record != "" {
 		where, args = append(where, "reports.id IN (SELECT report_id FROM report_records WHERE record_id = ?)"), append(args, q.Record)
+	}
+	if q.Tag != "" {
+		where, args = append(where, "reports.id IN (SELECT report_id FROM report_terms WHERE term = ?)"), append(args, tagTerm(q.Tag))
+	}
+	if len(q.Search) > 0 {
+		cond, cargs := s.d.searchCond(reportSearch, "text", q.Search)
+		where, args = append(where, cond), append(args, cargs...)
 	}
 	if !q.IncludeRevoked {
 		where = append(where, "reports.revoked IS NULL")

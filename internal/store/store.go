@@ -16,7 +16,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -175,6 +177,16 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
+	// A migration may come in one file per dialect (NNNN_name.sqlite.sql,
+	// NNNN_name.postgres.sql): each dialect sees only its own.
+	names = slices.DeleteFunc(names, func(n string) bool {
+		for _, d := range []*dialect{&sqliteDialect, &postgresDialect} {
+			if d.name != s.d.name && strings.HasSuffix(n, "."+d.name+".sql") {
+				return true
+			}
+		}
+		return false
+	})
 	if _, err := s.db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied BIGINT NOT NULL)"); err != nil {
 		return fmt.Errorf("store: create schema_version: %w", err)
 	}
@@ -210,6 +222,11 @@ func (s *Store) applyMigration(ctx context.Context, version int, name string) er
 	for _, stmt := range splitStatements(s.d.expand(string(body))) {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("%w\n%s", err, stmt)
+		}
+	}
+	if hook := goMigrations[path.Base(name)[:4]]; hook != nil {
+		if err := hook(&Tx{tx: tx, d: s.d, ctx: ctx}); err != nil {
+			return err
 		}
 	}
 	if _, err := tx.ExecContext(ctx, s.d.q("INSERT INTO schema_version (version, applied) VALUES (?, ?)"), version, micros(time.Now())); err != nil {

@@ -22,6 +22,8 @@ muts = [
  ("every group visible", "internal/policy/ownership.go", "func Group(c *Caller, id string) bool { return c != nil && c.InGroup(id) }", "func Group(c *Caller, id string) bool { return c != nil }"),
  ("reports group others' records", "internal/policy/ownership.go", "func Originates(c *Caller, originator string) bool { return c != nil && c.Org != \"\" && c.Org == originator }", "func Originates(c *Caller, originator string) bool { return c != nil }"),
  ("count includes hidden objects", "internal/policy/matching.go", "func Count(c *Caller, s Shared) bool { return Decide(c, s) != Hidden }", "func Count(c *Caller, s Shared) bool { return true }"),
+ ("value search finds redacted records", "internal/policy/policy.go", "		return !byValue && redactedTextMatched", "		return redactedTextMatched"),
+ ("text search finds redacted records by hidden text", "internal/policy/policy.go", "		return !byValue && redactedTextMatched", "		return !byValue"),
  ("H2 records forwarded", "internal/policy/forward.go", "	case slices.Contains(r.Handling.Codes, intel.H2):\n		return intel.Record{}, false\n", ""),
  ("amber forwarded to group members", "internal/policy/forward.go", "		if r.Audience.HasOrg(partner.Org) {", "		if true {"),
 ]

@@ -92,9 +92,13 @@ func Postgres(t testing.TB) *store.Store {
 // that saw it shrink would rightly take that for tampering.
 func Reset(t testing.TB, st *store.Store) {
 	t.Helper()
-	for _, table := range []string{"tor_imports", "witness_logs", "hit_queries", "access_requests", "feedback", "sightings",
+	search := []string{"record_search", "report_search"}
+	if st.Dialect() == "sqlite" {
+		search = append(search, "record_search_rows", "report_search_rows")
+	}
+	for _, table := range append(search, "tor_imports", "witness_logs", "hit_queries", "access_requests", "feedback", "sightings",
 		"report_versions", "report_records", "report_terms", "reports",
-		"record_versions", "record_terms", "records", "tokens", "group_members", "sharing_groups", "orgs"} {
+		"record_versions", "record_terms", "records", "tokens", "group_members", "sharing_groups", "orgs") {
 		if _, err := st.DB().Exec("DELETE FROM " + table); err != nil {
 			t.Fatalf("reset %s: %v", table, err)
 		}

@@ -1,0 +1,185 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"fusion/internal/intel"
+	"fusion/internal/observable"
+	"fusion/internal/search"
+)
+
+// goMigrations are steps of migrations that SQL cannot take, run in the
+// migration's transaction after its statements, by migration number.
+var goMigrations = map[string]func(*Tx) error{
+	"0008": indexAllForSearch,
+}
+
+// recordSearchText returns the two texts a record is found by: what a
+// caller who sees it in full may search (value, description, labels, tags,
+// reference) and what one who sees it redacted may (labels, tags,
+// reference: what the redacted form still shows).
+func recordSearchText(r *intel.Record) (full, redacted string) {
+	redacted = search.Text(append(append(append([]string{}, r.Labels...), r.Tags...), r.Reference)...)
+	value := r.Value
+	if r.Type == observable.Card {
+		value = "" // a keyed hash: nobody searches for it
+	}
+	full = search.Text(value, r.Description)
+	if redacted != "" {
+		full = strings.TrimSpace(full + " " + redacted)
+	}
+	return full, redacted
+}
+
+func reportSearchText(r *intel.Report) string {
+	return search.Text(append(append([]string{r.Title, r.Description}, r.Labels...), r.Tags...)...)
+}
+
+// searchTables names the tables of one kind of searchable object.
+type searchTables struct {
+	object, key string // the object's table and its id column in the search tables
+	rows, index string // SQLite: the rowid map and the FTS5 table; PostgreSQL: index is the table
+	cols        []string
+}
+
+var (
+	recordSearch = searchTables{object: "records", key: "record_id", rows: "record_search_rows", index: "record_search", cols: []string{"full", "redacted"}}
+	reportSearch = searchTables{object: "reports", key: "report_id", rows: "report_search_rows", index: "report_search", cols: []string{"text"}}
+)
+
+// indexForSearch adds the texts of objects (id, then one text per column)
+// to the search index.
+func (t *Tx) indexForSearch(st searchTables, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if t.d.name == "sqlite" {
+		ids := t.batch("INSERT INTO "+st.rows+" ("+st.key+") VALUES ", 1)
+		defer ids.close()
+		for _, r := range rows {
+			if err := ids.add(r[0]); err != nil {
+				return err
+			}
+		}
+		if err := ids.flush(); err != nil {
+			return err
+		}
+		row := "((SELECT rid FROM " + st.rows + " WHERE " + st.key + " = ?)" + strings.Repeat(", ?", len(st.cols)) + ")"
+		fts := t.batchRows("INSERT INTO "+st.index+" (rowid, "+strings.Join(st.cols, ", ")+") VALUES ", row, 1+len(st.cols))
+		defer fts.close()
+		for _, r := range rows {
+			if err := fts.add(r...); err != nil {
+				return err
+			}
+		}
+		return fts.flush()
+	}
+	cols := make([]string, len(st.cols))
+	row := "(?"
+	for i, c := range st.cols {
+		cols[i] = c + "_tsv"
+		if c == "text" {
+			cols[i] = "tsv"
+		}
+		row += ", to_tsvector('simple', ?)"
+	}
+	row += ")"
+	b := t.batchRows("INSERT INTO "+st.index+" ("+st.key+", "+strings.Join(cols, ", ")+") VALUES ", row, 1+len(st.cols))
+	defer b.close()
+	for _, r := range rows {
+		if err := b.add(r...); err != nil {
+			return err
+		}
+	}
+	return b.flush()
+}
+
+// reindexForSearch replaces an object's texts in the search index.
+func (t *Tx) reindexForSearch(st searchTables, row []any) error {
+	if t.d.name == "sqlite" {
+		if _, err := t.exec("DELETE FROM "+st.index+" WHERE rowid = (SELECT rid FROM "+st.rows+" WHERE "+st.key+" = ?)", row[0]); err != nil {
+			return err
+		}
+		if _, err := t.exec("DELETE FROM "+st.rows+" WHERE "+st.key+" = ?", row[0]); err != nil {
+			return err
+		}
+	} else if _, err := t.exec("DELETE FROM "+st.index+" WHERE "+st.key+" = ?", row[0]); err != nil {
+		return err
+	}
+	return t.indexForSearch(st, [][]any{row})
+}
+
+// searchCond returns the condition that an object's column col matches q,
+// and its arguments.
+func (d *dialect) searchCond(st searchTables, col string, q search.Query) (string, []any) {
+	if d.name == "sqlite" {
+		var b strings.Builder
+		fmt.Fprintf(&b, "{%s} : (", col)
+		for i, p := range q {
+			if i > 0 {
+				b.WriteString(" AND ")
+			}
+			b.WriteString(`"` + strings.Join(p, " ") + `"`) // words hold no quotes
+		}
+		b.WriteString(")")
+		return fmt.Sprintf("%s.id IN (SELECT %s FROM %s WHERE rid IN (SELECT rowid FROM %s WHERE %s MATCH ?))",
+			st.object, st.key, st.rows, st.index, st.index), []any{b.String()}
+	}
+	tsv := col + "_tsv"
+	if col == "text" {
+		tsv = "tsv"
+	}
+	parts := make([]string, len(q))
+	args := make([]any, len(q))
+	for i, p := range q {
+		parts[i] = "phraseto_tsquery('simple', ?)"
+		args[i] = strings.Join(p, " ")
+	}
+	return fmt.Sprintf("%s.id IN (SELECT %s FROM %s WHERE %s @@ (%s))", st.object, st.key, st.index, tsv, strings.Join(parts, " && ")), args
+}
+
+// indexAllForSearch fills the search index from every record and report
+// stored before it existed, a page at a time (a transaction's connection
+// cannot write while it is still reading).
+func indexAllForSearch(t *Tx) error {
+	for _, kind := range []struct {
+		st   searchTables
+		text func(body string) ([]any, error)
+	}{
+		{recordSearch, func(body string) ([]any, error) {
+			r, err := decodeRecord(body)
+			full, red := recordSearchText(&r)
+			return []any{r.ID, full, red}, err
+		}},
+		{reportSearch, func(body string) ([]any, error) {
+			r, err := decodeReport(body)
+			return []any{r.ID, reportSearchText(&r)}, err
+		}},
+	} {
+		after := ""
+		for {
+			var rows [][]any
+			err := t.reader().each("SELECT id, body FROM "+kind.st.object+" WHERE id > ? ORDER BY id LIMIT 4096", []any{after}, func(rs *sql.Rows) error {
+				var body string
+				if err := rs.Scan(&after, &body); err != nil {
+					return err
+				}
+				row, err := kind.text(body)
+				rows = append(rows, row)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("index %s for search: %w", kind.st.object, err)
+			}
+			if err := t.indexForSearch(kind.st, rows); err != nil {
+				return err
+			}
+			if len(rows) < 4096 {
+				break
+			}
+		}
+	}
+	return nil
+}
