@@ -51,7 +51,13 @@ func Words(s string) []string {
 		case isCJK(r):
 			flushWord()
 			cjk = append(cjk, r)
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) && word.Len() > 0:
+		case r < 0x80 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9'):
+			flushCJK()
+			word.WriteByte(byte(r))
+		case r < 0x80 && r >= 'A' && r <= 'Z':
+			flushCJK()
+			word.WriteByte(byte(r) + 'a' - 'A')
+		case r >= 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) && word.Len() > 0):
 			flushCJK()
 			word.WriteRune(unicode.ToLower(r))
 		default:
@@ -73,6 +79,9 @@ func cut(s string, n int) string {
 }
 
 func isCJK(r rune) bool {
+	if r < 0x1100 { // below Hangul Jamo: Latin, Greek, Cyrillic, Arabic, ...
+		return false
+	}
 	switch r {
 	case 'ー', 'ｰ', '々', 'ゝ', 'ゞ', 'ヽ', 'ヾ': // prolonged sound and iteration marks, of no script of their own
 		return true

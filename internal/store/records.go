@@ -200,7 +200,7 @@ func (b *batcher) add(args ...any) error {
 		args = args[n:]
 		if len(b.args) == cap(b.args) {
 			if b.full == nil {
-				st, err := b.t.tx.PrepareContext(b.t.ctx, b.t.d.q(b.prefix+rows(insertChunk, b.row)))
+				st, err := b.t.tx.PrepareContext(b.t.ctx, b.t.d.q(b.prefix+rowsOf(insertChunk, b.row)))
 				if err != nil {
 					return err
 				}
@@ -220,7 +220,7 @@ func (b *batcher) flush() error {
 	if len(b.args) == 0 {
 		return nil
 	}
-	_, err := b.t.exec(b.prefix+rows(len(b.args)/b.width, b.row), b.args...)
+	_, err := b.t.exec(b.prefix+rowsOf(len(b.args)/b.width, b.row), b.args...)
 	b.args = b.args[:0]
 	return err
 }
@@ -231,7 +231,7 @@ func (b *batcher) close() {
 	}
 }
 
-func rows(n int, one string) string {
+func rowsOf(n int, one string) string {
 	return strings.Repeat(one+", ", n-1) + one
 }
 

@@ -56,22 +56,34 @@ func (t *Tx) indexForSearch(st searchTables, rows [][]any) error {
 		return nil
 	}
 	if t.d.name == "sqlite" {
-		ids := t.batch("INSERT INTO "+st.rows+" ("+st.key+") VALUES ", 1)
-		defer ids.close()
-		for _, r := range rows {
-			if err := ids.add(r[0]); err != nil {
+		// Each object's rid, as its row in the map is inserted, becomes
+		// its FTS rowid.
+		fts := t.batchRows("INSERT INTO "+st.index+" (rowid, "+strings.Join(st.cols, ", ")+") VALUES ", "("+placeholders(1+len(st.cols))+")", 1+len(st.cols))
+		defer fts.close()
+		for start := 0; start < len(rows); start += insertChunk {
+			part := rows[start:min(start+insertChunk, len(rows))]
+			keys := make([]any, len(part))
+			pos := make(map[string]int, len(part))
+			for i, r := range part {
+				keys[i], pos[r[0].(string)] = r[0], i
+			}
+			rids := make([]int64, len(part))
+			err := t.reader().each("INSERT INTO "+st.rows+" ("+st.key+") VALUES "+rowsOf(len(part), "(?)")+" RETURNING rid, "+st.key, keys, func(rs *sql.Rows) error {
+				var rid int64
+				var key string
+				if err := rs.Scan(&rid, &key); err != nil {
+					return err
+				}
+				rids[pos[key]] = rid
+				return nil
+			})
+			if err != nil {
 				return err
 			}
-		}
-		if err := ids.flush(); err != nil {
-			return err
-		}
-		row := "((SELECT rid FROM " + st.rows + " WHERE " + st.key + " = ?)" + strings.Repeat(", ?", len(st.cols)) + ")"
-		fts := t.batchRows("INSERT INTO "+st.index+" (rowid, "+strings.Join(st.cols, ", ")+") VALUES ", row, 1+len(st.cols))
-		defer fts.close()
-		for _, r := range rows {
-			if err := fts.add(r...); err != nil {
-				return err
+			for i, r := range part {
+				if err := fts.add(append([]any{rids[i]}, r[1:]...)...); err != nil {
+					return err
+				}
 			}
 		}
 		return fts.flush()
