@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 
+	"fusion/internal/hub"
 	"fusion/internal/match"
 	"fusion/internal/policy"
 	"fusion/internal/zeek"
@@ -44,14 +45,19 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, c *policy.Caller
 		s.fail(w, r, &decodeError{"invalid_field", "events: " + err.Error()})
 		return
 	}
-	res, err := s.hub.RecordSightings(r.Context(), c, obs)
-	if err != nil {
-		s.fail(w, r, err)
+	id, done := s.idempotency(w, r, c, "POST /api/v1/events", body)
+	if done {
 		return
 	}
+	res, err := s.hub.RecordSightingsKept(r.Context(), c, obs, keep(id, func(res hub.SightingResult) any {
+		res.Events = rows
+		return res
+	}))
 	res.Events = rows
-	s.obs.Matched(res.Events, res.Matches)
-	writeJSON(w, http.StatusOK, res)
+	if err == nil {
+		s.obs.Matched(res.Events, res.Matches)
+	}
+	s.answered(w, r, c, id, err, res)
 }
 
 // ownSightings lists what the caller's organization's traffic matched.

@@ -82,8 +82,9 @@ func (c *httpClient) call(org, method, path string, body, out any) error {
 func (c *httpClient) CreateRecords(org string, ins []intel.RecordInput) ([]hub.Result[intel.Record], error) {
 	var ans struct {
 		Results []struct {
-			ID    string `json:"id"`
-			Error *struct{ Code, Message string }
+			ID     string `json:"id"`
+			Status string `json:"status"`
+			Error  *struct{ Code, Message string }
 		} `json:"results"`
 	}
 	if err := c.call(org, "POST", "/api/v1/records", map[string]any{"records": ins}, &ans); err != nil {
@@ -94,7 +95,7 @@ func (c *httpClient) CreateRecords(org string, ins []intel.RecordInput) ([]hub.R
 		if r.Error != nil {
 			out[i].Err = fmt.Errorf("%s: %s", r.Error.Code, r.Error.Message)
 		}
-		out[i].Value.ID = r.ID
+		out[i].Value.ID, out[i].Status = r.ID, r.Status
 	}
 	return out, nil
 }

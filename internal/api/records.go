@@ -15,14 +15,17 @@ import (
 )
 
 type batchItem struct {
-	ID    string    `json:"id,omitempty"`
-	Error *apiError `json:"error,omitempty"`
+	ID     string    `json:"id,omitempty"`
+	Status string    `json:"status,omitempty"` // created, updated or unchanged
+	Error  *apiError `json:"error,omitempty"`
 }
 
 type batchAnswer struct {
-	Results []batchItem `json:"results"`
-	Created int         `json:"created"`
-	Failed  int         `json:"failed"`
+	Results   []batchItem `json:"results"`
+	Created   int         `json:"created"`
+	Updated   int         `json:"updated"`
+	Unchanged int         `json:"unchanged"`
+	Failed    int         `json:"failed"`
 }
 
 // createRecords stores up to hub.MaxBatch records in one transaction and
@@ -51,32 +54,43 @@ func (s *Server) createRecords(w http.ResponseWriter, r *http.Request, c *policy
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.hub.CreateRecordsFrom(r.Context(), c, len(raw), func(i int) (intel.RecordInput, error) {
+	id, done := s.idempotency(w, r, c, "POST /api/v1/records", body)
+	if done {
+		return
+	}
+	res, err := s.hub.CreateRecordsKept(r.Context(), c, len(raw), func(i int) (intel.RecordInput, error) {
 		var in intel.RecordInput
 		err := decodeBytes(raw[i], &in)
 		return in, err
-	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	}, keep(id, func(res []hub.Result[intel.Record]) any { return newBatchAnswer(res) }))
+	var ans batchAnswer
+	if err == nil {
+		ans = newBatchAnswer(res)
+		s.obs.Ingested(ans.Created, ans.Updated, ans.Unchanged, ans.Failed)
 	}
-	ans := batchAnswer{Results: make([]batchItem, len(raw))}
+	s.answered(w, r, c, id, err, ans)
+}
+
+// newBatchAnswer is the answer to a batch of records.
+func newBatchAnswer(res []hub.Result[intel.Record]) batchAnswer {
+	ans := batchAnswer{Results: make([]batchItem, len(res))}
 	for i, res := range res {
 		if res.Err != nil {
 			ans.Results[i].Error = itemError(res.Err)
-		} else {
-			ans.Results[i].ID = res.Value.ID
-		}
-	}
-	for _, it := range ans.Results {
-		if it.Error != nil {
 			ans.Failed++
-		} else {
+			continue
+		}
+		ans.Results[i].ID, ans.Results[i].Status = res.Value.ID, res.Status
+		switch res.Status {
+		case hub.Created:
 			ans.Created++
+		case hub.Updated:
+			ans.Updated++
+		default:
+			ans.Unchanged++
 		}
 	}
-	s.obs.Ingested(ans.Created, ans.Failed)
-	writeJSON(w, http.StatusOK, ans)
+	return ans
 }
 
 func (s *Server) getRecord(w http.ResponseWriter, r *http.Request, c *policy.Caller) {

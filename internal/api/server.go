@@ -45,8 +45,8 @@ type Server struct {
 type Observer interface {
 	// Request: one request to the route pattern answered status after d.
 	Request(method, pattern string, status int, d time.Duration)
-	// Ingested: records submitted, created and refused.
-	Ingested(created, failed int)
+	// Ingested: records submitted, by what became of them.
+	Ingested(created, updated, unchanged, refused int)
 	// Matched: events received and the matches they gave.
 	Matched(events, matches int)
 }
@@ -76,7 +76,7 @@ func New(h *hub.Hub, o Options) *Server {
 type noObserver struct{}
 
 func (noObserver) Request(string, string, int, time.Duration) {}
-func (noObserver) Ingested(int, int)                          {}
+func (noObserver) Ingested(int, int, int, int)                {}
 func (noObserver) Matched(int, int)                           {}
 
 // MaxPurpose bounds the X-Fusion-Purpose header.

@@ -289,8 +289,34 @@ func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Cli
 			}
 			m := pending[org][i]
 			m.id = r.Value.ID
-			s.records = append(s.records, m)
-			s.byID[m.id] = m
+			held := s.byID[m.id]
+			if held == nil {
+				if r.Status != hub.Created {
+					t.Fatalf("the first submission of %s by %s: %q, want created", m.value, org, r.Status)
+				}
+				s.records = append(s.records, m)
+				s.byID[m.id] = m
+				continue
+			}
+			// A second submission of a value by its originator changes the
+			// record it has: labels and tags added, the rest replaced.
+			if held.originator != org || held.value != m.value {
+				t.Fatalf("%s's submission of %s answered with record %s, which is %s's %s", org, m.value, m.id, held.originator, held.value)
+			}
+			next := *held
+			next.labels = sortedCopy(append(slices.Clone(held.labels), m.labels...))
+			next.tags = unionTags(held.tags, m.tags)
+			next.desc, next.discoverable, next.shared = m.desc, m.discoverable, m.shared
+			want := hub.Unchanged
+			if !slices.Equal(next.labels, held.labels) || !slices.Equal(next.tags, held.tags) || next.desc != held.desc ||
+				next.discoverable != held.discoverable || !sameShared(next.shared, held.shared) {
+				want = hub.Updated
+				next.versions = append(slices.Clone(held.versions), held.shared)
+			}
+			if r.Status != want {
+				t.Fatalf("a second submission of %s by %s: %q, want %q", m.value, org, r.Status, want)
+			}
+			*held = next
 		}
 	}
 
@@ -734,4 +760,17 @@ func containsPhrases(words []string, q search.Query) bool {
 		}
 	}
 	return true
+}
+
+// unionTags is the tags of a record resubmitted with more: sorted as the
+// hub keeps them, case ignored.
+func unionTags(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, t := range b {
+		if !slices.ContainsFunc(out, func(have string) bool { return strings.EqualFold(have, t) }) {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(x, y string) int { return strings.Compare(strings.ToLower(x), strings.ToLower(y)) })
+	return out
 }

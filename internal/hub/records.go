@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +42,13 @@ const ingestChunk = 256
 // and encoded by parallel workers, chunk by chunk, while the transaction
 // inserts the chunks already prepared, in order.
 func (h *Hub) CreateRecordsFrom(ctx context.Context, c *policy.Caller, n int, input func(i int) (intel.RecordInput, error)) ([]Result[intel.Record], error) {
+	return h.CreateRecordsKept(ctx, c, n, input, nil)
+}
+
+// CreateRecordsKept is CreateRecordsFrom keeping the answer for a retry
+// (keep may be nil). It fails with ErrAnswerKept, storing nothing, when an
+// answer is kept already for keep.Key.
+func (h *Hub) CreateRecordsKept(ctx context.Context, c *policy.Caller, n int, input func(i int) (intel.RecordInput, error), keep *Keep[[]Result[intel.Record]]) ([]Result[intel.Record], error) {
 	if err := policy.Require(c, policy.CreateRecords); err != nil {
 		return nil, err
 	}
@@ -51,6 +60,7 @@ func (h *Hub) CreateRecordsFrom(ctx context.Context, c *policy.Caller, n int, in
 	}
 	now := h.now()
 	out := make([]Result[intel.Record], n)
+	inputs := make([]intel.RecordInput, n)
 	encoded := make([]store.Encoded, n)
 	ids := make([]string, n) // drawn in input order, so that a batch lists in the order it was sent
 	for i := range ids {
@@ -82,7 +92,7 @@ func (h *Hub) CreateRecordsFrom(ctx context.Context, c *policy.Caller, n int, in
 				default:
 				}
 				for i := k * ingestChunk; i < min(n, (k+1)*ingestChunk); i++ {
-					out[i].Err = h.prepareRecord(c, input, i, ids[i], now, &out[i].Value, &encoded[i])
+					out[i].Err = h.prepareRecord(c, input, i, ids[i], now, &inputs[i], &out[i].Value, &encoded[i])
 				}
 				close(ready[k])
 			}
@@ -90,6 +100,7 @@ func (h *Hub) CreateRecordsFrom(ctx context.Context, c *policy.Caller, n int, in
 	}
 	err := h.store.Update(ctx, func(tx *store.Tx) error {
 		aud := newAudienceCheck(tx, c)
+		held := map[store.RecordKey]string{} // the record this batch has made or found for a value
 		batch := make([]store.Encoded, 0, ingestChunk)
 		for k := range chunks {
 			select {
@@ -97,7 +108,8 @@ func (h *Hub) CreateRecordsFrom(ctx context.Context, c *policy.Caller, n int, in
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			batch = batch[:0]
+			// Which values c's organization already holds a record for.
+			var fresh []store.RecordKey
 			for i := k * ingestChunk; i < min(n, (k+1)*ingestChunk); i++ {
 				if out[i].Err != nil {
 					continue
@@ -109,28 +121,80 @@ func (h *Hub) CreateRecordsFrom(ctx context.Context, c *policy.Caller, n int, in
 					out[i].Err = err
 					continue
 				}
+				if key := keyOf(&out[i].Value); held[key] == "" && !slices.Contains(fresh, key) {
+					fresh = append(fresh, key)
+				}
+			}
+			found, err := tx.RecordIDs(c.Org, fresh)
+			if err != nil {
+				return err
+			}
+			maps.Copy(held, found)
+			// New values become new records, unless another writer has
+			// just made one; the others change the record that is there.
+			batch = batch[:0]
+			var claim []store.RecordKey
+			var claimIDs []string
+			var again []int
+			for i := k * ingestChunk; i < min(n, (k+1)*ingestChunk); i++ {
+				if out[i].Err != nil {
+					continue
+				}
+				key := keyOf(&out[i].Value)
+				if held[key] != "" || slices.Contains(claim, key) {
+					again = append(again, i)
+					continue
+				}
+				claim, claimIDs = append(claim, key), append(claimIDs, ids[i])
+			}
+			taken, err := tx.ClaimRecordKeys(c.Org, claim, claimIDs)
+			if err != nil {
+				return err
+			}
+			if len(taken) > 0 {
+				if found, err = tx.RecordIDs(c.Org, taken); err != nil {
+					return err
+				}
+				maps.Copy(held, found)
+			}
+			for i := k * ingestChunk; i < min(n, (k+1)*ingestChunk); i++ {
+				if out[i].Err != nil || slices.Contains(again, i) {
+					continue
+				}
+				key := keyOf(&out[i].Value)
+				if slices.Contains(taken, key) {
+					again = append(again, i)
+					continue
+				}
+				held[key] = ids[i]
+				out[i].Status = Created
 				batch = append(batch, encoded[i])
 			}
+			slices.Sort(again)
 			if err := tx.InsertRecords(batch); err != nil {
 				return err
 			}
-			if len(batch) == 0 {
-				continue
+			if len(batch) > 0 {
+				// One leaf per chunk: one submission, each record with its own content hash.
+				objs := make([]evidence.Object, len(batch))
+				recs := make([]*intel.Record, len(batch))
+				for j, enc := range batch {
+					objs[j], recs[j] = recordObject(enc), enc.Record
+				}
+				h.indexOnCommit(tx, recs...)
+				leaf := actorOf(c).leaf(evidence.RecordCreate, objs...)
+				leaf.Time = now
+				if err := h.ev.Append(tx, leaf); err != nil {
+					return err
+				}
 			}
-			// One leaf per chunk: one submission, each record with its own content hash.
-			objs := make([]evidence.Object, len(batch))
-			recs := make([]*intel.Record, len(batch))
-			for j, enc := range batch {
-				objs[j], recs[j] = recordObject(enc), enc.Record
-			}
-			h.indexOnCommit(tx, recs...)
-			leaf := actorOf(c).leaf(evidence.RecordCreate, objs...)
-			leaf.Time = now
-			if err := h.ev.Append(tx, leaf); err != nil {
-				return err
+			for _, i := range again {
+				if err := h.resubmit(tx, c, held[keyOf(&out[i].Value)], &inputs[i], &out[i], now); err != nil {
+					return err
+				}
 			}
 		}
-		return nil
+		return keepAnswer(h, tx, c, keep, out)
 	})
 	if err != nil {
 		return nil, err
@@ -145,12 +209,12 @@ func (h *Hub) CreateRecordsFrom(ctx context.Context, c *policy.Caller, n int, in
 
 // prepareRecord turns input i into a new record of c's organization and its
 // stored form; the error, if any, refuses that input only.
-func (h *Hub) prepareRecord(c *policy.Caller, input func(int) (intel.RecordInput, error), i int, id string, now time.Time, r *intel.Record, enc *store.Encoded) error {
-	in, err := input(i)
-	if err != nil {
+func (h *Hub) prepareRecord(c *policy.Caller, input func(int) (intel.RecordInput, error), i int, id string, now time.Time, in *intel.RecordInput, r *intel.Record, enc *store.Encoded) error {
+	var err error
+	if *in, err = input(i); err != nil {
 		return err
 	}
-	if *r, err = intel.NewRecord(h.canon, in); err != nil {
+	if *r, err = intel.NewRecord(h.canon, *in); err != nil {
 		return err
 	}
 	if hits := h.warn.Load().Check(observable.Observable{Type: r.Type, Value: r.Value}); len(hits) > 0 {
@@ -178,7 +242,18 @@ func CheckBatch(n int) error {
 type Result[T any] struct {
 	Value T
 	Err   error
+	// Status says what became of an item that did not fail: Created,
+	// Updated or Unchanged.
+	Status string
 }
+
+// What became of a submitted record: a new record, a change to the
+// record its originator already had for the value, or nothing new.
+const (
+	Created   = "created"
+	Updated   = "updated"
+	Unchanged = "unchanged"
+)
 
 // audienceCheck validates an audience chosen by c: organizations must exist,
 // and groups must be groups c belongs to. Unknown groups and groups c is not
@@ -510,4 +585,42 @@ func tagKey(tag string) (string, error) {
 		return "", &intel.FieldError{Field: "tag", Value: tag, Reason: "not a tag: " + err.Error()}
 	}
 	return intel.TagKeys(t)[0], nil
+}
+
+func keyOf(r *intel.Record) store.RecordKey {
+	return store.RecordKey{Type: string(r.Type), Value: r.Value}
+}
+
+// resubmit applies a second submission of a value (in, prepared as res)
+// to the record id that c's organization already has for it, in tx. An
+// error returned is the hub's; one that refuses the input goes to res.
+func (h *Hub) resubmit(tx *store.Tx, c *policy.Caller, id string, in *intel.RecordInput, res *Result[intel.Record], now time.Time) error {
+	submitted := res.Value
+	prev, prevBody, err := tx.RecordWithBody(id)
+	if err != nil {
+		return err
+	}
+	if prev.Originator != c.Org || keyOf(&prev) != keyOf(&submitted) {
+		// The key table names a record that is not this value's: it was
+		// edited outside fusion. Refuse rather than change that record.
+		return fmt.Errorf("%w: the record key of %s %q names record %s, which is not that value of %s", evidence.ErrInconsistent, submitted.Type, submitted.Value, id, c.Org)
+	}
+	next := prev
+	if err := in.Resubmission(&prev).ApplyTo(&next); err != nil {
+		res.Err, res.Value = err, intel.Record{}
+		return nil
+	}
+	next.Revoked, next.RevokedReason = nil, "" // shared again
+	next.Warnings = submitted.Warnings
+	if same, err := unchanged(&next, prevBody); err != nil {
+		return err
+	} else if same {
+		res.Value, res.Status = prev, Unchanged
+		return nil
+	}
+	if err := h.writeVersion(tx, c, evidence.RecordUpdate, &prev, prevBody, &next, now); err != nil {
+		return err
+	}
+	res.Value, res.Status = next, Updated
+	return nil
 }

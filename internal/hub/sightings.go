@@ -41,6 +41,12 @@ type SightingCount struct {
 // recorded: a sensor must not learn of them, and their owners must not learn
 // of its traffic.
 func (h *Hub) RecordSightings(ctx context.Context, c *policy.Caller, obs []match.Observation) (SightingResult, error) {
+	return h.RecordSightingsKept(ctx, c, obs, nil)
+}
+
+// RecordSightingsKept is RecordSightings keeping the answer for a retry
+// (keep may be nil); see CreateRecordsKept.
+func (h *Hub) RecordSightingsKept(ctx context.Context, c *policy.Caller, obs []match.Observation, keep *Keep[SightingResult]) (SightingResult, error) {
 	if err := policy.Require(c, policy.SubmitEvents); err != nil {
 		return SightingResult{}, err
 	}
@@ -71,7 +77,7 @@ func (h *Hub) RecordSightings(ctx context.Context, c *policy.Caller, obs []match
 	}
 	res := SightingResult{Events: len(obs), Records: []SightingCount{}}
 	if len(found) == 0 {
-		return res, nil
+		return res, h.keepOnly(ctx, c, keep, res)
 	}
 	ids := make([]string, 0, len(cands))
 	for id := range cands {
@@ -128,7 +134,7 @@ func (h *Hub) RecordSightings(ctx context.Context, c *policy.Caller, obs []match
 		}
 	}
 	if len(agg) == 0 {
-		return res, nil
+		return res, h.keepOnly(ctx, c, keep, res)
 	}
 	rows := make([]store.Sighting, 0, len(agg))
 	for _, s := range agg {
@@ -176,9 +182,20 @@ func (h *Hub) RecordSightings(ctx context.Context, c *policy.Caller, obs []match
 		for _, o := range ownersSorted {
 			leaves = append(leaves, actorOf(c).leaf(evidence.Sighting, byOwner[o]...))
 		}
-		return h.ev.Append(tx, leaves...)
+		if err := h.ev.Append(tx, leaves...); err != nil {
+			return err
+		}
+		return keepAnswer(h, tx, c, keep, res)
 	})
 	return res, err
+}
+
+// keepOnly keeps keep's answer to res when nothing else was written.
+func (h *Hub) keepOnly(ctx context.Context, c *policy.Caller, keep *Keep[SightingResult], res SightingResult) error {
+	if keep == nil {
+		return nil
+	}
+	return h.store.Update(ctx, func(tx *store.Tx) error { return keepAnswer(h, tx, c, keep, res) })
 }
 
 func minTime(a, b time.Time) time.Time {

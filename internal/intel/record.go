@@ -2,6 +2,7 @@ package intel
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -240,4 +241,40 @@ func (p RecordPatch) ApplyTo(r *Record) error {
 func utc(t *time.Time) *time.Time {
 	u := t.UTC().Truncate(time.Microsecond)
 	return &u
+}
+
+// Resubmission returns the change a second submission in of a record's
+// value by its originator makes to existing: labels and tags are added to
+// the record's, first_seen moves earlier and last_seen later, a given
+// description or reference replaces the record's, and everything else the
+// submission gives (TLP, audience, handling, confidence, evaluation,
+// discoverable, personal, subdomains, valid_until) replaces what it had:
+// the originator's latest word on how it shares the value counts.
+func (in RecordInput) Resubmission(existing *Record) RecordPatch {
+	labels := append(slices.Clone(existing.Labels), in.Labels...)
+	tags := append(slices.Clone(existing.Tags), in.Tags...)
+	p := RecordPatch{
+		Subdomains: in.Subdomains, Labels: &labels, Tags: &tags, Confidence: in.Confidence, TLP: &in.TLP,
+		Audience: in.Audience, Handling: in.Handling, Discoverable: in.Discoverable, Personal: in.Personal,
+		Evaluation: in.Evaluation, ValidUntil: in.ValidUntil,
+	}
+	if in.Description != "" {
+		p.Description = &in.Description
+	}
+	if in.Reference != "" {
+		p.Reference = &in.Reference
+	}
+	if in.FirstSeen != nil {
+		p.FirstSeen = in.FirstSeen
+		if existing.FirstSeen != nil && existing.FirstSeen.Before(*in.FirstSeen) {
+			p.FirstSeen = existing.FirstSeen
+		}
+	}
+	if in.LastSeen != nil {
+		p.LastSeen = in.LastSeen
+		if existing.LastSeen != nil && existing.LastSeen.After(*in.LastSeen) {
+			p.LastSeen = existing.LastSeen
+		}
+	}
+	return p
 }

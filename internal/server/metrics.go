@@ -34,7 +34,7 @@ func newMetrics(h *hub.Hub, ix *match.Index) *metrics {
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	}, []string{"route", "method"})
 	m.records = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "fusion_records_submitted_total", Help: "Records submitted through the API, by result (created or refused).",
+		Name: "fusion_records_submitted_total", Help: "Records submitted through the API, by result (created, updated, unchanged or refused).",
 	}, []string{"result"})
 	m.events = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "fusion_events_total", Help: "Traffic events received for matching (POST /api/v1/events).",
@@ -81,10 +81,12 @@ func (m *metrics) Request(method, pattern string, status int, d time.Duration) {
 	m.latency.WithLabelValues(pattern, method).Observe(d.Seconds())
 }
 
-// Ingested counts submitted records (api.Observer).
-func (m *metrics) Ingested(created, failed int) {
+// Ingested counts submitted records by what became of them (api.Observer).
+func (m *metrics) Ingested(created, updated, unchanged, refused int) {
 	m.records.WithLabelValues("created").Add(float64(created))
-	m.records.WithLabelValues("refused").Add(float64(failed))
+	m.records.WithLabelValues("updated").Add(float64(updated))
+	m.records.WithLabelValues("unchanged").Add(float64(unchanged))
+	m.records.WithLabelValues("refused").Add(float64(refused))
 }
 
 // Matched counts events and matches (api.Observer).
