@@ -31,6 +31,8 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	fs.Var(&witnessKeys, "witness-key", "the cosignature verifier key `FILE` of the --witness of the same position")
 	witnessFor := fs.String("witness-for", "", "act as a witness for the logs whose verifier keys are in `FILE` (one per line), at /api/v1/witness")
 	witnessName := fs.String("witness-name", "", "this hub's `NAME` as a witness, used when its witness key is first created (default fusion-witness/HOST)")
+	minV4 := fs.Int("widest-ipv4-prefix", 8, "refuse IPv4 prefixes wider than /`BITS` (warning list wide-prefix)")
+	minV6 := fs.Int("widest-ipv6-prefix", 24, "refuse IPv6 prefixes wider than /`BITS` (warning list wide-prefix)")
 	var listFiles, listsOff stringsFlag
 	fs.Var(&listFiles, "warning-list", "add the warning list in `FILE` (addresses, prefixes, domains, \"*.domain\"; one per line); repeatable")
 	fs.Var(&listsOff, "warning-list-off", "do not check submissions against the built-in warning list `NAME` (private, loopback, link-local, documentation, bogon, special-domains, popular-domains, public-resolvers, wide-prefix); repeatable or comma-separated")
@@ -60,6 +62,12 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	lists, err := warningLists(h, listFiles, listsOff, *demoMode)
 	if err != nil {
 		return err
+	}
+	if *minV4 < 0 || *minV4 > 32 || *minV6 < 0 || *minV6 > 128 {
+		return fmt.Errorf("--widest-ipv4-prefix %d, --widest-ipv6-prefix %d: must be 0 to 32 and 0 to 128", *minV4, *minV6)
+	}
+	if lists.MinBitsV4 != 0 || lists.MinBitsV6 != 0 { // not switched off
+		lists.MinBitsV4, lists.MinBitsV6 = *minV4, *minV6
 	}
 	h.SetWarningLists(lists)
 	log.Info("warning lists", "lists", strings.Join(lists.Names(), ","))
