@@ -73,11 +73,8 @@ func ignoreNotFound(err error) error {
 func TestWarningListsOnEveryStore(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		h := newHub(t, st)
-		if _, err := h.OperatorCreateOrg(ctx, "org-a", "org-a", "NL", "bank", false); err != nil {
-			t.Fatal(err)
-		}
-		a := &policy.Caller{Org: "org-a", Role: intel.RoleAdmin, TokenID: "tok-a"}
+		h, callers := withOrgs(t, st, "org-a")
+		a := callers["org-a"]
 		res, err := h.CreateRecords(ctx, a, []intel.RecordInput{
 			{Value: "192.168.7.7", TLP: "green"},
 			{Value: "192.168.7.7", TLP: "green", Force: true},

@@ -380,19 +380,12 @@ func (h *Hub) ListRecords(ctx context.Context, c *policy.Caller, f RecordFilter)
 	if f.Label != "" && !intel.IsLabel(f.Label) {
 		return Page[intel.Record]{}, &intel.FieldError{Field: "label", Value: f.Label, Reason: "not in the label vocabulary"}
 	}
+	var pad func()
 	var err error
-	if q.Tag, err = tagKey(f.Tag); err != nil {
+	q.Tag, q.Search, pad, err = h.listFilters(c, f.Tag, f.Query)
+	defer pad()
+	if err != nil {
 		return Page[intel.Record]{}, err
-	}
-	if f.Query != "" {
-		// A search reaches text the caller may not see, like a value search.
-		defer h.padLookup(time.Now())
-		if err := h.limits().allowLookup(c.Org); err != nil {
-			return Page[intel.Record]{}, err
-		}
-		if q.Search, err = search.Parse(f.Query); err != nil {
-			return Page[intel.Record]{}, &intel.FieldError{Field: "q", Value: f.Query, Reason: err.Error()}
-		}
 	}
 	if f.Value != "" {
 		defer h.padLookup(time.Now())
@@ -573,6 +566,26 @@ func (h *Hub) RecordHistory(ctx context.Context, c *policy.Caller, id string) ([
 func IsInputError(err error) bool {
 	var oe *observable.Error
 	return errors.Is(err, intel.ErrInvalid) || errors.As(err, &oe)
+}
+
+// listFilters reads a list's tag filter and free-text search. A search is
+// a lookup: it reaches text the caller may not see, like a value search,
+// so it is rate limited, and pad, which the caller defers, makes it take
+// the least lookup time.
+func (h *Hub) listFilters(c *policy.Caller, tag, q string) (key string, query search.Query, pad func(), err error) {
+	pad = func() {}
+	if key, err = tagKey(tag); err != nil || q == "" {
+		return key, nil, pad, err
+	}
+	start := time.Now()
+	pad = func() { h.padLookup(start) }
+	if err = h.limits().allowLookup(c.Org); err != nil {
+		return key, nil, pad, err
+	}
+	if query, err = search.Parse(q); err != nil {
+		err = &intel.FieldError{Field: "q", Value: q, Reason: err.Error()}
+	}
+	return key, query, pad, err
 }
 
 // tagKey returns the key a tag filter looks up, or "" for none.

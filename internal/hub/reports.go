@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"time"
 
 	"fusion/internal/evidence"
 	"fusion/internal/intel"
 	"fusion/internal/policy"
-	"fusion/internal/search"
 	"fusion/internal/store"
 )
 
@@ -121,17 +119,11 @@ func (h *Hub) ListReports(ctx context.Context, c *policy.Caller, f ReportFilter)
 		return Page[intel.Report]{}, err
 	}
 	q := store.ReportQuery{Originator: f.Originator, Record: f.Record, IncludeRevoked: f.IncludeRevoked, After: after}
-	if q.Tag, err = tagKey(f.Tag); err != nil {
+	var pad func()
+	q.Tag, q.Search, pad, err = h.listFilters(c, f.Tag, f.Query)
+	defer pad()
+	if err != nil {
 		return Page[intel.Report]{}, err
-	}
-	if f.Query != "" {
-		defer h.padLookup(time.Now())
-		if err := h.limits().allowLookup(c.Org); err != nil {
-			return Page[intel.Report]{}, err
-		}
-		if q.Search, err = search.Parse(f.Query); err != nil {
-			return Page[intel.Report]{}, &intel.FieldError{Field: "q", Value: f.Query, Reason: err.Error()}
-		}
 	}
 	page := Page[intel.Report]{Items: []intel.Report{}}
 	if f.Record != "" {

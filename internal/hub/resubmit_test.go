@@ -22,14 +22,8 @@ import (
 func TestResubmissionChangesTheRecord(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		h := newHub(t, st)
-		for _, o := range []string{"org-a", "org-b"} {
-			if _, err := h.OperatorCreateOrg(ctx, o, o, "NL", "bank", false); err != nil {
-				t.Fatal(err)
-			}
-		}
-		a := &policy.Caller{Org: "org-a", Role: intel.RoleAdmin, TokenID: "tok-a"}
-		b := &policy.Caller{Org: "org-b", Role: intel.RoleAdmin, TokenID: "tok-b"}
+		h, callers := withOrgs(t, st, "org-a", "org-b")
+		a, b := callers["org-a"], callers["org-b"]
 		day := func(d int) *time.Time { t := time.Date(2026, 11, d, 0, 0, 0, 0, time.UTC); return &t }
 		submit := func(c *policy.Caller, ins ...intel.RecordInput) []hub.Result[intel.Record] {
 			t.Helper()
@@ -106,11 +100,8 @@ func TestResubmissionChangesTheRecord(t *testing.T) {
 func TestConcurrentSubmissionsMakeOneRecord(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		h := newHub(t, st)
-		if _, err := h.OperatorCreateOrg(ctx, "org-a", "org-a", "NL", "bank", false); err != nil {
-			t.Fatal(err)
-		}
-		a := &policy.Caller{Org: "org-a", Role: intel.RoleAdmin, TokenID: "tok-a"}
+		h, callers := withOrgs(t, st, "org-a")
+		a := callers["org-a"]
 		var ins []intel.RecordInput
 		for i := range 300 {
 			ins = append(ins, intel.RecordInput{Value: "race-" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + ".example.net", TLP: "green"})
@@ -156,11 +147,8 @@ func TestConcurrentSubmissionsMakeOneRecord(t *testing.T) {
 func TestKeptAnswerOnEveryStore(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		h := newHub(t, st)
-		if _, err := h.OperatorCreateOrg(ctx, "org-a", "org-a", "NL", "bank", false); err != nil {
-			t.Fatal(err)
-		}
-		a := &policy.Caller{Org: "org-a", Role: intel.RoleAdmin, TokenID: "tok-a"}
+		h, callers := withOrgs(t, st, "org-a")
+		a := callers["org-a"]
 		ins := []intel.RecordInput{{Value: "kept.example.net", TLP: "green"}}
 		var wg sync.WaitGroup
 		var mu sync.Mutex

@@ -19,15 +19,8 @@ import (
 func TestTagsAndSearch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		h := newHub(t, st)
-		for _, o := range []string{"org-a", "org-b", "org-c"} {
-			if _, err := h.OperatorCreateOrg(ctx, o, o, "NL", "bank", false); err != nil {
-				t.Fatal(err)
-			}
-		}
-		a := &policy.Caller{Org: "org-a", Role: intel.RoleAdmin, TokenID: "tok-a"}
-		b := &policy.Caller{Org: "org-b", Role: intel.RoleAdmin, TokenID: "tok-b"}
-		c := &policy.Caller{Org: "org-c", Role: intel.RoleAdmin, TokenID: "tok-c"}
+		h, callers := withOrgs(t, st, "org-a", "org-b", "org-c")
+		a, b, c := callers["org-a"], callers["org-b"], callers["org-c"]
 		lazarus := `misp-galaxy:threat-actor="Lazarus Group"`
 		res, err := h.CreateRecords(ctx, a, []intel.RecordInput{
 			{Value: "phish-one.example.net", TLP: "green", Description: "Lazarus phishing kit aimed at banks", Tags: []string{lazarus, "APT38"}},

@@ -178,15 +178,8 @@ func (p RecordPatch) ApplyTo(r *Record) error {
 	if n.Labels == nil {
 		n.Labels = []string{}
 	}
-	if p.Tags != nil {
-		tags, err := normalizeTags("tags", *p.Tags)
-		if err != nil {
-			return err
-		}
-		n.Tags = nil
-		if len(tags) > 0 {
-			n.Tags = tags
-		}
+	if err := applyTags(&n.Tags, p.Tags); err != nil {
+		return err
 	}
 	if p.Description != nil {
 		n.Description = strings.TrimSpace(*p.Description)

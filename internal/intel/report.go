@@ -98,15 +98,8 @@ func (p ReportPatch) ApplyTo(r *Report) error {
 	if n.Labels == nil {
 		n.Labels = []string{}
 	}
-	if p.Tags != nil {
-		tags, err := normalizeTags("tags", *p.Tags)
-		if err != nil {
-			return err
-		}
-		n.Tags = nil
-		if len(tags) > 0 {
-			n.Tags = tags
-		}
+	if err := applyTags(&n.Tags, p.Tags); err != nil {
+		return err
 	}
 	if err := applySharing(&n.TLP, &n.Audience, &n.Handling, p.TLP, p.Audience, p.Handling); err != nil {
 		return err

@@ -125,3 +125,20 @@ func normalizeTags(field string, in []string) ([]string, error) {
 	slices.SortFunc(out, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
 	return out, nil
 }
+
+// applyTags sets *dst to the canonical form of a patch's tags, if it has
+// any (none is nil, so that a record without tags encodes as before).
+func applyTags(dst *[]string, patch *[]string) error {
+	if patch == nil {
+		return nil
+	}
+	tags, err := normalizeTags("tags", *patch)
+	if err != nil {
+		return err
+	}
+	*dst = nil
+	if len(tags) > 0 {
+		*dst = tags
+	}
+	return nil
+}
