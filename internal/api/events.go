@@ -31,6 +31,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, c *policy.Caller
 		return
 	}
 	x := match.NewExtractor(zr)
+	x.Events = true
 	var obs []match.Observation
 	rows := 0
 	for zr.Next() {

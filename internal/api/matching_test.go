@@ -16,6 +16,8 @@ import (
 	"fusion/internal/cli"
 	"fusion/internal/hub"
 	"fusion/internal/match"
+	"fusion/internal/store"
+	"fusion/internal/store/storetest"
 	"fusion/internal/zeek"
 )
 
@@ -174,7 +176,7 @@ func TestEventsBecomeSightingsAndFeedback(t *testing.T) {
 	var log bytes.Buffer
 	w := zeek.NewWriter(&log, zeek.ConnLog, zeek.TSV, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC))
 	for i, dst := range []string{"203.0.113.50", "203.0.113.50", "203.0.113.51", "203.0.113.50"} {
-		c := zeek.Conn{TS: time.Date(2026, 11, 2, 10, i, 0, 0, time.UTC), UID: "C" + strings.Repeat("a", 17), OrigH: netip.MustParseAddr("10.0.0.5"), OrigP: 50000, RespH: netip.MustParseAddr(dst), RespP: 443, Proto: "tcp", Duration: zeek.Unset, OrigBytes: zeek.Unset, RespBytes: zeek.Unset, MissedBytes: zeek.Unset, OrigPkts: zeek.Unset, OrigIPBytes: zeek.Unset, RespPkts: zeek.Unset, RespIPBytes: zeek.Unset}
+		c := zeek.Conn{TS: time.Date(2026, 11, 2, 10, i, 0, 0, time.UTC), UID: "C" + strings.Repeat(string(rune('a'+i)), 17), OrigH: netip.MustParseAddr("10.0.0.5"), OrigP: 50000, RespH: netip.MustParseAddr(dst), RespP: 443, Proto: "tcp", Duration: zeek.Unset, OrigBytes: zeek.Unset, RespBytes: zeek.Unset, MissedBytes: zeek.Unset, OrigPkts: zeek.Unset, OrigIPBytes: zeek.Unset, RespPkts: zeek.Unset, RespIPBytes: zeek.Unset}
 		if err := w.WriteConn(&c); err != nil {
 			t.Fatal(err)
 		}
@@ -224,6 +226,93 @@ func TestEventsBecomeSightingsAndFeedback(t *testing.T) {
 	if len(other.Records) != 0 {
 		t.Error("an organization sees feedback on records it did not originate")
 	}
+}
+
+// TestEventsCountOnce: an event sent again (the same conn.log posted
+// twice, the same connection's http line, the same JSON line) adds no
+// sighting; new events still do.
+func TestEventsCountOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixtureOn(t, st)
+		ids := create(t, f, "org-a", `{"value":"203.0.113.60","tlp":"green"},{"value":"c2.example.net","tlp":"green"}`)
+		enableMatching(t, f, hub.DefaultLimits)
+		day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+		connLog := func(uids ...string) []byte {
+			var log bytes.Buffer
+			w := zeek.NewWriter(&log, zeek.ConnLog, zeek.TSV, day)
+			for i, uid := range uids {
+				c := zeek.Conn{TS: day.Add(time.Duration(10*60+i) * time.Minute), UID: uid, OrigH: netip.MustParseAddr("10.0.0.5"), OrigP: 50000, RespH: netip.MustParseAddr("203.0.113.60"), RespP: 80, Proto: "tcp", Duration: zeek.Unset, OrigBytes: zeek.Unset, RespBytes: zeek.Unset, MissedBytes: zeek.Unset, OrigPkts: zeek.Unset, OrigIPBytes: zeek.Unset, RespPkts: zeek.Unset, RespIPBytes: zeek.Unset}
+				if err := w.WriteConn(&c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w.Close(day.Add(24 * time.Hour))
+			return log.Bytes()
+		}
+		post := func(body []byte) hub.SightingResult {
+			t.Helper()
+			var res hub.SightingResult
+			if status, b := f.do("POST", "/api/v1/events", "org-b", body, &res); status != 200 {
+				t.Fatalf("events: %d %v", status, b)
+			}
+			return res
+		}
+		seen := func() int {
+			t.Helper()
+			var sum hub.FeedbackSummary
+			f.do("GET", "/api/v1/feedback", "org-a", nil, &sum)
+			return sum.Totals["seen"]
+		}
+		size := func() int64 {
+			n, err := f.hub.Evidence().Size(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+
+		log := connLog("CAAAAAAAAAAAAAAAAA", "CBBBBBBBBBBBBBBBBB", "CCCCCCCCCCCCCCCCCC")
+		if res := post(log); res.Matches != 3 || res.AlreadyCounted != 0 {
+			t.Fatalf("first post: %+v", res)
+		}
+		logged := size()
+		if res := post(log); res.Matches != 0 || res.AlreadyCounted != 3 || len(res.Records) != 0 {
+			t.Errorf("the same conn.log again: %+v", res)
+		}
+		if n := seen(); n != 3 {
+			t.Errorf("seen %d after posting the same conn.log twice, want 3", n)
+		}
+		if size() != logged {
+			t.Error("a repeated log changed the evidence log")
+		}
+		// One new connection among old ones counts once.
+		if res := post(connLog("CAAAAAAAAAAAAAAAAA", "CDDDDDDDDDDDDDDDDD")); res.Matches != 1 || res.AlreadyCounted != 1 {
+			t.Errorf("one new connection: %+v", res)
+		}
+		// The http line of a counted connection is the same event; a
+		// line without a uid is named by its text.
+		http := "{\"ts\":1793613600.0,\"uid\":\"CAAAAAAAAAAAAAAAAA\",\"id.orig_h\":\"10.0.0.5\",\"id.resp_h\":\"203.0.113.60\",\"id.resp_p\":80,\"host\":\"c2.example.net\",\"uri\":\"/\"}\n"
+		if res := post([]byte(http)); res.Matches != 1 || res.AlreadyCounted != 1 || len(res.Records) != 1 || res.Records[0].Record != ids[1] {
+			t.Errorf("http line of a counted connection: %+v", res)
+		}
+		plain := "{\"time\":\"2026-11-02T12:00:00Z\",\"value\":\"c2.example.net\"}\n"
+		if res := post([]byte(plain + plain)); res.Matches != 1 || res.AlreadyCounted != 0 {
+			t.Errorf("one JSON line twice in a batch: %+v", res)
+		}
+		if res := post([]byte(plain)); res.Matches != 0 || res.AlreadyCounted != 1 {
+			t.Errorf("the JSON line again: %+v", res)
+		}
+		if n := seen(); n != 6 {
+			t.Errorf("seen %d, want 6", n)
+		}
+		// Another organization's sensor seeing the same events is its own
+		// sighting.
+		var res hub.SightingResult
+		f.do("POST", "/api/v1/events", "org-c", log, &res)
+		if res.Matches != 3 {
+			t.Errorf("org-c's sensor: %+v", res)
+		}
+	})
 }
 
 func TestExportIsFiltered(t *testing.T) {

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -207,7 +208,11 @@ func (c *httpClient) Export(org string) ([]intel.Record, error) {
 func (c *httpClient) Sightings(org string, obs []match.Observation) (hub.SightingResult, error) {
 	var body bytes.Buffer
 	for _, o := range obs {
-		line, _ := json.Marshal(map[string]string{"time": o.Time.Format(time.RFC3339Nano), "value": o.Value})
+		ev := map[string]string{"time": o.Time.Format(time.RFC3339Nano), "value": o.Value}
+		if o.Event != (match.EventID{}) {
+			ev["uid"] = hex.EncodeToString(o.Event[:]) // the same event, named as a sensor names it
+		}
+		line, _ := json.Marshal(ev)
 		body.Write(line)
 		body.WriteByte('\n')
 	}

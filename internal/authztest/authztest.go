@@ -7,6 +7,7 @@ package authztest
 
 import (
 	"context"
+	"encoding/binary"
 	"slices"
 	"strings"
 	"testing"
@@ -66,6 +67,16 @@ type worldState struct {
 	h       *hub.Hub   // for the raw evidence leaves the entry check models
 	logFrom int64      // the evidence log's size when this world began
 	rel     *relations // feedback, sightings and access requests
+	events  uint64     // the last event named (newEvent)
+}
+
+// newEvent names a new event for a sighting: a sensor's events are its
+// connections, each counted once however often it is sent.
+func (s *worldState) newEvent() match.EventID {
+	s.events++
+	var id match.EventID
+	binary.BigEndian.PutUint64(id[8:], s.events)
+	return id
 }
 
 // Client is the surface under test, acting as org.
@@ -552,7 +563,7 @@ func (s *worldState) checkMatching(t *rapid.T, org string) {
 	}
 	var obs []match.Observation
 	for _, v := range values {
-		obs = append(obs, match.Observation{Time: time.Unix(1800000000, 0), Field: "value", Kind: match.KindAny, Value: v.variant})
+		obs = append(obs, match.Observation{Time: time.Unix(1800000000, 0), Field: "value", Kind: match.KindAny, Value: v.variant, Event: s.newEvent()})
 	}
 	res, err := s.c.Sightings(org, obs)
 	must(t, err)

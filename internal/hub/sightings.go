@@ -15,9 +15,14 @@ import (
 
 // SightingResult says what a batch of events matched.
 type SightingResult struct {
-	Events  int             `json:"events"`
-	Matches int             `json:"matches"`
-	Records []SightingCount `json:"records"`
+	Events int `json:"events"`
+	// Matches counts each record once per event (Zeek uid, or else log
+	// line) of the batch; AlreadyCounted is how many of those an earlier
+	// request from the organization had counted already, and were not
+	// counted again.
+	Matches        int             `json:"matches"`
+	AlreadyCounted int             `json:"already_counted"`
+	Records        []SightingCount `json:"records"`
 }
 
 // SightingCount is how often one record was seen in the batch.
@@ -93,13 +98,21 @@ func (h *Hub) RecordSightingsKept(ctx context.Context, c *policy.Caller, obs []m
 			usable[recs[i].ID] = &recs[i]
 		}
 	}
-	type key struct {
-		record string
-		hour   int64
+	// Each event counts once per record: a value seen in two fields of
+	// one event, or one connection in its conn and http lines, is one
+	// sighting; so is an event sent again later (claimed in the store).
+	type use struct {
+		hit
+		r       *intel.Record
+		caution *TorCaution
+		event   match.EventID
 	}
-	agg := map[key]*store.Sighting{}
-	counts := map[string]*SightingCount{}
-	owners := map[string]string{}
+	type eventKey struct {
+		record string
+		event  match.EventID
+	}
+	var uses []use
+	seen := map[eventKey]bool{}
 	cautions := map[int]*TorCaution{}
 	for _, f := range found {
 		r := usable[f.id]
@@ -107,54 +120,102 @@ func (h *Hub) RecordSightingsKept(ctx context.Context, c *policy.Caller, obs []m
 			continue
 		}
 		o := obs[f.obs]
+		if o.Event != (match.EventID{}) {
+			k := eventKey{f.id, o.Event}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
 		caution, checked := cautions[f.obs]
 		if !checked {
 			caution = h.torCaution(f.val, o.Time)
 			cautions[f.obs] = caution
 		}
-		res.Matches++
-		k := key{f.id, o.Time.Unix() / 3600}
-		s := agg[k]
-		if s == nil {
-			s = &store.Sighting{RecordID: f.id, Owner: r.Originator, Org: c.Org, Hour: k.hour, First: o.Time, Last: o.Time}
-			agg[k] = s
-		}
-		s.Count++
-		s.First, s.Last = minTime(s.First, o.Time), maxTime(s.Last, o.Time)
-		if counts[f.id] == nil {
-			counts[f.id] = &SightingCount{Record: f.id, Value: r.Value, Labels: slices.Clone(r.Labels), Warnings: r.Warnings}
-			owners[f.id] = r.Originator
-		}
-		counts[f.id].Count++
-		if caution != nil {
-			counts[f.id].TorExitEvents++
-			if counts[f.id].Tor == nil {
-				counts[f.id].Tor = caution
-			}
-		}
+		uses = append(uses, use{f, r, caution, o.Event})
 	}
-	if len(agg) == 0 {
+	if len(uses) == 0 {
 		return res, h.keepOnly(ctx, c, keep, res)
 	}
-	rows := make([]store.Sighting, 0, len(agg))
-	for _, s := range agg {
-		rows = append(rows, *s)
-	}
-	slices.SortFunc(rows, func(a, b store.Sighting) int { return strings.Compare(a.RecordID, b.RecordID) })
-	for _, n := range counts {
-		res.Records = append(res.Records, *n)
-	}
-	slices.SortFunc(res.Records, func(a, b SightingCount) int { return strings.Compare(a.Record, b.Record) })
-	slices.SortFunc(rows, func(a, b store.Sighting) int {
-		if a.RecordID != b.RecordID {
-			return strings.Compare(a.RecordID, b.RecordID)
-		}
-		return int(a.Hour - b.Hour)
-	})
 	err = h.store.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.LockEvidence(); err != nil {
 			return err
 		}
+		counted := uses
+		var evs []store.SightingEvent
+		var at []int
+		for i, u := range uses {
+			if u.event != (match.EventID{}) {
+				evs = append(evs, store.SightingEvent{RecordID: u.id, Event: u.event, Hour: obs[u.obs].Time.Unix() / 3600})
+				at = append(at, i)
+			}
+		}
+		if len(evs) > 0 {
+			fresh, err := tx.ClaimSightingEvents(c.Org, evs)
+			if err != nil {
+				return err
+			}
+			old := map[int]bool{}
+			for j, ok := range fresh {
+				if !ok {
+					old[at[j]] = true
+				}
+			}
+			counted = make([]use, 0, len(uses))
+			for i, u := range uses {
+				if !old[i] {
+					counted = append(counted, u)
+				}
+			}
+		}
+		res = SightingResult{Events: len(obs), Records: []SightingCount{}, AlreadyCounted: len(uses) - len(counted)}
+		type key struct {
+			record string
+			hour   int64
+		}
+		agg := map[key]*store.Sighting{}
+		counts := map[string]*SightingCount{}
+		owners := map[string]string{}
+		for _, u := range counted {
+			r, o := u.r, obs[u.obs]
+			res.Matches++
+			k := key{u.id, o.Time.Unix() / 3600}
+			s := agg[k]
+			if s == nil {
+				s = &store.Sighting{RecordID: u.id, Owner: r.Originator, Org: c.Org, Hour: k.hour, First: o.Time, Last: o.Time}
+				agg[k] = s
+			}
+			s.Count++
+			s.First, s.Last = minTime(s.First, o.Time), maxTime(s.Last, o.Time)
+			if counts[u.id] == nil {
+				counts[u.id] = &SightingCount{Record: u.id, Value: r.Value, Labels: slices.Clone(r.Labels), Warnings: r.Warnings}
+				owners[u.id] = r.Originator
+			}
+			counts[u.id].Count++
+			if u.caution != nil {
+				counts[u.id].TorExitEvents++
+				if counts[u.id].Tor == nil {
+					counts[u.id].Tor = u.caution
+				}
+			}
+		}
+		for _, n := range counts {
+			res.Records = append(res.Records, *n)
+		}
+		slices.SortFunc(res.Records, func(a, b SightingCount) int { return strings.Compare(a.Record, b.Record) })
+		if len(agg) == 0 {
+			return keepAnswer(h, tx, c, keep, res)
+		}
+		rows := make([]store.Sighting, 0, len(agg))
+		for _, s := range agg {
+			rows = append(rows, *s)
+		}
+		slices.SortFunc(rows, func(a, b store.Sighting) int {
+			if a.RecordID != b.RecordID {
+				return strings.Compare(a.RecordID, b.RecordID)
+			}
+			return int(a.Hour - b.Hour)
+		})
 		before, after, err := tx.AddSightings(rows)
 		if err != nil {
 			return err

@@ -30,6 +30,11 @@ type Extractor struct {
 	uri    int
 	port   int // id.resp_p: Zeek drops the port from the Host header
 	tsv    int // "time" for generic JSON lines
+	uid    int
+
+	// Events makes Row name each observation's event (Observation.Event),
+	// for counting each event once; it costs a hash per row.
+	Events bool
 }
 
 type field struct {
@@ -57,6 +62,7 @@ func (x *Extractor) index() {
 	x.ips, x.names, x.anys = find(ipFields), find(domainFields), find(anyFields)
 	x.host, x.uri, x.tsv = x.r.Index("host"), x.r.Index("uri"), x.r.Index("time")
 	x.port = x.r.Index("id.resp_p")
+	x.uid = x.r.Index("uid")
 }
 
 // Row calls emit for each value of the current row worth looking up. The
@@ -68,6 +74,14 @@ func (x *Extractor) Row(emit func(Observation)) {
 	t := r.Time()
 	if t.IsZero() && x.tsv >= 0 && !r.Unset(x.tsv) {
 		t, _ = time.Parse(time.RFC3339Nano, r.Field(x.tsv))
+	}
+	if x.Events {
+		ev := x.event()
+		inner := emit
+		emit = func(o Observation) {
+			o.Event = ev
+			inner(o)
+		}
 	}
 	for _, f := range x.ips {
 		if b := r.Bytes(f.i); len(b) > 0 {
@@ -118,6 +132,16 @@ func (x *Extractor) Row(emit func(Observation)) {
 			emit(Observation{Time: t, Field: f.name, Kind: kind, Value: v})
 		})
 	}
+}
+
+// event names the current row's event: its uid, or else the whole line.
+func (x *Extractor) event() EventID {
+	if x.uid >= 0 && !x.r.Unset(x.uid) {
+		if uid := x.r.Bytes(x.uid); len(uid) > 0 {
+			return UIDEvent(uid)
+		}
+	}
+	return LineEvent(x.r.Raw())
 }
 
 // origin returns "http://host[:port]" for the current http row: Zeek logs

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"crypto/sha256"
 	"net/netip"
 	"time"
 
@@ -25,6 +26,29 @@ type Observation struct {
 	Field string
 	Kind  Kind
 	Value string
+	// Event names the event the value was seen in, so that a sensor
+	// sending the same event twice is counted once; zero when unknown.
+	Event EventID
+}
+
+// EventID names one event: the hash of its Zeek uid (a connection, across
+// the conn, dns and http logs that describe it) or, for a log line without
+// one, of the whole line.
+type EventID [16]byte
+
+// UIDEvent returns the EventID of the Zeek connection uid.
+func UIDEvent(uid []byte) EventID { return eventID("uid\x00", uid) }
+
+// LineEvent returns the EventID of a log line without a uid.
+func LineEvent(line []byte) EventID { return eventID("line\x00", line) }
+
+func eventID(kind string, b []byte) EventID {
+	h := sha256.New()
+	h.Write([]byte(kind))
+	h.Write(b)
+	var id EventID
+	copy(id[:], h.Sum(nil))
+	return id
 }
 
 // Observer looks observations up in an index.

@@ -85,3 +85,49 @@ func (s *Store) SightingsOf(ctx context.Context, org, after string, limit int) (
 		})
 	return out, err
 }
+
+// SightingEvent is one event an organization's sighting of a record was
+// counted from.
+type SightingEvent struct {
+	RecordID string
+	Event    [16]byte
+	Hour     int64
+}
+
+// ClaimSightingEvents marks each event as counted for org and returns, for
+// each, whether it was new: an event already counted (by an earlier
+// request, or by another writer, whom it waits for) must not be counted
+// again.
+func (t *Tx) ClaimSightingEvents(org string, evs []SightingEvent) ([]bool, error) {
+	fresh := make([]bool, len(evs))
+	type key struct {
+		record string
+		event  [16]byte
+	}
+	for start := 0; start < len(evs); start += insertChunk {
+		part := evs[start:min(start+insertChunk, len(evs))]
+		args := make([]any, 0, 4*len(part))
+		for _, e := range part {
+			args = append(args, org, e.RecordID, e.Event[:], e.Hour)
+		}
+		claimed := map[key]bool{}
+		err := t.reader().each("INSERT INTO sighting_events (org_id, record_id, event, hour) VALUES "+rowsOf(len(part), "(?, ?, ?, ?)")+
+			" ON CONFLICT DO NOTHING RETURNING record_id, event", args, func(rs *sql.Rows) error {
+			var k key
+			var ev []byte
+			if err := rs.Scan(&k.record, &ev); err != nil {
+				return err
+			}
+			copy(k.event[:], ev)
+			claimed[k] = true
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store: claim sighting events: %w", err)
+		}
+		for i, e := range part {
+			fresh[start+i] = claimed[key{e.RecordID, e.Event}]
+		}
+	}
+	return fresh, nil
+}

@@ -138,6 +138,10 @@ func (r *Reader) Index(name string) int {
 	return -1
 }
 
+// Raw returns the current record's line as read, without its end of line;
+// it is valid until the next call to Next.
+func (r *Reader) Raw() []byte { return r.line }
+
 // Time returns the ts field of the current record, or the zero time if the
 // log has none or it is unset.
 func (r *Reader) Time() time.Time { return r.ts }
