@@ -1,0 +1,24 @@
+// Package stix speaks STIX 2.1: for now its patterning language (section 9).
+//
+// # Patterns
+//
+// Parse reads a pattern into an AST (Pattern) by the grammar of the
+// specification (STIXPattern.g4): observation expressions in brackets joined
+// by AND, OR and FOLLOWEDBY, parentheses, the WITHIN, REPEATS and START/STOP
+// qualifiers, object paths with quoted keys and list indexes, every
+// comparison operator and every literal kind. Errors are *SyntaxError values
+// naming the byte offset, the token found and what was expected.
+// Pattern.String writes a pattern back; parsing what it writes gives the same
+// pattern.
+//
+// Values decides whether a pattern is a set of indicator values fusion can
+// keep as records (one property of one object type compared with "=" or IN,
+// joined only by OR) and returns them as (observable type, value) pairs;
+// anything else is refused with a *RefusalError giving the reason.
+// PatternFor goes the other way, from a canonical fusion observable to the
+// pattern that names it. docs/stix.md explains the subset.
+//
+// SPEC: https://docs.oasis-open.org/cti/stix/v2.1/os/stix-v2.1-os.html#_e8slinrhxcc9
+//
+// The package imports nothing of fusion but internal/observable.
+package stix
