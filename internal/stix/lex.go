@@ -182,6 +182,12 @@ func (l *lexer) next() (token, error) {
 func (l *lexer) stringLit() (token, error) {
 	start := l.pos
 	l.pos++
+	// Most strings have no escape: the text is then a slice of the source.
+	if i := strings.IndexAny(l.src[l.pos:], `'\`); i >= 0 && l.src[l.pos+i] == '\'' {
+		text := l.src[l.pos : l.pos+i]
+		l.pos += i + 1
+		return token{kind: tokString, pos: start, text: text}, nil
+	}
 	var b strings.Builder
 	for {
 		if l.pos >= len(l.src) {
