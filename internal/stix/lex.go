@@ -93,13 +93,8 @@ func isBase64Char(c byte) bool {
 
 // next returns the next token or a syntax error.
 func (l *lexer) next() (token, error) {
-	for l.pos < len(l.src) {
-		switch l.src[l.pos] {
-		case ' ', '\t', '\n', '\r', '\f', '\v':
-			l.pos++
-			continue
-		}
-		break
+	if err := l.skipSpace(); err != nil {
+		return token{}, err
 	}
 	start := l.pos
 	if l.pos >= len(l.src) {
@@ -126,6 +121,10 @@ func (l *lexer) next() (token, error) {
 	case '*':
 		return single(tokStar)
 	case '=':
+		if strings.HasPrefix(l.src[l.pos:], "==") {
+			l.pos += 2
+			return token{kind: tokEQ, pos: start, text: "=="}, nil
+		}
 		return single(tokEQ)
 	case '!':
 		if strings.HasPrefix(l.src[l.pos:], "!=") {
@@ -237,7 +236,7 @@ func (l *lexer) number() (token, error) {
 		if l.pos == frac {
 			return token{}, l.errorf(l.pos, describeAt(l.src, l.pos), "a digit after the decimal point")
 		}
-		return l.numberEnd(token{kind: tokFloat, pos: start, text: l.src[start:l.pos]})
+		return token{kind: tokFloat, pos: start, text: l.src[start:l.pos]}, nil
 	}
 	if intPart == "" {
 		return token{}, l.errorf(l.pos, describeAt(l.src, l.pos), "a digit")
@@ -245,15 +244,54 @@ func (l *lexer) number() (token, error) {
 	if len(intPart) > 1 && intPart[0] == '0' {
 		return token{}, l.errorf(digits, strconv.Quote(intPart), "an integer without leading zeros")
 	}
-	return l.numberEnd(token{kind: tokInt, pos: start, text: l.src[start:l.pos]})
+	// As in the reference grammar, a number may run into the next token:
+	// "5SECONDS" is 5 and SECONDS.
+	return token{kind: tokInt, pos: start, text: l.src[start:l.pos]}, nil
 }
 
-// numberEnd refuses a number run into a word ("5SECONDS", "1a").
-func (l *lexer) numberEnd(t token) (token, error) {
-	if l.pos < len(l.src) && isIdentStart(l.src[l.pos]) {
-		return token{}, l.errorf(l.pos, describeAt(l.src, l.pos), "a space or an operator after the number "+t.text)
+// skipSpace skips white space and comments ("/* … */" and "// …" to the end
+// of the line), as the reference grammar does. White space is the ASCII
+// spaces and the Unicode ones the grammar lists.
+func (l *lexer) skipSpace() error {
+	for l.pos < len(l.src) {
+		c := l.src[l.pos]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+			l.pos++
+		case c == '/' && strings.HasPrefix(l.src[l.pos:], "/*"):
+			end := strings.Index(l.src[l.pos+2:], "*/")
+			if end < 0 {
+				return l.errorf(l.pos, "an unterminated comment", "'*/' closing the comment")
+			}
+			l.pos += 2 + end + 2
+		case c == '/' && strings.HasPrefix(l.src[l.pos:], "//"):
+			end := strings.IndexAny(l.src[l.pos:], "\r\n")
+			if end < 0 {
+				l.pos = len(l.src)
+			} else {
+				l.pos += end
+			}
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(l.src[l.pos:])
+			if !isUnicodeSpace(r) {
+				return nil
+			}
+			l.pos += size
+		default:
+			return nil
+		}
 	}
-	return t, nil
+	return nil
+}
+
+// isUnicodeSpace reports whether r is one of the non-ASCII white space
+// characters of the grammar's WS rule.
+func isUnicodeSpace(r rune) bool {
+	switch r {
+	case 0x85, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000:
+		return true
+	}
+	return 0x2000 <= r && r <= 0x200a
 }
 
 // prefixed lexes b'base64', h'hex' and t'timestamp'.
@@ -295,9 +333,12 @@ func prefixName(p byte) string {
 	return "timestamp"
 }
 
-// checkBase64 checks the body of a binary literal: base64 in groups of four
-// characters, the last possibly padded with one or two '='.
+// checkBase64 checks the body of a binary literal: base64 in one or more
+// groups of four characters, the last possibly padded with one or two '='.
 func checkBase64(s string) string {
+	if s == "" {
+		return "empty; base64 has at least one group of 4 characters"
+	}
 	if len(s)%4 != 0 {
 		return "base64 comes in groups of 4 characters, this has " + strconv.Itoa(len(s))
 	}
