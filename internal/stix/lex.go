@@ -174,7 +174,7 @@ func (l *lexer) next() (token, error) {
 		}
 		return token{kind: tokIdent, pos: start, text: text}, nil
 	}
-	return token{}, l.errorf(start, quoteChar(l.src[start:]), "a token")
+	return token{}, l.errorf(start, quoteChar(l.src[start:]), "a token (a bracket, parenthesis, comparison operator, quote, number or name)")
 }
 
 // stringLit lexes a quoted string; its only escapes are \' and \\.
