@@ -15,25 +15,33 @@ type RecordKey struct {
 }
 
 // RecordIDs returns the ids of the records org already holds for keys.
+// The keys are looked up by type, so that each lookup is a seek on the
+// primary key (originator, type, value), not a scan of org's keys.
 func (t *Tx) RecordIDs(org string, keys []RecordKey) (map[RecordKey]string, error) {
 	out := map[RecordKey]string{}
-	for start := 0; start < len(keys); start += insertChunk {
-		part := keys[start:min(start+insertChunk, len(keys))]
-		args := []any{org}
-		for _, k := range part {
-			args = append(args, k.Value)
-		}
-		err := t.reader().each("SELECT type, value, record_id FROM record_keys WHERE originator = ? AND value IN ("+placeholders(len(part))+")", args, func(rs *sql.Rows) error {
-			var k RecordKey
-			var id string
-			if err := rs.Scan(&k.Type, &k.Value, &id); err != nil {
-				return err
+	byType := map[string][]string{}
+	for _, k := range keys {
+		byType[k.Type] = append(byType[k.Type], k.Value)
+	}
+	for typ, values := range byType {
+		for start := 0; start < len(values); start += insertChunk {
+			part := values[start:min(start+insertChunk, len(values))]
+			args := []any{org, typ}
+			for _, v := range part {
+				args = append(args, v)
 			}
-			out[k] = id
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("store: record keys: %w", err)
+			err := t.reader().each("SELECT value, record_id FROM record_keys WHERE originator = ? AND type = ? AND value IN ("+placeholders(len(part))+")", args, func(rs *sql.Rows) error {
+				k := RecordKey{Type: typ}
+				var id string
+				if err := rs.Scan(&k.Value, &id); err != nil {
+					return err
+				}
+				out[k] = id
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("store: record keys: %w", err)
+			}
 		}
 	}
 	return out, nil
