@@ -70,7 +70,7 @@ func TestHitNoHitAndAccessRequest(t *testing.T) {
 	}
 	var asB struct{ Results []hitResult }
 	f.do("POST", "/api/v1/hits", "org-b", `{"values":["c2.example.com"]}`, &asB)
-	if len(asB.Results[0].Records) != 1 || asB.Results[0].Records[0].ID != ids[0] {
+	if len(asB.Results[0].Records) != 1 || asB.Results[0].Records[0].ID != ids[0] || asB.Results[0].Records[0].Rule != match.RuleExact || r[0].Hits[0].Rule != match.RuleExact {
 		t.Errorf("the audience sees the record itself: %+v", asB.Results[0])
 	}
 
@@ -123,6 +123,33 @@ func TestHitNoHitAndAccessRequest(t *testing.T) {
 	for _, e := range ents.Entries {
 		if (e.Leaf.Action == "hit" || e.Leaf.Action == "access.request") && strings.Contains(e.Data, ids[0]) {
 			t.Errorf("the asker sees an entry naming the record: %s", e.Data)
+		}
+	}
+}
+
+// TestHitsURLOnDomainOverHTTP: a domain finds the URL records on it, each
+// flagged with its rule in the answer's JSON.
+func TestHitsURLOnDomainOverHTTP(t *testing.T) {
+	f := newFixture(t)
+	ids := create(t, f, "org-a", `{"value":"hxxps://login-bank-a[.]example[.]com/kit/","tlp":"amber","audience":{"orgs":["org-b"]},"discoverable":true}`)
+	enableMatching(t, f, hub.DefaultLimits)
+	var asB, asC struct {
+		Results []struct {
+			Records []struct{ ID, Value, Rule string }
+			Hits    []struct{ Owner, Rule string }
+		}
+	}
+	body := `{"values":["login-bank-a.example.com","example.com","http://login-bank-a.example.com/kit/"]}`
+	if status, b := f.do("POST", "/api/v1/hits", "org-b", body, &asB); status != 200 {
+		t.Fatalf("hits: %d %v", status, b)
+	}
+	f.do("POST", "/api/v1/hits", "org-c", body, &asC)
+	for i, want := range []string{"url-on-domain", "url-on-domain", "url"} {
+		if r := asB.Results[i].Records; len(r) != 1 || r[0].ID != ids[0] || r[0].Value != "https://login-bank-a.example.com/kit/" || r[0].Rule != want {
+			t.Errorf("org-b, value %d: %+v, want the record by rule %s", i, asB.Results[i], want)
+		}
+		if r := asC.Results[i]; len(r.Records) != 0 || len(r.Hits) != 1 || r.Hits[0].Owner != "org-a" || r.Hits[0].Rule != want {
+			t.Errorf("org-c, value %d: %+v, want a hit by rule %s", i, r, want)
 		}
 	}
 }

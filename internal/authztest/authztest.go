@@ -31,6 +31,11 @@ var values = []struct{ typ, value, variant string }{
 	{"domain", "pay.example.net", "pay[.]example[.]net"},
 	{"ipv4", "192.0.2.7", "192.0.2[.]7"},
 	{"url", "http://bad.example.org/kit/login.php", "hxxp://BAD.example[.]org:80/kit/login.php#top"},
+	// URLs that match others: over another scheme (rule url), on a domain
+	// of the pool (url-host, url-on-domain) and on a name under one.
+	{"url", "https://bad.example.org/kit/login.php", "https://Bad.Example.org/kit/./login.php"},
+	{"url", "https://login-alpha.example.com/kit/", "hxxps://LOGIN-ALPHA.example[.]com:443/kit/#x"},
+	{"url", "http://www.pay.example.net:8080/pay?x=1", "http://WWW.pay.example.net:8080/pay?x=%31"},
 	{"phone", "+12025550142", "+1 (202) 555-0142"},
 	{"email", "mule@example.org", "Mule[@]example[.]org"},
 }
@@ -516,26 +521,27 @@ func (s *worldState) checkMatching(t *rapid.T, org string) {
 		want := values[i/2].value
 		var wantFull, wantOwners []string
 		for _, m := range s.records {
-			if !m.active || m.value != want {
+			rule := hitRule(want, m.value)
+			if !m.active || rule == "" {
 				continue
 			}
 			switch form := s.w.Form(org, m.shared); {
 			case form == policy.Full:
-				wantFull = append(wantFull, m.id)
+				wantFull = append(wantFull, m.id+" "+rule)
 			case m.discoverable:
-				wantOwners = append(wantOwners, m.originator)
+				wantOwners = append(wantOwners, m.originator+" "+rule)
 			}
 			s.cases++
 		}
 		var gotFull, gotOwners []string
 		for _, r := range a.Records {
-			gotFull = append(gotFull, r.ID)
-			if r.Value != want {
+			gotFull = append(gotFull, r.ID+" "+string(r.Rule))
+			if hitRule(want, r.Value) == "" {
 				t.Fatalf("%s: hit/no-hit for %q returned record %s of value %q", org, raw[i], r.ID, r.Value)
 			}
 		}
 		for _, h := range a.Hits {
-			gotOwners = append(gotOwners, h.Owner)
+			gotOwners = append(gotOwners, h.Owner+" "+string(h.Rule))
 			if !h.Hit || h.Ref == "" {
 				t.Fatalf("%s: hit %+v has no reference", org, h)
 			}
