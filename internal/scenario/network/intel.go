@@ -35,8 +35,9 @@ import (
 //
 // Up to maxIntelValues values of each type are kept, by reservoir sampling
 // over the whole file, so memory does not depend on its size. HTTPS URLs
-// are left out: without TLS interception a URL inside TLS is not in the
-// logs. Every other value of the set is kept out of normal traffic: a
+// are not contacted: without TLS interception a URL inside TLS is not in
+// the logs (one with the target of a plain-HTTP URL contacted matches that
+// request, since URLs match whatever their scheme, and gets a truth line). Every other value of the set is kept out of normal traffic: a
 // background destination that a value would match (an address, a CIDR
 // range, a domain or one of its parents, a URL's host) is not used.
 const (
