@@ -454,10 +454,13 @@ func (s *worldState) checkAll(t *rapid.T) {
 			})
 		}
 		for _, v := range values {
-			// Value search returns only records whose value the caller sees in full.
+			// Value search returns only records whose value the caller
+			// sees in full: of the value itself, and for a domain the URL
+			// records on it and on names under it.
 			s.checkList(t, org, "value "+v.variant, hub.RecordFilter{Value: v.variant}, func(m *modelRecord) bool {
-				return m.active && m.value == v.value && s.w.Form(org, m.shared) == policy.Full
-			})
+				rule := hitRule(v.value, m.value)
+				return m.active && (rule == "exact" || rule == "url-on-domain") && s.w.Form(org, m.shared) == policy.Full
+			}, func(r intel.Record) string { return hitRule(v.value, r.Value) })
 		}
 
 		// Reports: visibility, and only visible records listed and counted.
@@ -631,7 +634,10 @@ func (s *worldState) checkRecord(t *rapid.T, org, path string, m *modelRecord, w
 	}
 }
 
-func (s *worldState) checkList(t *rapid.T, org, name string, f hub.RecordFilter, match func(*modelRecord) bool) {
+// checkList holds a list to the model: the records match selects that org
+// may see, each once, in the right form. For a value search, rule gives
+// the rule each item must say it matched by.
+func (s *worldState) checkList(t *rapid.T, org, name string, f hub.RecordFilter, match func(*modelRecord) bool, rule ...func(intel.Record) string) {
 	want := map[string]policy.Form{}
 	for _, m := range s.records {
 		if match(m) {
@@ -645,11 +651,17 @@ func (s *worldState) checkList(t *rapid.T, org, name string, f hub.RecordFilter,
 	for pages := 0; ; pages++ {
 		page, err := s.c.ListRecords(org, f)
 		must(t, err)
-		for _, r := range page.Items {
+		if len(rule) > 0 && len(page.Rules) != len(page.Items) {
+			t.Fatalf("list %s: %d rules for %d records", name, len(page.Rules), len(page.Items))
+		}
+		for i, r := range page.Items {
 			if _, dup := got[r.ID]; dup {
 				t.Fatalf("list %s: record %s returned twice", name, r.ID)
 			}
 			got[r.ID] = r
+			if len(rule) > 0 && string(page.Rules[i]) != rule[0](r) {
+				t.Fatalf("list %s: record %s of value %q by rule %q, want %q", name, r.ID, r.Value, page.Rules[i], rule[0](r))
+			}
 		}
 		if page.Next == "" {
 			break

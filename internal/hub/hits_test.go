@@ -113,3 +113,93 @@ func TestHitsURLsOnDomain(t *testing.T) {
 		}
 	})
 }
+
+// TestValueSearchURLsOnDomain: a value search for a domain lists the URL
+// records on it and on names under it that the caller may see in full,
+// flagged url-on-domain, merged with the domain's own records in id order
+// across pages, and filtered like them.
+func TestValueSearchURLsOnDomain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		h, callers := withOrgs(t, st, "org-a", "org-b")
+		if err := h.EnableMatching(match.New(16), bytes.Repeat([]byte{5}, 32), hub.Limits{HitRequests: 100, HitValues: 1000, Lookups: 1000}); err != nil {
+			t.Fatal(err)
+		}
+		create := func(org string, ins ...intel.RecordInput) {
+			t.Helper()
+			res, err := h.CreateRecords(ctx, callers[org], ins)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res {
+				if r.Err != nil {
+					t.Fatal(r.Err)
+				}
+			}
+		}
+		green := func(v string, labels ...string) intel.RecordInput {
+			return intel.RecordInput{Value: v, TLP: "green", Labels: labels}
+		}
+		create("org-a", green("https://login-bank-a.example.com/kit/", "phishing"), green("login-bank-a.example.com"),
+			green("http://a.login-bank-a.example.com/x"), intel.RecordInput{Value: "http://b.login-bank-a.example.com/secret", TLP: "red"},
+			green("https://example.com/elsewhere"))
+		create("org-b", green("http://c.login-bank-a.example.com/y?z=1", "phishing"), green("login-bank-a.example.com"))
+
+		list := func(org string, f hub.RecordFilter) []string {
+			t.Helper()
+			var out []string
+			f.Limit = 2
+			for range 10 {
+				page, err := h.ListRecords(ctx, callers[org], f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page.Rules) != len(page.Items) {
+					t.Fatalf("%d rules for %d items", len(page.Rules), len(page.Items))
+				}
+				for i, r := range page.Items {
+					out = append(out, r.Originator+" "+r.Value+" "+string(page.Rules[i]))
+				}
+				if page.Next == "" {
+					slices.Sort(out)
+					return out
+				}
+				f.Cursor = page.Next
+			}
+			t.Fatal("pagination does not end")
+			return nil
+		}
+		for _, tt := range []struct {
+			org  string
+			f    hub.RecordFilter
+			want []string
+		}{
+			{"org-b", hub.RecordFilter{Value: "LOGIN-BANK-A.example[.]com"}, []string{
+				"org-a http://a.login-bank-a.example.com/x url-on-domain",
+				"org-a https://login-bank-a.example.com/kit/ url-on-domain",
+				"org-a login-bank-a.example.com exact",
+				"org-b http://c.login-bank-a.example.com/y?z=1 url-on-domain",
+				"org-b login-bank-a.example.com exact",
+			}},
+			{"org-a", hub.RecordFilter{Value: "b.login-bank-a.example.com", Type: "domain"}, []string{
+				"org-a http://b.login-bank-a.example.com/secret url-on-domain",
+			}},
+			{"org-b", hub.RecordFilter{Value: "b.login-bank-a.example.com"}, nil}, // red, org-a's alone
+			{"org-b", hub.RecordFilter{Value: "login-bank-a.example.com", Label: "phishing"}, []string{
+				"org-a https://login-bank-a.example.com/kit/ url-on-domain",
+				"org-b http://c.login-bank-a.example.com/y?z=1 url-on-domain",
+			}},
+			{"org-b", hub.RecordFilter{Value: "login-bank-a.example.com", Originator: "org-b"}, []string{
+				"org-b http://c.login-bank-a.example.com/y?z=1 url-on-domain",
+				"org-b login-bank-a.example.com exact",
+			}},
+			{"org-b", hub.RecordFilter{Value: "https://login-bank-a.example.com/kit/"}, []string{
+				"org-a https://login-bank-a.example.com/kit/ exact",
+			}},
+		} {
+			if got := list(tt.org, tt.f); !slices.Equal(got, tt.want) {
+				t.Errorf("%s lists %+v:\n got %q\nwant %q", tt.org, tt.f, got, tt.want)
+			}
+		}
+	})
+}
