@@ -300,3 +300,31 @@ func TestMatchCommandAgainstHub(t *testing.T) {
 		t.Errorf("a bad token: exit %d, %s", code, errOut.String())
 	}
 }
+
+// TestEventsSayTheirRules: a sensor's http.log line (no scheme) matches an
+// https URL record and the domain record of its host; the answer says by
+// which rules.
+func TestEventsSayTheirRules(t *testing.T) {
+	f := newFixture(t)
+	ids := create(t, f, "org-a", `{"value":"https://login-bank-a.example.com/kit/","tlp":"green"},{"value":"example.com","subdomains":true,"tlp":"green"}`)
+	enableMatching(t, f, hub.DefaultLimits)
+	secret, _, _ := f.hub.OperatorIssueToken(context.Background(), "org-b", "sensor", "zeek")
+	f.tokens["sensor-b"] = secret
+	log := "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\thttp\n" +
+		"#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tmethod\thost\turi\n" +
+		"#types\ttime\tstring\taddr\tport\taddr\tport\tstring\tstring\tstring\n" +
+		"1764500000.0\tC1\t10.0.0.5\t50000\t192.0.2.9\t80\tGET\tlogin-bank-a.example.com\t/kit/\n"
+	var res hub.SightingResult
+	if status, b := f.do("POST", "/api/v1/events", "sensor-b", []byte(log), &res); status != 200 {
+		t.Fatalf("events: %d %v", status, b)
+	}
+	got := map[string]string{}
+	for _, r := range res.Records {
+		got[r.Record] = fmt.Sprint(r.Rules)
+	}
+	// The URL by its target; the domain by the host field (a subdomain)
+	// and by the URL's host (also under it).
+	if want := map[string]string{ids[0]: "[url]", ids[1]: "[subdomain]"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("rules %v, want %v (%+v)", got, want, res)
+	}
+}

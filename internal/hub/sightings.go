@@ -26,6 +26,9 @@ type SightingCount struct {
 	Value  string   `json:"value"`
 	Labels []string `json:"labels"`
 	Count  int      `json:"count"`
+	// Rules are the rules by which the batch's values matched the record
+	// (match.Rule: exact, cidr, subdomain, url, url-host), each once.
+	Rules []match.Rule `json:"rules"`
 	// Warnings are the warning lists the record's value is on (its
 	// originator shared it anyway): a match on it may be benign.
 	Warnings []string `json:"warnings,omitempty"`
@@ -58,9 +61,10 @@ func (h *Hub) RecordSightingsKept(ctx context.Context, c *policy.Caller, obs []m
 	// gate: the index may trail a revocation or a narrowed audience by a
 	// moment, and neither the sighting nor the answer may.
 	type hit struct {
-		obs int
-		id  string
-		val string
+		obs  int
+		id   string
+		val  string
+		rule match.Rule
 	}
 	var found []hit
 	var forms match.Forms
@@ -69,7 +73,7 @@ func (h *Hub) RecordSightingsKept(ctx context.Context, c *policy.Caller, obs []m
 	for i, o := range obs {
 		ob.Observe(o, func(value string, e match.Entry) bool {
 			if e.Form(c, &forms) == policy.Full {
-				found = append(found, hit{i, e.ID(), value})
+				found = append(found, hit{i, e.ID(), value, match.RuleOf(value, e)})
 				cands[e.ID()] = true
 			}
 			return true
@@ -126,6 +130,9 @@ func (h *Hub) RecordSightingsKept(ctx context.Context, c *policy.Caller, obs []m
 			owners[f.id] = r.Originator
 		}
 		counts[f.id].Count++
+		if !slices.Contains(counts[f.id].Rules, f.rule) {
+			counts[f.id].Rules = append(counts[f.id].Rules, f.rule)
+		}
 		if caution != nil {
 			counts[f.id].TorExitEvents++
 			if counts[f.id].Tor == nil {
