@@ -72,7 +72,7 @@ func TestHitNoHitAndAccessRequest(t *testing.T) {
 	}
 	var asB struct{ Results []hitResult }
 	f.do("POST", "/api/v1/hits", "org-b", `{"values":["c2.example.com"]}`, &asB)
-	if len(asB.Results[0].Records) != 1 || asB.Results[0].Records[0].ID != ids[0] {
+	if len(asB.Results[0].Records) != 1 || asB.Results[0].Records[0].ID != ids[0] || asB.Results[0].Records[0].Rule != match.RuleExact || r[0].Hits[0].Rule != match.RuleExact {
 		t.Errorf("the audience sees the record itself: %+v", asB.Results[0])
 	}
 
@@ -125,6 +125,33 @@ func TestHitNoHitAndAccessRequest(t *testing.T) {
 	for _, e := range ents.Entries {
 		if (e.Leaf.Action == "hit" || e.Leaf.Action == "access.request") && strings.Contains(e.Data, ids[0]) {
 			t.Errorf("the asker sees an entry naming the record: %s", e.Data)
+		}
+	}
+}
+
+// TestHitsURLOnDomainOverHTTP: a domain finds the URL records on it, each
+// flagged with its rule in the answer's JSON.
+func TestHitsURLOnDomainOverHTTP(t *testing.T) {
+	f := newFixture(t)
+	ids := create(t, f, "org-a", `{"value":"hxxps://login-bank-a[.]example[.]com/kit/","tlp":"amber","audience":{"orgs":["org-b"]},"discoverable":true}`)
+	enableMatching(t, f, hub.DefaultLimits)
+	var asB, asC struct {
+		Results []struct {
+			Records []struct{ ID, Value, Rule string }
+			Hits    []struct{ Owner, Rule string }
+		}
+	}
+	body := `{"values":["login-bank-a.example.com","example.com","http://login-bank-a.example.com/kit/"]}`
+	if status, b := f.do("POST", "/api/v1/hits", "org-b", body, &asB); status != 200 {
+		t.Fatalf("hits: %d %v", status, b)
+	}
+	f.do("POST", "/api/v1/hits", "org-c", body, &asC)
+	for i, want := range []string{"url-on-domain", "url-on-domain", "url"} {
+		if r := asB.Results[i].Records; len(r) != 1 || r[0].ID != ids[0] || r[0].Value != "https://login-bank-a.example.com/kit/" || r[0].Rule != want {
+			t.Errorf("org-b, value %d: %+v, want the record by rule %s", i, asB.Results[i], want)
+		}
+		if r := asC.Results[i]; len(r.Records) != 0 || len(r.Hits) != 1 || r.Hits[0].Owner != "org-a" || r.Hits[0].Rule != want {
+			t.Errorf("org-c, value %d: %+v, want a hit by rule %s", i, r, want)
 		}
 	}
 }
@@ -360,5 +387,33 @@ func TestMatchCommandAgainstHub(t *testing.T) {
 	env := &cli.Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
 	if code := cli.Main([]string{"match", "--in", logFile, "--server", f.srv.URL, "--token", "fsn_wrong"}, env); code != 1 || !strings.Contains(errOut.String(), "401") {
 		t.Errorf("a bad token: exit %d, %s", code, errOut.String())
+	}
+}
+
+// TestEventsSayTheirRules: a sensor's http.log line (no scheme) matches an
+// https URL record and the domain record of its host; the answer says by
+// which rules.
+func TestEventsSayTheirRules(t *testing.T) {
+	f := newFixture(t)
+	ids := create(t, f, "org-a", `{"value":"https://login-bank-a.example.com/kit/","tlp":"green"},{"value":"example.com","subdomains":true,"tlp":"green"}`)
+	enableMatching(t, f, hub.DefaultLimits)
+	secret, _, _ := f.hub.OperatorIssueToken(context.Background(), "org-b", "sensor", "zeek")
+	f.tokens["sensor-b"] = secret
+	log := "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\thttp\n" +
+		"#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tmethod\thost\turi\n" +
+		"#types\ttime\tstring\taddr\tport\taddr\tport\tstring\tstring\tstring\n" +
+		"1764500000.0\tC1\t10.0.0.5\t50000\t192.0.2.9\t80\tGET\tlogin-bank-a.example.com\t/kit/\n"
+	var res hub.SightingResult
+	if status, b := f.do("POST", "/api/v1/events", "sensor-b", []byte(log), &res); status != 200 {
+		t.Fatalf("events: %d %v", status, b)
+	}
+	got := map[string]string{}
+	for _, r := range res.Records {
+		got[r.Record] = fmt.Sprint(r.Rules)
+	}
+	// The URL by its target; the domain by the host field (a subdomain)
+	// and by the URL's host (also under it).
+	if want := map[string]string{ids[0]: "[url]", ids[1]: "[subdomain]"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("rules %v, want %v (%+v)", got, want, res)
 	}
 }

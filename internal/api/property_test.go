@@ -148,11 +148,21 @@ func (c *httpClient) ListRecords(org string, f hub.RecordFilter) (hub.Page[intel
 		q.Set("include_revoked", "true")
 	}
 	var ans struct {
-		Records    []intel.Record `json:"records"`
-		NextCursor string         `json:"next_cursor"`
+		Records []struct {
+			intel.Record
+			Rule match.Rule `json:"rule"`
+		} `json:"records"`
+		NextCursor string `json:"next_cursor"`
 	}
 	err := c.call(org, "GET", "/api/v1/records?"+q.Encode(), nil, &ans)
-	return hub.Page[intel.Record]{Items: ans.Records, Next: ans.NextCursor}, err
+	page := hub.Page[intel.Record]{Items: []intel.Record{}, Next: ans.NextCursor}
+	for _, r := range ans.Records {
+		page.Items = append(page.Items, r.Record)
+		if r.Rule != "" {
+			page.Rules = append(page.Rules, r.Rule)
+		}
+	}
+	return page, err
 }
 
 func (c *httpClient) GetReport(org, id string) (intel.Report, error) {

@@ -11,6 +11,7 @@ import (
 
 	"fusion/internal/hub"
 	"fusion/internal/intel"
+	"fusion/internal/match"
 	"fusion/internal/policy"
 )
 
@@ -103,8 +104,15 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request, c *policy.Cal
 }
 
 type recordList struct {
-	Records    []intel.Record `json:"records"`
+	Records    []listedRecord `json:"records"`
 	NextCursor string         `json:"next_cursor,omitempty"`
+}
+
+// listedRecord is a record in a list; a value search says by which rule
+// it matched.
+type listedRecord struct {
+	intel.Record
+	Rule match.Rule `json:"rule,omitempty"`
 }
 
 func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
@@ -128,7 +136,14 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, c *policy.C
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, recordList{Records: page.Items, NextCursor: page.Next})
+	out := recordList{Records: make([]listedRecord, len(page.Items)), NextCursor: page.Next}
+	for i := range page.Items {
+		out.Records[i].Record = page.Items[i]
+		if i < len(page.Rules) {
+			out.Records[i].Rule = page.Rules[i]
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request, c *policy.Caller) {

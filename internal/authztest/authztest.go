@@ -32,6 +32,11 @@ var values = []struct{ typ, value, variant string }{
 	{"domain", "pay.example.net", "pay[.]example[.]net"},
 	{"ipv4", "192.0.2.7", "192.0.2[.]7"},
 	{"url", "http://bad.example.org/kit/login.php", "hxxp://BAD.example[.]org:80/kit/login.php#top"},
+	// URLs that match others: over another scheme (rule url), on a domain
+	// of the pool (url-host, url-on-domain) and on a name under one.
+	{"url", "https://bad.example.org/kit/login.php", "https://Bad.Example.org/kit/./login.php"},
+	{"url", "https://login-alpha.example.com/kit/", "hxxps://LOGIN-ALPHA.example[.]com:443/kit/#x"},
+	{"url", "http://www.pay.example.net:8080/pay?x=1", "http://WWW.pay.example.net:8080/pay?x=%31"},
 	{"phone", "+12025550142", "+1 (202) 555-0142"},
 	{"email", "mule@example.org", "Mule[@]example[.]org"},
 }
@@ -460,10 +465,13 @@ func (s *worldState) checkAll(t *rapid.T) {
 			})
 		}
 		for _, v := range values {
-			// Value search returns only records whose value the caller sees in full.
+			// Value search returns only records whose value the caller
+			// sees in full: of the value itself, and for a domain the URL
+			// records on it and on names under it.
 			s.checkList(t, org, "value "+v.variant, hub.RecordFilter{Value: v.variant}, func(m *modelRecord) bool {
-				return m.active && m.value == v.value && s.w.Form(org, m.shared) == policy.Full
-			})
+				rule := hitRule(v.value, m.value)
+				return m.active && (rule == "exact" || rule == "url-on-domain") && s.w.Form(org, m.shared) == policy.Full
+			}, func(r intel.Record) string { return hitRule(v.value, r.Value) })
 		}
 
 		// Reports: visibility, and only visible records listed and counted.
@@ -527,26 +535,27 @@ func (s *worldState) checkMatching(t *rapid.T, org string) {
 		want := values[i/2].value
 		var wantFull, wantOwners []string
 		for _, m := range s.records {
-			if !m.active || m.value != want {
+			rule := hitRule(want, m.value)
+			if !m.active || rule == "" {
 				continue
 			}
 			switch form := s.w.Form(org, m.shared); {
 			case form == policy.Full:
-				wantFull = append(wantFull, m.id)
+				wantFull = append(wantFull, m.id+" "+rule)
 			case m.discoverable:
-				wantOwners = append(wantOwners, m.originator)
+				wantOwners = append(wantOwners, m.originator+" "+rule)
 			}
 			s.cases++
 		}
 		var gotFull, gotOwners []string
 		for _, r := range a.Records {
-			gotFull = append(gotFull, r.ID)
-			if r.Value != want {
+			gotFull = append(gotFull, r.ID+" "+string(r.Rule))
+			if hitRule(want, r.Value) == "" {
 				t.Fatalf("%s: hit/no-hit for %q returned record %s of value %q", org, raw[i], r.ID, r.Value)
 			}
 		}
 		for _, h := range a.Hits {
-			gotOwners = append(gotOwners, h.Owner)
+			gotOwners = append(gotOwners, h.Owner+" "+string(h.Rule))
 			if !h.Hit || h.Ref == "" {
 				t.Fatalf("%s: hit %+v has no reference", org, h)
 			}
@@ -636,7 +645,10 @@ func (s *worldState) checkRecord(t *rapid.T, org, path string, m *modelRecord, w
 	}
 }
 
-func (s *worldState) checkList(t *rapid.T, org, name string, f hub.RecordFilter, match func(*modelRecord) bool) {
+// checkList holds a list to the model: the records match selects that org
+// may see, each once, in the right form. For a value search, rule gives
+// the rule each item must say it matched by.
+func (s *worldState) checkList(t *rapid.T, org, name string, f hub.RecordFilter, match func(*modelRecord) bool, rule ...func(intel.Record) string) {
 	want := map[string]policy.Form{}
 	for _, m := range s.records {
 		if match(m) {
@@ -650,11 +662,17 @@ func (s *worldState) checkList(t *rapid.T, org, name string, f hub.RecordFilter,
 	for pages := 0; ; pages++ {
 		page, err := s.c.ListRecords(org, f)
 		must(t, err)
-		for _, r := range page.Items {
+		if len(rule) > 0 && len(page.Rules) != len(page.Items) {
+			t.Fatalf("list %s: %d rules for %d records", name, len(page.Rules), len(page.Items))
+		}
+		for i, r := range page.Items {
 			if _, dup := got[r.ID]; dup {
 				t.Fatalf("list %s: record %s returned twice", name, r.ID)
 			}
 			got[r.ID] = r
+			if len(rule) > 0 && string(page.Rules[i]) != rule[0](r) {
+				t.Fatalf("list %s: record %s of value %q by rule %q, want %q", name, r.ID, r.Value, page.Rules[i], rule[0](r))
+			}
 		}
 		if page.Next == "" {
 			break

@@ -77,7 +77,7 @@ func (s *worldState) buildRelations(t *rapid.T) {
 				continue
 			}
 			for _, ob := range obs {
-				if valueOf(ob.Value) == m.value {
+				if sensorRule(valueOf(ob.Value), m.value) != "" {
 					if rel.sighted[m.id] == nil {
 						rel.sighted[m.id] = map[string]int64{}
 					}

@@ -60,6 +60,10 @@ type Finding struct {
 	// Observed is the value as seen in the event, canonical; Entity is the
 	// indicator value that matched it.
 	Observed string `json:"observed,omitempty"`
+	// Rule says how Observed matched Entity: exact, cidr, subdomain, url
+	// (the same URL over another scheme), url-host (a URL's host is the
+	// indicator) — match.Rule.
+	Rule string `json:"rule,omitempty"`
 	// Fields are the event's fields the value was seen in.
 	Fields []string `json:"fields,omitempty"`
 	// Records are the indicator records behind the match.

@@ -25,7 +25,7 @@ type HitAnswer struct {
 	Canonical string          `json:"canonical,omitempty"`
 	Type      observable.Type `json:"type,omitempty"`
 	// Records are the matching records the caller may see in full.
-	Records []intel.Record `json:"records"`
+	Records []HitRecord `json:"records"`
 	// Hits are matching records the caller may not see but whose owners let
 	// them be discovered: only that a hit exists and whom to ask.
 	Hits []Hit `json:"hits"`
@@ -36,16 +36,30 @@ type HitAnswer struct {
 	Err error `json:"-"`
 }
 
-// Hit says that owner holds a matching record; Ref is what an access
-// request names it by.
-type Hit struct {
-	Hit   bool   `json:"hit"`
-	Owner string `json:"owner"`
-	Ref   string `json:"ref"`
+// HitRecord is a matching record the caller may see in full, and the rule
+// by which it matched the value.
+type HitRecord struct {
+	intel.Record
+	Rule match.Rule `json:"rule"`
 }
 
-// Hits answers a hit/no-hit query. For each value: the matching records c
-// may see in full; for the others, only those whose originator made them
+// Hit says that owner holds a matching record; Ref is what an access
+// request names it by. Rule is how the value matched it (the value asked
+// itself, a name under the record's domain, a URL on the domain asked,
+// ...): what the answer rests on, never the record's value.
+type Hit struct {
+	Hit   bool       `json:"hit"`
+	Owner string     `json:"owner"`
+	Ref   string     `json:"ref"`
+	Rule  match.Rule `json:"rule"`
+}
+
+// Hits answers a hit/no-hit query. A value matches records as a sensor's
+// observation of it would (the value itself, CIDRs holding an address,
+// domains covering a name's parents, URLs of the same target and a URL's
+// host) and, for a domain, the URL records on it or on a name under it
+// (rule url-on-domain), each answer saying which rule matched. For each
+// value: the matching records c may see in full; for the others, only those whose originator made them
 // discoverable, as {hit, owner, ref}; nothing at all for records that are
 // neither — not a count, not an error, and the same work per record, so
 // that the answer does not depend on records c may not know of. The query
@@ -64,11 +78,15 @@ func (h *Hub) Hits(ctx context.Context, c *policy.Caller, values []string) ([]Hi
 		return nil, err
 	}
 	out := make([]HitAnswer, len(values))
-	cands := map[string][]int{} // record id -> answers whose value it matches
+	type cand struct {
+		at   int // the answer whose value matched
+		rule match.Rule
+	}
+	cands := map[string][]cand{} // record id -> answers whose value it matches
 	hashes := make([][]byte, 0, len(values))
 	for i, v := range values {
 		a := &out[i]
-		a.Value, a.Records, a.Hits = v, []intel.Record{}, []Hit{}
+		a.Value, a.Records, a.Hits = v, []HitRecord{}, []Hit{}
 		obs, err := h.canon.Parse("", v)
 		if err != nil {
 			a.Err = err
@@ -81,10 +99,14 @@ func (h *Hub) Hits(ctx context.Context, c *policy.Caller, values []string) ([]Hi
 		mac := hmac.New(sha256.New, h.m.valueKey)
 		mac.Write([]byte(string(obs.Type) + ":" + obs.Value))
 		hashes = append(hashes, mac.Sum(nil)[:16])
-		h.m.ix.Lookup(obs, func(e match.Entry) bool {
-			cands[e.ID()] = append(cands[e.ID()], i)
+		found := func(e match.Entry) bool {
+			cands[e.ID()] = append(cands[e.ID()], cand{i, match.RuleOf(obs.Value, e)})
 			return true
-		})
+		}
+		h.m.ix.Lookup(obs, found)
+		if obs.Type == observable.Domain || obs.Type == observable.Onion {
+			h.m.ix.LookupURLsOn(obs.Value, found)
+		}
 	}
 	// Every candidate comes from the store and passes the gate as it stands
 	// now: the index may trail the store by a moment (a record revoked or
@@ -109,12 +131,12 @@ func (h *Hub) Hits(ctx context.Context, c *policy.Caller, values []string) ([]Hi
 		switch v, form := policy.RecordForm(c, r); {
 		case form == policy.Full:
 			shown = append(shown, v)
-			for _, at := range cands[r.ID] {
-				out[at].Records = append(out[at].Records, v)
+			for _, k := range cands[r.ID] {
+				out[k.at].Records = append(out[k.at].Records, HitRecord{Record: v, Rule: k.rule})
 			}
 		case r.Discoverable:
-			for _, at := range cands[r.ID] {
-				out[at].Hits = append(out[at].Hits, Hit{Hit: true, Owner: r.Originator, Ref: h.m.sealRef(r.ID)})
+			for _, k := range cands[r.ID] {
+				out[k.at].Hits = append(out[k.at].Hits, Hit{Hit: true, Owner: r.Originator, Ref: h.m.sealRef(r.ID), Rule: k.rule})
 			}
 			hits[r.Originator] = append(hits[r.Originator], evidence.Object{Kind: evidence.KindRecord, ID: r.ID, Owner: r.Originator})
 		}

@@ -19,6 +19,7 @@ import (
 
 	"fusion/internal/evidence"
 	"fusion/internal/intel"
+	"fusion/internal/match"
 	"fusion/internal/observable"
 	"fusion/internal/policy"
 	"fusion/internal/search"
@@ -360,11 +361,16 @@ type RecordFilter struct {
 type Page[T any] struct {
 	Items []T
 	Next  string
+	// Rules, for a value search, says by which rule each item matched
+	// the value (exact, or url-on-domain: see ListRecords); nil otherwise.
+	Rules []match.Rule
 }
 
 // ListRecords returns the records matching f that c may see, in storage
 // order. A value search returns only records whose value c may see in full:
-// matching a personal record's value would disclose it.
+// matching a personal record's value would disclose it. A value search for
+// a domain also lists the URL records on it and on names under it (rule
+// url-on-domain; see listWithURLs).
 func (h *Hub) ListRecords(ctx context.Context, c *policy.Caller, f RecordFilter) (Page[intel.Record], error) {
 	if err := policy.Require(c, policy.ReadIntel); err != nil {
 		return Page[intel.Record]{}, err
@@ -406,6 +412,9 @@ func (h *Hub) ListRecords(ctx context.Context, c *policy.Caller, f RecordFilter)
 		return Page[intel.Record]{}, err
 	}
 	q.After = after
+	if q.Value != "" && (q.Type == string(observable.Domain) || q.Type == string(observable.Onion)) && q.Tag == "" && q.Search == nil && h.m != nil {
+		return h.listWithURLs(ctx, c, q, limit)
+	}
 	var page Page[intel.Record]
 	for len(page.Items) < limit {
 		q.Limit = max(limit, 100)
@@ -420,6 +429,9 @@ func (h *Hub) ListRecords(ctx context.Context, c *policy.Caller, f RecordFilter)
 				continue
 			}
 			page.Items = append(page.Items, v)
+			if q.Value != "" {
+				page.Rules = append(page.Rules, match.RuleExact)
+			}
 			if len(page.Items) == limit {
 				page.Next = encodeCursor(v.ID)
 				return page, h.discloseRecords(ctx, c, page.Items)

@@ -31,6 +31,9 @@ type SightingCount struct {
 	Value  string   `json:"value"`
 	Labels []string `json:"labels"`
 	Count  int      `json:"count"`
+	// Rules are the rules by which the batch's values matched the record
+	// (match.Rule: exact, cidr, subdomain, url, url-host), each once.
+	Rules []match.Rule `json:"rules"`
 	// Warnings are the warning lists the record's value is on (its
 	// originator shared it anyway): a match on it may be benign.
 	Warnings []string `json:"warnings,omitempty"`
@@ -63,9 +66,10 @@ func (h *Hub) RecordSightingsKept(ctx context.Context, c *policy.Caller, obs []m
 	// gate: the index may trail a revocation or a narrowed audience by a
 	// moment, and neither the sighting nor the answer may.
 	type hit struct {
-		obs int
-		id  string
-		val string
+		obs  int
+		id   string
+		val  string
+		rule match.Rule
 	}
 	var found []hit
 	var forms match.Forms
@@ -74,7 +78,7 @@ func (h *Hub) RecordSightingsKept(ctx context.Context, c *policy.Caller, obs []m
 	for i, o := range obs {
 		ob.Observe(o, func(value string, e match.Entry) bool {
 			if e.Form(c, &forms) == policy.Full {
-				found = append(found, hit{i, e.ID(), value})
+				found = append(found, hit{i, e.ID(), value, match.RuleOf(value, e)})
 				cands[e.ID()] = true
 			}
 			return true
@@ -114,10 +118,14 @@ func (h *Hub) RecordSightingsKept(ctx context.Context, c *policy.Caller, obs []m
 	var uses []use
 	seen := map[eventKey]bool{}
 	cautions := map[int]*TorCaution{}
+	rules := map[string][]match.Rule{} // by record, each once
 	for _, f := range found {
 		r := usable[f.id]
 		if r == nil {
 			continue
+		}
+		if !slices.Contains(rules[f.id], f.rule) {
+			rules[f.id] = append(rules[f.id], f.rule)
 		}
 		o := obs[f.obs]
 		if o.Event != (match.EventID{}) {
@@ -188,7 +196,7 @@ func (h *Hub) RecordSightingsKept(ctx context.Context, c *policy.Caller, obs []m
 			s.Count++
 			s.First, s.Last = minTime(s.First, o.Time), maxTime(s.Last, o.Time)
 			if counts[u.id] == nil {
-				counts[u.id] = &SightingCount{Record: u.id, Value: r.Value, Labels: slices.Clone(r.Labels), Warnings: r.Warnings}
+				counts[u.id] = &SightingCount{Record: u.id, Value: r.Value, Labels: slices.Clone(r.Labels), Rules: rules[u.id], Warnings: r.Warnings}
 				owners[u.id] = r.Originator
 			}
 			counts[u.id].Count++

@@ -71,6 +71,7 @@ type Index struct {
 	entries []entry
 	values  []byte
 	cidrs   bart.Table[uint32] // prefix -> first entry + 1
+	onHosts urlHosts           // URL records by their host's domain and its parents
 	orgs    interner
 	auds    audiences
 	live    int
@@ -160,6 +161,9 @@ func (ix *Index) Put(r *intel.Record) error {
 			ix.parents[h] = struct{}{}
 		}
 	}
+	if r.Type == observable.URL {
+		ix.onHosts.add(ix, n, r.Value)
+	}
 	ix.live++
 	return nil
 }
@@ -203,7 +207,7 @@ func valueKey(b []byte, t observable.Type, v string) []byte {
 	case observable.Domain, observable.Onion:
 		return append(append(b, classDomain), v...)
 	case observable.URL:
-		return append(append(b, classURL), v...)
+		return append(append(b, classURL), observable.URLTarget(v)...) // scheme-insensitive: see LookupURL
 	case observable.MD5, observable.SHA1, observable.SHA256:
 		return append(append(b, classHash), v...)
 	}

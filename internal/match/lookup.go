@@ -75,18 +75,27 @@ func (ix *Index) lookupDomain(name string, fn func(Entry) bool) bool {
 	}
 }
 
-// LookupURL calls fn for each active record matching a canonical URL: the
-// URL itself, then its host as a domain (with parents) or an address.
+// LookupURL calls fn for each active record matching a canonical URL: URL
+// records of the same target whatever their scheme and userinfo (host,
+// port as written, path and query: observable.URLTarget), then its host as
+// a domain (with parents) or an address.
+//
+// The port is part of the target as the URL writes it, and canonical URLs
+// drop their scheme's default port, so "https://h/kit/" and "http://h/kit/"
+// match each other and "http://h:8080/kit/" matches neither — as Zeek's
+// Intel framework compares URL indicators (no scheme, ":port" unless 80)
+// with what HTTP::build_url makes of an http.log line, which the Extractor
+// follows.
 func (ix *Index) LookupURL(url string, fn func(Entry) bool) {
 	ix.mu.RLock()
 	var kb [512]byte
-	key := append(append(kb[:0], classURL), url...)
+	key := append(append(kb[:0], classURL), observable.URLTarget(url)...)
 	cont := ix.chain(ix.exact[ix.hash(key)], key, fn)
 	ix.mu.RUnlock()
 	if !cont {
 		return
 	}
-	host := urlHost(url)
+	host := observable.URLHost(url)
 	if host == "" {
 		return
 	}
@@ -95,30 +104,6 @@ func (ix *Index) LookupURL(url string, fn func(Entry) bool) {
 		return
 	}
 	ix.LookupDomain(host, fn)
-}
-
-// urlHost returns the host of a canonical URL (no userinfo, no port).
-func urlHost(u string) string {
-	i := strings.Index(u, "://")
-	if i < 0 {
-		return ""
-	}
-	rest := u[i+3:]
-	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
-		rest = rest[:j]
-	}
-	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-		rest = rest[at+1:]
-	}
-	if strings.HasPrefix(rest, "[") {
-		if j := strings.IndexByte(rest, ']'); j >= 0 {
-			return rest[:j+1]
-		}
-	}
-	if j := strings.LastIndexByte(rest, ':'); j >= 0 {
-		rest = rest[:j]
-	}
-	return rest
 }
 
 // Lookup calls fn for each active record matching a canonical observable,

@@ -21,7 +21,8 @@ type Matcher struct {
 // Event looks up the observations of one event and returns its findings,
 // one per matched indicator value (valid until the next call): kind
 // intel-contact, the entity the indicator value that matched, with the
-// value observed, the fields it was in and the records behind it.
+// value observed (the first time in the event), the rule by which it
+// matched, the fields it was in and the records behind it.
 func (m *Matcher) Event(obs func(emit func(Observation))) []finding.Finding {
 	m.found = m.found[:0]
 	obs(func(o Observation) {
@@ -32,7 +33,8 @@ func (m *Matcher) Event(obs func(emit func(Observation))) []finding.Finding {
 			entity := e.Value()
 			i := slices.IndexFunc(m.found, func(f finding.Finding) bool { return f.Entity == entity })
 			if i < 0 {
-				m.found = append(m.found, finding.Finding{Kind: finding.IntelContact, Start: o.Time, End: o.Time, Entity: entity, Observed: strings.Clone(value)})
+				m.found = append(m.found, finding.Finding{Kind: finding.IntelContact, Start: o.Time, End: o.Time, Entity: entity,
+					Observed: strings.Clone(value), Rule: string(RuleOf(value, e))})
 				i = len(m.found) - 1
 			}
 			f := &m.found[i]

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,23 +26,42 @@ import (
 	_ "fusion/internal/scenario/network"
 )
 
-// TestScenarioRecall matches the logs of a network scenario generated with
-// an intel scenario's indicators: every injected contact must be found, and
-// every match must be of a value in the indicator set that really covers
-// what was observed. Then, with the contacted values left out of the
-// indicator set, none of them may match.
+// TestScenarioRecall matches the conn, dns and http logs of network
+// scenarios generated with an intel scenario's indicators: every injected
+// contact must be found, every finding must fall on a truth line (recall
+// and precision 1), and every match must be of a value in the indicator
+// set that really covers what was observed. Then, with the contacted
+// values left out of the indicator set, none of them may match.
 func TestScenarioRecall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates scenarios")
 	}
+	for _, tc := range []struct {
+		seed  uint64
+		count int64
+		hosts int
+		rate  float64
+	}{
+		{seed: 7, count: 20000, hosts: 40, rate: 1},
+		// Issue 12: a URL's address range was seen in http.log after its
+		// truth line ended (precision 0.983 here before the fix).
+		{seed: 1, count: 20000, hosts: 40, rate: 1},
+	} {
+		t.Run(fmt.Sprintf("seed %d, %d hosts", tc.seed, tc.hosts), func(t *testing.T) {
+			scenarioRecall(t, tc.seed, tc.count, tc.hosts, tc.rate)
+		})
+	}
+}
+
+func scenarioRecall(t *testing.T, seed uint64, count int64, hosts int, rate float64) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	intelDir, netDir := filepath.Join(dir, "intel"), filepath.Join(dir, "net")
-	if err := scenario.Generate(ctx, scenario.Params{Kind: "intel", Seed: 7, Count: 20000, Start: start}, intelDir, io.Discard); err != nil {
+	if err := scenario.Generate(ctx, scenario.Params{Kind: "intel", Seed: seed, Count: count, Start: start}, intelDir, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if err := scenario.Generate(ctx, scenario.Params{Kind: "network", Seed: 7, Hosts: 40, Days: 1, Intel: intelDir, IntelRate: 1, Start: start}, netDir, io.Discard); err != nil {
+	if err := scenario.Generate(ctx, scenario.Params{Kind: "network", Seed: seed, Hosts: hosts, Days: 1, Intel: intelDir, IntelRate: rate, Start: start}, netDir, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	truth := readTruth(t, filepath.Join(netDir, "truth.jsonl"))
@@ -69,6 +89,14 @@ func TestScenarioRecall(t *testing.T) {
 		for _, tr := range truth {
 			if tr.Kind == finding.IntelContact && !slices.ContainsFunc(found, func(f finding.Finding) bool { return finding.Matches(tr, f) }) {
 				t.Errorf("missed %s %s %s..%s %v", tr.ID, tr.Entity, tr.Start.Format(time.RFC3339Nano), tr.End.Format(time.RFC3339Nano), tr.Detail)
+			}
+		}
+	}
+	if got.Precision != 1 {
+		t.Errorf("intel-contact precision %.3f (%d findings), want 1", got.Precision, got.Found)
+		for _, f := range found {
+			if !slices.ContainsFunc(truth, func(tr finding.Finding) bool { return finding.Matches(tr, f) }) {
+				t.Errorf("false positive: %s by %s on %s (%v) at %s", f.Entity, f.Rule, f.Observed, f.Fields, f.Start.Format(time.RFC3339Nano))
 			}
 		}
 	}
@@ -124,6 +152,10 @@ func covers(r intel.Record, observed string) bool {
 		return host == r.Value || r.Subdomains && strings.HasSuffix(host, "."+r.Value)
 	case observable.IPv4, observable.IPv6:
 		return strings.Contains(observed, "://"+r.Value)
+	case observable.URL: // the same host, port, path and query, whatever the scheme
+		ru, err1 := url.Parse(r.Value)
+		ou, err2 := url.Parse(observed)
+		return err1 == nil && err2 == nil && ru.Host == ou.Host && ru.EscapedPath() == ou.EscapedPath() && ru.RawQuery == ou.RawQuery
 	}
 	return false
 }

@@ -95,6 +95,32 @@ func checkParse(t *testing.T, c *Canonicalizer, typ Type, s string) {
 	if o3, err := c.Parse("", o.Value); err != nil || o3 != o {
 		t.Fatalf("Parse(%q, %q) = %+v; canonical %q is detected as %+v, %v", typ, s, o, o.Value, o3, err)
 	}
+	if o.Type == URL {
+		checkTarget(t, c, o.Value)
+	}
+}
+
+// checkTarget holds URLTarget and URLHost of canonical URL u to what they
+// promise: the target is u's tail, the host starts it and is a canonical
+// host, and any other scheme in front of the target gives a URL with the
+// same target unless that scheme's default port is the one written.
+func checkTarget(t *testing.T, c *Canonicalizer, u string) {
+	target, host := URLTarget(u), URLHost(u)
+	if !strings.HasSuffix(u, target) || target == u || !strings.HasPrefix(target, host) || host == "" {
+		t.Fatalf("URL %q: target %q, host %q", u, target, host)
+	}
+	if h, err := c.Parse("", strings.Trim(host, "[]")); err != nil || h.Value != strings.Trim(host, "[]") && !isOnionName(host) { // a URL keeps an onion's subdomain labels
+		t.Fatalf("URL %q: host %q is not canonical: %+v, %v", u, host, h, err)
+	}
+	for _, scheme := range []string{"http", "https"} {
+		o, err := c.Parse(URL, scheme+"://"+target)
+		if err != nil {
+			t.Fatalf("URL %q: %s with its target %q: %v", u, scheme, target, err)
+		}
+		if p := ":" + defaultPorts[scheme]; !strings.HasPrefix(target[len(host):], p) && URLTarget(o.Value) != target {
+			t.Fatalf("URL %q: %s with its target is %q, target %q", u, scheme, o.Value, URLTarget(o.Value))
+		}
+	}
 }
 
 // checkNoPAN fails when the error for input s could show a card number: a

@@ -703,3 +703,29 @@ func TestConcurrentParse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestURLTarget(t *testing.T) {
+	c := newTestCanonicalizer(t)
+	for _, tc := range []struct{ in, target, host string }{
+		{"https://login-bank-a.example.com/kit/", "login-bank-a.example.com/kit/", "login-bank-a.example.com"},
+		{"http://LOGIN-BANK-A.example.com:80/kit/", "login-bank-a.example.com/kit/", "login-bank-a.example.com"},
+		{"https://user:pw@example.com:8443/a?b=c#frag", "example.com:8443/a?b=c", "example.com"},
+		{"http://paypal.com@evil.example.com/x", "evil.example.com/x", "evil.example.com"},
+		{"http://[2001:db8::1]:8080/", "[2001:db8::1]:8080/", "[2001:db8::1]"},
+		{"http://192.0.2.7?q", "192.0.2.7/?q", "192.0.2.7"},
+	} {
+		o, err := c.Parse(URL, tc.in)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if got := URLTarget(o.Value); got != tc.target {
+			t.Errorf("URLTarget(%q) = %q, want %q", o.Value, got, tc.target)
+		}
+		if got := URLHost(o.Value); got != tc.host {
+			t.Errorf("URLHost(%q) = %q, want %q", o.Value, got, tc.host)
+		}
+	}
+	if URLTarget("example.com") != "example.com" || URLHost("example.com") != "" {
+		t.Error("a value that is not a URL must come back as it is, with no host")
+	}
+}

@@ -390,3 +390,50 @@ func hasDotSegment(p []byte) bool {
 	}
 	return false
 }
+
+// URLTarget returns what a canonical URL names on the wire: its host, its
+// port when the URL gives one (a default port is already dropped), its
+// path and its query — the URL without scheme and userinfo, as Zeek's
+// Intel framework writes URL indicators and as MISP exports them to it.
+// Two URLs with the same target name the same resource whether it was
+// fetched over http or https, so matching compares targets. u must be
+// canonical (the Value of a parsed URL); anything else is returned as
+// it is.
+func URLTarget(u string) string {
+	i := strings.Index(u, "://")
+	if i < 0 {
+		return u
+	}
+	rest := u[i+3:]
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+		rest = rest[at+1:]
+	}
+	return rest
+}
+
+// URLHost returns the host of a canonical URL: a domain, an IPv4 address
+// or a bracketed IPv6 literal, without userinfo or port; "" if u is not
+// one.
+func URLHost(u string) string {
+	t := URLTarget(u)
+	if len(t) == len(u) {
+		return ""
+	}
+	if end := strings.IndexAny(t, "/?"); end >= 0 {
+		t = t[:end]
+	}
+	if strings.HasPrefix(t, "[") {
+		if j := strings.IndexByte(t, ']'); j >= 0 {
+			return t[:j+1]
+		}
+		return ""
+	}
+	if j := strings.LastIndexByte(t, ':'); j >= 0 {
+		t = t[:j]
+	}
+	return t
+}

@@ -76,10 +76,10 @@ type episode struct {
 }
 
 func (e *episode) saw(us int64) {
-	if e.n == 0 {
+	if e.n == 0 || us < e.first {
 		e.first = us
 	}
-	e.last = us
+	e.last = max(e.last, us)
 	e.n++
 }
 

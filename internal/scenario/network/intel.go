@@ -35,8 +35,9 @@ import (
 //
 // Up to maxIntelValues values of each type are kept, by reservoir sampling
 // over the whole file, so memory does not depend on its size. HTTPS URLs
-// are left out: without TLS interception a URL inside TLS is not in the
-// logs. Every other value of the set is kept out of normal traffic: a
+// are not contacted: without TLS interception a URL inside TLS is not in
+// the logs (one with the target of a plain-HTTP URL contacted matches that
+// request, since URLs match whatever their scheme, and gets a truth line). Every other value of the set is kept out of normal traffic: a
 // background destination that a value would match (an address, a CIDR
 // range, a domain or one of its parents, a URL's host) is not used.
 const (
@@ -60,6 +61,9 @@ type intelValue struct {
 	// the kind of observable they match: a name or an address.
 	relatedNames []string
 	relatedAddrs []string
+	// relatedURLs are other URLs of the set with the same target (host,
+	// port, path and query): the same URL over another scheme.
+	relatedURLs []string
 }
 
 // scanIntel reads the records of dir, calling f with each canonical value
@@ -230,12 +234,18 @@ func (g *gen) loadIntel(dir string) ([]intelValue, error) {
 
 // relate finds, for each value, the other values of the set a contact
 // with it matches: the domain a URL's host is (or is under, for a record
-// covering subdomains), the address or range a URL's address is in.
+// covering subdomains), the address or range a URL's address is in, the
+// URLs of the same target over another scheme.
 func (g *gen) relate(dir string, vals []intelValue) error {
 	names := map[string][]int{}     // a name looked up, and its parents
 	addrs := map[netip.Addr][]int{} // an address connected to
+	targets := map[string][]int{}   // a URL's target
 	var sorted []netip.Addr
 	for i, v := range vals {
+		if v.typ == observable.URL {
+			t := observable.URLTarget(v.value)
+			targets[t] = append(targets[t], i)
+		}
 		if v.name != "" {
 			for _, n := range parents(v.name) {
 				names[n] = append(names[n], i)
@@ -253,6 +263,10 @@ func (g *gen) relate(dir string, vals []intelValue) error {
 	}
 	_, err := scanIntel(dir, func(o observable.Observable, subdomains bool) {
 		switch o.Type {
+		case observable.URL:
+			for _, i := range targets[observable.URLTarget(o.Value)] {
+				add(&vals[i].relatedURLs, vals[i].value, o.Value)
+			}
 		case observable.Domain:
 			for _, i := range names[o.Value] {
 				if vals[i].name == o.Value || subdomains {
@@ -353,7 +367,14 @@ func (c *contact) step(g *gen) (bool, error) {
 			Tags: emptySet, RespFUIDs: g.one.of(g.fuids.uid()), RespMIMETypes: mimeSlice("application/octet-stream"),
 		}
 		established(conn, int64(between(r, 300, 600)), body+300, time.Duration(at-us)*time.Microsecond+seconds(uniform(r, 0.05, 2)), "ShADadFf")
+		// The http.log line names the URL, its host and its address at
+		// the time of the request, after the connection began: every
+		// value related to them is seen then too.
 		c.valEp.saw(at)
+		c.addrEp.saw(at)
+		if v.name != "" {
+			c.nameEp.saw(at)
+		}
 	} else {
 		p := v.port
 		if v.typ == observable.IPv4 && r.IntN(5) == 0 {
@@ -379,6 +400,12 @@ func (c *contact) step(g *gen) (bool, error) {
 	for k, rel := range v.relatedNames {
 		d := map[string]string{"host": orig.String(), "via": v.value}
 		if err := g.truth(c.nameEp, finding.IntelContact, c.id+"-n"+strconv.Itoa(k+1), rel, d); err != nil {
+			return false, err
+		}
+	}
+	for k, rel := range v.relatedURLs {
+		d := map[string]string{"host": orig.String(), "via": v.value}
+		if err := g.truth(c.valEp, finding.IntelContact, c.id+"-u"+strconv.Itoa(k+1), rel, d); err != nil {
 			return false, err
 		}
 	}

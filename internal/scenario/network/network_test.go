@@ -589,15 +589,18 @@ func TestIntel(t *testing.T) {
 
 // TestIntelRelated checks the truth lines for values a contact matches
 // besides the one contacted: the domain above a URL's host (a record that
-// covers subdomains), the range holding a URL's address.
+// covers subdomains), the range holding a URL's address, the same URL over
+// https.
 func TestIntelRelated(t *testing.T) {
 	const (
-		url1 = "http://dl.badfiles.net/payload/x.exe?id=7"
-		url2 = "http://198.51.100.7:8080/gate.php"
+		url1  = "http://dl.badfiles.net/payload/x.exe?id=7"
+		url1s = "https://dl.badfiles.net/payload/x.exe?id=7"
+		url2  = "http://198.51.100.7:8080/gate.php"
 	)
 	intelDir := t.TempDir()
 	writeRecords(t, intelDir, []map[string]any{
 		rec("url", url1),
+		rec("url", url1s),
 		{"type": "domain", "value": "badfiles.net", "subdomains": true},
 		rec("url", url2),
 		rec("cidr", "198.51.100.0/24"),
@@ -620,14 +623,17 @@ func TestIntelRelated(t *testing.T) {
 	if direct[url1] == 0 || direct[url2] == 0 {
 		t.Fatalf("not every URL was contacted: %v", direct)
 	}
-	if n := via["badfiles.net via "+url1]; n == 0 || n > direct[url1] {
-		t.Errorf("%d badfiles.net lines via %s for %d contacts", n, url1, direct[url1])
+	if n := via["badfiles.net via "+url1]; n != direct[url1] {
+		t.Errorf("%d badfiles.net lines via %s, want one per contact (%d)", n, url1, direct[url1])
+	}
+	if n := via[url1s+" via "+url1]; n != direct[url1] {
+		t.Errorf("%d %s lines via %s, want one per contact (%d)", n, url1s, url1, direct[url1])
 	}
 	if n := via["198.51.100.0/24 via "+url2]; n != direct[url2] {
 		t.Errorf("%d 198.51.100.0/24 lines via %s, want one per contact (%d)", n, url2, direct[url2])
 	}
 	for k := range via {
-		if k != "badfiles.net via "+url1 && k != "198.51.100.0/24 via "+url2 {
+		if k != "badfiles.net via "+url1 && k != url1s+" via "+url1 && k != "198.51.100.0/24 via "+url2 {
 			t.Errorf("unexpected related line %s", k)
 		}
 	}
@@ -667,7 +673,14 @@ func checkIntelTruth(t *testing.T, dir string, truth []finding.Finding) int {
 		rows = append(rows, seen{"name " + r.Field(r.Index("query")), r.Time()})
 	})
 	eachRow(t, dir, "http.log", func(r *zeek.Reader) {
+		// A request shows its URL, and its host and address as well.
 		host, port := r.Field(r.Index("host")), r.Field(r.Index("id.resp_p"))
+		rows = append(rows, seen{"addr " + r.Field(r.Index("id.resp_h")), r.Time()})
+		if _, err := netip.ParseAddr(host); err == nil {
+			rows = append(rows, seen{"addr " + host, r.Time()})
+		} else {
+			rows = append(rows, seen{"name " + host, r.Time()})
+		}
 		if port != "80" {
 			host += ":" + port
 		}
@@ -683,8 +696,9 @@ func checkIntelTruth(t *testing.T, dir string, truth []finding.Finding) int {
 			return entity == v
 		case "name":
 			return entity == v || strings.HasSuffix(v, "."+entity)
-		default:
-			return entity == v
+		default: // a URL, whatever its scheme
+			_, target, _ := strings.Cut(entity, "://")
+			return entity == v || "http://"+target == v
 		}
 	}
 	n := 0
