@@ -326,7 +326,7 @@ func TestCheckAgreesWithRawFixtures(t *testing.T) {
 				t.Errorf("%s at %v: exit %v by scan %v covered %v relay %v; want an exit by scan, covered and relay known only where a consensus is in effect",
 					s.addr, s.seen, ans.Exit, ans.ExitByScan, ans.Covered, ans.Relay)
 			}
-			if !ans.IsRelay() && !strings.Contains(ans.Verdict, "was seen as an exit address in a scan at "+s.seen.Format(day)+" (at that very time") {
+			if !ans.IsRelay() && !strings.Contains(ans.Verdict, "was seen as an exit address in a scan at "+stamp(s.seen)+" (the time asked about)") {
 				t.Errorf("%s at %v: verdict %q", s.addr, s.seen, ans.Verdict)
 			}
 			if !slices.ContainsFunc(ans.ExitScans, func(x Scan) bool { return x.Fingerprint == s.fp && x.Seen.Equal(s.seen) }) {
