@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -203,6 +204,16 @@ func (im *Importer) Finish(logged func(tx *store.Tx, stats ImportStats, write fu
 			done = append(done, *iv)
 		}
 	}
+	// In key order, so that the writes append to the primary key's B-tree.
+	slices.SortFunc(done, func(a, b store.TorInterval) int {
+		if c := a.Addr.Compare(b.Addr); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Fingerprint, b.Fingerprint); c != 0 {
+			return c
+		}
+		return a.First.Compare(b.First)
+	})
 	scans := make([]store.TorExitScan, 0, len(im.scans))
 	for _, x := range im.scans {
 		scans = append(scans, x)
