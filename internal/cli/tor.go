@@ -178,14 +178,14 @@ func torCheck(ctx context.Context, env *Env, args []string) error {
 }
 
 func torExits(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "tor exits", "fusion tor exits [store flags] --at TIME [--window 0s]\n\n"+
+	fs := newFlags(env, "tor exits", "fusion tor exits [store flags] --at TIME [--window 1h]\n\n"+
 		"Prints the addresses that `fusion tor check IP TIME --window W` calls exits (an exit listing\n"+
 		"in a consensus in effect then, or an exit scan within a day) as JSON lines of records\n"+
 		"(label tor-exit, TLP clear), ready for POST /api/v1/records. Warns on stderr when consensuses\n"+
 		"held do not cover the whole window: exits listed only then are missing.")
 	sf := addStoreFlags(fs, env)
 	at := fs.String("at", "", "the `TIME` (RFC 3339, a UTC date and time, or Unix seconds)")
-	window := fs.Duration("window", 0, "also count listings within this `DURATION` either side of TIME")
+	window := fs.Duration("window", time.Hour, "also count listings within this `DURATION` either side of TIME (the default is tor check's)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
