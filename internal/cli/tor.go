@@ -106,7 +106,7 @@ func torImport(ctx context.Context, env *Env, args []string) error {
 	} else {
 		micro := ""
 		if stats.Microdesc > 0 {
-			micro = fmt.Sprintf(" (%d microdescriptor consensuses passed over)", stats.Microdesc)
+			micro = fmt.Sprintf(" (%d microdescriptor consensus%s passed over)", stats.Microdesc, map[bool]string{true: "", false: "es"}[stats.Microdesc == 1])
 		}
 		fmt.Fprintf(env.Stdout, "imported %d consensuses (%d already held)%s, %d relay entries as %d intervals, %d exit lists with %d exit scans in %v\n",
 			stats.Consensuses, stats.Skipped, micro, stats.Relays, stats.Intervals, stats.ExitLists, stats.ExitScans, time.Since(began).Round(time.Millisecond))
