@@ -873,7 +873,7 @@ func checkLatency(d *tor.Directory, qs []query, window time.Duration, r *result)
 		t0 := time.Now()
 		a := d.Check(q.addr, q.t, window)
 		lat[i] = time.Since(t0)
-		if a.Relay {
+		if a.IsRelay() {
 			listed = append(listed, lat[i])
 		} else {
 			unlisted = append(unlisted, lat[i])
@@ -1053,7 +1053,7 @@ func baseline(ctx context.Context, c config, tpl *template, qs []query, d *tor.D
 		}
 		// The same question of the Directory: listed in the consensus in
 		// effect at t (window 0).
-		if d.Check(q.addr, q.t.Truncate(time.Hour), 0).Relay != ok {
+		if a := d.Check(q.addr, q.t.Truncate(time.Hour), 0); a.IsRelay() != ok {
 			res.Disagreements++
 		}
 	}

@@ -18,10 +18,11 @@ import (
 // MaxTorWindow bounds the window of a Tor check.
 const MaxTorWindow = 30 * 24 * time.Hour
 
-// torCheck answers GET /api/v1/tor/check?ip=&time=&window=: was ip a Tor
-// relay or exit at time (default now), within window (default 1h)?
+// torCheck answers GET /api/v1/tor/check?ip=&time=&window=&rule=: was ip
+// a Tor relay or exit at time (default now), within window (default 1h),
+// or, with rule=exonerator, by ExoneraTor's rules?
 func (s *Server) torCheck(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
-	q, err := query(r, "ip", "time", "window")
+	q, err := query(r, "ip", "time", "window", "rule")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -31,6 +32,10 @@ func (s *Server) torCheck(w http.ResponseWriter, r *http.Request, c *policy.Call
 		s.fail(w, r, &intel.FieldError{Field: "ip", Value: q.Get("ip"), Reason: "not an IPv4 or IPv6 address"})
 		return
 	}
+	if ip.Zone() != "" {
+		s.fail(w, r, &intel.FieldError{Field: "ip", Value: q.Get("ip"), Reason: "has an IPv6 zone, which names an interface of the asking machine; Tor consensuses list global addresses only"})
+		return
+	}
 	t, err := timeParam(q, "time")
 	if err != nil {
 		s.fail(w, r, err)
@@ -38,6 +43,22 @@ func (s *Server) torCheck(w http.ResponseWriter, r *http.Request, c *policy.Call
 	}
 	if t.IsZero() {
 		t = time.Now()
+	}
+	switch rule := q.Get("rule"); {
+	case rule == tor.RuleExoneraTor && q.Get("window") != "":
+		s.fail(w, r, &intel.FieldError{Field: "window", Value: q.Get("window"), Reason: "does not apply with rule=exonerator, whose period is the date ± 1 day"})
+		return
+	case rule == tor.RuleExoneraTor:
+		ans, err := s.hub.TorCheckLikeExoneraTor(r.Context(), c, ip, t)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, ans)
+		return
+	case rule != "" && rule != tor.RuleFusion:
+		s.fail(w, r, &intel.FieldError{Field: "rule", Value: rule, Reason: "not fusion or exonerator"})
+		return
 	}
 	window := time.Hour
 	if v := q.Get("window"); v != "" {
@@ -106,6 +127,9 @@ func (s *Server) torImport(w http.ResponseWriter, r *http.Request, c *policy.Cal
 	stats, err := s.hub.ImportTorUpload(r.Context(), c, path, name)
 	var skip *tor.SkipError
 	switch {
+	case errors.As(err, &skip) && stats.Consensuses+stats.Skipped+stats.ExitLists == 0 && stats.Microdesc > 0:
+		s.fail(w, r, &intel.FieldError{Field: "body", Value: name, Reason: "holds only microdescriptor consensuses, which have no exit policies; import the full consensuses: " + skip.Error()})
+		return
 	case errors.As(err, &skip) && stats.Consensuses+stats.Skipped+stats.ExitLists == 0:
 		s.fail(w, r, &intel.FieldError{Field: "body", Value: name, Reason: "holds no consensus or exit list: " + skip.Error()})
 		return

@@ -44,17 +44,25 @@ func TestTorCheckAndCautions(t *testing.T) {
 	if status, b := f.do("GET", "/api/v1/tor/check?ip=91.197.131.152&time=2017-04-15T00:30:00Z&window=0s", "org-c", nil, &ans); status != 200 {
 		t.Fatalf("check: %d %v", status, b)
 	}
-	if !ans.Covered || !ans.Relay || !ans.Exit || !ans.ExitByFlag || !ans.ExitByPolicy || len(ans.Intervals) != 1 || !strings.Contains(ans.Verdict, "was a Tor exit") {
+	if !ans.Covered || !ans.IsRelay() || !ans.IsExit() || !ans.ExitByFlag || !ans.ExitByPolicy || len(ans.Intervals) != 1 || !strings.Contains(ans.Verdict, "was a Tor exit") {
 		t.Errorf("exit relay: %+v", ans)
 	}
 	f.do("GET", "/api/v1/tor/check?ip=91.197.131.152&time=2016-01-01T00:00:00Z", "org-c", nil, &ans)
-	if ans.Covered || ans.Relay || !strings.HasPrefix(ans.Verdict, "No data for") {
+	if ans.Covered || ans.Relay != nil || !strings.HasPrefix(ans.Verdict, "No data for") {
 		t.Errorf("outside the data: %+v", ans)
 	}
-	for _, bad := range []string{"ip=91.197.131&time=2017-04-15T00:30:00Z", "ip=91.197.131.152&time=yesterday", "ip=91.197.131.152&window=9999h", "ip=1.2.3.4&when=now"} {
+	for _, bad := range []string{"ip=91.197.131&time=2017-04-15T00:30:00Z", "ip=91.197.131.152&time=yesterday", "ip=91.197.131.152&window=9999h", "ip=1.2.3.4&when=now",
+		"ip=fe80::1%25eth0&time=2017-04-15T00:30:00Z", "ip=91.197.131.152&rule=guess", "ip=91.197.131.152&rule=exonerator&window=1h"} {
 		if status, _ := f.do("GET", "/api/v1/tor/check?"+bad, "org-c", nil, nil); status != 400 {
 			t.Errorf("%s: status %d, want 400", bad, status)
 		}
+	}
+	// ExoneraTor's rule: the date and the day either side, exits by policy.
+	if status, b := f.do("GET", "/api/v1/tor/check?ip=91.197.131.152&time=2017-04-15T12:00:00Z&rule=exonerator", "org-c", nil, &ans); status != 200 {
+		t.Fatalf("rule=exonerator: status %d: %s", status, b)
+	}
+	if ans.Rule != "exonerator" || !ans.IsRelay() || !ans.ExitByPolicy || ans.ExitByFlag || ans.Covered || !strings.Contains(ans.Verdict, "by ExoneraTor's rule") {
+		t.Errorf("rule=exonerator: %+v", ans)
 	}
 	if status, _ := f.do("GET", "/api/v1/tor/check?ip=1.2.3.4", "", nil, nil); status != 401 {
 		t.Errorf("no token: status %d", status)

@@ -8,7 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/netip"
+	"strings"
 	"time"
 
 	"fusion/internal/hub"
@@ -104,13 +104,20 @@ func torImport(ctx context.Context, env *Env, args []string) error {
 	if *asJSON {
 		json.NewEncoder(env.Stdout).Encode(stats)
 	} else {
-		fmt.Fprintf(env.Stdout, "imported %d consensuses (%d already held), %d relay entries as %d intervals, %d exit lists with %d exit scans in %v\n",
-			stats.Consensuses, stats.Skipped, stats.Relays, stats.Intervals, stats.ExitLists, stats.ExitScans, time.Since(began).Round(time.Millisecond))
+		micro := ""
+		if stats.Microdesc > 0 {
+			micro = fmt.Sprintf(" (%d microdescriptor consensus%s passed over)", stats.Microdesc, map[bool]string{true: "", false: "es"}[stats.Microdesc == 1])
+		}
+		fmt.Fprintf(env.Stdout, "imported %d consensuses (%d already held)%s, %d relay entries as %d intervals, %d exit lists with %d exit scans in %v\n",
+			stats.Consensuses, stats.Skipped, micro, stats.Relays, stats.Intervals, stats.ExitLists, stats.ExitScans, time.Since(began).Round(time.Millisecond))
 	}
 	if skip != nil {
 		// Directories hold other files (READMEs, licences): say what was
 		// passed over, and fail only when nothing could be read.
 		fmt.Fprintf(env.Stderr, "warning: %v\n", skip)
+		if stats.Consensuses+stats.Skipped+stats.ExitLists == 0 && stats.Microdesc > 0 {
+			return errors.New("only microdescriptor consensuses found: they have no exit policies; import the full consensuses")
+		}
 		if stats.Consensuses+stats.Skipped+stats.ExitLists == 0 {
 			return errors.New("no consensus or exit list found")
 		}
@@ -119,10 +126,14 @@ func torImport(ctx context.Context, env *Env, args []string) error {
 }
 
 func torCheck(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "tor check", "fusion tor check [store flags] IP TIME [--window 1h] [--json]\n\n"+
-		"Was IP a Tor relay or exit at TIME? Prints a verdict to paste into a report.")
+	fs := newFlags(env, "tor check", "fusion tor check [store flags] IP TIME [--window 1h] [--like-exonerator] [--json]\n\n"+
+		"Was IP a Tor relay or exit at TIME? Prints a verdict to paste into a report. It says \"not a\n"+
+		"relay\" only when consensuses held cover the whole window, and \"no data\" for what they do not\n"+
+		"cover. --like-exonerator asks ExoneraTor's question instead: the UTC date of TIME and the day\n"+
+		"either side, exits by exit policy, exit scans only of relays listed then (docs/tor.md).")
 	sf := addStoreFlags(fs, env)
 	window := fs.Duration("window", time.Hour, "also count listings within this `DURATION` either side of TIME")
+	exonerator := fs.Bool("like-exonerator", false, "answer by ExoneraTor's rules (a date, ± 1 day; --window does not apply)")
 	asJSON := fs.Bool("json", false, "print the answer as JSON")
 	pos, err := parseMixed(fs, args)
 	if err != nil {
@@ -133,9 +144,9 @@ func torCheck(ctx context.Context, env *Env, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	ip, err := netip.ParseAddr(pos[0])
+	ip, err := tor.ParseIP(pos[0])
 	if err != nil {
-		return fmt.Errorf("ip %q: not an IPv4 or IPv6 address", pos[0])
+		return err
 	}
 	t, err := parseWhen(pos[1])
 	if err != nil {
@@ -144,11 +155,21 @@ func torCheck(ctx context.Context, env *Env, args []string) error {
 	if *window < 0 || *window > 30*24*time.Hour {
 		return fmt.Errorf("--window %v: must be from 0 to 720h", *window)
 	}
+	windowSet := false
+	fs.Visit(func(f *flag.Flag) { windowSet = windowSet || f.Name == "window" })
+	if *exonerator && windowSet {
+		return errors.New("--window and --like-exonerator: ExoneraTor's rule has its own period (the date ± 1 day); give one of them")
+	}
 	d, err := loadDirectory(ctx, env, sf)
 	if err != nil {
 		return err
 	}
-	ans := d.Check(ip, t, *window)
+	var ans tor.Answer
+	if *exonerator {
+		ans = d.CheckLikeExoneraTor(ip, t)
+	} else {
+		ans = d.Check(ip, t, *window)
+	}
 	if *asJSON {
 		return json.NewEncoder(env.Stdout).Encode(ans)
 	}
@@ -157,11 +178,14 @@ func torCheck(ctx context.Context, env *Env, args []string) error {
 }
 
 func torExits(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "tor exits", "fusion tor exits [store flags] --at TIME\n\n"+
-		"Prints the exit relays' addresses valid at TIME as JSON lines of records (label tor-exit,\n"+
-		"TLP clear), ready for POST /api/v1/records.")
+	fs := newFlags(env, "tor exits", "fusion tor exits [store flags] --at TIME [--window 1h]\n\n"+
+		"Prints the addresses that `fusion tor check IP TIME --window W` calls exits (an exit listing\n"+
+		"in a consensus in effect then, or an exit scan within a day) as JSON lines of records\n"+
+		"(label tor-exit, TLP clear), ready for POST /api/v1/records. Warns on stderr when consensuses\n"+
+		"held do not cover the whole window: exits listed only then are missing.")
 	sf := addStoreFlags(fs, env)
 	at := fs.String("at", "", "the `TIME` (RFC 3339, a UTC date and time, or Unix seconds)")
+	window := fs.Duration("window", time.Hour, "also count listings within this `DURATION` either side of TIME (the default is tor check's)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -172,32 +196,70 @@ func torExits(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *window < 0 || *window > 30*24*time.Hour {
+		return fmt.Errorf("--window %v: must be from 0 to 720h", *window)
+	}
 	d, err := loadDirectory(ctx, env, sf)
 	if err != nil {
 		return err
 	}
-	if !d.Covers(t) {
+	exits := d.ExitsAt(t, *window)
+	covered, uncovered := d.Coverage(t.Add(-*window), t.Add(*window), 0)
+	if len(covered) == 0 && len(exits) == 0 {
 		from, to := d.Span()
-		return fmt.Errorf("--at %s: no consensus held for that time (held: %d consensuses from %s to %s)", t.Format(time.RFC3339), d.Consensuses(), from.Format(time.RFC3339), to.Format(time.RFC3339))
+		return fmt.Errorf("--at %s: no consensus held for that time and no exit scan within a day of it (held: %d consensuses from %s to %s, %d exit scans)",
+			t.Format(time.RFC3339), d.Consensuses(), from.Format(time.RFC3339), to.Format(time.RFC3339), d.ExitScans())
+	}
+	if len(uncovered) > 0 {
+		var parts []string
+		for _, p := range uncovered {
+			parts = append(parts, p.From.Format(time.RFC3339)+" to "+p.Until.Format(time.RFC3339))
+		}
+		fmt.Fprintf(env.Stderr, "warning: no consensus held covers %s: exits listed only then are missing; only exit scans speak for that time\n", strings.Join(parts, ", "))
 	}
 	w := bufio.NewWriter(env.Stdout)
 	enc := json.NewEncoder(w)
 	conf := 95
-	for _, iv := range d.ExitsAt(t) {
+	for _, e := range exits {
 		typ := "ipv4"
-		if iv.Addr.Is6() {
+		if e.Addr.Is6() {
 			typ = "ipv6"
 		}
-		first, last, until := iv.First, iv.Ends, iv.Ends.Add(2*time.Hour)
-		in := intel.RecordInput{Type: typ, Value: iv.Addr.String(), TLP: "clear", Labels: []string{"tor-exit"}, Confidence: &conf,
-			Description: fmt.Sprintf("Tor exit relay %s (%s), listed at this address from %s to %s (Exit flag: %t, exit policy allows exiting: %t). Traffic from it comes from Tor users, not its operator.",
-				iv.Nickname, iv.Fingerprint, iv.First.Format(time.RFC3339), iv.Ends.Format(time.RFC3339), iv.ExitFlag, iv.ExitPolicy),
-			FirstSeen: &first, LastSeen: &last, ValidUntil: &until}
+		var first, last time.Time
+		var says []string
+		for _, iv := range e.Intervals {
+			says = append(says, fmt.Sprintf("Tor exit relay %s (%s), listed at this address from %s to %s (Exit flag: %t, exit policy allows exiting: %t).",
+				iv.Nickname, iv.Fingerprint, iv.First.Format(time.RFC3339), iv.Ends.Format(time.RFC3339), iv.ExitFlag, iv.ExitPolicy))
+			first, last = earliest(first, iv.First), latest(last, iv.Ends)
+		}
+		for _, x := range e.Scans {
+			says = append(says, fmt.Sprintf("Seen as an exit address of relay %s in an exit scan at %s (%s from %s).",
+				x.Fingerprint, x.Seen.Format(time.RFC3339), tor.ShortDuration(x.Seen.Sub(t).Abs()), t.Format(time.RFC3339)))
+			first, last = earliest(first, x.Seen), latest(last, x.Seen)
+		}
+		until := last.Add(2 * time.Hour)
+		in := intel.RecordInput{Type: typ, Value: e.Addr.String(), TLP: "clear", Labels: []string{"tor-exit"}, Confidence: &conf,
+			Description: strings.Join(says, " ") + " Traffic from it comes from Tor users, not its operator.",
+			FirstSeen:   &first, LastSeen: &last, ValidUntil: &until}
 		if err := enc.Encode(in); err != nil {
 			return err
 		}
 	}
 	return w.Flush()
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 func torScan(ctx context.Context, env *Env, args []string) error {
@@ -231,6 +293,18 @@ func torScan(ctx context.Context, env *Env, args []string) error {
 	for _, in := range ins {
 		if err := scanFile(env, s, in); err != nil {
 			return err
+		}
+	}
+	if first, last, ok := s.Span(); ok {
+		_, uncovered := d.Coverage(first, last.Add(time.Nanosecond), *window)
+		if len(uncovered) > 0 {
+			var parts []string
+			for _, p := range uncovered {
+				parts = append(parts, p.From.Format(time.RFC3339)+" to "+p.Until.Format(time.RFC3339))
+			}
+			from, to := d.Span()
+			fmt.Fprintf(env.Stderr, "warning: the logs run from %s to %s, but no Tor consensus held is in effect within the window (%s) of %s (held: %d consensuses from %s to %s): connections to relays then cannot be recognised, so Tor use then is not known\n",
+				first.Format(time.RFC3339), last.Format(time.RFC3339), tor.ShortDuration(*window), strings.Join(parts, ", "), d.Consensuses(), from.Format(time.RFC3339), to.Format(time.RFC3339))
 		}
 	}
 	w := bufio.NewWriter(env.Stdout)

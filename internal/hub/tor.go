@@ -44,6 +44,19 @@ func (h *Hub) TorCheck(_ context.Context, c *policy.Caller, ip netip.Addr, t tim
 	return d.Check(ip, t, window), nil
 }
 
+// TorCheckLikeExoneraTor answers by ExoneraTor's rules (the UTC date of t
+// and the day either side; see tor.Directory.CheckLikeExoneraTor).
+func (h *Hub) TorCheckLikeExoneraTor(_ context.Context, c *policy.Caller, ip netip.Addr, t time.Time) (tor.Answer, error) {
+	if err := policy.Require(c, policy.ReadVerdicts); err != nil {
+		return tor.Answer{}, err
+	}
+	d := h.tor.Load()
+	if d == nil {
+		d = &tor.Directory{}
+	}
+	return d.CheckLikeExoneraTor(ip, t), nil
+}
+
 // ImportTor imports Tor consensuses and exit lists from paths (files,
 // directories, .tar and .tar.xz archives), as c (an admin of the hub's
 // operator organization) or, with c nil, as the hub's operator at its own

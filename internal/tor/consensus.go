@@ -100,6 +100,9 @@ func (p *consensusParser) parse() (*Consensus, error) {
 			if !consensusTypes[name] {
 				return nil, s.errorf("@type %s is not a consensus", quote(p.f[1]))
 			}
+			if name == "network-status-microdesc-consensus-3" {
+				p.c.Flavor = Microdesc
+			}
 			continue
 		}
 		kw := firstField(line)
@@ -167,6 +170,9 @@ func (p *consensusParser) keywordLine(kw, line []byte) error {
 		p.f = f
 		if len(f) < 2 || len(f) > 3 || string(f[1]) != "3" {
 			return s.errorf("network-status-version %s, want 3", quote(bytes.TrimSpace(line[len(kw):])))
+		}
+		if len(f) == 3 && string(f[2]) == Microdesc {
+			p.c.Flavor = Microdesc
 		}
 	case "vote-status":
 		if err := p.preambleOnce(kw, &p.sawVoteStatus); err != nil {
@@ -315,6 +321,9 @@ func (p *consensusParser) rLine(line []byte) error {
 		return s.errorf("r line identity %s is not 20 bytes in base64", quote(f[2]))
 	}
 	rest := f[3:]
+	if len(f) == 8 {
+		p.c.Flavor = Microdesc
+	}
 	if len(f) == 9 {
 		var digest [20]byte
 		if !decodeDigest(digest[:], f[3]) {

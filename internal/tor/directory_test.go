@@ -268,8 +268,8 @@ func TestCheckAgreesWithRawFixtures(t *testing.T) {
 				}
 				wantScan := scannedNear(scans, addr, at)
 				ans := d.Check(addr, at, 0)
-				if !ans.Relay || !ans.Covered || ans.ExitByFlag != wantFlag || ans.ExitByPolicy != wantPolicy || ans.ExitByScan != wantScan ||
-					ans.Exit != (wantFlag || wantPolicy || wantScan) {
+				if !ans.IsRelay() || !ans.Covered || ans.ExitByFlag != wantFlag || ans.ExitByPolicy != wantPolicy || ans.ExitByScan != wantScan ||
+					ans.Exit == nil || *ans.Exit != (wantFlag || wantPolicy || wantScan) {
 					t.Errorf("%s at %v: relay %v covered %v exit %v (flag %v policy %v scan %v); want relay, covered, exit by flag %v, policy %v, scan %v",
 						addr, at, ans.Relay, ans.Covered, ans.Exit, ans.ExitByFlag, ans.ExitByPolicy, ans.ExitByScan, wantFlag, wantPolicy, wantScan)
 				}
@@ -295,17 +295,23 @@ func TestCheckAgreesWithRawFixtures(t *testing.T) {
 					t.Errorf("RelayAt(%s, %d, %v) found nothing", addr, ls[0].orPort, at)
 				}
 			}
-			// ExitsAt lists exactly the addresses with an exit listing.
+			// ExitsAt lists exactly the addresses with an exit listing or
+			// an exit scan within a day.
 			var want []netip.Addr
 			for addr, ls := range c.byAddr {
-				if slices.ContainsFunc(ls, func(l rawListing) bool { return l.exitFlag || l.exitPolicy }) {
+				if slices.ContainsFunc(ls, func(l rawListing) bool { return l.exitFlag || l.exitPolicy }) || scannedNear(scans, addr, at) {
 					want = append(want, addr)
+				}
+			}
+			for _, s := range scans {
+				if _, listed := c.byAddr[s.addr]; !listed && scannedNear(scans, s.addr, at) && !slices.Contains(want, s.addr) {
+					want = append(want, s.addr)
 				}
 			}
 			slices.SortFunc(want, netip.Addr.Compare)
 			var got []netip.Addr
-			for _, iv := range d.ExitsAt(at) {
-				got = append(got, iv.Addr)
+			for _, e := range d.ExitsAt(at, 0) {
+				got = append(got, e.Addr)
 			}
 			if !slices.Equal(got, want) {
 				t.Errorf("ExitsAt(%v): %d addresses, want %d", at, len(got), len(want))
@@ -316,8 +322,12 @@ func TestCheckAgreesWithRawFixtures(t *testing.T) {
 		for _, s := range scans {
 			nScan++
 			ans := d.Check(s.addr, s.seen, 0)
-			if !ans.Exit || !ans.ExitByScan || !ans.Covered {
-				t.Errorf("%s at %v: exit %v by scan %v covered %v; want all true", s.addr, s.seen, ans.Exit, ans.ExitByScan, ans.Covered)
+			if !ans.IsExit() || !ans.ExitByScan || ans.Covered != d.Covers(s.seen) || ans.Covered != (ans.Relay != nil) {
+				t.Errorf("%s at %v: exit %v by scan %v covered %v relay %v; want an exit by scan, covered and relay known only where a consensus is in effect",
+					s.addr, s.seen, ans.Exit, ans.ExitByScan, ans.Covered, ans.Relay)
+			}
+			if !ans.IsRelay() && !strings.Contains(ans.Verdict, "was seen as an exit address in a scan at "+stamp(s.seen)+" (the time asked about)") {
+				t.Errorf("%s at %v: verdict %q", s.addr, s.seen, ans.Verdict)
 			}
 			if !slices.ContainsFunc(ans.ExitScans, func(x Scan) bool { return x.Fingerprint == s.fp && x.Seen.Equal(s.seen) }) {
 				t.Errorf("%s at %v: no exit scan of %s at that time: %+v", s.addr, s.seen, s.fp, ans.ExitScans)
@@ -332,16 +342,16 @@ func TestCheckAgreesWithRawFixtures(t *testing.T) {
 			t.Helper()
 			nNonRelay++
 			ans := d.Check(addr, at, 0)
-			if ans.Relay || len(ans.Intervals) != 0 || ans.ExitByFlag || ans.ExitByPolicy || !ans.Covered {
+			if ans.IsRelay() || len(ans.Intervals) != 0 || ans.ExitByFlag || ans.ExitByPolicy || !ans.Covered {
 				t.Errorf("%s at %v (not a relay): relay %v covered %v intervals %+v", addr, at, ans.Relay, ans.Covered, ans.Intervals)
 			}
 			if scannedNear(scans, addr, at) {
-				if !ans.Exit || !ans.ExitByScan {
+				if !ans.IsExit() || !ans.ExitByScan {
 					t.Errorf("%s at %v (exit scan near): exit %v by scan %v", addr, at, ans.Exit, ans.ExitByScan)
 				}
 				return
 			}
-			if ans.Exit || ans.ExitByScan || !strings.Contains(ans.Verdict, "was not a Tor relay or exit") {
+			if ans.Exit == nil || *ans.Exit || ans.Relay == nil || *ans.Relay || ans.ExitByScan || !strings.Contains(ans.Verdict, "was not a Tor relay or exit") {
 				t.Errorf("%s at %v (not a relay, no scan): exit %v, verdict %q", addr, at, ans.Exit, ans.Verdict)
 			}
 		}
@@ -393,7 +403,7 @@ func TestCheckAgreesWithRawFixtures(t *testing.T) {
 			for _, addr := range addrs {
 				nOutside++
 				ans := d.Check(addr, at, 0)
-				if ans.Covered || ans.Relay || ans.Exit || !strings.HasPrefix(ans.Verdict, "No data for") {
+				if ans.Covered || ans.Relay != nil || ans.Exit != nil || !strings.HasPrefix(ans.Verdict, "No data for") {
 					t.Errorf("%s at %v (no data): covered %v relay %v exit %v verdict %q", addr, at, ans.Covered, ans.Relay, ans.Exit, ans.Verdict)
 				}
 			}
@@ -577,31 +587,31 @@ func TestIntervalsMergeAcrossImports(t *testing.T) {
 		// The steady relay: one listing over the three hours, even when
 		// asked about all of them.
 		ans := d.Check(netip.MustParseAddr("198.51.100.1"), h1.Add(30*time.Minute), 2*time.Hour)
-		if !ans.Relay || ans.Exit || len(ans.Intervals) != 1 || ans.Intervals[0].Consensuses != 3 || !ans.Intervals[0].From.Equal(h0) || !ans.Intervals[0].Until.Equal(h3) {
+		if !ans.IsRelay() || ans.IsExit() || len(ans.Intervals) != 1 || ans.Intervals[0].Consensuses != 3 || !ans.Intervals[0].From.Equal(h0) || !ans.Intervals[0].Until.Equal(h3) {
 			t.Errorf("steady relay: %+v", ans)
 		}
 		// The relay that changed flags: not an exit before, an exit after.
 		changerAddr := netip.MustParseAddr("198.51.100.2")
-		if ans := d.Check(changerAddr, h1.Add(30*time.Minute), 0); !ans.Relay || ans.Exit || len(ans.Intervals) != 1 {
+		if ans := d.Check(changerAddr, h1.Add(30*time.Minute), 0); !ans.IsRelay() || ans.IsExit() || len(ans.Intervals) != 1 {
 			t.Errorf("changer in hour 2: %+v", ans)
 		}
-		if ans := d.Check(changerAddr, h2.Add(30*time.Minute), 0); !ans.Relay || !ans.ExitByFlag || !ans.ExitByPolicy || len(ans.Intervals) != 1 {
+		if ans := d.Check(changerAddr, h2.Add(30*time.Minute), 0); !ans.IsRelay() || !ans.ExitByFlag || !ans.ExitByPolicy || len(ans.Intervals) != 1 {
 			t.Errorf("changer in hour 3: %+v", ans)
 		}
-		if ans := d.Check(changerAddr, h1.Add(30*time.Minute), time.Hour); len(ans.Intervals) != 2 || !ans.Exit {
+		if ans := d.Check(changerAddr, h1.Add(30*time.Minute), time.Hour); len(ans.Intervals) != 2 || !ans.IsExit() {
 			t.Errorf("changer over hours 1 to 3: %+v", ans)
 		}
 		// The relay that vanished: listed in the first hour only.
 		vanishedAddr := netip.MustParseAddr("198.51.100.3")
-		if ans := d.Check(vanishedAddr, h1.Add(-time.Second), 0); !ans.Relay || !ans.ExitByPolicy || ans.ExitByFlag {
+		if ans := d.Check(vanishedAddr, h1.Add(-time.Second), 0); !ans.IsRelay() || !ans.ExitByPolicy || ans.ExitByFlag {
 			t.Errorf("vanished relay at the end of hour 1: %+v", ans)
 		}
 		for _, at := range []time.Time{h1, h1.Add(30 * time.Minute), h2.Add(30 * time.Minute)} {
-			if ans := d.Check(vanishedAddr, at, 0); ans.Relay || ans.Exit || !ans.Covered || !strings.Contains(ans.Verdict, "was not a Tor relay or exit") {
+			if ans := d.Check(vanishedAddr, at, 0); ans.IsRelay() || ans.IsExit() || !ans.Covered || !strings.Contains(ans.Verdict, "was not a Tor relay or exit") {
 				t.Errorf("vanished relay at %v: %+v", at, ans)
 			}
 		}
-		if ans := d.Check(vanishedAddr, h3, 0); ans.Covered || ans.Relay {
+		if ans := d.Check(vanishedAddr, h3, 0); ans.Covered || ans.Relay != nil {
 			t.Errorf("after the last consensus: %+v", ans)
 		}
 

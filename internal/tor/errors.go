@@ -15,6 +15,12 @@ var ErrSyntax = errors.New("malformed document")
 // neither a consensus nor an exit list.
 var ErrUnrecognized = errors.New("not a consensus or exit list")
 
+// ErrMicrodesc is wrapped by the error [Import] records for a
+// microdescriptor consensus it passed over: such a consensus has no "p"
+// lines (dir-spec §3.9.2), so it cannot say whether a relay allowed
+// exiting, and the full consensus of the same hour is the one to import.
+var ErrMicrodesc = errors.New("microdescriptor consensus passed over (no exit policies; import the full consensus of that hour)")
+
 // SyntaxError reports content that does not follow the document's format.
 // It wraps [ErrSyntax].
 type SyntaxError struct {

@@ -221,3 +221,23 @@ func FuzzParsePortPolicy(f *testing.F) {
 		checkPolicy(t, p, false)
 	})
 }
+
+// FuzzParseIP: ParseIP never panics, never returns an address with a zone,
+// and an error names the value given.
+func FuzzParseIP(f *testing.F) {
+	for _, s := range []string{"67.164.109.21", "2001:db8::1", "fe80::1%eth0", "::ffff:1.2.3.4", "::ffff:1.2.3.4%1", "300.1.1.1", "", "%", "1.2.3.4%eth0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ParseIP(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), fmt.Sprintf("ip %q", s)) {
+				t.Fatalf("ParseIP(%q): error %q does not name the value", s, err)
+			}
+			return
+		}
+		if !a.IsValid() || a.Zone() != "" || a.Is4In6() {
+			t.Fatalf("ParseIP(%q) = %v: invalid, zoned or IPv4-mapped", s, a)
+		}
+	})
+}

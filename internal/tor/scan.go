@@ -24,6 +24,14 @@ type Scanner struct {
 	Window time.Duration
 	open   map[netip.Addr]*finding.Finding
 	out    []finding.Finding
+	first  time.Time // of the records read
+	last   time.Time
+}
+
+// Span returns the times of the first and last log records read; ok is
+// false when none had a time.
+func (s *Scanner) Span() (first, last time.Time, ok bool) {
+	return s.first, s.last, !s.first.IsZero()
 }
 
 // NewScanner returns a scanner over d.
@@ -48,6 +56,14 @@ func (s *Scanner) Log(r *zeek.Reader) error {
 			continue
 		}
 		t := r.Time()
+		if !t.IsZero() {
+			if s.first.IsZero() || t.Before(s.first) {
+				s.first = t
+			}
+			if t.After(s.last) {
+				s.last = t
+			}
+		}
 		if query >= 0 {
 			if q := strings.ToLower(strings.TrimSuffix(string(r.Bytes(query)), ".")); strings.HasSuffix(q, ".onion") || q == "onion" {
 				f := s.session(host, t)

@@ -41,8 +41,18 @@ import (
 	"time"
 )
 
+// Microdesc is the flavour of a microdescriptor consensus.
+const Microdesc = "microdesc"
+
 // Consensus is one network-status consensus. All times are in UTC.
 type Consensus struct {
+	// Flavor is "" for the full ("ns") consensus and [Microdesc] for a
+	// microdescriptor consensus (said by its "@type" line, its
+	// "network-status-version 3 microdesc" line or its eight-field "r"
+	// lines). A microdescriptor consensus has no "p" lines: dir-spec
+	// §3.9.2 does not generate them there, so it says nothing about exit
+	// policies.
+	Flavor     string
 	ValidAfter time.Time // "valid-after"
 	FreshUntil time.Time // "fresh-until"
 	ValidUntil time.Time // "valid-until"
