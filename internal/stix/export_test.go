@@ -477,3 +477,27 @@ func TestValidatorRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedObservable: two records of one value share the observable,
+// which the bundle holds once, marked with the more restrictive TLP.
+func TestSharedObservable(t *testing.T) {
+	c := canon(t)
+	open := newRecord(t, c, "rec-open", intel.RecordInput{Type: "ipv4", Value: "192.0.2.9", TLP: "clear"})
+	closed := newRecord(t, c, "rec-closed", intel.RecordInput{Type: "ipv4", Value: "192.0.2.9", TLP: "red"})
+	for _, order := range [][]intel.Record{{open, closed}, {closed, open}} {
+		b, _ := NewBundle(ExportInput{Records: order})
+		if err := b.Check(); err != nil {
+			t.Fatal(err)
+		}
+		var scos []*Observable
+		for _, o := range b.Objects {
+			if sco, ok := o.(*Observable); ok {
+				scos = append(scos, sco)
+			}
+		}
+		red, _ := TLPMarking(intel.Red)
+		if len(scos) != 1 || scos[0].ObjectMarkingRefs[0] != red.ID {
+			t.Errorf("records %s, %s: observables %+v, want one marked TLP:RED", order[0].ID, order[1].ID, scos)
+		}
+	}
+}
