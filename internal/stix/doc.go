@@ -1,4 +1,5 @@
-// Package stix speaks STIX 2.1: for now its patterning language (section 9).
+// Package stix speaks STIX 2.1: its patterning language (section 9) and the
+// export of records, reports and organizations as STIX objects.
 //
 // # Patterns
 //
@@ -18,7 +19,18 @@
 // PatternFor goes the other way, from a canonical fusion observable to the
 // pattern that names it. docs/stix.md explains the subset.
 //
+// # Export
+//
+// ForRecord maps a record to its indicator, observable and based-on
+// relationship; ForReport, IdentityFor and TLPMarking map a report, an
+// organization and a TLP level; NewBundle puts them in one bundle with the
+// markings and the fusion extension-definition they use, listing what it
+// skipped and why (redacted records, types with no STIX observable).
+// Ids are deterministic UUIDv5. Bundle.Check holds a bundle to the rules
+// the JSON schemas cannot express.
+//
 // SPEC: https://docs.oasis-open.org/cti/stix/v2.1/os/stix-v2.1-os.html#_e8slinrhxcc9
 //
-// The package imports nothing of fusion but internal/observable.
+// The package imports nothing of fusion but internal/observable and
+// internal/intel.
 package stix

@@ -1,0 +1,128 @@
+package stix
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"fusion/internal/demo"
+	"fusion/internal/evidence/evidencetest"
+	"fusion/internal/hub"
+	"fusion/internal/intel"
+	"fusion/internal/match"
+	"fusion/internal/observable"
+	"fusion/internal/policy"
+	"fusion/internal/store/storetest"
+	"fusion/internal/warninglist"
+)
+
+// TestDemoBundlesValidate exports what each demo organization may see of
+// the demo hub (records, redacted ones included, revoked ones, reports and
+// organizations, as the hub gives them to a reader of that organization)
+// and validates every object against its type's schema and each bundle
+// with Check. Across the organizations every TLP level and handling code
+// must have been exported, and every skip must be one of the two kinds.
+func TestDemoBundlesValidate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds a demo hub")
+	}
+	ctx := context.Background()
+	st := storetest.SQLite(t)
+	canon, err := observable.New(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hub.New(st, canon, evidencetest.Log(t, st), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h.SetWarningLists(warninglist.Fictional())
+	if err := h.EnableMatching(match.New(0), bytes.Repeat([]byte{2}, 32), hub.DefaultLimits); err != nil {
+		t.Fatal(err)
+	}
+	seeded, err := demo.Seed(ctx, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newValidator(t)
+	tlps, codes, types := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	reports, redacted := 0, 0
+	for _, o := range seeded.Orgs {
+		c := &policy.Caller{Org: o.ID, Role: intel.RoleReader}
+		var in ExportInput
+		for cursor := ""; ; {
+			page, err := h.ListRecords(ctx, c, hub.RecordFilter{IncludeRevoked: true, Limit: 500, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in.Records = append(in.Records, page.Items...)
+			if cursor = page.Next; cursor == "" {
+				break
+			}
+		}
+		for cursor := ""; ; {
+			page, err := h.ListReports(ctx, c, hub.ReportFilter{IncludeRevoked: true, Limit: 500, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in.Reports = append(in.Reports, page.Items...)
+			if cursor = page.Next; cursor == "" {
+				break
+			}
+		}
+		if in.Orgs, err = h.ListOrgs(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		b, skipped := NewBundle(in)
+		if err := b.Check(); err != nil {
+			t.Errorf("bundle of %s: %v", o.ID, err)
+		}
+		for _, obj := range b.Objects {
+			v.validate(obj)
+			if ind, ok := obj.(*Indicator); ok {
+				ext := ind.Extensions[FusionExtensionID].(map[string]any)
+				if hm, ok := ext["handling"].(map[string]any); ok {
+					for _, code := range hm["codes"].([]string) {
+						codes[code] = true
+					}
+				}
+			}
+			if m, ok := obj.(*MarkingDefinition); ok {
+				tlps[m.Name] = true
+			}
+			if obj.ObjectType() == "report" {
+				reports++
+			}
+			types[obj.ObjectType()] = true
+		}
+		for _, s := range skipped {
+			switch {
+			case s.Reason == "the value is withheld from this caller":
+				redacted++
+			case strings.HasSuffix(s.Reason, "has no STIX 2.1 cyber-observable object"),
+				strings.HasPrefix(s.Reason, "none of its"):
+			default:
+				t.Errorf("%s: skipped %s %s: %s", o.ID, s.Kind, s.ID, s.Reason)
+			}
+		}
+	}
+	for _, tlp := range []string{"TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"} {
+		if !tlps[tlp] {
+			t.Errorf("no demo bundle used %s", tlp)
+		}
+	}
+	for _, typ := range []string{"ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "file", "autonomous-system", "identity", "report"} {
+		if !types[typ] {
+			t.Errorf("no demo bundle held a %s", typ)
+		}
+	}
+	for _, code := range []string{"H0", "H1", "H2", "H3"} {
+		if !codes[code] {
+			t.Errorf("no demo indicator carried handling code %s", code)
+		}
+	}
+	if reports == 0 || redacted == 0 {
+		t.Errorf("%d reports exported and %d redacted records skipped; the demo has both", reports, redacted)
+	}
+	t.Logf("demo: %d orgs, handling codes %v, %d reports, %d redacted records skipped", len(seeded.Orgs), codes, reports, redacted)
+}
