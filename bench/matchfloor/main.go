@@ -1,7 +1,8 @@
 // Command matchfloor measures the match index against its floor in one
 // run: a plain Go loader and hash set of the same values. Both files are
 // read into memory first, so that neither side pays for the disk; then,
-// COUNT times, alternating which goes first:
+// COUNT times, alternating which goes first (and MATCHES pairs of matches
+// each time):
 //
 //   - build: match.LoadJSONL into a fresh index, against a plain loader
 //     that reads the same chunks and decodes each line's type and value
@@ -12,10 +13,11 @@
 //     id.resp_h, query, host, …: what the Extractor looks up) in that map.
 //
 // It prints each round, the medians, the ratios (floor time / index time
-// for matching, index time / floor time for the build), the index's live
-// heap.
+// for matching, index time / floor time for the build) in wall time and in
+// the process's CPU time (which other load on a shared machine disturbs
+// less), and the index's live heap.
 //
-//	go run ./bench/matchfloor --indicators records.jsonl --in conn.log --count 5
+//	go run ./bench/matchfloor --indicators records.jsonl --in conn.log --count 5 --matches 3
 package main
 
 import (
@@ -29,6 +31,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -41,7 +44,8 @@ import (
 func main() {
 	indicators := flag.String("indicators", "", "records `FILE` (JSON lines)")
 	in := flag.String("in", "", "Zeek `LOG` to match")
-	count := flag.Int("count", 5, "rounds")
+	count := flag.Int("count", 5, "rounds of builds")
+	matches := flag.Int("matches", 3, "pairs of matches in each round")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (index and floor) to `FILE`")
 	flag.Parse()
 	recs, err := os.ReadFile(*indicators)
@@ -65,24 +69,25 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 
-	var buildIx, buildFloor, matchIx, matchFloor []float64
+	var buildIx, buildFloor, matchIx, matchFloor []float64             // wall seconds
+	var cpuBuildIx, cpuBuildFloor, cpuMatchIx, cpuMatchFloor []float64 // CPU seconds of the process
 	var live uint64
 	var events, hitsIx, hitsFloor int
 	for round := range *count {
 		var set map[string]struct{}
 		var ix *match.Index
 		floorBuild := func() {
-			t := time.Now()
+			t, c := time.Now(), cpu()
 			set = plainLoad(bytes.NewReader(recs), bytes.Count(recs, []byte{'\n'}))
-			buildFloor = append(buildFloor, time.Since(t).Seconds())
+			buildFloor, cpuBuildFloor = append(buildFloor, time.Since(t).Seconds()), append(cpuBuildFloor, cpu()-c)
 		}
 		ixBuild := func() {
-			t := time.Now()
+			t, c := time.Now(), cpu()
 			ix = match.New(0)
 			if _, err := match.LoadJSONL(bytes.NewReader(recs), canon, ix, nil); err != nil {
 				log.Fatal(err)
 			}
-			buildIx = append(buildIx, time.Since(t).Seconds())
+			buildIx, cpuBuildIx = append(buildIx, time.Since(t).Seconds()), append(cpuBuildIx, cpu()-c)
 		}
 		// The index's live heap: the heap after its build, collected, less
 		// the heap before it.
@@ -104,24 +109,29 @@ func main() {
 		}
 
 		ixMatch := func() {
-			t := time.Now()
+			t, c := time.Now(), cpu()
 			events, hitsIx = matchIndex(logData, ix, canon)
-			matchIx = append(matchIx, time.Since(t).Seconds())
+			matchIx, cpuMatchIx = append(matchIx, time.Since(t).Seconds()), append(cpuMatchIx, cpu()-c)
 		}
 		floorMatch := func() {
-			t := time.Now()
+			t, c := time.Now(), cpu()
 			hitsFloor = matchSet(logData, set)
-			matchFloor = append(matchFloor, time.Since(t).Seconds())
+			matchFloor, cpuMatchFloor = append(matchFloor, time.Since(t).Seconds()), append(cpuMatchFloor, cpu()-c)
 		}
-		if round%2 == 0 {
-			floorMatch()
-			ixMatch()
-		} else {
-			ixMatch()
-			floorMatch()
+		for k := range *matches {
+			if (round+k)%2 == 0 {
+				floorMatch()
+				ixMatch()
+			} else {
+				ixMatch()
+				floorMatch()
+			}
 		}
-		fmt.Printf("round %d: build index %.3fs floor %.3fs (%.2fx); match index %.3fs floor %.3fs (%.2fx)\n", round+1,
-			buildIx[round], buildFloor[round], buildIx[round]/buildFloor[round], matchIx[round], matchFloor[round], matchFloor[round]/matchIx[round])
+		fmt.Printf("round %d: build index %.3fs floor %.3fs (%.2fx); match", round+1, buildIx[round], buildFloor[round], buildIx[round]/buildFloor[round])
+		for k := len(matchIx) - *matches; k < len(matchIx); k++ {
+			fmt.Printf(" index %.3fs floor %.3fs (%.2fx);", matchIx[k], matchFloor[k], matchFloor[k]/matchIx[k])
+		}
+		fmt.Println()
 		runtime.KeepAlive(ix)
 	}
 	ratio := func(a, b []float64) []float64 {
@@ -140,6 +150,20 @@ func main() {
 	fmt.Printf("%-40s %10.3f s  %.0f events/s\n", "floor match (exact values, hash set)", median(matchFloor), float64(events)/median(matchFloor))
 	fmt.Printf("%-40s %10.2f x   (target >= 0.8)\n", "index match rate / floor rate", median(ratio(matchFloor, matchIx)))
 	fmt.Printf("%-40s %10d MiB\n", "index live heap", live>>20)
+	fmt.Printf("\nCPU time of the process (user+system), less sensitive to other load:\n")
+	fmt.Printf("%-40s %10.3f s / %.3f s\n", "build: index / floor", median(cpuBuildIx), median(cpuBuildFloor))
+	fmt.Printf("%-40s %10.2f x   (target <= 2)\n", "CPU index build / floor build", median(ratio(cpuBuildIx, cpuBuildFloor)))
+	fmt.Printf("%-40s %10.3f s / %.3f s\n", "match: index / floor", median(cpuMatchIx), median(cpuMatchFloor))
+	fmt.Printf("%-40s %10.2f x   (target >= 0.8)\n", "CPU floor match / index match", median(ratio(cpuMatchFloor, cpuMatchIx)))
+}
+
+// cpu returns the process's user and system CPU seconds so far.
+func cpu() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		log.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 func median(v []float64) float64 {
