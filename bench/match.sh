@@ -29,6 +29,12 @@ go build -o "$out/matchfloor" ./bench/matchfloor
 bin=$out/fusion
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 now() { date +%s.%N; }
+# seconds reads a Go duration (784ms, 3.2s, 4m32.229s) as seconds.
+seconds() { awk '{ d = $1; t = 0
+  if (d ~ /ms$/) { sub(/ms$/, "", d); print d / 1000; next }
+  if (d ~ /h/) { split(d, a, "h"); t += a[1] * 3600; d = a[2] }
+  if (d ~ /m/) { split(d, a, "m"); t += a[1] * 60; d = a[2] }
+  sub(/s$/, "", d); print t + d }'; }
 
 # The world: the intel set, and an enterprise that contacts some of it.
 if [ ! -s "$out/intel/records.jsonl" ] || [ "$(cat "$out/intel/.count" 2>/dev/null)" != "$indicators" ]; then
@@ -51,7 +57,7 @@ builds=() rates=() rss=() live=()
 for i in $(seq 1 "$count"); do
   /usr/bin/time -f '%M' -o "$out/time" "$bin" match --in "$out/conn.log" --indicators "$out/intel/records.jsonl" --out "$out/found.jsonl" 2> "$out/stderr"
   line=$(grep '^indexed' "$out/stderr")
-  builds+=("$(echo "$line" | sed -E 's/.* in ([0-9.]+)(m?s);.*/\1 \2/' | awk '{print ($2 == "ms") ? $1/1000 : $1}')")
+  builds+=("$(echo "$line" | sed -E 's/.* indicators in ([0-9.hms]+) .*/\1/' | seconds)")
   rates+=("$(echo "$line" | awk '{for (i=1;i<=NF;i++) if ($i == "events/s") print $(i-1)}')")
   rss+=("$(cat "$out/time")")
   live+=("$(echo "$line" | sed -E 's/.*\(([0-9]+) MiB live heap.*/\1/')")
@@ -111,8 +117,8 @@ printf '%-34s %14s x   (target <= 2)\n' "index build / plain loader" "$floorbuil
 printf '%-34s %14s x   (target >= 0.8)\n' "matching / hash-set floor" "$floormatch wall, $floormatchcpu CPU"
 printf '%-34s %14.0f events/s\n' "fusion match, 2 cores (median)" "$rate"
 printf '%-34s %14.0f events/s\n' "fusion match, one core" "$rate1"
-printf '%-34s %14.0f events/s\n' "PostgreSQL per-event lookup" "$pgrate"
-printf '%-34s %14.0f events/s\n' "grep -F -w -f + grepcidr" "$grate"
+[ "$pgrate" != 0 ] && printf '%-34s %14.0f events/s\n' "PostgreSQL per-event lookup" "$pgrate"
+[ "$grate" != 0 ] && printf '%-34s %14.0f events/s\n' "grep -F -w -f + grepcidr" "$grate"
 [ "$pgrate" != 0 ] && printf '%-34s %14.1f x\n' "one core / PostgreSQL" "$(echo "$rate1 / $pgrate" | bc -l)"
 [ "$grate" != 0 ] && printf '%-34s %14.1f x\n' "one core / grep + grepcidr" "$(echo "$rate1 / $grate" | bc -l)"
 true
