@@ -69,6 +69,13 @@ func matchLogs(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if env.Getenv == nil || env.Getenv("GOGC") == "" {
+		// The heap is mostly the index, whose tables hold no pointers and
+		// cost the collector next to nothing to mark; collecting at 20%
+		// growth instead of 100% keeps the loader's garbage from doubling
+		// the resident set, for a few percent more CPU.
+		defer debug.SetGCPercent(debug.SetGCPercent(matchGCPercent))
+	}
 	began := time.Now()
 	ix := match.New(0)
 	var n int
@@ -120,6 +127,10 @@ func matchLogs(ctx context.Context, env *Env, args []string) error {
 		progress.Count(findings), took.Round(time.Millisecond), progress.Count(int64(float64(events)/max(took.Seconds(), 1e-9))))
 	return nil
 }
+
+// matchGCPercent is the collector's target heap growth while matching
+// (GOGC), unless GOGC is set.
+const matchGCPercent = 20
 
 type matchStats struct{ events, matched, findings int64 }
 

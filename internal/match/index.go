@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gaissmai/bart"
 	"github.com/google/uuid"
@@ -75,6 +76,9 @@ type Index struct {
 	orgs    interner
 	auds    audiences
 	live    int
+	// gen counts changes, so that a Matcher's cache of misses knows when
+	// to forget them.
+	gen atomic.Uint64
 }
 
 var types = observable.Types()
@@ -100,102 +104,197 @@ func (ix *Index) Len() int {
 	return ix.live
 }
 
+// Grow makes room for n more records, so that loading them does not
+// rehash the exact-value table or copy the entry arrays as they grow.
+func (ix *Index) Grow(n int) {
+	if n <= 0 {
+		return
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.grow(n, 32*n)
+}
+
+// grow reserves room for n more entries and values more value bytes.
+func (ix *Index) grow(n, values int) {
+	if want := len(ix.entries) + n; want > cap(ix.entries) {
+		ix.entries = slices.Grow(ix.entries, n)
+		ix.next = slices.Grow(ix.next, n)
+		if len(ix.exact) < want/2 { // a table this much smaller would rehash a few times
+			exact := make(map[uint64]uint32, want)
+			for k, v := range ix.exact {
+				exact[k] = v
+			}
+			ix.exact = exact
+		}
+	}
+	ix.values = slices.Grow(ix.values, values)
+}
+
+// item is what the index keeps of a record — its value and what matching
+// and the policy gate need — with its key worked out (prepare) outside
+// the index's lock.
+type item struct {
+	id         [16]byte
+	typ        observable.Type
+	value      string // canonical
+	labels     uint32 // bit i: intel.Labels[i]
+	version    uint32
+	flags      uint8 // flagPersonal, flagDiscoverable, flagSubdomains
+	tlp        uint8 // index into intel.TLPs
+	revoked    bool
+	originator string
+	audience   intel.Audience
+	audKey     string // the audience as one string, for interning
+
+	indexed bool         // a type the index matches on
+	hash    uint64       // of the exact-value key
+	prefix  netip.Prefix // a CIDR's, instead of hash
+}
+
+// itemOf returns the item of r, prepared.
+func (ix *Index) itemOf(r *intel.Record) (item, error) {
+	id, err := uuid.Parse(r.ID)
+	if err != nil {
+		return item{}, err
+	}
+	it := item{id: id, typ: r.Type, value: r.Value, labels: labelBits(r.Labels), version: uint32(r.Version),
+		tlp: tlpIndex(r.TLP), revoked: r.Revoked != nil, originator: r.Originator, audience: r.Audience}
+	if r.Personal {
+		it.flags |= flagPersonal
+	}
+	if r.Discoverable {
+		it.flags |= flagDiscoverable
+	}
+	if r.Subdomains {
+		it.flags |= flagSubdomains
+	}
+	ix.prepare(&it)
+	return it, nil
+}
+
+// tlpIndex returns t's index in intel.TLPs; an unknown label (which a
+// validated record never has) is taken as red, the most restricted.
+func tlpIndex(t intel.TLP) uint8 {
+	if i := slices.Index(intel.TLPs, t); i >= 0 {
+		return uint8(i)
+	}
+	return uint8(len(intel.TLPs) - 1)
+}
+
+// prepare works out its key and audience key. It reads only what never
+// changes (the hash seed), so loaders call it on many goroutines.
+func (ix *Index) prepare(it *item) {
+	var kb [512]byte
+	var key []byte
+	switch it.typ {
+	case observable.IPv4, observable.IPv6:
+		a, err := netip.ParseAddr(it.value)
+		if err != nil {
+			return
+		}
+		key = ipKey(kb[:0], a)
+	case observable.CIDR:
+		p, err := netip.ParsePrefix(it.value)
+		if err != nil {
+			return
+		}
+		it.prefix = p.Masked()
+	default:
+		key = valueKey(kb[:0], it.typ, it.value)
+	}
+	it.indexed = true
+	if key != nil {
+		it.hash = ix.hash(key)
+	}
+	if len(it.audience.Orgs)+len(it.audience.Groups) > 0 {
+		it.audKey = strings.Join(it.audience.Orgs, ",") + "|" + strings.Join(it.audience.Groups, ",")
+	}
+}
+
 // Put adds r, replacing an older version of the same record; a revoked r
 // removes it. Versions at or below the one indexed are ignored, so feeding
 // the same change twice is harmless.
 func (ix *Index) Put(r *intel.Record) error {
-	id, err := uuid.Parse(r.ID)
+	it, err := ix.itemOf(r)
 	if err != nil {
 		return err
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	key, prefix, ok := recordKey(r)
-	if !ok {
-		return nil // a type the index does not match on
+	ix.put(&it)
+	return nil
+}
+
+// putBatch puts prepared items in order under one lock.
+func (ix *Index) putBatch(items []item) {
+	values := 0
+	for i := range items {
+		values += len(items[i].value)
 	}
-	head := ix.head(key, prefix)
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.grow(len(items), values)
+	for i := range items {
+		ix.put(&items[i])
+	}
+}
+
+// put adds a prepared item; the caller holds the write lock.
+func (ix *Index) put(it *item) {
+	if !it.indexed {
+		return // a type the index does not match on
+	}
+	ix.gen.Add(1)
+	var head uint32
+	if it.prefix.IsValid() {
+		head, _ = ix.cidrs.Get(it.prefix)
+	} else {
+		head = ix.exact[it.hash]
+	}
 	// Changes may arrive out of order: an entry of this record, alive or
-	// dead, at this version or later means r is stale.
+	// dead, at this version or later means it is stale.
 	for i := head; i != 0; i = ix.next[i-1] {
-		if e := &ix.entries[i-1]; e.id == id && uint32(r.Version) <= e.version {
-			return nil
+		if e := &ix.entries[i-1]; e.id == it.id && it.version <= e.version {
+			return
 		}
 	}
 	for i := head; i != 0; i = ix.next[i-1] {
 		e := &ix.entries[i-1]
-		if e.id != id || e.flags&flagDead != 0 {
+		if e.id != it.id || e.flags&flagDead != 0 {
 			continue
 		}
 		e.flags |= flagDead
 		ix.live--
-		if r.Revoked != nil {
-			e.version = uint32(r.Version) // remember what killed it
+		if it.revoked {
+			e.version = it.version // remember what killed it
 		}
 	}
-	if r.Revoked != nil {
-		return nil
+	if it.revoked {
+		return
 	}
-	e := entry{id: id, valOff: uint32(len(ix.values)), valLen: uint16(min(len(r.Value), 1<<16-1)),
-		originator: ix.orgs.id(r.Originator), audience: ix.auds.id(r.Audience), labels: labelBits(r.Labels),
-		version: uint32(r.Version), typ: uint8(slices.Index(types, r.Type)), tlp: uint8(slices.Index(intel.TLPs, r.TLP))}
-	if r.Personal {
-		e.flags |= flagPersonal
-	}
-	if r.Discoverable {
-		e.flags |= flagDiscoverable
-	}
-	if r.Subdomains {
-		e.flags |= flagSubdomains
-	}
-	ix.values = append(ix.values, r.Value[:e.valLen]...)
+	e := entry{id: it.id, valOff: uint32(len(ix.values)), valLen: uint16(min(len(it.value), 1<<16-1)),
+		originator: ix.orgs.id(it.originator), audience: ix.auds.id(it.audKey, it.audience), labels: it.labels,
+		version: it.version, typ: uint8(slices.Index(types, it.typ)), tlp: it.tlp, flags: it.flags}
+	ix.values = append(ix.values, it.value[:e.valLen]...)
 	ix.entries = append(ix.entries, e)
 	n := uint32(len(ix.entries))
 	ix.next = append(ix.next, head)
-	if prefix.IsValid() {
-		ix.cidrs.Insert(prefix, n)
+	if it.prefix.IsValid() {
+		ix.cidrs.Insert(it.prefix, n)
 	} else {
-		h := ix.hash(key)
-		ix.exact[h] = n
-		if r.Subdomains {
-			ix.parents[h] = struct{}{}
+		ix.exact[it.hash] = n
+		if it.flags&flagSubdomains != 0 {
+			ix.parents[it.hash] = struct{}{}
 		}
 	}
-	if r.Type == observable.URL {
-		ix.onHosts.add(ix, n, r.Value)
+	if it.typ == observable.URL {
+		ix.onHosts.add(ix, n, it.value)
 	}
 	ix.live++
-	return nil
-}
-
-func (ix *Index) head(key []byte, prefix netip.Prefix) uint32 {
-	if prefix.IsValid() {
-		h, _ := ix.cidrs.Get(prefix)
-		return h
-	}
-	return ix.exact[ix.hash(key)]
 }
 
 func (ix *Index) hash(key []byte) uint64 { return maphash.Bytes(ix.seed, key) }
-
-// recordKey returns the lookup key of a record's value, or its prefix for a CIDR.
-func recordKey(r *intel.Record) ([]byte, netip.Prefix, bool) {
-	switch r.Type {
-	case observable.IPv4, observable.IPv6:
-		a, err := netip.ParseAddr(r.Value)
-		if err != nil {
-			return nil, netip.Prefix{}, false
-		}
-		return ipKey(nil, a), netip.Prefix{}, true
-	case observable.CIDR:
-		p, err := netip.ParsePrefix(r.Value)
-		if err != nil {
-			return nil, netip.Prefix{}, false
-		}
-		return nil, p.Masked(), true
-	}
-	return valueKey(nil, r.Type, r.Value), netip.Prefix{}, true
-}
 
 func ipKey(b []byte, a netip.Addr) []byte {
 	a16 := a.Unmap().As16()
@@ -309,8 +408,8 @@ type audiences struct {
 	list []intel.Audience
 }
 
-func (a *audiences) id(aud intel.Audience) uint32 {
-	k := strings.Join(aud.Orgs, ",") + "|" + strings.Join(aud.Groups, ",")
+// id interns an audience under k, its orgs and groups joined (prepare).
+func (a *audiences) id(k string, aud intel.Audience) uint32 {
 	if i, ok := a.ids[k]; ok {
 		return i
 	}
