@@ -109,8 +109,15 @@ func (h *Hub) CreateRecordsKept(ctx context.Context, c *policy.Caller, n int, in
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			// Which values c's organization already holds a record for.
-			var fresh []store.RecordKey
+			// New values become new records, unless the organization
+			// already holds one (made earlier in this request, or by
+			// another, claimed first in the store); the others change the
+			// record that is there.
+			batch = batch[:0]
+			var claim []store.RecordKey
+			var claimIDs []string
+			var again, claimAt []int
+			claiming := map[store.RecordKey]bool{}
 			for i := k * ingestChunk; i < min(n, (k+1)*ingestChunk); i++ {
 				if out[i].Err != nil {
 					continue
@@ -122,48 +129,32 @@ func (h *Hub) CreateRecordsKept(ctx context.Context, c *policy.Caller, n int, in
 					out[i].Err = err
 					continue
 				}
-				if key := keyOf(&out[i].Value); held[key] == "" && !slices.Contains(fresh, key) {
-					fresh = append(fresh, key)
-				}
-			}
-			found, err := tx.RecordIDs(c.Org, fresh)
-			if err != nil {
-				return err
-			}
-			maps.Copy(held, found)
-			// New values become new records, unless another writer has
-			// just made one; the others change the record that is there.
-			batch = batch[:0]
-			var claim []store.RecordKey
-			var claimIDs []string
-			var again []int
-			for i := k * ingestChunk; i < min(n, (k+1)*ingestChunk); i++ {
-				if out[i].Err != nil {
-					continue
-				}
 				key := keyOf(&out[i].Value)
-				if held[key] != "" || slices.Contains(claim, key) {
+				if held[key] != "" || claiming[key] {
 					again = append(again, i)
 					continue
 				}
-				claim, claimIDs = append(claim, key), append(claimIDs, ids[i])
+				claiming[key] = true
+				claim, claimIDs, claimAt = append(claim, key), append(claimIDs, ids[i]), append(claimAt, i)
 			}
 			taken, err := tx.ClaimRecordKeys(c.Org, claim, claimIDs)
 			if err != nil {
 				return err
 			}
+			isTaken := make(map[store.RecordKey]bool, len(taken))
 			if len(taken) > 0 {
-				if found, err = tx.RecordIDs(c.Org, taken); err != nil {
+				found, err := tx.RecordIDs(c.Org, taken)
+				if err != nil {
 					return err
 				}
 				maps.Copy(held, found)
-			}
-			for i := k * ingestChunk; i < min(n, (k+1)*ingestChunk); i++ {
-				if out[i].Err != nil || slices.Contains(again, i) {
-					continue
+				for _, key := range taken {
+					isTaken[key] = true
 				}
+			}
+			for _, i := range claimAt {
 				key := keyOf(&out[i].Value)
-				if slices.Contains(taken, key) {
+				if isTaken[key] {
 					again = append(again, i)
 					continue
 				}
