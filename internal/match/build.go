@@ -427,15 +427,7 @@ func (r *storedRecord) decode(ix *Index, body []byte) (item, error) {
 	}
 	it := item{id: id, typ: r.Type, value: r.Value, labels: labelBits(r.Labels), version: uint32(r.Version), tlp: tlpIndex(r.TLP),
 		revoked: len(r.Revoked) > 0 && string(r.Revoked) != "null", originator: r.Originator, audience: r.Audience}
-	if r.Personal {
-		it.flags |= flagPersonal
-	}
-	if r.Discoverable {
-		it.flags |= flagDiscoverable
-	}
-	if r.Subdomains {
-		it.flags |= flagSubdomains
-	}
+	it.flags = flagsOf(r.Personal, r.Discoverable, r.Subdomains)
 	ix.prepare(&it)
 	return it, nil
 }

@@ -160,17 +160,24 @@ func (ix *Index) itemOf(r *intel.Record) (item, error) {
 	}
 	it := item{id: id, typ: r.Type, value: r.Value, labels: labelBits(r.Labels), version: uint32(r.Version),
 		tlp: tlpIndex(r.TLP), revoked: r.Revoked != nil, originator: r.Originator, audience: r.Audience}
-	if r.Personal {
-		it.flags |= flagPersonal
-	}
-	if r.Discoverable {
-		it.flags |= flagDiscoverable
-	}
-	if r.Subdomains {
-		it.flags |= flagSubdomains
-	}
+	it.flags = flagsOf(r.Personal, r.Discoverable, r.Subdomains)
 	ix.prepare(&it)
 	return it, nil
+}
+
+// flagsOf returns an entry's flags for a record's handling.
+func flagsOf(personal, discoverable, subdomains bool) uint8 {
+	var f uint8
+	if personal {
+		f |= flagPersonal
+	}
+	if discoverable {
+		f |= flagDiscoverable
+	}
+	if subdomains {
+		f |= flagSubdomains
+	}
+	return f
 }
 
 // tlpIndex returns t's index in intel.TLPs; an unknown label (which a
