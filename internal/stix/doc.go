@@ -19,7 +19,7 @@
 // PatternFor goes the other way, from a canonical fusion observable to the
 // pattern that names it. docs/stix.md explains the subset.
 //
-// # Export
+// # Export and import
 //
 // ForRecord maps a record to its indicator, observable and based-on
 // relationship; ForReport, IdentityFor and TLPMarking map a report, an
@@ -28,6 +28,10 @@
 // skipped and why (redacted records, types with no STIX observable).
 // Ids are deterministic UUIDv5. Bundle.Check holds a bundle to the rules
 // the JSON schemas cannot express.
+//
+// ImportBundle goes the other way for a bundle from any producer: per
+// object, the intel.RecordInput values or the report input it becomes, or
+// why it is skipped (docs/stix.md has the mapping).
 //
 // SPEC: https://docs.oasis-open.org/cti/stix/v2.1/os/stix-v2.1-os.html#_e8slinrhxcc9
 //
