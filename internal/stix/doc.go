@@ -1,5 +1,6 @@
-// Package stix speaks STIX 2.1: its patterning language (section 9) and the
-// export of records, reports and organizations as STIX objects.
+// Package stix speaks STIX 2.1: its patterning language (section 9), the
+// export of records, reports and organizations as STIX objects, and the
+// import of bundles from any producer.
 //
 // # Patterns
 //

@@ -323,3 +323,26 @@ func FuzzImportBundle(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkImportBundle imports a bundle of 10,000 indicators, each with
+// its observable and based-on relationship as fusion's export writes them.
+func BenchmarkImportBundle(b *testing.B) {
+	var recs []intel.Record
+	for i := range 10000 {
+		recs = append(recs, intel.Record{ID: fmt.Sprintf("r%d", i), Type: "ipv4", Value: fmt.Sprintf("10.%d.%d.%d", i>>16, (i>>8)&255, i&255),
+			TLP: intel.Green, Labels: []string{"scanning"}, Originator: "org", Version: 1, Created: t0, Updated: t1})
+	}
+	bundle, _ := NewBundle(ExportInput{Records: recs})
+	data, err := json.Marshal(bundle)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := ImportBundle(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(recs))/b.Elapsed().Seconds(), "indicators/s")
+}
