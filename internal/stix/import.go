@@ -16,6 +16,9 @@ import (
 
 // Limits of one imported bundle.
 const (
+	// maxImportLabels bounds the labels and indicator types of one object
+	// (a record keeps at most 32 labels and 64 tags).
+	maxImportLabels = 256
 	// MaxImportBytes bounds the JSON text of a bundle.
 	MaxImportBytes = 32 << 20
 	// MaxImportObjects bounds the objects of a bundle.
@@ -113,7 +116,6 @@ type rawObject struct {
 
 // fusionExt is the fusion extension as the import reads it.
 type fusionExt struct {
-	FusionType   string            `json:"fusion_type"`
 	Handling     *intel.Handling   `json:"handling"`
 	Audience     *extAudience      `json:"audience"`
 	Evaluation   *intel.Evaluation `json:"evaluation"`
@@ -395,8 +397,11 @@ func (im *importer) tlp(o *rawObject) intel.TLP {
 
 // common fills what every record input of an object shares: TLP, labels
 // and tags, confidence, the source, and the fusion extension.
-func (im *importer) common(o *rawObject, typ string) (intel.RecordInput, error) {
-	in := intel.RecordInput{Type: typ, TLP: string(im.tlp(o))}
+func (im *importer) common(o *rawObject) (intel.RecordInput, error) {
+	in := intel.RecordInput{TLP: string(im.tlp(o))}
+	if n := len(o.Labels) + len(o.IndicatorTypes); n > maxImportLabels {
+		return in, skipf("labels", "", "%d labels and indicator types, more than the %d taken", n, maxImportLabels)
+	}
 	if o.Confidence != nil {
 		if *o.Confidence < 0 || *o.Confidence > 100 {
 			return in, skipf("confidence", strconv.Itoa(*o.Confidence), "must be 0 to 100")
@@ -404,7 +409,7 @@ func (im *importer) common(o *rawObject, typ string) (intel.RecordInput, error) 
 		c := *o.Confidence
 		in.Confidence = &c
 	}
-	ext, hasExt, err := im.extension(o, &in)
+	hasExt, err := im.extension(o, &in)
 	if err != nil {
 		return in, err
 	}
@@ -422,9 +427,6 @@ func (im *importer) common(o *rawObject, typ string) (intel.RecordInput, error) 
 	}
 	if in.Reference == "" && o.CreatedByRef != "" {
 		in.Reference = "stix:" + o.CreatedByRef
-	}
-	if ext != nil && ext.FusionType != "" && typ != "" {
-		in.Type = ext.FusionType
 	}
 	return in, nil
 }
@@ -450,23 +452,18 @@ func labelOrTag(in *intel.RecordInput, s, field string) error {
 }
 
 // extension reads the fusion extension into in.
-func (im *importer) extension(o *rawObject, in *intel.RecordInput) (*fusionExt, bool, error) {
+func (im *importer) extension(o *rawObject, in *intel.RecordInput) (bool, error) {
 	raw, ok := o.Extensions[FusionExtensionID]
 	if !ok {
-		return nil, false, nil
+		return false, nil
 	}
 	var ext fusionExt
 	if err := json.Unmarshal(raw, &ext); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return nil, true, skipf("extensions.fusion."+te.Field, te.Value, "not a %s", te.Type)
+			return true, skipf("extensions.fusion."+te.Field, te.Value, "not a %s", te.Type)
 		}
-		return nil, true, skipf("extensions.fusion", "", "%v", err)
-	}
-	if ext.FusionType != "" {
-		if _, err := observable.ParseType(ext.FusionType); err != nil {
-			return nil, true, skipf("extensions.fusion.fusion_type", ext.FusionType, "not a fusion observable type")
-		}
+		return true, skipf("extensions.fusion", "", "%v", err)
 	}
 	in.Handling, in.Evaluation = ext.Handling, ext.Evaluation
 	in.Discoverable, in.Personal, in.Subdomains = ext.Discoverable, ext.Personal, ext.Subdomains
@@ -474,7 +471,7 @@ func (im *importer) extension(o *rawObject, in *intel.RecordInput) (*fusionExt, 
 	if ext.LastSeen != "" {
 		t, err := time.Parse(time.RFC3339Nano, ext.LastSeen)
 		if err != nil {
-			return nil, true, skipf("extensions.fusion.last_seen", ext.LastSeen, "not an RFC 3339 timestamp")
+			return true, skipf("extensions.fusion.last_seen", ext.LastSeen, "not an RFC 3339 timestamp")
 		}
 		in.LastSeen = &t
 	}
@@ -483,14 +480,14 @@ func (im *importer) extension(o *rawObject, in *intel.RecordInput) (*fusionExt, 
 		for _, ref := range ext.Audience.IdentityRefs {
 			org, ok := im.identities[ref]
 			if !ok {
-				return nil, true, skipf("extensions.fusion.audience.identity_refs", ref,
+				return true, skipf("extensions.fusion.audience.identity_refs", ref,
 					"not a fusion organization's identity in the bundle: the audience cannot be kept")
 			}
 			a.Orgs = append(a.Orgs, org)
 		}
 		in.Audience = a
 	}
-	return &ext, true, nil
+	return true, nil
 }
 
 func (im *importer) indicator(o *rawObject) ([]intel.RecordInput, error) {
@@ -508,7 +505,7 @@ func (im *importer) indicator(o *rawObject) ([]intel.RecordInput, error) {
 	if err != nil {
 		return nil, skipf("pattern", o.Pattern, "%v", err)
 	}
-	base, err := im.common(o, "-")
+	base, err := im.common(o)
 	if err != nil {
 		return nil, err
 	}
@@ -526,9 +523,6 @@ func (im *importer) indicator(o *rawObject) ([]intel.RecordInput, error) {
 	for _, v := range vals {
 		in := base
 		in.Type, in.Value = string(v.Type), v.Value
-		if base.Type != "-" && len(vals) == 1 {
-			in.Type = base.Type // the fusion extension's type (cidr, onion)
-		}
 		in.Labels, in.Tags = slices.Clone(base.Labels), slices.Clone(base.Tags)
 		out = append(out, in)
 	}
@@ -537,7 +531,7 @@ func (im *importer) indicator(o *rawObject) ([]intel.RecordInput, error) {
 
 // observable maps a cyber-observable to its record input.
 func (im *importer) observable(o *rawObject) ([]intel.RecordInput, error) {
-	in, err := im.common(o, "")
+	in, err := im.common(o)
 	if err != nil {
 		return nil, err
 	}
@@ -588,7 +582,7 @@ func (im *importer) report(o *rawObject, done []ImportedObject, byID map[string]
 	if strings.TrimSpace(o.Name) == "" {
 		return nil, skipf("name", "", "required: it is the report's title")
 	}
-	rec, err := im.common(o, "")
+	rec, err := im.common(o)
 	if err != nil {
 		return nil, err
 	}

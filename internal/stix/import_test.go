@@ -282,6 +282,11 @@ func TestImportRefusesNonBundles(t *testing.T) {
 	if _, err := ImportBundle(make([]byte, MaxImportBytes+1)); err == nil || !strings.Contains(err.Error(), "bytes") {
 		t.Errorf("too large: %v", err)
 	}
+	many := `{"type":"bundle","objects":[{"type":"url","id":"url--1","value":"http://a.example/","labels":[` +
+		strings.Repeat(`"x",`, maxImportLabels) + `"y"]}]}`
+	if objs, err := ImportBundle([]byte(many)); err != nil || len(objs) != 1 || !strings.Contains(objs[0].Reason, "more than the 256") {
+		t.Errorf("too many labels: %+v %v", objs, err)
+	}
 	objs, err := ImportBundle([]byte(`{"type":"bundle","id":"bundle--1"}`))
 	if err != nil || len(objs) != 0 {
 		t.Errorf("empty bundle: %v %v", objs, err)
