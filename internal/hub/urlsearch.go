@@ -66,7 +66,7 @@ func (h *Hub) listWithURLs(ctx context.Context, c *policy.Caller, q store.Record
 				q.Since != 0 && r.Updated.UnixMicro() < q.Since:
 				continue
 			}
-			if v, form := policy.RecordForm(c, r); form == policy.Full {
+			if v, form := policy.RecordForm(c, r); policy.Searched(form, true, false) {
 				items = append(items, item{v, match.RuleURLOnDomain})
 			}
 		}
