@@ -501,3 +501,30 @@ func TestSharedObservable(t *testing.T) {
 		}
 	}
 }
+
+func TestFusionRefReversesIDs(t *testing.T) {
+	rec := "019a1b2c-3d4e-7f60-8a1b-2c3d4e5f6a7b"
+	for _, tc := range []struct {
+		id, kind string
+	}{
+		{IndicatorID(rec), "record"},
+		{RelationshipID(rec), "record"},
+		{ReportID(rec), "report"},
+	} {
+		ref, kind, ok := FusionRef(tc.id)
+		if !ok || ref != rec || kind != tc.kind {
+			t.Errorf("FusionRef(%s) = %q, %q, %v; want %q, %q", tc.id, ref, kind, ok, rec, tc.kind)
+		}
+	}
+	if IndicatorID(rec) == "indicator--"+rec || RelationshipID(rec)[len("relationship--"):] == IndicatorID(rec)[len("indicator--"):] {
+		t.Errorf("ids share the record's UUID: %s %s", IndicatorID(rec), RelationshipID(rec))
+	}
+	for _, id := range []string{
+		IdentityID("org-a"), "indicator--" + rec, "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f-", "indicator",
+		"relationship--" + IndicatorID(rec)[len("indicator--"):], IndicatorID("not-a-uuid"), "",
+	} {
+		if ref, _, ok := FusionRef(id); ok {
+			t.Errorf("FusionRef(%q) = %q, want no fusion id", id, ref)
+		}
+	}
+}
