@@ -77,19 +77,27 @@ type FeedQuery struct {
 	// Kinds keeps rows of these kinds (none: every kind).
 	Kinds []string
 	// Ref keeps the rows of one record, report or organization.
-	Ref   string
-	Limit int
+	Ref string
+	// AllVersions keeps the rows of earlier versions too (FeedItem.Current
+	// is then the current version); First keeps only the rows of first
+	// versions.
+	AllVersions, First bool
+	Limit              int
 }
 
-// FeedItem is a feed row with what it names: the current version of a
-// record or report (rows of earlier versions are left out of Feed), or an
-// organization.
+// FeedItem is a feed row with what it names: the version of a record or
+// report it was added for (only current versions unless the query asks for
+// earlier ones), or an organization.
 type FeedItem struct {
 	Seq, Added int64
 	Kind       string
 	Record     *intel.Record
 	Report     *intel.Report
 	Org        *intel.Org
+	// Current is the current version of Record or Report when the row is
+	// of an earlier one (FeedQuery.AllVersions), else nil.
+	CurrentRecord *intel.Record
+	CurrentReport *intel.Report
 }
 
 func (q *FeedQuery) wants(kind string) bool {
@@ -105,9 +113,13 @@ func (s *Store) Feed(ctx context.Context, q FeedQuery, vis *Visibility) ([]FeedI
 	}
 	var out []FeedItem
 	if q.wants(FeedRecord) {
-		items, err := s.feedOf(ctx, q, vis, FeedRecord, "records", "record_terms", "record_id", func(it *FeedItem, body string) error {
+		items, err := s.feedOf(ctx, q, vis, FeedRecord, "records", "record_terms", "record_id", "record_versions", func(it *FeedItem, body, current string) error {
 			r, err := decodeRecord(body)
 			it.Record = &r
+			if err == nil && current != "" {
+				cur, cerr := decodeRecord(current)
+				it.CurrentRecord, err = &cur, cerr
+			}
 			return err
 		})
 		if err != nil {
@@ -116,9 +128,13 @@ func (s *Store) Feed(ctx context.Context, q FeedQuery, vis *Visibility) ([]FeedI
 		out = append(out, items...)
 	}
 	if q.wants(FeedReport) {
-		items, err := s.feedOf(ctx, q, vis, FeedReport, "reports", "report_terms", "report_id", func(it *FeedItem, body string) error {
+		items, err := s.feedOf(ctx, q, vis, FeedReport, "reports", "report_terms", "report_id", "report_versions", func(it *FeedItem, body, current string) error {
 			r, err := decodeReport(body)
 			it.Report = &r
+			if err == nil && current != "" {
+				cur, cerr := decodeReport(current)
+				it.CurrentReport, err = &cur, cerr
+			}
 			return err
 		})
 		if err != nil {
@@ -155,8 +171,14 @@ func feedBounds(q FeedQuery, kind string) ([]string, []any) {
 	return where, args
 }
 
-func (s *Store) feedOf(ctx context.Context, q FeedQuery, vis *Visibility, kind, table, termTable, idCol string, decode func(*FeedItem, string) error) ([]FeedItem, error) {
+// feedOf reads the feed rows of one kind of versioned object: table holds
+// the current versions, versions the earlier ones (keyed by idCol and
+// version).
+func (s *Store) feedOf(ctx context.Context, q FeedQuery, vis *Visibility, kind, table, termTable, idCol, versions string, decode func(it *FeedItem, body, current string) error) ([]FeedItem, error) {
 	where, args := feedBounds(q, kind)
+	if q.First {
+		where = append(where, "f.version = 1")
+	}
 	if q.Originator != "" {
 		where, args = append(where, "o.originator = ?"), append(args, q.Originator)
 	}
@@ -166,8 +188,15 @@ func (s *Store) feedOf(ctx context.Context, q FeedQuery, vis *Visibility, kind, 
 	cond, args := vis.where("o", termTable, idCol, args)
 	where = append(where, cond)
 	args = append(args, q.Limit)
-	rows, err := s.query(ctx, fmt.Sprintf("SELECT f.seq, f.added, o.body FROM stix_feed f JOIN %s o ON o.id = f.ref AND o.version = f.version WHERE %s ORDER BY f.seq LIMIT ?",
-		table, strings.Join(where, " AND ")), args...)
+	query := fmt.Sprintf("SELECT f.seq, f.added, o.body, '' FROM stix_feed f JOIN %s o ON o.id = f.ref AND o.version = f.version WHERE %s ORDER BY f.seq LIMIT ?",
+		table, strings.Join(where, " AND "))
+	if q.AllVersions {
+		query = fmt.Sprintf("SELECT f.seq, f.added, COALESCE(v.body, o.body), CASE WHEN v.body IS NULL THEN '' ELSE o.body END FROM stix_feed f JOIN %s o ON o.id = f.ref "+
+			"LEFT JOIN %s v ON v.%s = f.ref AND v.version = f.version AND o.version <> f.version "+
+			"WHERE (o.version = f.version OR v.body IS NOT NULL) AND %s ORDER BY f.seq LIMIT ?",
+			table, versions, idCol, strings.Join(where, " AND "))
+	}
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: read feed: %w", err)
 	}
@@ -175,11 +204,11 @@ func (s *Store) feedOf(ctx context.Context, q FeedQuery, vis *Visibility, kind, 
 	var out []FeedItem
 	for rows.Next() {
 		it := FeedItem{Kind: kind}
-		var body string
-		if err := rows.Scan(&it.Seq, &it.Added, &body); err != nil {
+		var body, current string
+		if err := rows.Scan(&it.Seq, &it.Added, &body, &current); err != nil {
 			return nil, err
 		}
-		if err := decode(&it, body); err != nil {
+		if err := decode(&it, body, current); err != nil {
 			return nil, err
 		}
 		out = append(out, it)
@@ -187,14 +216,34 @@ func (s *Store) feedOf(ctx context.Context, q FeedQuery, vis *Visibility, kind, 
 	return out, rows.Err()
 }
 
-// reportRecords fills in the record lists of the reports among items.
+// reportRecords fills in the record lists of the reports among items: an
+// earlier version's from report_versions, the current one's from
+// report_records.
 func (s *Store) reportRecords(ctx context.Context, items []FeedItem) error {
+	current := func(r *intel.Report) error {
+		ids, err := s.strings(ctx, "SELECT record_id FROM report_records WHERE report_id = ? ORDER BY record_id", r.ID)
+		r.Records, r.RecordCount = ids, len(ids)
+		return err
+	}
 	for i := range items {
-		ids, err := s.strings(ctx, "SELECT record_id FROM report_records WHERE report_id = ? ORDER BY record_id", items[i].Report.ID)
-		if err != nil {
+		it := &items[i]
+		if it.CurrentReport == nil {
+			if err := current(it.Report); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := current(it.CurrentReport); err != nil {
 			return err
 		}
-		items[i].Report.Records, items[i].Report.RecordCount = ids, len(ids)
+		var list string
+		if err := s.queryRow(ctx, "SELECT records FROM report_versions WHERE report_id = ? AND version = ?", it.Report.ID, it.Report.Version).Scan(&list); err != nil {
+			return fmt.Errorf("store: records of report %s version %d: %w", it.Report.ID, it.Report.Version, err)
+		}
+		if err := json.Unmarshal([]byte(list), &it.Report.Records); err != nil {
+			return fmt.Errorf("store: records of report %s version %d: %w", it.Report.ID, it.Report.Version, err)
+		}
+		it.Report.RecordCount = len(it.Report.Records)
 	}
 	return nil
 }

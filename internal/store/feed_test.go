@@ -96,6 +96,17 @@ func TestFeed(t *testing.T) {
 		if len(paged) != len(want) {
 			t.Errorf("paged %v, want %d rows", paged, len(want))
 		}
+		// Every version, in the order they were added; only first versions.
+		if got := feedKeys(t, st, store.FeedQuery{AllVersions: true, Limit: 100}, &store.Visibility{Org: "org-a"}); !slices.Equal(got, []string{"org:org-a", "org:org-b", "org:org-c", "record:01@1", "record:02@1", "record:01@2", "report:90@1/2"}) {
+			t.Errorf("all versions = %v", got)
+		}
+		items, err := st.Feed(ctx, store.FeedQuery{AllVersions: true, Ref: id(1), Limit: 100}, &store.Visibility{Org: "org-a"})
+		if err != nil || len(items) != 2 || items[0].CurrentRecord == nil || items[0].CurrentRecord.Version != 2 || items[1].CurrentRecord != nil {
+			t.Errorf("versions of record 1 with their current version: %+v, %v", items, err)
+		}
+		if got := feedKeys(t, st, store.FeedQuery{First: true, AllVersions: true, Kinds: []string{store.FeedRecord}, Limit: 100}, &store.Visibility{Org: "org-a"}); !slices.Equal(got, []string{"record:01@1", "record:02@1"}) {
+			t.Errorf("first versions = %v", got)
+		}
 		vs, err := st.FeedVersions(ctx, store.FeedRecord, id(1))
 		if err != nil || len(vs) != 2 || vs[0].Version != 1 || vs[1].Version != 2 || vs[1].Added <= vs[0].Added {
 			t.Errorf("versions of record 1 = %+v, %v", vs, err)
