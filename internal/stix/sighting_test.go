@@ -425,3 +425,40 @@ func TestImportedSightingJSON(t *testing.T) {
 		t.Error("no sighting in the JSON of the import outcome")
 	}
 }
+
+// FuzzForSightingAndFeedback feeds ForSighting and ForFeedback arbitrary
+// ids, counts, outcomes and notes: they never panic, refuse only by
+// skipping, and an anonymous observer's identity and note are never in
+// what they write, which passes Check.
+func FuzzForSightingAndFeedback(f *testing.F) {
+	f.Add("rec-1", "org-a", int64(3), int64(3600), true, "blocked", "at the edge")
+	f.Add("", "org-a", int64(-1), int64(-5), false, "", "")
+	f.Add("r\"\\", "o\n", int64(MaxSightingCount), int64(0), false, "seen", "\x00é")
+	f.Fuzz(func(t *testing.T, record, observer string, count, window int64, anonymous bool, outcome, note string) {
+		s := SightingInput{Record: record, TLP: intel.Amber, Observer: observer, Anonymous: anonymous, Key: testKey,
+			Count: count, First: t0, Last: t0.Add(time.Duration(window) * time.Second)}
+		fb := FeedbackInput{ID: "fb-" + record, Record: record, TLP: intel.Red, Observer: observer, Anonymous: anonymous,
+			Outcome: outcome, Note: note, Created: t0}
+		b, _ := NewBundle(ExportInput{Sightings: []SightingInput{s}, Feedback: []FeedbackInput{fb}})
+		if err := b.Check(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ForSighting(&s); err != nil && !errors.Is(err, ErrSkipped) {
+			t.Fatalf("ForSighting: %v is not a skip", err)
+		}
+		n, err := ForFeedback(&fb)
+		if err != nil && !errors.Is(err, ErrSkipped) {
+			t.Fatalf("ForFeedback: %v is not a skip", err)
+		}
+		if !anonymous {
+			return
+		}
+		js := string(mustJSON(t, b))
+		if strings.Contains(js, IdentityID(observer)) || strings.Contains(js, SightingID(record, observer)) {
+			t.Fatalf("LEAK: anonymous observer %q in %s", observer, js)
+		}
+		if n != nil && (n.Authors != nil || n.Content != outcome) {
+			t.Fatalf("LEAK: anonymous note %+v", n)
+		}
+	})
+}
