@@ -55,6 +55,12 @@ type SightingInput struct {
 	// Last the first and last of them.
 	Count       int64
 	First, Last time.Time
+	// Created and Modified are the sighting object's created and modified
+	// times; zero means First and Last. STIX forbids created to change
+	// between versions of an object, and First moves back when a late
+	// event older than it is counted: a hub that keeps when it first and
+	// last recorded the sighting should give those.
+	Created, Modified time.Time
 }
 
 // FeedbackInput is one report by an organization of what a record led to
@@ -126,15 +132,17 @@ func NoteID(feedbackID string, anonymous bool) string {
 
 // ForSighting maps one organization's sighting of a record to a STIX
 // sighting: sighting_of_ref the record's indicator, count, first_seen and
-// last_seen, created the first match and modified the last (a later
-// export with more matches is a later version of the same object), marked
+// last_seen, created the first match and modified the last unless Created
+// and Modified say otherwise (a later export with more matches is a later
+// version of the same object), marked
 // with the record's TLP. A named observer is where_sighted_refs and
 // created_by_ref (its identity); an anonymous one is neither: the sighting
 // has no where_sighted_refs, created_by_ref is fusion's identity and the id
 // is keyed by Key.
 //
 // A sighting with no record, a TLP that is not one, a count outside 0 to
-// MaxSightingCount, a zero first or last time, last before first, or an
+// MaxSightingCount, a zero first or last time, last before first,
+// modified before created, or an
 // anonymous observer without a key of at least 16 bytes is a *SkipError
 // (kind "sighting", the record's id; the observer is not named).
 func ForSighting(s *SightingInput) (*Sighting, error) {
@@ -157,13 +165,23 @@ func ForSighting(s *SightingInput) (*Sighting, error) {
 	case s.Anonymous && len(s.Key) < minAnonymityKey:
 		return nil, skip("key: an anonymous observer's sighting needs a key of at least %d bytes for its id, %d given", minAnonymityKey, len(s.Key))
 	}
+	created, modified := s.First, s.Last
+	if !s.Created.IsZero() {
+		created = s.Created
+	}
+	if !s.Modified.IsZero() {
+		modified = s.Modified
+	}
+	if modified.Before(created) {
+		return nil, skip("modified %s is before created %s", stamp(modified), stamp(created))
+	}
 	marking, err := TLPMarking(s.TLP)
 	if err != nil {
 		return nil, skip("%v", err)
 	}
 	out := &Sighting{
 		Common: Common{Type: "sighting", SpecVersion: SpecVersion,
-			Created: stamp(s.First), Modified: stamp(s.Last), ObjectMarkingRefs: []string{marking.ID}},
+			Created: stamp(created), Modified: stamp(modified), ObjectMarkingRefs: []string{marking.ID}},
 		Count: s.Count, FirstSeen: stamp(s.First), LastSeen: stamp(s.Last), SightingOfRef: s.Indicator,
 	}
 	if out.SightingOfRef == "" {

@@ -175,6 +175,12 @@ func TestSightingIDs(t *testing.T) {
 	if a.ID != m.ID || a.Modified == m.Modified {
 		t.Errorf("more matches: id %s → %s, modified %s → %s; want the same id, a later modified", a.ID, m.ID, a.Modified, m.Modified)
 	}
+	// A hub that keeps when it recorded the sighting gives those times.
+	kept := more
+	kept.Created, kept.Modified = t0.Add(time.Minute), t1.Add(time.Minute)
+	if k, err := ForSighting(&kept); err != nil || k.ID != a.ID || k.Created != stamp(kept.Created) || k.Modified != stamp(kept.Modified) || k.FirstSeen != stamp(t0) {
+		t.Errorf("sighting with created and modified: %+v, %v", k, err)
+	}
 	b, _ := NewBundle(ExportInput{Sightings: []SightingInput{s, more, s}})
 	if err := b.Check(); err != nil {
 		t.Fatal(err)
@@ -220,6 +226,7 @@ func TestSightingSkips(t *testing.T) {
 		{func(s *SightingInput) { s.Last = time.Time{} }, "first and last: required"},
 		{func(s *SightingInput) { s.Last = t0.Add(-time.Second) }, "last 2026-11-02T09:29:59.123456Z is before first"},
 		{func(s *SightingInput) { s.TLP = "white" }, `tlp "white": not a TLP 2.0 level`},
+		{func(s *SightingInput) { s.Created = t1.Add(time.Hour) }, "modified 2026-11-03T21:30:00.123456Z is before created 2026-11-03T22:30:00.123456Z"},
 		{func(s *SightingInput) { s.Indicator = "malware--1" }, `indicator "malware--1": not an indicator id`},
 		{func(s *SightingInput) { s.Anonymous, s.Key = true, []byte("short") }, "key: an anonymous observer's sighting needs a key of at least 16 bytes for its id, 5 given"},
 	}
