@@ -321,13 +321,14 @@ func IdentityFor(o *intel.Org) *Identity {
 	return id
 }
 
-// ErrSkipped is wrapped by the error of a record or report that gets no
-// STIX object; the error says why.
+// ErrSkipped is wrapped by the error of a record, report, sighting or
+// feedback that gets no STIX object; the error says why.
 var ErrSkipped = errors.New("not exported")
 
-// SkipError says why a record or report was not exported.
+// SkipError says why a record, report, sighting or feedback was not
+// exported.
 type SkipError struct {
-	Kind   string // "record" or "report"
+	Kind   string // "record", "report", "sighting" or "feedback"
 	ID     string
 	Reason string
 }

@@ -44,7 +44,7 @@ func (l localLoader) Load(u string) (any, error) {
 // schemaFor is the schema file of a STIX type.
 func schemaFor(typ string) string {
 	switch typ {
-	case "indicator", "report", "identity":
+	case "indicator", "report", "identity", "note":
 		return "sdos/" + typ + ".json"
 	case "relationship", "sighting":
 		return "sros/" + typ + ".json"
