@@ -1,4 +1,4 @@
-package stix
+package stix_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"fusion/internal/match"
 	"fusion/internal/observable"
 	"fusion/internal/policy"
+	"fusion/internal/stix"
 	"fusion/internal/store/storetest"
 	"fusion/internal/warninglist"
 )
@@ -52,12 +53,12 @@ func TestDemoBundlesValidate(t *testing.T) {
 	ctx := context.Background()
 	h, seeded := demoHub(t)
 	var err error
-	v := newValidator(t)
+	v := stix.NewValidator(t)
 	tlps, codes, types := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	reports, redacted := 0, 0
 	for _, o := range seeded.Orgs {
 		c := &policy.Caller{Org: o.ID, Role: intel.RoleReader}
-		var in ExportInput
+		var in stix.ExportInput
 		for cursor := ""; ; {
 			page, err := h.ListRecords(ctx, c, hub.RecordFilter{IncludeRevoked: true, Limit: 500, Cursor: cursor})
 			if err != nil {
@@ -81,21 +82,21 @@ func TestDemoBundlesValidate(t *testing.T) {
 		if in.Orgs, err = h.ListOrgs(ctx, c); err != nil {
 			t.Fatal(err)
 		}
-		b, skipped := NewBundle(in)
+		b, skipped := stix.NewBundle(in)
 		if err := b.Check(); err != nil {
 			t.Errorf("bundle of %s: %v", o.ID, err)
 		}
 		for _, obj := range b.Objects {
-			v.validate(obj)
-			if ind, ok := obj.(*Indicator); ok {
-				ext := ind.Extensions[FusionExtensionID].(map[string]any)
+			v.Validate(obj)
+			if ind, ok := obj.(*stix.Indicator); ok {
+				ext := ind.Extensions[stix.FusionExtensionID].(map[string]any)
 				if hm, ok := ext["handling"].(map[string]any); ok {
 					for _, code := range hm["codes"].([]string) {
 						codes[code] = true
 					}
 				}
 			}
-			if m, ok := obj.(*MarkingDefinition); ok {
+			if m, ok := obj.(*stix.MarkingDefinition); ok {
 				tlps[m.Name] = true
 			}
 			if obj.ObjectType() == "report" {
@@ -156,12 +157,12 @@ func TestDemoSightingsValidate(t *testing.T) {
 	if len(page.Items) == 0 {
 		t.Fatal("the demo sensor sighted nothing")
 	}
-	v := newValidator(t)
+	v := stix.NewValidator(t)
 	for _, anonymous := range []bool{false, true} {
 		if _, err := h.UpdateOrg(ctx, &policy.Caller{Org: observer, Role: intel.RoleAdmin}, observer, hub.OrgSettings{AnonymousFeedback: &anonymous}); err != nil {
 			t.Fatal(err)
 		}
-		byOriginator := map[string][]SightingInput{}
+		byOriginator := map[string][]stix.SightingInput{}
 		for _, s := range page.Items {
 			r, err := h.GetRecord(ctx, reader, s.Record)
 			if err != nil {
@@ -172,11 +173,11 @@ func TestDemoSightingsValidate(t *testing.T) {
 			if form == policy.Unseen {
 				t.Fatalf("the originator %s may not see %s's sighting of its record", r.Originator, observer)
 			}
-			byOriginator[r.Originator] = append(byOriginator[r.Originator], SightingInput{Record: r.ID, TLP: r.TLP, Observer: observer,
+			byOriginator[r.Originator] = append(byOriginator[r.Originator], stix.SightingInput{Record: r.ID, TLP: r.TLP, Observer: observer,
 				Anonymous: form == policy.Anonymous, Key: bytes.Repeat([]byte{3}, 32), Count: s.Count, First: s.First, Last: s.Last})
 		}
 		for originator, sights := range byOriginator {
-			b, skipped := NewBundle(ExportInput{Sightings: sights})
+			b, skipped := stix.NewBundle(stix.ExportInput{Sightings: sights})
 			if len(skipped) != 0 {
 				t.Errorf("to %s: skipped %v", originator, skipped)
 			}
@@ -184,9 +185,9 @@ func TestDemoSightingsValidate(t *testing.T) {
 				t.Errorf("to %s: %v", originator, err)
 			}
 			for _, o := range b.Objects {
-				v.validate(o)
+				v.Validate(o)
 			}
-			named := strings.Contains(string(mustJSON(t, b)), IdentityID(observer))
+			named := strings.Contains(string(stix.MustJSON(t, b)), stix.IdentityID(observer))
 			if named == anonymous {
 				t.Errorf("to %s with %s anonymous=%v: observer named in the bundle: %v", originator, observer, anonymous, named)
 			}
