@@ -376,8 +376,8 @@ func (h *Hub) Objects(ctx context.Context, c *policy.Caller, id string, q Object
 	if !q.AddedAfter.IsZero() {
 		fq.AddedAfter = q.AddedAfter.UnixMicro()
 	}
-	if cur.Skip > 0 {
-		fq.After = cur.Seq - 1
+	if cur.Seq > 0 {
+		fq.After = cur.Seq - 1 // the cursor names the row to go on from, at any Skip
 	}
 	var fetch func(store.FeedQuery) ([]store.FeedItem, error)
 	if f.ids != nil {
