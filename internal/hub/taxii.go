@@ -380,7 +380,7 @@ func (h *Hub) Objects(ctx context.Context, c *policy.Caller, id string, q Object
 		fq.After = cur.Seq - 1 // the cursor names the row to go on from, at any Skip
 	}
 	var fetch func(store.FeedQuery) ([]store.FeedItem, error)
-	if f.ids != nil {
+	if f.ids != nil && !slices.ContainsFunc(q.IDs, isObservableID) {
 		items, err := h.feedByIDs(ctx, c, fq, q.IDs)
 		if err != nil {
 			return ObjectPage{}, err
@@ -449,6 +449,21 @@ func (h *Hub) Objects(ctx context.Context, c *policy.Caller, id string, q Object
 		}
 		fq.After = items[len(items)-1].Seq
 	}
+}
+
+// isObservableID reports whether a STIX id names an object no feed row is
+// found by: an observable, whose id comes from its value. A query for one
+// reads the collection through, keeping the objects with that id.
+func isObservableID(id string) bool {
+	if _, _, ok := stix.FusionRef(id); ok {
+		return false
+	}
+	typ, _, _ := strings.Cut(id, "--")
+	switch typ {
+	case "identity", "marking-definition", "extension-definition":
+		return false
+	}
+	return true
 }
 
 // feedByIDs returns the feed rows of the objects named by STIX ids, in
