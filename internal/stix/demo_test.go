@@ -1,4 +1,4 @@
-package stix
+package stix_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"fusion/internal/match"
 	"fusion/internal/observable"
 	"fusion/internal/policy"
+	"fusion/internal/stix"
 	"fusion/internal/store/storetest"
 	"fusion/internal/warninglist"
 )
@@ -44,12 +45,12 @@ func TestDemoBundlesValidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := newValidator(t)
+	validate := stix.NewValidatorForTest(t)
 	tlps, codes, types := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	reports, redacted := 0, 0
 	for _, o := range seeded.Orgs {
 		c := &policy.Caller{Org: o.ID, Role: intel.RoleReader}
-		var in ExportInput
+		var in stix.ExportInput
 		for cursor := ""; ; {
 			page, err := h.ListRecords(ctx, c, hub.RecordFilter{IncludeRevoked: true, Limit: 500, Cursor: cursor})
 			if err != nil {
@@ -73,21 +74,21 @@ func TestDemoBundlesValidate(t *testing.T) {
 		if in.Orgs, err = h.ListOrgs(ctx, c); err != nil {
 			t.Fatal(err)
 		}
-		b, skipped := NewBundle(in)
+		b, skipped := stix.NewBundle(in)
 		if err := b.Check(); err != nil {
 			t.Errorf("bundle of %s: %v", o.ID, err)
 		}
 		for _, obj := range b.Objects {
-			v.validate(obj)
-			if ind, ok := obj.(*Indicator); ok {
-				ext := ind.Extensions[FusionExtensionID].(map[string]any)
+			validate(obj)
+			if ind, ok := obj.(*stix.Indicator); ok {
+				ext := ind.Extensions[stix.FusionExtensionID].(map[string]any)
 				if hm, ok := ext["handling"].(map[string]any); ok {
 					for _, code := range hm["codes"].([]string) {
 						codes[code] = true
 					}
 				}
 			}
-			if m, ok := obj.(*MarkingDefinition); ok {
+			if m, ok := obj.(*stix.MarkingDefinition); ok {
 				tlps[m.Name] = true
 			}
 			if obj.ObjectType() == "report" {
