@@ -99,9 +99,14 @@ func (h *Hub) ImportSTIXKept(ctx context.Context, c *policy.Caller, data []byte,
 		return STIXImport{}, err
 	}
 	out := STIXImport{Objects: make([]STIXObject, len(objs))}
-	// Every record input of the bundle, with the object it came from.
+	// Every record input of the bundle, with the objects it came from. A
+	// value that several objects give is submitted once, merged as a
+	// second submission would change the first: were they submitted one
+	// after the other, importing the bundle again would change the record
+	// back and forth.
 	var ins []intel.RecordInput
-	var from []int
+	var from [][]int
+	at := map[string]int{}
 	for i := range objs {
 		o := &objs[i]
 		out.Objects[i] = STIXObject{ID: o.ID, Type: o.Type, Status: Skipped, Reason: o.Reason}
@@ -110,8 +115,17 @@ func (h *Hub) ImportSTIXKept(ctx context.Context, c *policy.Caller, data []byte,
 			out.Objects[i].Reason = "read to resolve references (markings, created_by_ref, audience); not stored"
 		case stix.ObjectTaken:
 			for _, in := range o.Records {
+				key := strings.ToLower(in.Type) + "|" + in.Value
+				if j, ok := at[key]; ok {
+					ins[j] = mergeInputs(ins[j], in)
+					if !slices.Contains(from[j], i) {
+						from[j] = append(from[j], i)
+					}
+					continue
+				}
+				at[key] = len(ins)
 				ins = append(ins, in)
-				from = append(from, i)
+				from = append(from, []int{i})
 			}
 		}
 	}
@@ -131,26 +145,29 @@ func (h *Hub) ImportSTIXKept(ctx context.Context, c *policy.Caller, data []byte,
 	tallies := make([]tally, len(objs))
 	rank := map[string]int{"": 0, Unchanged: 1, Updated: 2, Created: 3}
 	for k, res := range results {
-		i, t := from[k], &tallies[from[k]]
 		out.Totals.Records.Submitted++
-		if res.Err != nil {
+		switch {
+		case res.Err != nil:
 			out.Totals.Records.Refused++
-			t.refused = append(t.refused, refusal(res.Err))
-			continue
-		}
-		switch res.Status {
-		case Created:
+		case res.Status == Created:
 			out.Totals.Records.Created++
-		case Updated:
+		case res.Status == Updated:
 			out.Totals.Records.Updated++
 		default:
 			out.Totals.Records.Unchanged++
 		}
-		if !slices.Contains(out.Objects[i].Records, res.Value.ID) {
-			out.Objects[i].Records = append(out.Objects[i].Records, res.Value.ID)
-		}
-		if rank[res.Status] > rank[t.status] {
-			t.status = res.Status
+		for _, i := range from[k] {
+			t := &tallies[i]
+			if res.Err != nil {
+				t.refused = append(t.refused, refusal(res.Err))
+				continue
+			}
+			if !slices.Contains(out.Objects[i].Records, res.Value.ID) {
+				out.Objects[i].Records = append(out.Objects[i].Records, res.Value.ID)
+			}
+			if rank[res.Status] > rank[t.status] {
+				t.status = res.Status
+			}
 		}
 	}
 	for i := range objs {
@@ -201,6 +218,48 @@ func (h *Hub) ImportSTIXKept(ctx context.Context, c *policy.Caller, data []byte,
 		}
 	}
 	return out, nil
+}
+
+// mergeInputs is the input that has the effect of submitting a, then b,
+// for one value: b's labels and tags added to a's, the earlier first_seen
+// and the later last_seen, b's other properties where b gives them.
+func mergeInputs(a, b intel.RecordInput) intel.RecordInput {
+	m := b
+	m.Labels = append(slices.Clone(a.Labels), b.Labels...)
+	m.Tags = append(slices.Clone(a.Tags), b.Tags...)
+	if m.Description == "" {
+		m.Description = a.Description
+	}
+	if m.Reference == "" {
+		m.Reference = a.Reference
+	}
+	if m.TLP == "" {
+		m.TLP = a.TLP
+	}
+	m.Subdomains = cmpOr(b.Subdomains, a.Subdomains)
+	m.Confidence = cmpOr(b.Confidence, a.Confidence)
+	m.Audience = cmpOr(b.Audience, a.Audience)
+	m.Handling = cmpOr(b.Handling, a.Handling)
+	m.Discoverable = cmpOr(b.Discoverable, a.Discoverable)
+	m.Personal = cmpOr(b.Personal, a.Personal)
+	m.Evaluation = cmpOr(b.Evaluation, a.Evaluation)
+	m.ValidUntil = cmpOr(b.ValidUntil, a.ValidUntil)
+	if a.FirstSeen != nil && (b.FirstSeen == nil || a.FirstSeen.Before(*b.FirstSeen)) {
+		m.FirstSeen = a.FirstSeen
+	}
+	if a.LastSeen != nil && (b.LastSeen == nil || a.LastSeen.After(*b.LastSeen)) {
+		m.LastSeen = a.LastSeen
+	}
+	m.Force = a.Force || b.Force
+	return m
+}
+
+// cmpOr returns b when it is given, else a.
+func cmpOr[T any](b, a *T) *T {
+	if b != nil {
+		return b
+	}
+	return a
 }
 
 // refusal is the reason one record of an import was refused.
