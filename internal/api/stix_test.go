@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"fusion/internal/cli"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/stix"
@@ -212,5 +213,65 @@ func TestSTIXAPI(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: %d %s", q, resp.StatusCode, b)
 		}
+	}
+}
+
+// TestSTIXCommands runs `fusion stix import` and `fusion stix export`
+// against the API: a summary per file with the failed objects and their
+// reason, a file that is not a bundle named with the hub's reason, JSON
+// lines with --json, and an export that another organization imports.
+func TestSTIXCommands(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(good, []byte(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
+	{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern":"[domain-name:value = 'c2.example.net']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"]},
+	{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd40","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern":"[ipv4-addr:value = '10.0.0.1']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"},
+	{"type":"malware","spec_version":"2.1","id":"malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd41","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","name":"x","is_family":true}]}`), 0o644)
+	os.WriteFile(bad, []byte(`{"type":"grouping"}`), 0o644)
+	run := func(args ...string) (int, string, string) {
+		var out, errOut strings.Builder
+		env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+		code := cli.Main(args, env)
+		return code, out.String(), errOut.String()
+	}
+	code, out, errOut := run("stix", "import", good, bad, "--server", f.srv.URL, "--token", f.tokens["org-a"])
+	if code != 1 ||
+		!strings.Contains(out, "good.json: 3 objects: 1 created, 0 updated, 0 unchanged, 1 skipped, 1 failed") ||
+		!strings.Contains(out, `failed indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd40: value: "10.0.0.1": on the warning list "private"`) ||
+		strings.Contains(out, "malware--") ||
+		!strings.Contains(errOut, `bad.json: 400 Bad Request: stix: bundle: type`) ||
+		!strings.Contains(errOut, "1 of 2 files were not imported") {
+		t.Errorf("import: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	code, out, errOut = run("stix", "import", "--json", "--verbose", good, "--server", f.srv.URL, "--token", f.tokens["org-a"])
+	var line struct {
+		File string
+		hub.STIXImport
+	}
+	if err := json.Unmarshal([]byte(out), &line); code != 0 || err != nil || line.File != good || line.Totals.Unchanged != 1 || len(line.Objects) != 3 {
+		t.Errorf("import --json: exit %d, %v\nstdout:\n%s\nstderr:\n%s", code, err, out, errOut)
+	}
+	if code, _, errOut := run("stix", "import", good, "--server", f.srv.URL, "--token", "fsn_wrong"); code != 1 || !strings.Contains(errOut, "401") {
+		t.Errorf("wrong token: exit %d: %s", code, errOut)
+	}
+
+	exported := filepath.Join(dir, "export.json")
+	code, _, errOut = run("stix", "export", "--server", f.srv.URL, "--token", f.tokens["org-a"], "-o", exported, "--limit", "1")
+	if code != 0 || !strings.Contains(errOut, "exported") {
+		t.Fatalf("export: exit %d: %s", code, errOut)
+	}
+	code, _, errOut = run("stix", "export", "--server", f.srv.URL, "--token", f.tokens["org-a"], "-o", exported)
+	if code != 0 || !strings.Contains(errOut, "exported") {
+		t.Fatalf("export: exit %d: %s", code, errOut)
+	}
+	data, _ := os.ReadFile(exported)
+	if !strings.Contains(string(data), "c2.example.net") {
+		t.Errorf("export lacks the imported record: %s", data)
+	}
+	code, out, errOut = run("stix", "import", exported, "--server", f.srv.URL, "--token", f.tokens["org-c"])
+	if code != 0 || !strings.Contains(out, "records: 1 created, 0 updated, 0 unchanged, 0 refused") {
+		t.Errorf("import of the export by org-c: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
