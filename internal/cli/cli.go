@@ -46,6 +46,10 @@ func commands() map[string]*command {
 			"exits":  {summary: "the exit addresses valid at a time, as records", run: torExits},
 			"scan":   {summary: "find Tor use in Zeek conn and dns logs", run: torScan},
 		}},
+		"stix": {summary: "STIX 2.1 bundles: import into a hub, export from it", subs: map[string]*command{
+			"import": {summary: "import STIX 2.1 bundles into a hub (--server) as the token's organization", run: stixImport},
+			"export": {summary: "export what the token may see on a hub as one STIX 2.1 bundle", run: stixExport},
+		}},
 		"exercise": {summary: "score findings against a scenario's truth", subs: map[string]*command{
 			"score": {summary: "precision, recall and F1 per kind", run: exerciseScore},
 		}},

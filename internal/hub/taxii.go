@@ -377,7 +377,9 @@ func (h *Hub) Objects(ctx context.Context, c *policy.Caller, id string, q Object
 		fq.AddedAfter = q.AddedAfter.UnixMicro()
 	}
 	if cur.Seq > 0 {
-		fq.After = cur.Seq - 1 // the cursor names the row to go on from, at any Skip
+		// The next object is in row Seq itself, even when it is the row's
+		// first (Skip 0: the last page ended exactly at a row boundary).
+		fq.After = cur.Seq - 1
 	}
 	var fetch func(store.FeedQuery) ([]store.FeedItem, error)
 	if f.ids != nil && !slices.ContainsFunc(q.IDs, isObservableID) {
