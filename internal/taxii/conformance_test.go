@@ -1219,7 +1219,8 @@ func (w *world) testVersions(t *testing.T) {
 func (w *world) testPaging(t *testing.T) {
 	for _, name := range []string{"a", "p"} {
 		c := client{t, w.c.base}
-		for _, base := range []url.Values{nil, vals("match[version]", "all"), vals("match[type]", "indicator,identity,report")} {
+		for _, base := range []url.Values{nil, vals("match[version]", "all"), vals("match[type]", "indicator,identity,report"), vals("match[version]", "first,last"),
+			vals("match[type]", "indicator,relationship", "match[version]", "all", "match[spec_version]", "2.1", "added_after", "2026-06-01T00:00:00Z")} {
 			p := pager{c: c, auth: w.auth(name)}
 			big, pages := p.objects(objectsPath(hub.CollectionVisible), withLimit(base, "10000"))
 			if len(pages) != 1 {
