@@ -534,6 +534,8 @@ func TestConformance(t *testing.T) {
 		t.Run("paging", w.testPaging)
 		t.Run("partner-and-group", w.testPartnerAndGroup)
 		t.Run("delete", w.testDelete)
+		t.Run("version-gate", w.testVersionGate)
+		t.Run("delete-report", w.testDeleteReport)
 		t.Run("concurrent-paging", w.testConcurrentPaging)
 	})
 }
@@ -1432,4 +1434,101 @@ func (w *world) testConcurrentPaging(t *testing.T) {
 		}
 	}
 	t.Logf("%d entries before, %d records added while paging, %d entries in the last paging, %d in the next poll", len(before), len(a.ids), len(during), len(after))
+}
+
+// testVersionGate changes who may see a record between versions: a
+// version is served only to whom may see both it and the current one.
+func (w *world) testVersionGate(t *testing.T) {
+	ctx := context.Background()
+	res, err := w.h.CreateRecords(ctx, w.caller["a"], []intel.RecordInput{
+		{Value: "narrowed.example.com", TLP: "green"},
+		{Value: "widened.example.com", TLP: "amber", Audience: &intel.Audience{Orgs: []string{"org-b"}}},
+		{Value: "made-personal@example.org", TLP: "green"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	narrowed, widened, personal := res[0].Value, res[1].Value, res[2].Value
+	amber, green, yes := "amber", "green", true
+	change := func(id string, p intel.RecordPatch) {
+		t.Helper()
+		if _, err := w.h.UpdateRecord(ctx, w.caller["a"], id, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	change(narrowed.ID, intel.RecordPatch{TLP: &amber, Audience: &intel.Audience{Orgs: []string{"org-b"}}})
+	change(widened.ID, intel.RecordPatch{TLP: &green, Audience: &intel.Audience{}})
+	change(personal.ID, intel.RecordPatch{Personal: &yes, Audience: &intel.Audience{Orgs: []string{"org-b"}}})
+	for _, tc := range []struct {
+		who  string
+		rec  intel.Record
+		want int // versions served; 0: not found
+	}{
+		{"a", narrowed, 2}, {"b", narrowed, 2}, {"c", narrowed, 0}, {"p", narrowed, 0},
+		{"a", widened, 2}, {"b", widened, 2}, {"c", widened, 1}, {"p", widened, 1},
+		{"a", personal, 2}, {"b", personal, 2}, {"c", personal, 0}, {"p", personal, 0},
+	} {
+		id := stix.IndicatorID(tc.rec.ID)
+		p := pager{c: client{t, w.c.base}, auth: w.auth(tc.who)}
+		var coll []obj
+		objs, _ := p.objects(objectsPath(hub.CollectionVisible), vals("match[version]", "all", "match[type]", "indicator"))
+		for _, o := range objs {
+			if o.ID == id {
+				coll = append(coll, o)
+			}
+		}
+		if len(coll) != tc.want {
+			t.Errorf("%s: %s in the collection with match[version]=all: %d versions, want %d", tc.who, tc.rec.Value, len(coll), tc.want)
+		}
+		path := objectPath(hub.CollectionVisible, id)
+		if tc.want == 0 {
+			taxiiError(t, tc.who+" GET "+tc.rec.Value, p.c.get(path+"?match[version]=all", p.auth), http.StatusNotFound)
+			taxiiError(t, tc.who+" versions of "+tc.rec.Value, p.c.get(path+"versions/", p.auth), http.StatusNotFound)
+			continue
+		}
+		vs, _ := p.versions(path+"versions/", nil)
+		if len(vs) != tc.want {
+			t.Errorf("%s: versions of %s: %v, want %d", tc.who, tc.rec.Value, vs, tc.want)
+		}
+		for _, o := range coll {
+			if strings.Contains(string(o.Raw), "made-personal") && tc.who != "a" && tc.who != "b" {
+				t.Errorf("%s got the personal value: %s", tc.who, o.Raw)
+			}
+		}
+	}
+}
+
+// testDeleteReport deletes a report through the originator's own
+// collection: it is then served revoked.
+func (w *world) testDeleteReport(t *testing.T) {
+	rep, err := w.h.CreateReport(context.Background(), w.caller["a"], intel.ReportInput{Title: "To retract", TLP: "green", Records: []string{w.rec["green"].ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := stix.ReportID(rep.ID)
+	taxiiError(t, "b deletes a's report", w.c.do("DELETE", objectPath(hub.CollectionVisible, id), w.auth("b"), nil, nil), http.StatusForbidden)
+	if r := w.c.do("DELETE", objectPath(hub.CollectionOwn, id), w.auth("a"), nil, nil); r.Status != http.StatusOK {
+		t.Fatalf("a deletes its report: %d %s", r.Status, r.Body)
+	}
+	objs, _ := pager{c: client{t, w.c.base}, auth: w.auth("b")}.objects(objectPath(hub.CollectionVisible, id), nil)
+	if len(objs) != 1 || !objs[0].Revoked {
+		t.Errorf("the deleted report is served as %v", objs)
+	}
+	// An observable is not a record: it cannot be deleted.
+	sco := ""
+	all, _ := pager{c: client{t, w.c.base}, auth: w.auth("a")}.objects(objectsPath(hub.CollectionOwn), vals("match[type]", "domain-name"))
+	if len(all) > 0 {
+		sco = all[0].ID
+	}
+	if sco == "" {
+		t.Fatal("no domain-name in a's own collection")
+	}
+	if r := w.c.do("DELETE", objectPath(hub.CollectionOwn, sco), w.auth("a"), nil, nil); r.Status != http.StatusForbidden {
+		t.Errorf("DELETE an observable: %d %s", r.Status, r.Body)
+	}
 }
