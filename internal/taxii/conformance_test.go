@@ -609,10 +609,10 @@ func (w *world) testAuth(t *testing.T) {
 	}
 	for _, path := range w.authedPaths() {
 		for _, bad := range []string{"", "Bearer", "Bearer not-a-token", "Token not-a-token", basic("org-a", "not-a-token"),
-			"Basic !!!not-base64", "Digest " + secret, secret, basic("org-a", "") + "x"} {
+			"Basic !!!not-base64", "Digest " + secret, secret, basic("org-a", "") + "x", basic(secret, "wrong")} {
 			taxiiError(t, fmt.Sprintf("GET %s with Authorization %q", path, bad), w.c.get(path, bad), http.StatusUnauthorized)
 		}
-		for _, good := range []string{"Bearer " + secret, "bearer " + secret, "Token " + secret, basic("anyone", secret), basic("", secret)} {
+		for _, good := range []string{"Bearer " + secret, "bearer " + secret, "Token " + secret, basic("anyone", secret), basic("", secret), basic(secret, "")} {
 			if r := w.c.get(path, good); r.Status != http.StatusOK {
 				t.Errorf("GET %s with Authorization %q: %d %s", path, good, r.Status, r.Body)
 			}
