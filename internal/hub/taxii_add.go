@@ -27,7 +27,7 @@ type TAXIIStatus struct {
 	FailureCount     int             `json:"failure_count"`
 	Failures         []StatusDetails `json:"failures,omitempty"`
 	PendingCount     int             `json:"pending_count"`
-	Pending          []StatusDetails `json:"pending,omitempty"`
+	Pending          []StatusDetails `json:"pendings,omitempty"`
 }
 
 // StatusDetails is one object of a status resource.
@@ -68,8 +68,11 @@ func (h *Hub) AddObjects(ctx context.Context, c *policy.Caller, id string, objec
 		return TAXIIStatus{}, err
 	}
 	st := TAXIIStatus{ID: uuid.NewString(), Status: "complete", RequestTimestamp: now.UTC().Format(stixTime), TotalCount: len(res.Objects)}
-	for _, o := range res.Objects {
+	for i, o := range res.Objects {
 		d := StatusDetails{ID: o.ID, Message: o.Status}
+		if len(res.Objects) == len(objects) {
+			d.Version = postedVersion(objects[i])
+		}
 		switch {
 		case o.Report != "":
 			d.Message += ": report " + o.Report
@@ -109,4 +112,18 @@ func (h *Hub) GetTAXIIStatus(ctx context.Context, c *policy.Caller, id string) (
 	}
 	var st TAXIIStatus
 	return st, json.Unmarshal(body, &st)
+}
+
+// postedVersion is the version of a posted object for its status details
+// (TAXII 2.1 requires one): its modified time, else its created time ("" for
+// an object with neither, such as an observable).
+func postedVersion(raw json.RawMessage) string {
+	var v struct{ Created, Modified string }
+	if json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	if v.Modified != "" {
+		return v.Modified
+	}
+	return v.Created
 }
