@@ -536,6 +536,7 @@ func TestConformance(t *testing.T) {
 		t.Run("delete", w.testDelete)
 		t.Run("version-gate", w.testVersionGate)
 		t.Run("delete-report", w.testDeleteReport)
+		t.Run("post", w.testPost)
 		t.Run("concurrent-paging", w.testConcurrentPaging)
 	})
 }
@@ -1531,4 +1532,187 @@ func (w *world) testDeleteReport(t *testing.T) {
 	if r := w.c.do("DELETE", objectPath(hub.CollectionOwn, sco), w.auth("a"), nil, nil); r.Status != http.StatusForbidden {
 		t.Errorf("DELETE an observable: %d %s", r.Status, r.Body)
 	}
+}
+
+type statusDetails struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	Message string `json:"message"`
+}
+
+type statusResource struct {
+	ID               string          `json:"id"`
+	Status           string          `json:"status"`
+	RequestTimestamp string          `json:"request_timestamp"`
+	TotalCount       *int            `json:"total_count"`
+	SuccessCount     *int            `json:"success_count"`
+	Successes        []statusDetails `json:"successes"`
+	FailureCount     *int            `json:"failure_count"`
+	Failures         []statusDetails `json:"failures"`
+	PendingCount     *int            `json:"pending_count"`
+	Pendings         []statusDetails `json:"pendings"`
+}
+
+// checkStatus checks a status resource against the objects posted (id to
+// version, "" for an object without one).
+func checkStatus(t *testing.T, what string, body []byte, posted map[string]string) statusResource {
+	t.Helper()
+	var st statusResource
+	if err := json.Unmarshal(body, &st); err != nil {
+		t.Fatalf("%s: not a status resource: %v\n%s", what, err, body)
+	}
+	if st.ID == "" || (st.Status != "complete" && st.Status != "pending") || st.TotalCount == nil || st.SuccessCount == nil || st.FailureCount == nil || st.PendingCount == nil {
+		t.Fatalf("%s: a required property of the status resource is missing: %s", what, body)
+	}
+	if *st.TotalCount != len(posted) || *st.SuccessCount+*st.FailureCount+*st.PendingCount != *st.TotalCount {
+		t.Errorf("%s: %d objects posted, status counts total %d = %d + %d + %d", what, len(posted), *st.TotalCount, *st.SuccessCount, *st.FailureCount, *st.PendingCount)
+	}
+	if len(st.Successes) != *st.SuccessCount || len(st.Failures) != *st.FailureCount || len(st.Pendings) != *st.PendingCount {
+		t.Errorf("%s: lists and counts disagree: %s", what, body)
+	}
+	if st.Status == "complete" && *st.PendingCount != 0 {
+		t.Errorf("%s: complete with %d pending", what, *st.PendingCount)
+	}
+	if st.RequestTimestamp != "" {
+		parseStamp(t, "request_timestamp", st.RequestTimestamp)
+	}
+	seen := map[string]bool{}
+	for _, d := range slices.Concat(st.Successes, st.Failures, st.Pendings) {
+		v, ok := posted[d.ID]
+		if !ok {
+			t.Errorf("%s: status names %s, which was not posted", what, d.ID)
+		}
+		if seen[d.ID] {
+			t.Errorf("%s: status names %s twice", what, d.ID)
+		}
+		seen[d.ID] = true
+		if v != "" && !sameInstant(t, d.Version, v) {
+			t.Errorf("%s: status details of %s: version %q, the object posted has version %s (TAXII 2.1 status-details: version is required)", what, d.ID, d.Version, v)
+		}
+	}
+	return st
+}
+
+func (w *world) testPost(t *testing.T) {
+	ctx := context.Background()
+	post := func(name, col, ct string, body []byte) response {
+		h := http.Header{}
+		if ct != "" {
+			h.Set("Content-Type", ct)
+		}
+		return w.c.do("POST", objectsPath(col), w.auth(name), h, body)
+	}
+	green := "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+	envelope := func(tag string) ([]byte, map[string]string) {
+		ind := "indicator--" + uuidFor(tag, "indicator")
+		objs := []map[string]any{
+			{"type": "indicator", "spec_version": "2.1", "id": ind, "created": "2026-11-01T10:00:00.000Z", "modified": "2026-11-02T10:00:00.000Z",
+				"name": tag, "pattern": "[domain-name:value = '" + tag + ".example.com']", "pattern_type": "stix", "valid_from": "2026-11-01T10:00:00Z",
+				"object_marking_refs": []string{green}},
+			{"type": "domain-name", "spec_version": "2.1", "id": "domain-name--" + uuidFor(tag, "sco"), "value": tag + "-sco.example.com", "object_marking_refs": []string{green}},
+			{"type": "malware", "spec_version": "2.1", "id": "malware--" + uuidFor(tag, "malware"), "created": "2026-11-01T10:00:00.000Z", "modified": "2026-11-01T10:00:00.000Z",
+				"name": "not a record", "is_family": false},
+		}
+		b, err := json.Marshal(map[string]any{"objects": objs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		posted := map[string]string{}
+		for _, o := range objs {
+			v, _ := o["modified"].(string)
+			posted[o["id"].(string)] = v
+		}
+		return b, posted
+	}
+	body, _ := envelope("refused")
+	// 401, 406, 415, 413, 422, 403, 404: nothing is created.
+	before := w.indicators(t, "a", hub.CollectionOwn)
+	taxiiError(t, "POST without a token", w.c.do("POST", objectsPath(hub.CollectionInbox), "", http.Header{"Content-Type": {mediaTAXII}}, body), http.StatusUnauthorized)
+	taxiiError(t, "POST with a bad token", w.c.do("POST", objectsPath(hub.CollectionInbox), "Bearer nope", http.Header{"Content-Type": {mediaTAXII}}, body), http.StatusUnauthorized)
+	taxiiError(t, "POST Accept xml", w.c.do("POST", objectsPath(hub.CollectionInbox), w.auth("a"), http.Header{"Content-Type": {mediaTAXII}, "Accept": {"application/xml"}}, body), http.StatusNotAcceptable)
+	for _, ct := range []string{"", "application/json", "text/plain", "application/stix+json;version=2.1", "application/taxii+json;version=2.0", "application/xml"} {
+		taxiiError(t, fmt.Sprintf("POST Content-Type %q", ct), post("a", hub.CollectionInbox, ct, body), http.StatusUnsupportedMediaType)
+	}
+	big := append(append([]byte(`{"objects":[`), bytes.Repeat([]byte(" "), taxii.MaxContentLength)...), []byte(`]}`)...)
+	taxiiError(t, "POST over max_content_length", post("a", hub.CollectionInbox, mediaTAXII, big), http.StatusRequestEntityTooLarge)
+	for _, bad := range []string{"not json", "{}", `{"objects":"x"}`, `[]`, `{"objects":[`} {
+		r := post("a", hub.CollectionInbox, mediaTAXII, []byte(bad))
+		if r.Status != http.StatusUnprocessableEntity && r.Status != http.StatusBadRequest {
+			t.Errorf("POST %q: %d %s", bad, r.Status, r.Body)
+		}
+		taxiiError(t, fmt.Sprintf("POST %q", bad), r, r.Status)
+	}
+	taxiiError(t, "reader posts to own", post("a-reader", hub.CollectionOwn, mediaTAXII, body), http.StatusForbidden)
+	if r := post("a-reader", hub.CollectionInbox, mediaTAXII, body); r.Status != http.StatusForbidden && r.Status != http.StatusNotFound {
+		t.Errorf("reader posts to the inbox: %d %s", r.Status, r.Body)
+	}
+	taxiiError(t, "post to visible", post("a", hub.CollectionVisible, mediaTAXII, body), http.StatusForbidden)
+	taxiiError(t, "post to g1", post("a", w.g1, mediaTAXII, body), http.StatusForbidden)
+	taxiiError(t, "partner posts to visible", post("p", hub.CollectionVisible, mediaTAXII, body), http.StatusForbidden)
+	taxiiError(t, "post to unknown collection", post("a", "7b0c6a1e-0000-4000-8000-000000000000", mediaTAXII, body), http.StatusNotFound)
+	if after := w.indicators(t, "a", hub.CollectionOwn); len(after) != len(before) {
+		t.Fatalf("refused POSTs created %d records", len(after)-len(before))
+	}
+
+	// 202 and a status resource, readable by the organization only.
+	for _, tc := range []struct{ who, col, tag string }{
+		{"a", hub.CollectionInbox, "posted-inbox"},
+		{"a", hub.CollectionOwn, "posted-own"},
+		{"p", hub.CollectionInbox, "posted-by-partner"},
+	} {
+		_, pages := pager{c: client{t, w.c.base}, auth: w.auth("b")}.manifest(manifestPath(hub.CollectionVisible), nil)
+		last := pages[len(pages)-1].Last
+		body, posted := envelope(tc.tag)
+		for _, ct := range []string{mediaTAXII, "application/taxii+json; version=2.1", "application/taxii+json"} {
+			r := post(tc.who, tc.col, ct, body)
+			if r.Status != http.StatusAccepted {
+				t.Fatalf("%s posts to %s as %q: %d %s", tc.who, tc.col, ct, r.Status, r.Body)
+			}
+			st := checkStatus(t, tc.tag, r.Body, posted)
+			if *st.SuccessCount < 1 || *st.FailureCount < 1 {
+				t.Errorf("%s: an indicator and a malware posted: %s", tc.tag, r.Body)
+			}
+			sp := "/taxii2/api/status/" + st.ID + "/"
+			var again statusResource
+			w.c.ok(sp, w.auth(tc.who), &again)
+			if again.ID != st.ID || *again.TotalCount != *st.TotalCount {
+				t.Errorf("GET %s: %+v, the POST answered %+v", sp, again, st)
+			}
+			checkStatus(t, "GET "+sp, w.c.get(sp, w.auth(tc.who)).Body, posted)
+			if tc.who == "a" {
+				w.c.ok(sp, w.auth("a-reader"), nil) // the same organization
+			}
+			for _, other := range []string{"b", "c", "p", "a"} {
+				if w.caller[other].Org != w.caller[tc.who].Org {
+					taxiiError(t, other+" reads "+tc.who+"'s status", w.c.get(sp, w.auth(other)), http.StatusNotFound)
+				}
+			}
+			taxiiError(t, "status without a token", w.c.get(sp, ""), http.StatusUnauthorized)
+		}
+		// The posted indicator is now a record of the poster, served to
+		// others with the next poll.
+		objs, _ := pager{c: client{t, w.c.base}, auth: w.auth("b")}.objects(objectsPath(hub.CollectionVisible), vals("added_after", last, "match[type]", "indicator"))
+		found := 0
+		for _, o := range objs {
+			if strings.Contains(string(o.Raw), tc.tag+".example.com") {
+				found++
+				if !strings.Contains(string(o.Raw), stix.IdentityID(w.caller[tc.who].Org)) {
+					t.Errorf("%s: the posted indicator is not created by %s: %s", tc.tag, w.caller[tc.who].Org, o.Raw)
+				}
+			}
+		}
+		if found != 1 {
+			t.Errorf("%s: the next poll has %d indicators of the posted value, want 1", tc.tag, found)
+		}
+	}
+	_ = ctx
+}
+
+// uuidFor is a fixed UUIDv4-shaped id per tag and kind.
+func uuidFor(tag, kind string) string {
+	sum := 0
+	for _, c := range tag + kind {
+		sum = sum*31 + int(c)
+	}
+	return fmt.Sprintf("%08x-0000-4000-8000-%012x", uint32(sum), uint64(len(tag+kind)))
 }
