@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -296,7 +297,21 @@ func (f *objectFilter) keeps(it *store.FeedItem, o stix.Object) bool {
 	if !f.specOK || (f.ids != nil && !f.ids[o.ObjectID()]) || (f.types != nil && !f.types[o.ObjectType()]) {
 		return false
 	}
-	return it == nil || f.versions.keeps(it, o)
+	if it == nil {
+		return f.versions.keepsOnly(o)
+	}
+	return f.versions.keeps(it, o)
+}
+
+// keepsOnly decides an object that has a single version (the markings,
+// fusion's identity and extension-definition): its modified time, else its
+// created time.
+func (f versionFilter) keepsOnly(o stix.Object) bool {
+	if f.last || f.first || f.all {
+		return true
+	}
+	t, err := time.Parse(time.RFC3339Nano, cmp.Or(o.ObjectModified(), o.ObjectCreated()))
+	return err == nil && slices.ContainsFunc(f.times, t.Equal)
 }
 
 func setOf(vs []string) map[string]bool {
