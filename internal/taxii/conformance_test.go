@@ -971,6 +971,24 @@ func (w *world) testMatchVersion(t *testing.T) {
 			}
 		}
 	}
+	// The markings, fusion's identity and extension have one version each,
+	// their created time: match[version] selects them like any object.
+	markings, _ := p.objects(objectsPath(hub.CollectionVisible), vals("match[type]", "marking-definition,extension-definition"))
+	if len(markings) == 0 {
+		t.Fatal("no markings")
+	}
+	for _, tc := range []struct {
+		v    string
+		want []obj
+	}{
+		{"last", markings}, {"first", markings}, {"all", markings}, {"2020-01-01T00:00:00Z", nil},
+		{markings[0].version(), slices.DeleteFunc(slices.Clone(markings), func(o obj) bool { return o.version() != markings[0].version() })},
+	} {
+		got, _ := p.objects(objectsPath(hub.CollectionVisible), vals("match[type]", "marking-definition,extension-definition", "match[version]", tc.v))
+		if !slices.Equal(ids(got), ids(tc.want)) {
+			t.Errorf("markings with match[version]=%s: %v, want %v", tc.v, ids(got), ids(tc.want))
+		}
+	}
 	// Over the whole collection, "all" holds every version of every object,
 	// "last" one per record and "first" the first versions.
 	count := func(v string) (n int, mods []string) {
