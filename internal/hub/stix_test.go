@@ -459,7 +459,7 @@ func BenchmarkImportSTIXRecordsOnly(b *testing.B) {
 }
 
 // benchBundle is fusion's export of n green ipv4 records.
-func benchBundle(b *testing.B, n int) []byte {
+func benchBundle(b testing.TB, n int) []byte {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	recs := make([]intel.Record, n)
 	for i := range recs {
@@ -472,4 +472,33 @@ func benchBundle(b *testing.B, n int) []byte {
 		b.Fatal(err)
 	}
 	return data
+}
+
+// TestSTIXImportBatches imports a bundle of more records than one
+// CreateRecords call takes: they go in batches, and every object still
+// gets its own record.
+func TestSTIXImportBatches(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 10,050 records")
+	}
+	const n = hub.MaxBatch + 50
+	data := benchBundle(t, n)
+	h, cs := withOrgs(t, storetest.SQLite(t), "org-a")
+	res, err := h.ImportSTIX(context.Background(), cs["org-a"], data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Totals.Records.Created != n || res.Totals.Created != n {
+		t.Fatalf("%+v", res.Totals)
+	}
+	seen := map[string]bool{}
+	for _, o := range res.Objects {
+		if o.Type != "indicator" {
+			continue
+		}
+		if len(o.Records) != 1 || seen[o.Records[0]] {
+			t.Fatalf("%s: records %v", o.ID, o.Records)
+		}
+		seen[o.Records[0]] = true
+	}
 }
