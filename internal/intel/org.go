@@ -44,17 +44,20 @@ const (
 	RoleAnalyst Role = "analyst"
 	RoleReader  Role = "reader"
 	RoleSensor  Role = "sensor"
+	// RolePartner is the token of a partner hub (federation): it reads only
+	// through TAXII, and only what may leave the hub (policy.Forward).
+	RolePartner Role = "partner"
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleAdmin, RoleAnalyst, RoleReader, RoleSensor}
+var Roles = []Role{RoleAdmin, RoleAnalyst, RoleReader, RoleSensor, RolePartner}
 
 // ParseRole checks that s names a role.
 func ParseRole(s string) (Role, error) {
 	if slices.Contains(Roles, Role(s)) {
 		return Role(s), nil
 	}
-	return "", fieldErr("role", s, "not a role (admin, analyst, reader, sensor)")
+	return "", fieldErr("role", s, "not a role (admin, analyst, reader, sensor, partner)")
 }
 
 // Token is an API token as stored: only the SHA-256 of its secret is kept.

@@ -23,19 +23,23 @@ const (
 	SubmitEvents  Action = "submit-events" // send traffic events to be matched into sightings
 	ReadVerdicts  Action = "read-verdicts" // the organization's own sightings, Tor checks: verdicts on what it observed
 	GiveFeedback  Action = "give-feedback" // report what a record led to
+	// Federate is a partner hub's read: through TAXII only, and only what
+	// Forward lets leave the hub.
+	Federate Action = "federate"
 	// OperateHub is for admins of the organization that runs the hub only
 	// (Caller.Operator): importing Tor data, reading every evidence entry.
 	OperateHub Action = "operate-hub"
 )
 
 // Actions lists every action, for the role table.
-var Actions = []Action{ReadIntel, CreateRecords, ChangeIntel, ManageGroups, ManageTokens, SubmitEvents, ReadVerdicts, GiveFeedback, OperateHub}
+var Actions = []Action{ReadIntel, CreateRecords, ChangeIntel, ManageGroups, ManageTokens, SubmitEvents, ReadVerdicts, GiveFeedback, Federate, OperateHub}
 
 var allowed = map[intel.Role][]Action{
 	intel.RoleAdmin:   {ReadIntel, CreateRecords, ChangeIntel, ManageGroups, ManageTokens, SubmitEvents, ReadVerdicts, GiveFeedback},
 	intel.RoleAnalyst: {ReadIntel, CreateRecords, ChangeIntel, ReadVerdicts, GiveFeedback},
 	intel.RoleReader:  {ReadIntel, ReadVerdicts},
 	intel.RoleSensor:  {CreateRecords, SubmitEvents, ReadVerdicts},
+	intel.RolePartner: {Federate, CreateRecords},
 }
 
 // Can reports whether c's role allows action a.

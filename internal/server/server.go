@@ -1,6 +1,6 @@
 // Package server is the hub's front: one router that mounts every surface
-// — the JSON API under /api/v1/, /healthz, /metrics, and the places
-// reserved for TAXII 2.1 (/taxii2/) and the web UI (/) — and one daemon
+// — the JSON API under /api/v1/, TAXII 2.1 under /taxii2/, /healthz,
+// /metrics, and the place reserved for the web UI (/) — and one daemon
 // that owns every background job (the match index's change feed, reloading
 // the Tor data, checkpoints and their witnesses), with a clean shutdown.
 // `fusion serve` builds a Server and runs it.
@@ -24,6 +24,7 @@ import (
 	"fusion/internal/hub"
 	"fusion/internal/match"
 	"fusion/internal/progress"
+	"fusion/internal/taxii"
 )
 
 // Config is what a Server runs.
@@ -86,7 +87,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/api/v1/", a.Handler())
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", s.metrics.handler())
-	mux.HandleFunc("/taxii2/", reserved("TAXII 2.1 is not served by this hub yet"))
+	mux.Handle("/taxii2/", taxii.New(s.cfg.Hub, taxii.Options{Log: s.cfg.Log}).Handler())
 	mux.HandleFunc("/", reserved("the web UI is not served by this hub yet; the API is at /api/v1/ (/api/v1/openapi.json)"))
 	return mux
 }

@@ -86,7 +86,14 @@ func TestServeMountsEverySurface(t *testing.T) {
 	if status, b := do("GET", "/healthz", ""); status != 200 || !bytes.Contains(b, []byte(`"ok"`)) {
 		t.Errorf("healthz: %d %s", status, b)
 	}
-	for _, path := range []string{"/taxii2/", "/", "/index.html"} {
+	// TAXII 2.1: discovery is public; collections need the token.
+	if status, b := do("GET", "/taxii2/", ""); status != 200 || !bytes.Contains(b, []byte(`"api_roots"`)) {
+		t.Errorf("/taxii2/: %d %s", status, b)
+	}
+	if status, b := do("GET", "/taxii2/api/collections/", ""); status != 200 || !bytes.Contains(b, []byte(`"collections"`)) {
+		t.Errorf("/taxii2/api/collections/: %d %s", status, b)
+	}
+	for _, path := range []string{"/", "/index.html"} {
 		status, b := do("GET", path, "")
 		var e struct{ Error struct{ Code string } }
 		if status != 404 || json.Unmarshal(b, &e) != nil || e.Error.Code != "not_found" {

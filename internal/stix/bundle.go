@@ -19,20 +19,26 @@ type Bundle struct {
 	Objects []Object `json:"objects"`
 }
 
-// Skipped is a record or report that got no STIX object, and why.
+// Skipped is a record, report, sighting or feedback that got no STIX
+// object, and why.
 type Skipped struct {
-	Kind   string `json:"kind"` // "record" or "report"
+	Kind   string `json:"kind"` // "record", "report", "sighting" or "feedback"
 	ID     string `json:"id"`
 	Reason string `json:"reason"`
 }
 
 // ExportInput is what a bundle is made of: records and reports as the
 // caller may see them (redacted records stay redacted), and the
-// organizations to describe as identities (originators and audiences).
+// organizations to describe as identities (originators and audiences),
+// and the sightings and feedback to write as sighting and note objects,
+// their observers' anonymity decided by the hub for the recipient (see
+// SightingInput).
 type ExportInput struct {
-	Records []intel.Record
-	Reports []intel.Report
-	Orgs    []intel.Org
+	Records   []intel.Record
+	Reports   []intel.Report
+	Orgs      []intel.Org
+	Sightings []SightingInput
+	Feedback  []FeedbackInput
 }
 
 // tlpRank orders TLP levels from least to most restrictive.
@@ -46,15 +52,20 @@ func init() {
 
 // NewBundle maps records, reports and organizations to one bundle: for each
 // exported record its indicator, observable and based-on relationship; each
-// report whose records are in the bundle; an identity per organization;
+// report whose records are in the bundle; an identity per organization; a
+// sighting per sighting and a note per feedback (their indicators need not
+// be in the bundle: the recipient may be the originator, which has them);
 // the TLP 2.0 marking-definitions the objects use; and, when any object
-// carries it, the fusion extension-definition with fusion's identity.
+// carries it, the fusion extension-definition with fusion's identity
+// (fusion's identity also when an anonymous observer's sighting or note
+// names it as created_by_ref).
 //
 // Objects appear once per id and modified: giving the same record version
 // twice gives its objects once. Two records with the same value share one
 // observable (its id depends on the value only); it is marked with the
 // more restrictive TLP of the two. Records and reports that get no object
-// are listed in Skipped, with the reason, in the order given.
+// are listed in Skipped, with the reason, in the order given; so are
+// sightings and feedback that ForSighting and ForFeedback refuse.
 func NewBundle(in ExportInput) (*Bundle, []Skipped) {
 	var (
 		objs     []Object
@@ -63,6 +74,7 @@ func NewBundle(in ExportInput) (*Bundle, []Skipped) {
 		markings = map[string]bool{}
 		exported = map[string]bool{}
 		usesExt  bool
+		usesSelf bool // fusion's identity is a created_by_ref
 	)
 	add := func(o Object) {
 		key := o.ObjectID() + "|" + o.ObjectModified()
@@ -109,6 +121,24 @@ func NewBundle(in ExportInput) (*Bundle, []Skipped) {
 		usesExt = true
 		add(IdentityFor(&in.Orgs[i]))
 	}
+	for i := range in.Sightings {
+		s, err := ForSighting(&in.Sightings[i])
+		if err != nil {
+			skip(err)
+			continue
+		}
+		usesSelf = usesSelf || s.CreatedByRef == FusionIdentityID
+		add(s)
+	}
+	for i := range in.Feedback {
+		n, err := ForFeedback(&in.Feedback[i])
+		if err != nil {
+			skip(err)
+			continue
+		}
+		usesSelf = usesSelf || n.CreatedByRef == FusionIdentityID
+		add(n)
+	}
 	for _, o := range objs {
 		for _, m := range o.Markings() {
 			markings[m] = true
@@ -119,8 +149,10 @@ func NewBundle(in ExportInput) (*Bundle, []Skipped) {
 			add(m)
 		}
 	}
-	if usesExt {
+	if usesExt || usesSelf {
 		add(FusionIdentity())
+	}
+	if usesExt {
 		add(FusionExtension())
 	}
 	keys := make([]string, len(objs))
@@ -136,9 +168,10 @@ func NewBundle(in ExportInput) (*Bundle, []Skipped) {
 }
 
 // Check holds a bundle to the rules of STIX 2.1 that its JSON schemas do
-// not express: modified is not before created, every object_marking_ref
-// resolves to a marking-definition in the bundle, and no two objects share
-// id and modified. It returns every violation, joined.
+// not express: modified is not before created, a sighting's last_seen is
+// not before its first_seen, every object_marking_ref resolves to a
+// marking-definition in the bundle, and no two objects share id and
+// modified. It returns every violation, joined.
 func (b *Bundle) Check() error {
 	var errs []error
 	ids := map[string]string{}
@@ -150,6 +183,9 @@ func (b *Bundle) Check() error {
 		c, m := o.ObjectCreated(), o.ObjectModified()
 		if c != "" && m != "" && later(c, m) {
 			errs = append(errs, fmt.Errorf("%s: modified %s is before created %s", o.ObjectID(), m, c))
+		}
+		if s, ok := o.(*Sighting); ok && later(s.FirstSeen, s.LastSeen) {
+			errs = append(errs, fmt.Errorf("%s: last_seen %s is before first_seen %s", o.ObjectID(), s.LastSeen, s.FirstSeen))
 		}
 		key := o.ObjectID() + "|" + m
 		if seen[key] {

@@ -1,6 +1,6 @@
 // Package stix speaks STIX 2.1: its patterning language (section 9), the
-// export of records, reports and organizations as STIX objects, and the
-// import of bundles from any producer.
+// export of records, reports, organizations, sightings and feedback as
+// STIX objects, and the import of bundles from any producer.
 //
 // # Patterns
 //
@@ -30,9 +30,18 @@
 // Ids are deterministic UUIDv5. Bundle.Check holds a bundle to the rules
 // the JSON schemas cannot express.
 //
+// ForSighting and ForFeedback map an organization's sightings of a record
+// (SightingInput) and its feedback on it (FeedbackInput) to a sighting and
+// a note on the record's indicator, for the hub that originated the record.
+// The hub decides, by policy.Observer, whether the observer is anonymous to
+// the recipient; if so it is written nowhere in the object (no
+// where_sighted_refs, authors or note text; created_by_ref is fusion's
+// identity; the sighting's id is keyed by a secret of the hub).
+//
 // ImportBundle goes the other way for a bundle from any producer: per
-// object, the intel.RecordInput values or the report input it becomes, or
-// why it is skipped (docs/stix.md has the mapping).
+// object, the intel.RecordInput values, the report input, the sighting of
+// an indicator (ImportedSighting) or the note on indicators (ImportedNote)
+// it becomes, or why it is skipped (docs/stix.md has the mapping).
 //
 // SPEC: https://docs.oasis-open.org/cti/stix/v2.1/os/stix-v2.1-os.html#_e8slinrhxcc9
 //

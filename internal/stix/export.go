@@ -55,6 +55,44 @@ const tlp2ExtensionID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e
 //go:embed fusion-extension.schema.json
 var FusionExtensionSchema string
 
+// reversibleID is kind--id with id's version digit replaced by version,
+// when id is a UUIDv7; else fusionID.
+func reversibleID(kind, id string, version byte) string {
+	u, err := uuid.Parse(id)
+	if err != nil || u.Version() != 7 || u.Variant() != uuid.RFC4122 || u.String() != id {
+		return fusionID(kind, id)
+	}
+	u[6] = u[6]&0x0f | version<<4
+	return kind + "--" + u.String()
+}
+
+// FusionRef returns the fusion record or report id a STIX id of
+// IndicatorID, RelationshipID or ReportID names, and its kind ("record" or
+// "report"); ok is false for any other id.
+func FusionRef(stixID string) (ref, kind string, ok bool) {
+	typ, rest, found := strings.Cut(stixID, "--")
+	if !found {
+		return "", "", false
+	}
+	var want byte
+	switch typ {
+	case "indicator":
+		want, kind = 4, "record"
+	case "relationship":
+		want, kind = 5, "record"
+	case "report":
+		want, kind = 4, "report"
+	default:
+		return "", "", false
+	}
+	u, err := uuid.Parse(rest)
+	if err != nil || u.Version() != uuid.Version(want) || u.String() != rest {
+		return "", "", false
+	}
+	u[6] = u[6]&0x0f | 7<<4
+	return u.String(), kind, true
+}
+
 func fusionID(kind, id string) string {
 	return kind + "--" + uuid.NewSHA1(fusionNamespace, []byte(kind+"|"+id)).String()
 }
@@ -64,9 +102,15 @@ func fusionID(kind, id string) string {
 // organization. They depend on the fusion id only: a new version of a
 // record is a new STIX version (same id, later modified) of the same object,
 // as STIX versioning requires.
-func IndicatorID(recordID string) string    { return fusionID("indicator", recordID) }
-func RelationshipID(recordID string) string { return fusionID("relationship", recordID) }
-func ReportID(reportID string) string       { return fusionID("report", reportID) }
+//
+// Record and report ids are UUIDv7; their STIX ids carry the same UUID with
+// the version digit set to 4 (indicator, report) or 5 (relationship), which
+// the schemas accept and FusionRef reverses, so that a TAXII lookup by STIX
+// id finds its record without an index of its own. Other ids (and
+// organizations) get a UUIDv5 over "kind|fusion id".
+func IndicatorID(recordID string) string    { return reversibleID("indicator", recordID, 4) }
+func RelationshipID(recordID string) string { return reversibleID("relationship", recordID, 5) }
+func ReportID(reportID string) string       { return reversibleID("report", reportID, 4) }
 func IdentityID(orgID string) string        { return fusionID("identity", orgID) }
 
 // Object is one STIX object fusion writes.
@@ -277,13 +321,14 @@ func IdentityFor(o *intel.Org) *Identity {
 	return id
 }
 
-// ErrSkipped is wrapped by the error of a record or report that gets no
-// STIX object; the error says why.
+// ErrSkipped is wrapped by the error of a record, report, sighting or
+// feedback that gets no STIX object; the error says why.
 var ErrSkipped = errors.New("not exported")
 
-// SkipError says why a record or report was not exported.
+// SkipError says why a record, report, sighting or feedback was not
+// exported.
 type SkipError struct {
-	Kind   string // "record" or "report"
+	Kind   string // "record", "report", "sighting" or "feedback"
 	ID     string
 	Reason string
 }
@@ -438,6 +483,9 @@ func recordExtension(r *intel.Record) map[string]any {
 	ext["discoverable"] = r.Discoverable
 	ext["personal"] = r.Personal
 	ext["fusion_type"] = string(r.Type)
+	if r.Originator != "" {
+		ext["originator"] = r.Originator
+	}
 	if r.Evaluation.Reliability != "" || r.Evaluation.Credibility != 0 {
 		em := map[string]any{}
 		if r.Evaluation.Reliability != "" {

@@ -44,7 +44,7 @@ func (l localLoader) Load(u string) (any, error) {
 // schemaFor is the schema file of a STIX type.
 func schemaFor(typ string) string {
 	switch typ {
-	case "indicator", "report", "identity":
+	case "indicator", "report", "identity", "note":
 		return "sdos/" + typ + ".json"
 	case "relationship", "sighting":
 		return "sros/" + typ + ".json"
@@ -330,7 +330,7 @@ func TestIndicatorMapping(t *testing.T) {
 		`"created_by_ref":"` + IdentityID("org-bka") + `","created":"2026-11-02T09:30:00.123456Z","modified":"2026-11-03T21:30:00.123456Z",` +
 		`"labels":["botnet-c2"],"confidence":50,"object_marking_refs":["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"],` +
 		`"extensions":{"` + FusionExtensionID + `":{"discoverable":false,"extension_type":"property-extension","fusion_id":"rec-00","fusion_type":"ipv4",` +
-		`"fusion_version":2,"last_seen":"2026-11-02T09:30:00.123456Z","personal":false,"warnings":["rfc5737"]}},` +
+		`"fusion_version":2,"last_seen":"2026-11-02T09:30:00.123456Z","originator":"org-bka","personal":false,"warnings":["rfc5737"]}},` +
 		`"name":"198.51.100.7","indicator_types":["malicious-activity"],"pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix",` +
 		`"valid_from":"2026-10-30T09:30:00.123456Z","valid_until":"2026-12-02T09:30:00.123456Z"}`
 	if got != want {
@@ -498,6 +498,33 @@ func TestSharedObservable(t *testing.T) {
 		red, _ := TLPMarking(intel.Red)
 		if len(scos) != 1 || scos[0].ObjectMarkingRefs[0] != red.ID {
 			t.Errorf("records %s, %s: observables %+v, want one marked TLP:RED", order[0].ID, order[1].ID, scos)
+		}
+	}
+}
+
+func TestFusionRefReversesIDs(t *testing.T) {
+	rec := "019a1b2c-3d4e-7f60-8a1b-2c3d4e5f6a7b"
+	for _, tc := range []struct {
+		id, kind string
+	}{
+		{IndicatorID(rec), "record"},
+		{RelationshipID(rec), "record"},
+		{ReportID(rec), "report"},
+	} {
+		ref, kind, ok := FusionRef(tc.id)
+		if !ok || ref != rec || kind != tc.kind {
+			t.Errorf("FusionRef(%s) = %q, %q, %v; want %q, %q", tc.id, ref, kind, ok, rec, tc.kind)
+		}
+	}
+	if IndicatorID(rec) == "indicator--"+rec || RelationshipID(rec)[len("relationship--"):] == IndicatorID(rec)[len("indicator--"):] {
+		t.Errorf("ids share the record's UUID: %s %s", IndicatorID(rec), RelationshipID(rec))
+	}
+	for _, id := range []string{
+		IdentityID("org-a"), "indicator--" + rec, "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f-", "indicator",
+		"relationship--" + IndicatorID(rec)[len("indicator--"):], IndicatorID("not-a-uuid"), "",
+	} {
+		if ref, _, ok := FusionRef(id); ok {
+			t.Errorf("FusionRef(%q) = %q, want no fusion id", id, ref)
 		}
 	}
 }

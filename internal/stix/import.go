@@ -34,7 +34,7 @@ const DefaultImportTLP = intel.Amber
 
 // Outcomes of one object of an imported bundle.
 const (
-	ObjectTaken   = "taken"   // the object gives records or a report
+	ObjectTaken   = "taken"   // the object gives records, a report, a sighting or a note
 	ObjectUsed    = "used"    // identities and marking-definitions: read to resolve refs, not stored
 	ObjectSkipped = "skipped" // the object gives nothing; Reason says why
 )
@@ -51,6 +51,11 @@ type ImportedObject struct {
 	Source  string              `json:"source,omitempty"`
 	Records []intel.RecordInput `json:"records,omitempty"`
 	Report  *ImportedReport     `json:"report,omitempty"`
+	// Sighting and Note are a sighting of an indicator and a note on
+	// indicators (feedback): the hub maps their indicator ids back to its
+	// records (IndicatorID of its own record ids).
+	Sighting *ImportedSighting `json:"sighting,omitempty"`
+	Note     *ImportedNote     `json:"note,omitempty"`
 }
 
 // ImportedReport is a report of the bundle. Input.Records is empty: the
@@ -161,8 +166,9 @@ func skipf(field, value, format string, args ...any) error {
 // ImportBundle reads a STIX 2.1 bundle from any producer and says, object
 // by object in bundle order, what it becomes: the record inputs of an
 // indicator (pattern_type stix, a pattern Values accepts: one per value) or
-// of a cyber-observable, the report input of a report, "used" for
-// identities and marking-definitions, or skipped with the reason. Values
+// of a cyber-observable, the report input of a report, a sighting of an
+// indicator (ImportedSighting), a note on indicators (ImportedNote), "used"
+// for identities and marking-definitions, or skipped with the reason. Values
 // are as the bundle writes them; canonicalizing them is the hub's business.
 //
 // The error is an *ImportError only when the body is not a bundle: not
@@ -296,6 +302,10 @@ func ImportBundle(data []byte) ([]ImportedObject, error) {
 				}
 			case o.Type == "report":
 				res.Report, err = im.report(o, out, byID)
+			case o.Type == "sighting":
+				res.Sighting, err = im.sighting(o, b.Objects[i])
+			case o.Type == "note":
+				res.Note, err = im.note(o, b.Objects[i])
 			case o.Type == "identity" || o.Type == "marking-definition":
 				res.Status = ObjectUsed
 			default:
@@ -304,6 +314,7 @@ func ImportBundle(data []byte) ([]ImportedObject, error) {
 			switch {
 			case err != nil:
 				res.Status, res.Reason, res.Records, res.Report = ObjectSkipped, err.Error(), nil, nil
+				res.Sighting, res.Note = nil, nil
 			case res.Status == "":
 				res.Status = ObjectTaken
 			}

@@ -294,12 +294,18 @@ func TestImportRefusesNonBundles(t *testing.T) {
 }
 
 // FuzzImportBundle feeds ImportBundle arbitrary bodies: it never panics,
-// fails only with an *ImportError, gives one outcome per object, and every
-// skip has a reason.
+// fails only with an *ImportError, gives one outcome per object, every
+// skip has a reason, and a sighting or note taken is one of an indicator
+// within the bounds the import promises.
 func FuzzImportBundle(f *testing.F) {
 	f.Add([]byte(`{"type":"bundle","objects":[{"type":"indicator","id":"indicator--1","pattern_type":"stix","pattern":"[url:value = 'x']"}]}`))
 	f.Add([]byte(`{"type":"bundle","objects":[{"type":"report","id":"report--1","name":"r","object_refs":["indicator--1"]},{"type":"file","id":"file--1","hashes":{"md5":"x"}}]}`))
 	f.Add([]byte(`{"type":"bundle","objects":[{"type":"identity","id":"identity--1","extensions":{"` + FusionExtensionID + `":{"fusion_id":"o"}}}]}`))
+	f.Add([]byte(`{"type":"bundle","objects":[{"type":"sighting","id":"sighting--1","sighting_of_ref":"indicator--1","count":3,` +
+		`"first_seen":"2026-01-01T00:00:00Z","last_seen":"2026-01-02T00:00:00Z","where_sighted_refs":["identity--1","location--2"]},` +
+		`{"type":"identity","id":"identity--1","extensions":{"` + FusionExtensionID + `":{"fusion_id":"o"}}}]}`))
+	f.Add([]byte(`{"type":"bundle","objects":[{"type":"note","id":"note--1","abstract":"seen","content":"seen\n\nat the edge","authors":["o"],` +
+		`"created":"2026-01-01T00:00:00Z","object_refs":["indicator--1","malware--2"]}]}`))
 	if entries, err := os.ReadDir(examplesDir); err == nil {
 		for _, e := range entries {
 			if data, err := os.ReadFile(filepath.Join(examplesDir, e.Name())); err == nil && strings.HasSuffix(e.Name(), ".json") {
@@ -338,10 +344,34 @@ func FuzzImportBundle(f *testing.F) {
 			switch {
 			case o.Status == ObjectSkipped && o.Reason == "":
 				t.Fatalf("%s skipped without a reason", o.ID)
-			case o.Status == ObjectTaken && len(o.Records) == 0 && o.Report == nil:
+			case o.Status == ObjectTaken && len(o.Records) == 0 && o.Report == nil && o.Sighting == nil && o.Note == nil:
 				t.Fatalf("%s taken with nothing", o.ID)
+			case o.Status != ObjectTaken && (o.Records != nil || o.Report != nil || o.Sighting != nil || o.Note != nil):
+				t.Fatalf("%s %s with something taken", o.ID, o.Status)
 			case o.Status != ObjectSkipped && o.Status != ObjectTaken && o.Status != ObjectUsed:
 				t.Fatalf("%s: status %q", o.ID, o.Status)
+			}
+			if s := o.Sighting; s != nil {
+				switch {
+				case o.Type != "sighting" || !strings.HasPrefix(s.Indicator, "indicator--"):
+					t.Fatalf("%s %s: sighting of %q", o.Type, o.ID, s.Indicator)
+				case s.Count != nil && (*s.Count < 0 || *s.Count > MaxSightingCount):
+					t.Fatalf("%s: count %d", o.ID, *s.Count)
+				case s.FirstSeen != nil && s.LastSeen != nil && s.LastSeen.Before(*s.FirstSeen):
+					t.Fatalf("%s: last_seen %v before first_seen %v", o.ID, s.LastSeen, s.FirstSeen)
+				case len(s.Observers) > len(s.WhereSighted):
+					t.Fatalf("%s: observers %v beyond where_sighted %v", o.ID, s.Observers, s.WhereSighted)
+				}
+			}
+			if n := o.Note; n != nil {
+				if o.Type != "note" || len(n.Refs) == 0 || strings.TrimSpace(n.Content) == "" {
+					t.Fatalf("%s %s: note %+v", o.Type, o.ID, n)
+				}
+				for _, r := range n.Refs {
+					if !strings.HasPrefix(r, "indicator--") {
+						t.Fatalf("%s: note ref %q", o.ID, r)
+					}
+				}
 			}
 		}
 	})

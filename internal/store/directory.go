@@ -23,7 +23,10 @@ func (t *Tx) InsertOrg(o intel.Org) error {
 	if isUnique(err) {
 		return fmt.Errorf("organization %q: %w", o.ID, ErrConflict)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return t.appendFeed(FeedEntry{FeedOrg, o.ID, 1})
 }
 
 // Org returns one organization.

@@ -153,7 +153,11 @@ func (t *Tx) InsertRecords(recs []Encoded) error {
 	if err := t.indexForSearch(recordSearch, found); err != nil {
 		return fmt.Errorf("store: index records for search: %w", err)
 	}
-	return nil
+	feed := make([]FeedEntry, len(recs))
+	for i := range recs {
+		feed[i] = FeedEntry{FeedRecord, recs[i].Record.ID, recs[i].Record.Version}
+	}
+	return t.appendFeed(feed...)
 }
 
 func insertErr(err error) error {
@@ -264,7 +268,10 @@ func (t *Tx) UpdateRecord(prev *intel.Record, enc Encoded) error {
 	if err != nil {
 		return err
 	}
-	return t.reindexForSearch(recordSearch, []any{next.ID, enc.SearchFull, enc.SearchRedacted})
+	if err := t.reindexForSearch(recordSearch, []any{next.ID, enc.SearchFull, enc.SearchRedacted}); err != nil {
+		return err
+	}
+	return t.appendFeed(FeedEntry{FeedRecord, next.ID, next.Version})
 }
 
 // Record returns one record as stored, inside the transaction.

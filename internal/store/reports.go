@@ -38,7 +38,10 @@ func (t *Tx) InsertReport(r *intel.Report) error {
 	if err := t.indexForSearch(reportSearch, [][]any{{r.ID, reportSearchText(r)}}); err != nil {
 		return err
 	}
-	return t.writeReportLinks(nil, r)
+	if err := t.writeReportLinks(nil, r); err != nil {
+		return err
+	}
+	return t.appendFeed(FeedEntry{FeedReport, r.ID, r.Version})
 }
 
 func (t *Tx) writeReportLinks(prev, r *intel.Report) error {
@@ -94,7 +97,10 @@ func (t *Tx) UpdateReport(prev, next *intel.Report) error {
 	if err := t.reindexForSearch(reportSearch, []any{next.ID, reportSearchText(next)}); err != nil {
 		return err
 	}
-	return t.writeReportLinks(prev, next)
+	if err := t.writeReportLinks(prev, next); err != nil {
+		return err
+	}
+	return t.appendFeed(FeedEntry{FeedReport, next.ID, next.Version})
 }
 
 // ReportRaw returns a report's stored body and the ids of the records it

@@ -14,6 +14,7 @@ import (
 // migration's transaction after its statements, by migration number.
 var goMigrations = map[string]func(*Tx) error{
 	"0008": indexAllForSearch,
+	"0011": feedAll,
 }
 
 // recordSearchText returns the two texts a record is found by: what a
