@@ -534,6 +534,7 @@ func TestConformance(t *testing.T) {
 		t.Run("paging", w.testPaging)
 		t.Run("partner-and-group", w.testPartnerAndGroup)
 		t.Run("delete", w.testDelete)
+		t.Run("partner-revoked", w.testPartnerRevoked)
 		t.Run("version-gate", w.testVersionGate)
 		t.Run("delete-report", w.testDeleteReport)
 		t.Run("post", w.testPost)
@@ -1733,4 +1734,28 @@ func uuidFor(tag, kind string) string {
 		sum = sum*31 + int(c)
 	}
 	return fmt.Sprintf("%08x-0000-4000-8000-%012x", uint32(sum), uint64(len(tag+kind)))
+}
+
+// testPartnerRevoked revokes records: a partner hub learns of the
+// revocation of what it could receive, and still gets nothing of what it
+// could not.
+func (w *world) testPartnerRevoked(t *testing.T) {
+	ctx := context.Background()
+	for _, name := range []string{"amber-p", "red-p", "strict-p", "green-h2", "personal"} {
+		if _, err := w.h.RevokeRecord(ctx, w.caller["a"], w.rec[name].ID, "withdrawn"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := w.indicators(t, "p", hub.CollectionVisible)
+	for _, name := range []string{"amber-p", "red-p", "strict-p", "green-h2", "personal"} {
+		o, in := got[w.rec[name].ID]
+		if want := name == "amber-p"; in != want || (in && !o.Revoked) {
+			t.Errorf("partner after revoking %s: served %v (revoked %v), want %v", name, in, o.Revoked, want)
+		}
+		path := objectPath(hub.CollectionVisible, stix.IndicatorID(w.rec[name].ID))
+		if name != "amber-p" {
+			taxiiError(t, "partner GET revoked "+name, w.c.get(path, w.auth("p")), http.StatusNotFound)
+			taxiiError(t, "partner versions of revoked "+name, w.c.get(path+"versions/?limit=1", w.auth("p")), http.StatusNotFound)
+		}
+	}
 }
