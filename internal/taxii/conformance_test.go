@@ -419,7 +419,7 @@ type world struct {
 	g1     string                  // the collection id of group g1
 }
 
-func newWorld(t *testing.T, st *store.Store) *world {
+func newWorld(t testing.TB, st *store.Store) *world {
 	t.Helper()
 	ctx := context.Background()
 	h := newHub(t, st)
