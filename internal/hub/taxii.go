@@ -469,18 +469,17 @@ func (h *Hub) Objects(ctx context.Context, c *policy.Caller, id string, q Object
 }
 
 // isObservableID reports whether a STIX id names an object no feed row is
-// found by: an observable, whose id comes from its value. A query for one
-// reads the collection through, keeping the objects with that id.
+// found by: an observable of a type fusion writes, whose id comes from its
+// value. A query for one reads the collection through, keeping the objects
+// with that id; any other id is looked up by its row (and an id that names
+// none is not found at once).
 func isObservableID(id string) bool {
-	if _, _, ok := stix.FusionRef(id); ok {
-		return false
-	}
 	typ, _, _ := strings.Cut(id, "--")
 	switch typ {
-	case "identity", "marking-definition", "extension-definition":
-		return false
+	case "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "file", "autonomous-system":
+		return true
 	}
-	return true
+	return false
 }
 
 // feedByIDs returns the feed rows of the objects named by STIX ids, in
