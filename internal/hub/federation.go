@@ -58,8 +58,16 @@ func (h *Hub) OperatorAddPartner(ctx context.Context, p Partner) (Partner, error
 		return p, &intel.FieldError{Field: "as", Value: p.Org, Reason: "the hub operator's organization cannot stand for a partner hub"}
 	}
 	if p.AmberGroup != "" {
-		if _, err := h.store.Group(ctx, p.AmberGroup); err != nil {
+		g, err := h.store.Group(ctx, p.AmberGroup)
+		if err != nil {
 			return p, &intel.FieldError{Field: "amber-group", Value: p.AmberGroup, Reason: "no such sharing group"}
+		}
+		// The partner's organization shares its amber records with the
+		// group: it must be a member.
+		if !slices.Contains(g.Members, p.Org) {
+			if _, err := h.OperatorAddMember(ctx, p.AmberGroup, p.Org); err != nil {
+				return p, err
+			}
 		}
 	}
 	p.Created = h.now()
@@ -99,21 +107,38 @@ func (h *Hub) ImportFederated(ctx context.Context, p Partner, objects []json.Raw
 	if err != nil {
 		return STIXImport{}, err
 	}
+	// The audience the partner named is its organizations': it is not kept
+	// (and need not resolve here). What originated each record is.
 	originators := map[string]string{}
-	for _, raw := range objects {
-		var o struct {
-			Type       string                     `json:"type"`
-			ID         string                     `json:"id"`
-			Extensions map[string]json.RawMessage `json:"extensions"`
-		}
-		if json.Unmarshal(raw, &o) != nil || o.Type != "indicator" {
+	objects = slices.Clone(objects)
+	for i, raw := range objects {
+		var o map[string]json.RawMessage
+		if json.Unmarshal(raw, &o) != nil {
 			continue
 		}
-		var ext struct {
-			Originator string `json:"originator"`
+		var typ, id string
+		json.Unmarshal(o["type"], &typ)
+		json.Unmarshal(o["id"], &id)
+		var exts map[string]map[string]json.RawMessage
+		if typ == "identity" || json.Unmarshal(o["extensions"], &exts) != nil || exts[stix.FusionExtensionID] == nil {
+			continue
 		}
-		if json.Unmarshal(o.Extensions[stix.FusionExtensionID], &ext) == nil && ext.Originator != "" {
-			originators[o.ID] = ext.Originator
+		ext := exts[stix.FusionExtensionID]
+		var org string
+		if json.Unmarshal(ext["originator"], &org) == nil && org != "" {
+			originators[id] = org
+		}
+		if _, ok := ext["audience"]; !ok {
+			continue
+		}
+		delete(ext, "audience")
+		b, err := json.Marshal(exts)
+		if err != nil {
+			continue
+		}
+		o["extensions"] = b
+		if b, err = json.Marshal(o); err == nil {
+			objects[i] = b
 		}
 	}
 	data, err := bundleOf(objects)

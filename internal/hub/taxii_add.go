@@ -27,7 +27,7 @@ type TAXIIStatus struct {
 	FailureCount     int             `json:"failure_count"`
 	Failures         []StatusDetails `json:"failures,omitempty"`
 	PendingCount     int             `json:"pending_count"`
-	Pending          []StatusDetails `json:"pending,omitempty"`
+	Pending          []StatusDetails `json:"pendings,omitempty"`
 }
 
 // StatusDetails is one object of a status resource.
