@@ -220,3 +220,38 @@ func TestTaxiiErrors(t *testing.T) {
 		t.Errorf("broken state: %d %s", code, errOut)
 	}
 }
+
+// TestTaxiiPullCarriesReferences pulls a page at a time: records whose
+// audience names an organization keep it, though the organization's
+// identity came pages earlier.
+func TestTaxiiPullCarriesReferences(t *testing.T) {
+	a, b := servertest.Start(t), servertest.Start(t)
+	alice := a.Org(t, "org-a", intel.RoleAnalyst)
+	partner := a.Org(t, "hub-b", intel.RolePartner)
+	bob := b.Org(t, "org-b", intel.RoleAnalyst)
+	b.Org(t, "hub-b", intel.RoleReader)
+	c, err := a.Hub.Authenticate(context.Background(), alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ins []intel.RecordInput
+	for _, v := range []string{"one.amber.example.com", "two.amber.example.com"} {
+		ins = append(ins, intel.RecordInput{Value: v, TLP: "amber", Audience: &intel.Audience{Orgs: []string{"hub-b"}}})
+	}
+	if res, err := a.Hub.CreateRecords(context.Background(), c, ins); err != nil || res[0].Err != nil || res[1].Err != nil {
+		t.Fatal(err, res)
+	}
+	s := runJSON(t, map[string]string{"FUSION_TOKEN": bob}, "taxii", "pull", "--url", a.URL, "--collection", hub.CollectionVisible, "--token", partner,
+		"--server", b.URL, "--state", filepath.Join(t.TempDir(), "s.json"), "--limit", "1")
+	if s.Created != 2 || s.Failed != 0 {
+		t.Errorf("pull: %+v", s)
+	}
+	for r := range s.Reasons {
+		if strings.Contains(r, "cannot be kept") {
+			t.Errorf("reason %q", r)
+		}
+	}
+	if got := values(t, b, bob, hub.CollectionOwn, ".amber.example.com"); len(got) != 2 {
+		t.Errorf("B holds %v", got)
+	}
+}
