@@ -551,3 +551,50 @@ func (c *refCache) complete(batch []json.RawMessage) ([]json.RawMessage, map[str
 	}
 	return append(extra, batch...), carried
 }
+
+func taxiiCollections(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "taxii collections", "fusion taxii collections --url URL [--token T | --user U --password P] [--json]\n\n"+
+		"Lists the collections a TAXII 2.1 server offers the credentials: id, read, write, title.")
+	url := fs.String("url", "", "the TAXII server `URL`: its base, its discovery (/taxii2/) or an API root")
+	token := fs.String("token", env.Getenv("FUSION_TAXII_TOKEN"), "bearer `TOKEN` ($FUSION_TAXII_TOKEN)")
+	user := fs.String("user", env.Getenv("FUSION_TAXII_USER"), "HTTP Basic `USER`, instead of --token ($FUSION_TAXII_USER)")
+	password := fs.String("password", env.Getenv("FUSION_TAXII_PASSWORD"), "HTTP Basic `PASSWORD` ($FUSION_TAXII_PASSWORD)")
+	asJSON := fs.Bool("json", false, "print the API root and its collections as one JSON line")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "url"); err != nil {
+		return err
+	}
+	if *token != "" && (*user != "" || *password != "") {
+		return errors.New("--token and --user/--password both given: the server takes one")
+	}
+	c := client.New(client.Options{Token: *token, User: *user, Password: *password})
+	root, info, err := c.FindAPIRoot(ctx, *url)
+	if err != nil {
+		return fmt.Errorf("--url: %w", err)
+	}
+	cols, err := c.Collections(ctx, root)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(env.Stdout).Encode(map[string]any{"api_root": root, "title": info.Title, "collections": cols})
+	}
+	fmt.Fprintf(env.Stdout, "%s (%s)\n", root, info.Title)
+	for _, col := range cols {
+		mode := ""
+		if col.CanRead {
+			mode += "r"
+		} else {
+			mode += "-"
+		}
+		if col.CanWrite {
+			mode += "w"
+		} else {
+			mode += "-"
+		}
+		fmt.Fprintf(env.Stdout, "%s  %s  %s\n", col.ID, mode, col.Title)
+	}
+	return nil
+}

@@ -208,8 +208,17 @@ func TestTaxiiErrors(t *testing.T) {
 	if _, err := os.Stat(state); !os.IsNotExist(err) {
 		t.Errorf("failed runs wrote the state: %v", err)
 	}
+	// Listing collections.
+	code, out, errOut := run(t, nil, "taxii", "collections", "--url", a.URL, "--token", alice)
+	if code != 0 || !strings.Contains(out, hub.CollectionVisible+"  r-  Visible to org-a") || !strings.Contains(out, hub.CollectionInbox+"  -w  ") {
+		t.Errorf("collections: %d %s %s", code, out, errOut)
+	}
+	code, _, errOut = run(t, nil, "taxii", "collections", "--url", a.URL, "--token", "nope")
+	if code != 1 || !strings.Contains(errOut, "401") {
+		t.Errorf("collections with a bad token: %d %s", code, errOut)
+	}
 	// HTTP Basic with the token as password works.
-	code, out, errOut := run(t, nil, append(base, "--url", a.URL, "--user", "b", "--password", alice, "--server", b.URL, "--server-token", bob)...)
+	code, out, errOut = run(t, nil, append(base, "--url", a.URL, "--user", "b", "--password", alice, "--server", b.URL, "--server-token", bob)...)
 	if code != 0 || !strings.Contains(out, "2 created") {
 		t.Errorf("basic: %d %s %s", code, out, errOut)
 	}
