@@ -55,6 +55,10 @@ func commands() map[string]*command {
 			"import": {summary: "import STIX 2.1 bundles into a hub (--server) as the token's organization", run: stixImport},
 			"export": {summary: "export what the token may see on a hub as one STIX 2.1 bundle", run: stixExport},
 		}},
+		"federation": {summary: "partner hubs this hub pulls from and sends sightings back to", subs: map[string]*command{
+			"add":  {summary: "pull a partner hub's TAXII collection on a schedule", run: federationAdd},
+			"list": {summary: "list partner hubs and their last runs", run: federationList},
+		}},
 		"exercise": {summary: "score findings against a scenario's truth", subs: map[string]*command{
 			"score": {summary: "precision, recall and F1 per kind", run: exerciseScore},
 		}},

@@ -91,12 +91,23 @@ func (h *Hub) ImportSTIX(ctx context.Context, c *policy.Caller, data []byte) (ST
 // unchanged. It fails with ErrAnswerKept when an answer is kept already
 // for keep.Key.
 func (h *Hub) ImportSTIXKept(ctx context.Context, c *policy.Caller, data []byte, keep *Keep[STIXImport]) (STIXImport, error) {
+	return h.importSTIX(ctx, c, data, keep, nil)
+}
+
+// importSTIX is ImportSTIXKept with adjust, if not nil, changing what the
+// bundle's objects become before anything is stored (ImportFederated).
+// Sightings and notes on this hub's indicators are taken as c's sightings
+// and feedback (receiveSighting, receiveNote).
+func (h *Hub) importSTIX(ctx context.Context, c *policy.Caller, data []byte, keep *Keep[STIXImport], adjust func([]stix.ImportedObject)) (STIXImport, error) {
 	if err := policy.Require(c, policy.CreateRecords); err != nil {
 		return STIXImport{}, err
 	}
 	objs, err := stix.ImportBundle(data)
 	if err != nil {
 		return STIXImport{}, err
+	}
+	if adjust != nil {
+		adjust(objs)
 	}
 	out := STIXImport{Objects: make([]STIXObject, len(objs))}
 	// Every record input of the bundle, with the objects it came from. A
@@ -171,7 +182,7 @@ func (h *Hub) ImportSTIXKept(ctx context.Context, c *policy.Caller, data []byte,
 		}
 	}
 	for i := range objs {
-		if objs[i].Status != stix.ObjectTaken || objs[i].Report != nil {
+		if objs[i].Status != stix.ObjectTaken || objs[i].Report != nil || objs[i].Sighting != nil || objs[i].Note != nil {
 			continue
 		}
 		o, t := &out.Objects[i], &tallies[i]
@@ -195,6 +206,15 @@ func (h *Hub) ImportSTIXKept(ctx context.Context, c *policy.Caller, data []byte,
 			own = &ownReports{}
 		}
 		h.importReport(ctx, c, rep, out.Objects, own, &out.Objects[i])
+	}
+	for i := range objs {
+		switch o := &objs[i]; {
+		case o.Status != stix.ObjectTaken:
+		case o.Sighting != nil:
+			h.receiveSighting(ctx, c, o, &out.Objects[i])
+		case o.Note != nil:
+			h.receiveNote(ctx, c, o, &out.Objects[i])
+		}
 	}
 	for i := range out.Objects {
 		out.Totals.Objects++

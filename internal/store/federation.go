@@ -10,6 +10,9 @@ import (
 type Partner struct {
 	Name, URL, Collection, Org string
 	Every                      time.Duration
+	// AmberGroup is the sharing group amber records from the partner are
+	// shared with here ("": nobody but the partner's organization).
+	AmberGroup string
 	// AddedAfter is the partner's X-TAXII-Date-Added-Last of the last page
 	// pulled, as it wrote it.
 	AddedAfter string
@@ -22,8 +25,8 @@ type Partner struct {
 
 // InsertPartner adds a partner; an existing name is ErrConflict.
 func (t *Tx) InsertPartner(p Partner) error {
-	_, err := t.exec("INSERT INTO federation_partners (name, url, collection, org, every_ms, created) VALUES (?, ?, ?, ?, ?, ?)",
-		p.Name, p.URL, p.Collection, p.Org, p.Every.Milliseconds(), micros(p.Created))
+	_, err := t.exec("INSERT INTO federation_partners (name, url, collection, org, every_ms, amber_group, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		p.Name, p.URL, p.Collection, p.Org, p.Every.Milliseconds(), p.AmberGroup, micros(p.Created))
 	switch {
 	case isUnique(err):
 		return fmt.Errorf("partner %q: %w", p.Name, ErrConflict)
@@ -35,7 +38,7 @@ func (t *Tx) InsertPartner(p Partner) error {
 
 // Partners returns every partner, by name.
 func (s *Store) Partners(ctx context.Context) ([]Partner, error) {
-	rows, err := s.query(ctx, "SELECT name, url, collection, org, every_ms, added_after, last_run, last_error, pulled, sent, created FROM federation_partners ORDER BY name")
+	rows, err := s.query(ctx, "SELECT name, url, collection, org, every_ms, amber_group, added_after, last_run, last_error, pulled, sent, created FROM federation_partners ORDER BY name")
 	if err != nil {
 		return nil, fmt.Errorf("store: partners: %w", err)
 	}
@@ -45,7 +48,7 @@ func (s *Store) Partners(ctx context.Context) ([]Partner, error) {
 		var p Partner
 		var every, created int64
 		var last *int64
-		if err := rows.Scan(&p.Name, &p.URL, &p.Collection, &p.Org, &every, &p.AddedAfter, &last, &p.LastError, &p.Pulled, &p.Sent, &created); err != nil {
+		if err := rows.Scan(&p.Name, &p.URL, &p.Collection, &p.Org, &every, &p.AmberGroup, &p.AddedAfter, &last, &p.LastError, &p.Pulled, &p.Sent, &created); err != nil {
 			return nil, err
 		}
 		p.Every, p.Created = time.Duration(every)*time.Millisecond, fromMicros(created)

@@ -8,6 +8,7 @@ CREATE TABLE federation_partners (
     collection  TEXT NOT NULL,
     org         TEXT NOT NULL REFERENCES orgs(id),
     every_ms    BIGINT NOT NULL,
+    amber_group TEXT NOT NULL DEFAULT '',
     added_after TEXT NOT NULL DEFAULT '',
     last_run    BIGINT,
     last_error  TEXT NOT NULL DEFAULT '',
