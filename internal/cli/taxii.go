@@ -311,19 +311,19 @@ func transfer(ctx context.Context, env *Env, f *taxiiFlags, direction string, sr
 	maxObjects := min(hub.MaxAddObjects, 10000)
 	reasons := map[string]int{}
 	last := ""
-	refs := newRefCache(maxCarried)
+	refs := client.NewCarrier(10_000)
 	bar := progress.New(env.Stderr, direction+"ing "+srcCol, 0, "objects")
 	err = src.Each(ctx, srcRoot, srcCol, client.Query{AddedAfter: sum.AddedAfter, Limit: f.limit}, func(p client.Page) error {
 		sum.Fetched += len(p.Objects)
 		// Half the bound leaves room for the objects carried from earlier
-		// pages (refCache).
+		// pages (client.Carrier).
 		batches, err := client.Batches(p.Objects, dstInfo.MaxContentLength/2, maxObjects)
 		if err != nil {
 			return err
 		}
-		refs.learn(p.Objects)
+		refs.Learn(p.Objects)
 		for _, b := range batches {
-			b, carried := refs.complete(b)
+			b, carried := refs.Complete(b)
 			status, err := dst.AddObjects(ctx, dstRoot, dstCol, b)
 			if err != nil {
 				return err
@@ -480,76 +480,6 @@ func (st *taxiiState) save(path string) error {
 		return fmt.Errorf("state %s: %w", path, err)
 	}
 	return nil
-}
-
-// maxCarried bounds the identities and marking-definitions kept to carry
-// into later envelopes.
-const maxCarried = 10_000
-
-// refCache keeps the identities and marking-definitions a transfer has
-// seen, so that an envelope whose objects refer to one seen on an earlier
-// page carries it again: an importer resolves references (markings,
-// created_by_ref, fusion audiences) within one envelope only, and a
-// collection sends these objects once, at their own place in its order.
-type refCache struct {
-	max  int
-	objs map[string]json.RawMessage
-}
-
-func newRefCache(max int) *refCache {
-	return &refCache{max: max, objs: map[string]json.RawMessage{}}
-}
-
-// refID matches the ids of the objects a refCache keeps.
-var refID = regexp.MustCompile(`(?:identity|marking-definition)--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
-
-// learn keeps the identities and marking-definitions among objs (a newer
-// copy replaces an older one; past the bound, new ones are not kept).
-func (c *refCache) learn(objs []json.RawMessage) {
-	for _, o := range objs {
-		id, typ, err := client.Peek(o)
-		if err != nil || (typ != "identity" && typ != "marking-definition") || !refID.MatchString(id) {
-			continue
-		}
-		if _, ok := c.objs[id]; ok || len(c.objs) < c.max {
-			c.objs[id] = o
-		}
-	}
-}
-
-// complete returns batch with the kept objects it refers to (anywhere in
-// an object: created_by_ref, object_marking_refs, extensions) and does not
-// hold put first, and the ids of those carried objects.
-func (c *refCache) complete(batch []json.RawMessage) ([]json.RawMessage, map[string]bool) {
-	if len(c.objs) == 0 {
-		return batch, nil
-	}
-	has := map[string]bool{}
-	for _, o := range batch {
-		if id, _, err := client.Peek(o); err == nil {
-			has[id] = true
-		}
-	}
-	var carried map[string]bool
-	var extra []json.RawMessage
-	for _, o := range batch {
-		for _, id := range refID.FindAllString(string(o), -1) {
-			ref, ok := c.objs[id]
-			if !ok || has[id] {
-				continue
-			}
-			has[id] = true
-			if carried == nil {
-				carried = map[string]bool{}
-			}
-			carried[id] = true
-			extra = append(extra, ref)
-		}
-	}
-	if len(extra) == 0 {
-		return batch, nil
-	}
-	return append(extra, batch...), carried
 }
 
 func taxiiCollections(ctx context.Context, env *Env, args []string) error {
