@@ -149,7 +149,7 @@ func values(t *testing.T, h *testHub, token, originator string) []string {
 // each pulling the other's collection: records move both ways with their
 // origin and handling, what may not leave a hub (H2, amber+strict, red,
 // amber not naming the partner, personal data) never does, and a sighting
-// at hub B reaches the originator at hub A.
+// and feedback at hub B reach the originator at hub A.
 func TestFederationTwoHubs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs two hub processes")
@@ -251,13 +251,16 @@ func TestFederationTwoHubs(t *testing.T) {
 		call(t, "POST", b.url("/api/v1/events"), bankB, `{"time":"2026-11-30T10:00:00Z","value":"green-a.fedtest-phish.net"}`+"\n", &res)
 		return res.Matches > 0
 	})
-	eventually(t, "the sighting at A", func() bool {
+	if st := call(t, "POST", b.url("/api/v1/records/"+greenAtB+"/feedback"), bankB, `{"outcome":"blocked","note":"blocked at the proxy"}`, nil); st != 200 && st != 201 {
+		t.Fatalf("feedback at B: %d", st)
+	}
+	eventually(t, "the sighting and the feedback at A", func() bool {
 		var fb hub.FeedbackSummary
 		call(t, "GET", a.url("/api/v1/feedback"), bankA, "", &fb)
 		for _, r := range fb.Records {
-			if r.Value == "green-a.fedtest-phish.net" && r.Sightings >= 1 {
+			if r.Value == "green-a.fedtest-phish.net" && r.Sightings >= 1 && r.Outcomes["blocked"] == 1 {
 				for _, by := range r.By {
-					if by.Observer.Org == "hub-b" {
+					if by.Observer.Org == "hub-b" && by.Outcome == "blocked" && by.Note == "blocked at the proxy" {
 						return true
 					}
 				}

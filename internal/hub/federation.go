@@ -315,14 +315,19 @@ func (h *Hub) receivedOn(ctx context.Context, c *policy.Caller, indicator string
 	return rec, nil
 }
 
-// SightingsFor returns the STIX sightings to send partner p: for each
-// record that came from p, each organization's sightings of it, where the
-// count changed since it was last sent; the observer named or anonymous
-// as it chose (policy.Observer with p's organization as the originator).
-// MarkSent records them once p took them.
+// SightingsFor returns the STIX objects to send partner p: for each record
+// that came from p, each organization's sightings of it as a sighting,
+// where the count changed since it was last sent, and each feedback given
+// on it as a note, once; the observer named or anonymous as it chose
+// (policy.Observer with p's organization as the originator). MarkSent
+// records them once p took them.
 func (h *Hub) SightingsFor(ctx context.Context, p Partner) ([]json.RawMessage, map[string]int64, error) {
 	totals, err := h.store.SightingTotalsOwned(ctx, p.Org)
-	if err != nil || len(totals) == 0 {
+	if err != nil {
+		return nil, nil, err
+	}
+	feedback, err := h.store.FeedbackOwned(ctx, p.Org)
+	if err != nil || len(totals)+len(feedback) == 0 {
 		return nil, nil, err
 	}
 	sent, err := h.store.Sent(ctx, p.Name)
@@ -333,10 +338,14 @@ func (h *Hub) SightingsFor(ctx context.Context, p Partner) ([]json.RawMessage, m
 	if err != nil {
 		return nil, nil, err
 	}
-	ids := make([]string, 0, len(totals))
+	ids := make([]string, 0, len(totals)+len(feedback))
 	for _, t := range totals {
 		ids = append(ids, t.RecordID)
 	}
+	for _, f := range feedback {
+		ids = append(ids, f.RecordID)
+	}
+	slices.Sort(ids)
 	recs, err := h.store.RecordsByID(ctx, slices.Compact(ids))
 	if err != nil {
 		return nil, nil, err
@@ -374,6 +383,29 @@ func (h *Hub) SightingsFor(ctx context.Context, p Partner) ([]json.RawMessage, m
 		}
 		out = append(out, b)
 		marks[s.ID] = t.Count
+	}
+	for _, f := range feedback {
+		r := byID[f.RecordID]
+		if r == nil || r.Origin == nil || r.Origin.Hub != p.Name || r.Originator != p.Org || f.Org == p.Org {
+			continue
+		}
+		obs := policy.Observer(recipient, r.Originator, f.Org, dir[f.Org].AnonymousFeedback)
+		if obs == policy.Unseen {
+			continue
+		}
+		n, err := stix.ForFeedback(&stix.FeedbackInput{
+			ID: f.ID, Record: r.ID, Indicator: r.Origin.ID, TLP: r.TLP, Observer: f.Org, Anonymous: obs == policy.Anonymous,
+			Outcome: f.Outcome, Note: f.Note, Created: f.Created,
+		})
+		if err != nil || sent[n.ID] == 1 {
+			continue
+		}
+		b, err := json.Marshal(n)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, b)
+		marks[n.ID] = 1
 	}
 	return out, marks, nil
 }
