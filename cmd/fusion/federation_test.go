@@ -60,14 +60,7 @@ func (h *testHub) start(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		h.cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { h.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			h.cmd.Process.Kill()
-		}
+		h.stop()
 		if t.Failed() {
 			t.Logf("hub %s log:\n%s", h.name, h.log.String())
 		}
@@ -82,6 +75,22 @@ func (h *testHub) start(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("hub %s did not come up:\n%s", h.name, h.log.String())
 		}
+	}
+}
+
+// stop interrupts the hub and waits for it to exit (once).
+func (h *testHub) stop() {
+	if h.cmd.ProcessState != nil {
+		return
+	}
+	h.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { h.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		h.cmd.Process.Kill()
+		<-done
 	}
 }
 
@@ -121,10 +130,13 @@ type recordList struct {
 	}
 }
 
-// values lists the values of the records token sees on hub h.
-func values(t *testing.T, h *testHub, token string) []string {
+// values lists the values of the records token sees on hub h that
+// originator originated.
+func values(t *testing.T, h *testHub, token, originator string) []string {
 	var l recordList
-	call(t, "GET", h.url("/api/v1/records?limit=1000"), token, "", &l)
+	if st := call(t, "GET", h.url("/api/v1/records?limit=100&originator="+originator), token, "", &l); st != 200 {
+		t.Logf("records at %s: %d", h.name, st)
+	}
 	var out []string
 	for _, r := range l.Records {
 		out = append(out, r.Value)
@@ -137,7 +149,7 @@ func values(t *testing.T, h *testHub, token string) []string {
 // each pulling the other's collection: records move both ways with their
 // origin and handling, what may not leave a hub (H2, amber+strict, red,
 // amber not naming the partner, personal data) never does, and a sighting
-// at hub B reaches the originator at hub A.
+// and feedback at hub B reach the originator at hub A.
 func TestFederationTwoHubs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs two hub processes")
@@ -197,13 +209,14 @@ func TestFederationTwoHubs(t *testing.T) {
 	// A's forwardable records reach B, originated by hub-a with their
 	// origin; the rest never do.
 	want := []string{"amber-named-a.fedtest-phish.net", "green-a.fedtest-phish.net"}
-	eventually(t, "A's records at B", func() bool { return slices.Equal(values(t, b, tokens["b/hub-a/admin"]), want) })
+	var last []string
+	eventually(t, "A's records at B", func() bool { last = values(t, b, tokens["b/hub-a/admin"], "hub-a"); return slices.Equal(last, want) })
 	time.Sleep(2500 * time.Millisecond) // more pulls: still nothing else
-	if got := values(t, b, tokens["b/hub-a/admin"]); !slices.Equal(got, want) {
+	if got := values(t, b, tokens["b/hub-a/admin"], "hub-a"); !slices.Equal(got, want) {
 		t.Errorf("hub-a's records at B = %v, want %v (H2, amber+strict, red, unnamed amber and personal records must not leave A)", got, want)
 	}
 	var l recordList
-	call(t, "GET", b.url("/api/v1/records?limit=1000"), bankB, "", &l)
+	call(t, "GET", b.url("/api/v1/records?limit=100"), bankB, "", &l)
 	seen := map[string]bool{}
 	var greenAtB string
 	for _, r := range l.Records {
@@ -222,10 +235,10 @@ func TestFederationTwoHubs(t *testing.T) {
 
 	// And B's record reaches A.
 	eventually(t, "B's record at A", func() bool {
-		return slices.Contains(values(t, a, tokens["a/hub-b/admin"]), "green-b.fedtest-phish.net")
+		return slices.Contains(values(t, a, tokens["a/hub-b/admin"], "hub-b"), "green-b.fedtest-phish.net")
 	})
 	// A record is not sent back where it came from as the partner's own.
-	if got := values(t, a, tokens["a/hub-b/admin"]); slices.Contains(got, "green-a.fedtest-phish.net") {
+	if got := values(t, a, tokens["a/hub-b/admin"], "hub-b"); slices.Contains(got, "green-a.fedtest-phish.net") {
 		t.Errorf("A's own record came back from B as hub-b's: %v", got)
 	}
 
@@ -238,13 +251,16 @@ func TestFederationTwoHubs(t *testing.T) {
 		call(t, "POST", b.url("/api/v1/events"), bankB, `{"time":"2026-11-30T10:00:00Z","value":"green-a.fedtest-phish.net"}`+"\n", &res)
 		return res.Matches > 0
 	})
-	eventually(t, "the sighting at A", func() bool {
+	if st := call(t, "POST", b.url("/api/v1/records/"+greenAtB+"/feedback"), bankB, `{"outcome":"blocked","note":"blocked at the proxy"}`, nil); st != 200 && st != 201 {
+		t.Fatalf("feedback at B: %d", st)
+	}
+	eventually(t, "the sighting and the feedback at A", func() bool {
 		var fb hub.FeedbackSummary
 		call(t, "GET", a.url("/api/v1/feedback"), bankA, "", &fb)
 		for _, r := range fb.Records {
-			if r.Value == "green-a.fedtest-phish.net" && r.Sightings >= 1 {
+			if r.Value == "green-a.fedtest-phish.net" && r.Sightings >= 1 && r.Outcomes["blocked"] == 1 {
 				for _, by := range r.By {
-					if by.Observer.Org == "hub-b" {
+					if by.Observer.Org == "hub-b" && by.Outcome == "blocked" && by.Note == "blocked at the proxy" {
 						return true
 					}
 				}
@@ -252,4 +268,13 @@ func TestFederationTwoHubs(t *testing.T) {
 		}
 		return false
 	})
+
+	// Everything each hub took from the other is in its evidence log.
+	for _, h := range []*testHub{a, b} {
+		h.stop()
+		out := fusionCLI(t, "evidence", "verify", "--data", h.data)
+		if !strings.Contains(out, "OK: the log, its checkpoints and every object agree") {
+			t.Errorf("evidence verify at %s: %s", h.name, out)
+		}
+	}
 }

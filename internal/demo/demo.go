@@ -396,7 +396,7 @@ func PrintWelcome(out io.Writer, base, dataDir string, s Seeded) {
 	}
 	strings.NewReplacer(
 		"{BASE}", base, "{DATA}", dataDir, "{POLICE}", tok["police-nl"], "{BANK}", tok["bank-alpha"], "{CERT}", tok["cert-fr"],
-		"{SENSOR}", s.Sensor, "{C2}", s.C2Value, "{PHISH}", url.QueryEscape(s.PhishURL), "{RED}", s.RedRecord,
+		"{SENSOR}", s.Sensor, "{C2}", s.C2Value, "{PHISH}", url.QueryEscape(s.PhishURL), "{RED}", s.RedRecord, "{VISIBLE}", hub.CollectionVisible,
 	).WriteString(out, welcome)
 }
 
@@ -431,6 +431,14 @@ The demo's values come from documentation ranges and example.com names, so
 its "documentation" and "special-domains" warning lists are off; the others
 refuse values that are almost never indicators, unless forced:
   curl -s -X POST {BASE}/api/v1/records -H "Authorization: Bearer $T" -d '{"records":[{"value":"10.1.2.3","tlp":"green"}]}'
+
+STIX 2.1 and TAXII 2.1 (docs/stix.md, docs/taxii.md): police-nl's collections,
+a page of its visible collection, and everything it may see as one bundle:
+  curl -s -u x:$T {BASE}/taxii2/api/collections/
+  curl -s -H "Authorization: Bearer $T" '{BASE}/taxii2/api/collections/{VISIBLE}/objects/?limit=5&match[type]=indicator'
+  fusion stix export --server {BASE} --token $T -o police-nl.json
+Other hubs pull with a partner token and send their sightings back:
+fusion federation add --help.
 
 Evidence and operations:
   curl -s '{BASE}/api/v1/evidence/entries?from=0&to=10' -H "Authorization: Bearer $T"

@@ -58,8 +58,16 @@ func (h *Hub) OperatorAddPartner(ctx context.Context, p Partner) (Partner, error
 		return p, &intel.FieldError{Field: "as", Value: p.Org, Reason: "the hub operator's organization cannot stand for a partner hub"}
 	}
 	if p.AmberGroup != "" {
-		if _, err := h.store.Group(ctx, p.AmberGroup); err != nil {
+		g, err := h.store.Group(ctx, p.AmberGroup)
+		if err != nil {
 			return p, &intel.FieldError{Field: "amber-group", Value: p.AmberGroup, Reason: "no such sharing group"}
+		}
+		// The partner's organization shares its amber records with the
+		// group: it must be a member.
+		if !slices.Contains(g.Members, p.Org) {
+			if _, err := h.OperatorAddMember(ctx, p.AmberGroup, p.Org); err != nil {
+				return p, err
+			}
 		}
 	}
 	p.Created = h.now()
@@ -99,21 +107,38 @@ func (h *Hub) ImportFederated(ctx context.Context, p Partner, objects []json.Raw
 	if err != nil {
 		return STIXImport{}, err
 	}
+	// The audience the partner named is its organizations': it is not kept
+	// (and need not resolve here). What originated each record is.
 	originators := map[string]string{}
-	for _, raw := range objects {
-		var o struct {
-			Type       string                     `json:"type"`
-			ID         string                     `json:"id"`
-			Extensions map[string]json.RawMessage `json:"extensions"`
-		}
-		if json.Unmarshal(raw, &o) != nil || o.Type != "indicator" {
+	objects = slices.Clone(objects)
+	for i, raw := range objects {
+		var o map[string]json.RawMessage
+		if json.Unmarshal(raw, &o) != nil {
 			continue
 		}
-		var ext struct {
-			Originator string `json:"originator"`
+		var typ, id string
+		json.Unmarshal(o["type"], &typ)
+		json.Unmarshal(o["id"], &id)
+		var exts map[string]map[string]json.RawMessage
+		if typ == "identity" || json.Unmarshal(o["extensions"], &exts) != nil || exts[stix.FusionExtensionID] == nil {
+			continue
 		}
-		if json.Unmarshal(o.Extensions[stix.FusionExtensionID], &ext) == nil && ext.Originator != "" {
-			originators[o.ID] = ext.Originator
+		ext := exts[stix.FusionExtensionID]
+		var org string
+		if json.Unmarshal(ext["originator"], &org) == nil && org != "" {
+			originators[id] = org
+		}
+		if _, ok := ext["audience"]; !ok {
+			continue
+		}
+		delete(ext, "audience")
+		b, err := json.Marshal(exts)
+		if err != nil {
+			continue
+		}
+		o["extensions"] = b
+		if b, err = json.Marshal(o); err == nil {
+			objects[i] = b
 		}
 	}
 	data, err := bundleOf(objects)
@@ -290,14 +315,19 @@ func (h *Hub) receivedOn(ctx context.Context, c *policy.Caller, indicator string
 	return rec, nil
 }
 
-// SightingsFor returns the STIX sightings to send partner p: for each
-// record that came from p, each organization's sightings of it, where the
-// count changed since it was last sent; the observer named or anonymous
-// as it chose (policy.Observer with p's organization as the originator).
-// MarkSent records them once p took them.
+// SightingsFor returns the STIX objects to send partner p: for each record
+// that came from p, each organization's sightings of it as a sighting,
+// where the count changed since it was last sent, and each feedback given
+// on it as a note, once; the observer named or anonymous as it chose
+// (policy.Observer with p's organization as the originator). MarkSent
+// records them once p took them.
 func (h *Hub) SightingsFor(ctx context.Context, p Partner) ([]json.RawMessage, map[string]int64, error) {
 	totals, err := h.store.SightingTotalsOwned(ctx, p.Org)
-	if err != nil || len(totals) == 0 {
+	if err != nil {
+		return nil, nil, err
+	}
+	feedback, err := h.store.FeedbackOwned(ctx, p.Org)
+	if err != nil || len(totals)+len(feedback) == 0 {
 		return nil, nil, err
 	}
 	sent, err := h.store.Sent(ctx, p.Name)
@@ -308,10 +338,14 @@ func (h *Hub) SightingsFor(ctx context.Context, p Partner) ([]json.RawMessage, m
 	if err != nil {
 		return nil, nil, err
 	}
-	ids := make([]string, 0, len(totals))
+	ids := make([]string, 0, len(totals)+len(feedback))
 	for _, t := range totals {
 		ids = append(ids, t.RecordID)
 	}
+	for _, f := range feedback {
+		ids = append(ids, f.RecordID)
+	}
+	slices.Sort(ids)
 	recs, err := h.store.RecordsByID(ctx, slices.Compact(ids))
 	if err != nil {
 		return nil, nil, err
@@ -349,6 +383,29 @@ func (h *Hub) SightingsFor(ctx context.Context, p Partner) ([]json.RawMessage, m
 		}
 		out = append(out, b)
 		marks[s.ID] = t.Count
+	}
+	for _, f := range feedback {
+		r := byID[f.RecordID]
+		if r == nil || r.Origin == nil || r.Origin.Hub != p.Name || r.Originator != p.Org || f.Org == p.Org {
+			continue
+		}
+		obs := policy.Observer(recipient, r.Originator, f.Org, dir[f.Org].AnonymousFeedback)
+		if obs == policy.Unseen {
+			continue
+		}
+		n, err := stix.ForFeedback(&stix.FeedbackInput{
+			ID: f.ID, Record: r.ID, Indicator: r.Origin.ID, TLP: r.TLP, Observer: f.Org, Anonymous: obs == policy.Anonymous,
+			Outcome: f.Outcome, Note: f.Note, Created: f.Created,
+		})
+		if err != nil || sent[n.ID] == 1 {
+			continue
+		}
+		b, err := json.Marshal(n)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, b)
+		marks[n.ID] = 1
 	}
 	return out, marks, nil
 }

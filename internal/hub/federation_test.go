@@ -51,3 +51,16 @@ func TestPartnerGetsWhatMayLeave(t *testing.T) {
 		}
 	})
 }
+
+// TestCollectionIDs: the ids docs/taxii.md and the README give.
+func TestCollectionIDs(t *testing.T) {
+	for got, want := range map[string]string{
+		hub.CollectionVisible: "3999d52b-d1af-5b59-b29e-7edf074d2743",
+		hub.CollectionOwn:     "26c83177-69e9-56f0-a8aa-6399ceeaa52c",
+		hub.CollectionInbox:   "7f41ffad-b023-54a0-b816-448ff0a0699e",
+	} {
+		if got != want {
+			t.Errorf("collection id %s, documented %s", got, want)
+		}
+	}
+}

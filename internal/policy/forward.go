@@ -78,17 +78,19 @@ func ExportVersion(c *Caller, cur, old *intel.Record) (intel.Record, bool) {
 }
 
 // ExportReport decides whether c may receive report r through a STIX
-// export: a partner hub only a report it could receive under Forward's TLP
-// rule (clear or green, or amber naming it), anyone else a report it may see.
+// export: a partner hub only a report it could receive under Forward's
+// rules (not H2; clear or green, or amber naming it), anyone else a report
+// it may see. The report refers only to the records Export lets through.
 func ExportReport(c *Caller, r *intel.Report) (intel.Report, bool) {
 	v, ok := Report(c, r)
 	if !ok || c == nil || c.Role != intel.RolePartner {
 		return v, ok
 	}
 	switch {
+	case slices.Contains(r.Handling.Codes, intel.H2):
 	case r.TLP == intel.Clear || r.TLP == intel.Green:
 		return v, true
-	case r.TLP == intel.Amber && r.Audience.HasOrg(c.Org) && !slices.Contains(r.Handling.Codes, intel.H2):
+	case r.TLP == intel.Amber && r.Audience.HasOrg(c.Org):
 		return v, true
 	}
 	return intel.Report{}, false

@@ -151,14 +151,19 @@ func TestCountAndForwardMatchModel(t *testing.T) {
 					at := time.Unix(1, 0)
 					r.Revoked = &at
 				}
+				received := rapid.IntRange(0, 4).Draw(t, "received") == 0
+				if received {
+					r.Origin = &intel.Origin{Hub: "other-hub", Org: "o", ID: "indicator--x"}
+				}
 				counters, recipients := w.Counters(s), w.Recipients(s, codes, active)
 				for _, org := range w.Orgs {
 					if got := policy.Count(w.Caller(org), s); got != counters[org] {
 						t.Fatalf("Count(%s, %+v) = %v, model %v", org, s, got, counters[org])
 					}
 					_, got := policy.Forward(w.Caller(org), &r)
-					if want := recipients[org] && w.Form(org, s) == policy.Full; got != want {
-						t.Fatalf("Forward(to %s, %+v codes %v active %v) = %v, model %v", org, s, codes, active, got, want)
+					// A record received from a partner hub never leaves again.
+					if want := recipients[org] && w.Form(org, s) == policy.Full && !received; got != want {
+						t.Fatalf("Forward(to %s, %+v codes %v active %v received %v) = %v, model %v", org, s, codes, active, received, got, want)
 					}
 					cases++
 				}
@@ -185,9 +190,58 @@ func TestForwardTable(t *testing.T) {
 		{"amber to a group the partner is in", intel.Record{Originator: "o", TLP: intel.Amber, Audience: intel.Audience{Groups: []string{"g"}}}, false},
 		{"red to the partner", intel.Record{Originator: "o", TLP: intel.Red, Audience: aud}, false},
 		{"amber+strict to the partner", intel.Record{Originator: "o", TLP: intel.AmberStrict, Audience: aud}, false},
+		{"green, received from a partner hub", intel.Record{Originator: "o", TLP: intel.Green, Origin: &intel.Origin{Hub: "h", Org: "x", ID: "indicator--1"}}, false},
 	} {
 		if _, got := policy.Forward(p, &tt.r); got != tt.want {
 			t.Errorf("%s: Forward = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestExport: a partner hub's token gets what Forward allows (and a
+// revoked record it could have received, as a revocation); anyone else
+// what it sees in full; a report goes to a partner under Forward's TLP rule.
+func TestExport(t *testing.T) {
+	partner := &policy.Caller{Org: "partner", Role: intel.RolePartner}
+	member := &policy.Caller{Org: "partner", Role: intel.RoleReader, Groups: []string{"g"}}
+	aud := intel.Audience{Orgs: []string{"partner"}}
+	revoked := time.Unix(1, 0)
+	for _, tt := range []struct {
+		name            string
+		r               intel.Record
+		partnr, memberr bool
+	}{
+		{"green", intel.Record{Originator: "o", TLP: intel.Green}, true, true},
+		{"green, revoked", intel.Record{Originator: "o", TLP: intel.Green, Revoked: &revoked}, true, true},
+		{"green, H2, revoked", intel.Record{Originator: "o", TLP: intel.Green, Revoked: &revoked, Handling: intel.Handling{Codes: []string{intel.H2}}}, false, true},
+		{"amber to a group", intel.Record{Originator: "o", TLP: intel.Amber, Audience: intel.Audience{Groups: []string{"g"}}}, false, true},
+		{"red to the partner", intel.Record{Originator: "o", TLP: intel.Red, Audience: aud}, false, true},
+		{"personal, named", intel.Record{Originator: "o", TLP: intel.Green, Personal: true, Audience: aud}, false, true},
+		{"personal, not named", intel.Record{Originator: "o", TLP: intel.Green, Personal: true}, false, false},
+	} {
+		if _, got := policy.Export(partner, &tt.r); got != tt.partnr {
+			t.Errorf("%s: Export to a partner = %v, want %v", tt.name, got, tt.partnr)
+		}
+		if _, got := policy.Export(member, &tt.r); got != tt.memberr {
+			t.Errorf("%s: Export to a member = %v, want %v", tt.name, got, tt.memberr)
+		}
+	}
+	for _, tt := range []struct {
+		name string
+		r    intel.Report
+		want bool
+	}{
+		{"green", intel.Report{Originator: "o", TLP: intel.Green}, true},
+		{"amber naming the partner", intel.Report{Originator: "o", TLP: intel.Amber, Audience: aud}, true},
+		{"green, H2", intel.Report{Originator: "o", TLP: intel.Green, Handling: intel.Handling{Codes: []string{intel.H2}}}, false},
+		{"amber naming the partner, H2", intel.Report{Originator: "o", TLP: intel.Amber, Audience: aud, Handling: intel.Handling{Codes: []string{intel.H2}}}, false},
+		{"amber to a group", intel.Report{Originator: "o", TLP: intel.Amber, Audience: intel.Audience{Groups: []string{"g"}}}, false},
+		{"red naming the partner", intel.Report{Originator: "o", TLP: intel.Red, Audience: aud}, false},
+	} {
+		p := *partner
+		p.Groups = []string{"g"}
+		if _, got := policy.ExportReport(&p, &tt.r); got != tt.want {
+			t.Errorf("report %s: ExportReport to a partner = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -78,6 +78,12 @@ func (s *Server) federateOnce(ctx context.Context, p hub.Partner) (pulled, sent 
 			if err != nil {
 				return err
 			}
+			s.cfg.Log.Debug("federation: imported", "partner", p.Name, "totals", fmt.Sprintf("%+v", res.Totals))
+			for _, o := range res.Objects {
+				if o.Status == hub.Skipped && o.Type == "indicator" {
+					s.cfg.Log.Debug("federation: indicator skipped", "partner", p.Name, "id", o.ID, "reason", o.Reason)
+				}
+			}
 			if res.Totals.Failed > 0 {
 				for _, o := range res.Objects {
 					if o.Status == hub.Failed {

@@ -149,3 +149,25 @@ func (s *Store) MarkSent(ctx context.Context, partner string, at time.Time, sent
 		return nil
 	})
 }
+
+// FeedbackOwned returns the feedback given on the records owner
+// originated, oldest first: what a hub sends back to the partner hub
+// those records came from.
+func (s *Store) FeedbackOwned(ctx context.Context, owner string) ([]Feedback, error) {
+	rows, err := s.query(ctx, "SELECT id, record_id, owner, org_id, token_id, outcome, note, created FROM feedback WHERE owner = ? ORDER BY created, id", owner)
+	if err != nil {
+		return nil, fmt.Errorf("store: feedback on %s's records: %w", owner, err)
+	}
+	defer rows.Close()
+	var out []Feedback
+	for rows.Next() {
+		var f Feedback
+		var created int64
+		if err := rows.Scan(&f.ID, &f.RecordID, &f.Owner, &f.Org, &f.TokenID, &f.Outcome, &f.Note, &created); err != nil {
+			return nil, err
+		}
+		f.Created = fromMicros(created)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}

@@ -16,12 +16,12 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -266,11 +266,12 @@ func (c *Client) once(ctx context.Context, method, u string, body []byte) (*resp
 		if errors.As(err, &ue) && ue.Timeout() {
 			return nil, &transientError{fmt.Errorf("taxii: %s %s: no answer within %v", method, u, c.o.Timeout)}
 		}
-		var ne net.Error
-		if errors.As(err, &ne) || errors.As(err, new(*net.OpError)) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, &transientError{fmt.Errorf("taxii: %s %s: %w", method, u, err)}
+		var cert *tls.CertificateVerificationError
+		if errors.As(err, &cert) {
+			return nil, fmt.Errorf("taxii: %s %s: %w", method, u, err) // retrying will not help
 		}
-		return nil, fmt.Errorf("taxii: %s %s: %w", method, u, err)
+		// Refused, reset, unreachable, closed early: the connection failed.
+		return nil, &transientError{fmt.Errorf("taxii: %s %s: %w", method, u, err)}
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, c.o.MaxBody+1))

@@ -321,3 +321,85 @@ func TestBatches(t *testing.T) {
 		t.Errorf("object over the bound: %v", err)
 	}
 }
+
+func TestAddObjectsToHub(t *testing.T) {
+	h := servertest.Start(t)
+	tok := h.Org(t, "org-a", intel.RoleAnalyst)
+	c := client.New(client.Options{Token: tok})
+	ctx := context.Background()
+	root := h.URL + "/taxii2/api/"
+	objs := []json.RawMessage{
+		json.RawMessage(`{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","pattern":"[domain-name:value = 'posted.example.com']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z"}`),
+		json.RawMessage(`{"type":"malware","spec_version":"2.1","id":"malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","name":"x","is_family":false}`),
+	}
+	st, err := c.AddObjects(ctx, root, hub.CollectionInbox, objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Complete() || st.TotalCount != 2 || st.SuccessCount != 1 || st.FailureCount != 1 || !strings.HasPrefix(st.Successes[0].Message, "created") {
+		t.Fatalf("status %+v", st)
+	}
+	again, err := c.GetStatus(ctx, root, st.ID)
+	if err != nil || again.ID != st.ID || again.SuccessCount != 1 {
+		t.Errorf("status read back: %+v %v", again, err)
+	}
+	st, err = c.AddObjects(ctx, root, hub.CollectionInbox, objs[:1])
+	if err != nil || st.SuccessCount != 1 || !strings.HasPrefix(st.Successes[0].Message, "unchanged") {
+		t.Errorf("posting again: %+v %v", st, err)
+	}
+	// The visible collection may not be written.
+	_, err = c.AddObjects(ctx, root, hub.CollectionVisible, objs[:1])
+	var te *client.Error
+	if !errors.As(err, &te) || te.Status != 403 || !strings.Contains(err.Error(), "/collections/"+hub.CollectionVisible+"/objects/") {
+		t.Errorf("posting to the visible collection: %v", err)
+	}
+	if _, err := c.GetStatus(ctx, root, "no-such-status"); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("unknown status: %v", err)
+	}
+}
+
+// TestAddObjectsPolls follows a status that is pending at first, and gives
+// up on one that stays pending.
+func TestAddObjectsPolls(t *testing.T) {
+	var polls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", client.MediaTAXII)
+		switch {
+		case r.Method == "POST" && r.Header.Get("Content-Type") != client.MediaTAXII:
+			w.WriteHeader(415)
+		case r.Method == "POST":
+			w.WriteHeader(202)
+			w.Write([]byte(`{"id":"s1","status":"pending","total_count":1,"pending_count":1}`))
+		case strings.HasSuffix(r.URL.Path, "/status/s1/") && polls.Add(1) >= 2:
+			w.Write([]byte(`{"id":"s1","status":"complete","total_count":1,"success_count":1,"successes":[{"id":"x","message":"created"}]}`))
+		case strings.HasSuffix(r.URL.Path, "/status/s1/"):
+			w.Write([]byte(`{"id":"s1","status":"pending","total_count":1,"pending_count":1}`))
+		default:
+			w.WriteHeader(404)
+		}
+	}))
+	defer srv.Close()
+	objs := []json.RawMessage{json.RawMessage(`{"id":"x"}`)}
+	st, err := client.New(client.Options{}).AddObjects(context.Background(), srv.URL+"/api/", "c", objs)
+	if err != nil || !st.Complete() || st.SuccessCount != 1 || polls.Load() != 2 {
+		t.Errorf("%+v %v after %d polls", st, err, polls.Load())
+	}
+	polls.Store(-1000)
+	_, err = client.New(client.Options{StatusWait: 300 * time.Millisecond}).AddObjects(context.Background(), srv.URL+"/api/", "c", objs)
+	if !errors.Is(err, client.ErrPending) || !strings.Contains(err.Error(), "s1") {
+		t.Errorf("never complete: %v", err)
+	}
+}
+
+func TestEachStopsOnRepeatedNext(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", client.MediaTAXII)
+		w.Write([]byte(`{"more":true,"next":"same","objects":[{"id":"a"}]}`))
+	}))
+	defer srv.Close()
+	pages := 0
+	err := client.New(client.Options{}).Each(context.Background(), srv.URL+"/", "c", client.Query{}, func(client.Page) error { pages++; return nil })
+	if err == nil || !strings.Contains(err.Error(), `next "same" twice`) || pages != 2 {
+		t.Errorf("%d pages: %v", pages, err)
+	}
+}

@@ -41,5 +41,10 @@ func FuzzParse(f *testing.F) {
 		}
 		client.Peek(b)
 		client.Batches([]json.RawMessage{b, b}, int64(len(b)/2+20), 1)
+		c := client.NewCarrier(4)
+		c.Learn([]json.RawMessage{b})
+		if out, carried := c.Complete([]json.RawMessage{b}); len(out) != 1+len(carried) {
+			t.Fatalf("Complete gave %d objects for %d carried", len(out), len(carried))
+		}
 	})
 }

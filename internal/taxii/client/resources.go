@@ -117,6 +117,9 @@ type Status struct {
 	Failures         []StatusDetail `json:"failures,omitempty"`
 	PendingCount     int            `json:"pending_count"`
 	Pendings         []StatusDetail `json:"pendings,omitempty"`
+	// Pending is "pendings" as some servers spell it (fusion before this
+	// client).
+	Pending []StatusDetail `json:"pending,omitempty"`
 }
 
 // Complete reports whether the server has finished the request.
