@@ -166,6 +166,7 @@ func benchmarkTAXIIExport(b *testing.B, limit int) {
 	b.ReportMetric(float64(indicators)/sec, "records/s")
 	b.ReportMetric(float64(objects), "objects")
 	b.ReportMetric(float64(objects)/cpu, "objects/cpu-s")
+	b.ReportMetric(float64(indicators)/cpu, "records/cpu-s")
 }
 
 // cpuTime is the user and system CPU time the process has used: server
@@ -229,7 +230,8 @@ func BenchmarkRecordsExport(b *testing.B) {
 // BenchmarkTAXIIFirstPage times the first page of the visible collection on
 // the small hub (10,000 records) and on the big one, alternating which goes
 // first, each iteration one of each; it reports the median of each, their
-// ratio big/small, and the 90th percentile of the big hub's.
+// ratio big/small, the 90th percentile of the big hub's, and the median CPU
+// time of each request (server and client).
 func BenchmarkTAXIIFirstPage(b *testing.B) {
 	for _, limit := range []int{100, 0} {
 		name := "limit=" + strconv.Itoa(limit)
@@ -240,11 +242,16 @@ func BenchmarkTAXIIFirstPage(b *testing.B) {
 			small, big := serve(b, smallRecords), serve(b, bigRecords(b))
 			getPage(b, small, limit, "") // warm connections
 			getPage(b, big, limit, "")
-			var ts, tb []time.Duration
+			var ts, tb, cs, cb []time.Duration
 			timed := func(s *served) time.Duration {
-				start := time.Now()
+				start, cpu0 := time.Now(), cpuTime()
 				p := getPage(b, s, limit, "")
-				d := time.Since(start)
+				d, cpu := time.Since(start), cpuTime()-cpu0
+				if s == small {
+					cs = append(cs, cpu)
+				} else {
+					cb = append(cb, cpu)
+				}
 				want := limit
 				if want == 0 {
 					want = hub.DefaultObjectsPage
@@ -266,6 +273,8 @@ func BenchmarkTAXIIFirstPage(b *testing.B) {
 			b.ReportMetric(ms, "ms-small")
 			b.ReportMetric(mb, "ms-big")
 			b.ReportMetric(mb/ms, "big/small")
+			b.ReportMetric(median(cs), "cpu-ms-small")
+			b.ReportMetric(median(cb), "cpu-ms-big")
 			slices.Sort(tb)
 			b.ReportMetric(float64(tb[len(tb)*9/10].Microseconds())/1000, "p90-ms-big")
 		})
