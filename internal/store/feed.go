@@ -185,7 +185,7 @@ func (s *Store) feedOf(ctx context.Context, q FeedQuery, vis *Visibility, kind, 
 	if q.Group != "" {
 		where, args = append(where, fmt.Sprintf("EXISTS (SELECT 1 FROM %s g WHERE g.term = ? AND g.%s = o.id)", termTable, idCol)), append(args, groupTerm(q.Group))
 	}
-	cond, args := vis.whereEach("o", termTable, idCol, args)
+	cond, args := vis.where("o", termTable, idCol, args)
 	where = append(where, cond)
 	args = append(args, q.Limit)
 	query := fmt.Sprintf("SELECT f.seq, f.added, o.body, '' FROM stix_feed f JOIN %s o ON o.id = f.ref AND o.version = f.version WHERE %s ORDER BY f.seq LIMIT ?",
@@ -214,23 +214,6 @@ func (s *Store) feedOf(ctx context.Context, q FeedQuery, vis *Visibility, kind, 
 		out = append(out, it)
 	}
 	return out, rows.Err()
-}
-
-// whereEach is Visibility.where with the audience test as a correlated
-// EXISTS, a primary-key seek per term for each row. The feed reads rows in
-// seq order and stops at the page's limit, so this costs what the page
-// costs; where's "id IN (SELECT ...)" makes SQLite list every record the
-// caller's terms name before the first row is read, which grows with the
-// store (a first page took as long as the whole audience was large).
-func (v *Visibility) whereEach(table, termTable, idCol string, args []any) (string, []any) {
-	if v == nil || v.Org == "" {
-		return "1=0", args // no visibility given: nothing, never everything
-	}
-	terms := v.terms()
-	cond := fmt.Sprintf("(%s.tlp IN ('clear', 'green') OR %s.originator = ? OR EXISTS (SELECT 1 FROM %s t WHERE t.term IN (%s) AND t.%s = %s.id))",
-		table, table, termTable, placeholders(len(terms)), idCol, table)
-	args = append(args, v.Org)
-	return cond, append(args, terms...)
 }
 
 // reportRecords fills in the record lists of the reports among items: an
