@@ -24,6 +24,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv("FUSION_AS_CLI") == "1" { // a hub process of TestFederationTwoHubs
+		os.Exit(cli.Main(os.Args[1:], nil))
+	}
 	testscript.Main(m, map[string]func(){
 		"fusion": func() { os.Exit(cli.Main(os.Args[1:], nil)) },
 	})

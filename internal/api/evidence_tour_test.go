@@ -139,6 +139,15 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 		tr.step("POST", "/api/v1/records/{id}/feedback", "/api/v1/records/"+ids[1]+"/feedback", "org-c", `{"outcome":"takedown"}`, nil, 201)
 		tr.step("GET", "/api/v1/feedback", "/api/v1/feedback", "org-a", nil, nil, 200)
 
+		// STIX: org-b's view as a bundle (disclosures), imported back by
+		// org-a, which is in the audience it names (a resubmission)
+		bundle := tr.step("GET", "/api/v1/stix/bundle", "/api/v1/stix/bundle", "org-b", nil, nil, 200)
+		var imported hub.STIXImport
+		tr.step("POST", "/api/v1/stix/import", "/api/v1/stix/import", "org-a", bundle, &imported, 200)
+		if t := imported.Totals.Records; t.Submitted == 0 || t.Refused != 0 {
+			tr.t.Fatalf("org-a's import of org-b's bundle: %+v", imported)
+		}
+
 		// evidence
 		tr.step("GET", "/api/v1/evidence/checkpoint", "/api/v1/evidence/checkpoint", "org-b", nil, nil, 200)
 		tr.step("GET", "/api/v1/evidence/key", "/api/v1/evidence/key", "", nil, nil, 200)

@@ -15,6 +15,7 @@ import (
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/observable"
+	"fusion/internal/stix"
 )
 
 // apiError is the body of every error answer.
@@ -47,10 +48,13 @@ func classify(err error) (int, apiError) {
 		we  *hub.WarningListError
 		de  *decodeError
 		mbe *http.MaxBytesError
+		ie  *stix.ImportError
 	)
 	switch {
 	case errors.As(err, &de):
 		return http.StatusBadRequest, apiError{de.code, de.msg}
+	case errors.As(err, &ie):
+		return http.StatusBadRequest, apiError{"invalid_bundle", ie.Error()}
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, apiError{"body_too_large", fmt.Sprintf("request body is larger than %d bytes", mbe.Limit)}
 	case errors.As(err, &oe):

@@ -19,6 +19,7 @@ import (
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/policy"
+	"fusion/internal/stix"
 )
 
 // Body limits. A batch of 10,000 records of a few hundred bytes each fits
@@ -27,6 +28,7 @@ const (
 	MaxBatchBody = 32 << 20
 	MaxHitsBody  = 16 << 20 // 100,000 values
 	MaxBody      = 1 << 20
+	MaxSTIXBody  = stix.MaxImportBytes
 )
 
 //go:embed openapi.json
@@ -123,6 +125,8 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/v1/tokens/{id}", true, 0, s.revokeToken},
 
 		{"GET", "/api/v1/records/export", true, 0, s.exportRecords},
+		{"POST", "/api/v1/stix/import", true, MaxSTIXBody, s.stixImport},
+		{"GET", "/api/v1/stix/bundle", true, 0, s.stixBundle},
 		{"GET", "/api/v1/tor/check", true, 0, s.torCheck},
 		{"POST", "/api/v1/tor/import", true, MaxTorImportBody, s.torImport},
 		{"POST", "/api/v1/hits", true, MaxHitsBody, s.hits},

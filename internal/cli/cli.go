@@ -46,6 +46,19 @@ func commands() map[string]*command {
 			"exits":  {summary: "the exit addresses valid at a time, as records", run: torExits},
 			"scan":   {summary: "find Tor use in Zeek conn and dns logs", run: torScan},
 		}},
+		"taxii": {summary: "TAXII 2.1 client: pull a remote collection into a hub, push a hub's collection to a remote one", subs: map[string]*command{
+			"pull":        {summary: "pull a remote collection into the local hub's inbox, incrementally", run: taxiiPull},
+			"push":        {summary: "push a local collection to a remote collection, incrementally", run: taxiiPush},
+			"collections": {summary: "list the collections a TAXII server offers (their ids for pull and push)", run: taxiiCollections},
+		}},
+		"stix": {summary: "STIX 2.1 bundles: import into a hub, export from it", subs: map[string]*command{
+			"import": {summary: "import STIX 2.1 bundles into a hub (--server) as the token's organization", run: stixImport},
+			"export": {summary: "export what the token may see on a hub as one STIX 2.1 bundle", run: stixExport},
+		}},
+		"federation": {summary: "partner hubs this hub pulls from and sends sightings back to", subs: map[string]*command{
+			"add":  {summary: "pull a partner hub's TAXII collection on a schedule", run: federationAdd},
+			"list": {summary: "list partner hubs and their last runs", run: federationList},
+		}},
 		"exercise": {summary: "score findings against a scenario's truth", subs: map[string]*command{
 			"score": {summary: "precision, recall and F1 per kind", run: exerciseScore},
 		}},

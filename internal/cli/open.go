@@ -116,6 +116,9 @@ func (f *storeFlags) witness(h *hub.Hub, keysFile, name string) (*evidence.Witne
 }
 
 // anchorPath is the checkpoint file outside the database.
+// secretsDir is the directory of the hub's secrets.
+func (f *storeFlags) secretsDir() string { return filepath.Join(f.data, "secrets") }
+
 func (f *storeFlags) anchorPath() string { return filepath.Join(f.data, "evidence", "checkpoints") }
 
 func defaultOrigin() string {

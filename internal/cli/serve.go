@@ -97,7 +97,7 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	}
 	base := "http://" + ln.Addr().String()
 	srv := server.New(server.Config{Hub: h, Secret: sf.secret, Limits: hub.DefaultLimits, Witness: witness, Witnesses: clients,
-		CheckpointEvery: *every, IndexPoll: *poll, Log: log})
+		CheckpointEvery: *every, IndexPoll: *poll, Secrets: sf.secretsDir(), Log: log})
 	bar := progress.New(env.Stderr, "indexing records", 0, "records")
 	err = srv.Start(ctx, bar)
 	bar.Finish()

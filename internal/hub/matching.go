@@ -22,6 +22,7 @@ type matching struct {
 	ix       *match.Index
 	refKey   cipher.AEAD // seals opaque references to records
 	valueKey []byte      // keys the hashes of hit/no-hit values
+	anonKey  []byte      // keys the STIX ids of anonymous observers' sightings
 }
 
 // EnableMatching gives the hub an index of its records (kept current by a
@@ -42,7 +43,7 @@ func (h *Hub) EnableMatching(ix *match.Index, secret []byte, limits Limits) erro
 	if err != nil {
 		return err
 	}
-	h.m = &matching{ix: ix, refKey: aead, valueKey: derive("fusion/hit-values/v1")}
+	h.m = &matching{ix: ix, refKey: aead, valueKey: derive("fusion/hit-values/v1"), anonKey: derive("fusion/stix-sighting-anonymity/v1")}
 	h.SetLimits(limits)
 	return nil
 }

@@ -628,6 +628,9 @@ func (h *Hub) resubmit(tx *store.Tx, c *policy.Caller, id string, in *intel.Reco
 	}
 	next.Revoked, next.RevokedReason = nil, "" // shared again
 	next.Warnings = submitted.Warnings
+	if submitted.Origin != nil {
+		next.Origin = submitted.Origin
+	}
 	if same, err := unchanged(&next, prevBody); err != nil {
 		return err
 	} else if same {

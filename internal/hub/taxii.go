@@ -376,7 +376,9 @@ func (h *Hub) Objects(ctx context.Context, c *policy.Caller, id string, q Object
 	if !q.AddedAfter.IsZero() {
 		fq.AddedAfter = q.AddedAfter.UnixMicro()
 	}
-	if cur.Skip > 0 {
+	if cur.Seq > 0 {
+		// The next object is in row Seq itself, even when it is the row's
+		// first (Skip 0: the last page ended exactly at a row boundary).
 		fq.After = cur.Seq - 1
 	}
 	var fetch func(store.FeedQuery) ([]store.FeedItem, error)

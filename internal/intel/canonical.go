@@ -36,6 +36,15 @@ func (r *Record) MarshalCanonical() []byte {
 	if r.NumberType != "" {
 		b = canonical.String(canonical.Member(b, "number_type", &first), r.NumberType)
 	}
+	if r.Origin != nil {
+		b = canonical.Member(b, "origin", &first)
+		o, f := r.Origin, true
+		b = append(b, '{')
+		b = canonical.String(canonical.Member(b, "hub", &f), o.Hub)
+		b = canonical.String(canonical.Member(b, "id", &f), o.ID)
+		b = canonical.String(canonical.Member(b, "org", &f), o.Org)
+		b = append(b, '}')
+	}
 	b = canonical.String(canonical.Member(b, "originator", &first), r.Originator)
 	b = canonical.Bool(canonical.Member(b, "personal", &first), r.Personal)
 	if r.Redacted {

@@ -16,7 +16,7 @@ import (
 // gains a field: MarshalCanonical must then be taught it.
 func TestCanonicalKnowsEveryField(t *testing.T) {
 	for typ, n := range map[reflect.Type]int{
-		reflect.TypeFor[intel.Record](): 29, reflect.TypeFor[intel.Audience](): 2,
+		reflect.TypeFor[intel.Record](): 30, reflect.TypeFor[intel.Audience](): 2, reflect.TypeFor[intel.Origin](): 3,
 		reflect.TypeFor[intel.Handling](): 3, reflect.TypeFor[intel.Evaluation](): 2,
 	} {
 		if typ.NumField() != n {
@@ -54,6 +54,9 @@ func FuzzMarshalCanonical(f *testing.F) {
 		}
 		if !personal {
 			r.Tags = []string{text, ref}
+		}
+		if conf%2 == 1 {
+			r.Origin = &intel.Origin{Hub: group, Org: value, ID: text}
 		}
 		raw, err := json.Marshal(&r)
 		if err != nil {

@@ -47,7 +47,10 @@ type Record struct {
 	LastSeen     *time.Time `json:"last_seen,omitempty"`
 	ValidUntil   *time.Time `json:"valid_until,omitempty"`
 
-	Originator    string     `json:"originator"`
+	Originator string `json:"originator"`
+	// Origin is where a record received from a partner hub (federation)
+	// came from; Originator is then the organization standing for that hub.
+	Origin        *Origin    `json:"origin,omitempty"`
 	Created       time.Time  `json:"created"`
 	Updated       time.Time  `json:"updated"`
 	Version       int        `json:"version"`
@@ -74,6 +77,15 @@ func (r *Record) Redact() {
 	r.Redacted = true
 }
 
+// Origin names where a federated record came from: the partner hub (as
+// this hub calls it), the organization that originated it there, and the
+// STIX id the partner gave it (what sightings sent back name).
+type Origin struct {
+	Hub string `json:"hub"`
+	Org string `json:"org"`
+	ID  string `json:"id"`
+}
+
 // RecordInput is a record as submitted. Type may be empty: it is then detected.
 type RecordInput struct {
 	Type         string      `json:"type"`
@@ -96,6 +108,8 @@ type RecordInput struct {
 	// Force shares a value that is on a warning list; the record is marked
 	// with the lists (Record.Warnings).
 	Force bool `json:"force"`
+	// Origin is set by the hub's federation import only, never from JSON.
+	Origin *Origin `json:"-"`
 }
 
 // NewRecord validates in and returns the record it describes, without id,
@@ -134,6 +148,10 @@ func NewRecord(c *observable.Canonicalizer, in RecordInput) (Record, error) {
 	patch.TLP = &in.TLP
 	if err := patch.ApplyTo(&r); err != nil {
 		return Record{}, err
+	}
+	if in.Origin != nil {
+		o := *in.Origin
+		r.Origin = &o
 	}
 	return r, nil
 }

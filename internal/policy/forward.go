@@ -13,6 +13,9 @@ import (
 //
 //   - the partner may see it in full under Decide;
 //   - it is active, and not personal (personal data leaves the hub for no one);
+//   - it was not itself received from a partner hub (Origin): its
+//     originator chose the hubs it reaches, and a partner is never sent
+//     back what it sent;
 //   - no handling code forbids it: H2 (no onward dissemination without the
 //     originator's consent) keeps it on this hub;
 //   - its TLP allows a community beyond the hub: clear and green go to any
@@ -22,7 +25,7 @@ import (
 func Forward(partner *Caller, r *intel.Record) (intel.Record, bool) {
 	v, form := RecordForm(partner, r)
 	switch {
-	case form != Full || !r.Active() || r.Personal:
+	case form != Full || !r.Active() || r.Personal || r.Origin != nil:
 		return intel.Record{}, false
 	case slices.Contains(r.Handling.Codes, intel.H2):
 		return intel.Record{}, false

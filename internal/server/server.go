@@ -45,7 +45,13 @@ type Config struct {
 	// TorReload is how often the daemon looks for Tor imports made by
 	// other processes (fusion tor import) and reloads the data.
 	TorReload time.Duration
-	Log       *slog.Logger
+	// Secrets is the directory of the hub's secrets: partner hubs' tokens
+	// are in its partners/ (PartnerTokenFile).
+	Secrets string
+	// FederationTick is how often the federation job looks for partners
+	// due to be pulled (each has its own interval).
+	FederationTick time.Duration
+	Log            *slog.Logger
 }
 
 // Server is the router and the daemon.
@@ -68,6 +74,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.IndexPoll == 0 {
 		cfg.IndexPoll = 250 * time.Millisecond
+	}
+	if cfg.FederationTick == 0 {
+		cfg.FederationTick = time.Second
 	}
 	s := &Server{cfg: cfg, index: match.New(0)}
 	s.metrics = newMetrics(cfg.Hub, s.index)
@@ -146,6 +155,7 @@ func (s *Server) Start(ctx context.Context, bar *progress.Bar) error {
 	}
 	s.run(ctx, "index feed", func(ctx context.Context) { s.feed.Run(ctx, s.cfg.IndexPoll) })
 	s.run(ctx, "tor reload", s.reloadTor)
+	s.run(ctx, "federation", s.federate)
 	if s.cfg.CheckpointEvery > 0 {
 		s.run(ctx, "checkpoints", s.checkpoints)
 	}

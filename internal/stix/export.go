@@ -483,6 +483,9 @@ func recordExtension(r *intel.Record) map[string]any {
 	ext["discoverable"] = r.Discoverable
 	ext["personal"] = r.Personal
 	ext["fusion_type"] = string(r.Type)
+	if r.Originator != "" {
+		ext["originator"] = r.Originator
+	}
 	if r.Evaluation.Reliability != "" || r.Evaluation.Credibility != 0 {
 		em := map[string]any{}
 		if r.Evaluation.Reliability != "" {

@@ -330,7 +330,7 @@ func TestIndicatorMapping(t *testing.T) {
 		`"created_by_ref":"` + IdentityID("org-bka") + `","created":"2026-11-02T09:30:00.123456Z","modified":"2026-11-03T21:30:00.123456Z",` +
 		`"labels":["botnet-c2"],"confidence":50,"object_marking_refs":["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"],` +
 		`"extensions":{"` + FusionExtensionID + `":{"discoverable":false,"extension_type":"property-extension","fusion_id":"rec-00","fusion_type":"ipv4",` +
-		`"fusion_version":2,"last_seen":"2026-11-02T09:30:00.123456Z","personal":false,"warnings":["rfc5737"]}},` +
+		`"fusion_version":2,"last_seen":"2026-11-02T09:30:00.123456Z","originator":"org-bka","personal":false,"warnings":["rfc5737"]}},` +
 		`"name":"198.51.100.7","indicator_types":["malicious-activity"],"pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix",` +
 		`"valid_from":"2026-10-30T09:30:00.123456Z","valid_until":"2026-12-02T09:30:00.123456Z"}`
 	if got != want {

@@ -1,13 +1,15 @@
 package stix
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"fusion/internal/intel"
@@ -114,6 +116,10 @@ type rawObject struct {
 	Value  json.RawMessage   `json:"value"`
 	Number json.RawMessage   `json:"number"`
 	Hashes map[string]string `json:"hashes"`
+	// relationship
+	RelationshipType string `json:"relationship_type"`
+	SourceRef        string `json:"source_ref"`
+	TargetRef        string `json:"target_ref"`
 	// marking-definition
 	DefinitionType string          `json:"definition_type"`
 	Definition     json.RawMessage `json:"definition"`
@@ -173,19 +179,12 @@ func ImportBundle(data []byte) ([]ImportedObject, error) {
 		return nil, &ImportError{Field: "body", Reason: fmt.Sprintf("%d bytes, more than the %d a bundle may have", len(data), MaxImportBytes)}
 	}
 	var b struct {
-		Type    json.RawMessage   `json:"type"`
-		Objects []json.RawMessage `json:"objects"`
+		Type    json.RawMessage
+		Objects []json.RawMessage
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&b); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, &ImportError{Field: te.Field, Value: te.Value, Reason: "not the JSON type a bundle has there"}
-		}
-		return nil, &ImportError{Field: "body", Reason: "not a JSON object: " + err.Error()}
-	}
-	if dec.More() {
-		return nil, &ImportError{Field: "body", Reason: "more than one JSON value"}
+	var err error
+	if b.Type, b.Objects, err = splitBundle(data); err != nil {
+		return nil, err
 	}
 	var typ string
 	if err := json.Unmarshal(b.Type, &typ); err != nil || typ != "bundle" {
@@ -205,8 +204,32 @@ func ImportBundle(data []byte) ([]ImportedObject, error) {
 	}
 	objs := make([]rawObject, len(b.Objects))
 	bad := make([]error, len(b.Objects))
-	for i, raw := range b.Objects {
-		bad[i] = decodeObject(raw, &objs[i])
+	// Objects decode independently: in parallel, chunk by chunk. Their
+	// JSON syntax is checked here (splitBundle only found where each
+	// ends): one that is not JSON fails the bundle.
+	const chunk = 512
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	invalid := make([]bool, len(objs))
+	for range min(runtime.GOMAXPROCS(0), (len(objs)+chunk-1)/chunk) {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1)-1) * chunk
+				if k >= len(objs) {
+					return
+				}
+				for i := k; i < min(len(objs), k+chunk); i++ {
+					bad[i] = decodeObject(b.Objects[i], &objs[i])
+					invalid[i] = bad[i] != nil && !json.Valid(b.Objects[i])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if i := slices.Index(invalid, true); i >= 0 {
+		var v any
+		err := json.Unmarshal(b.Objects[i], &v)
+		return nil, &ImportError{Field: fmt.Sprintf("objects[%d]", i), Reason: "not valid JSON: " + strings.TrimPrefix(fmt.Sprint(err), "json: ")}
 	}
 	im := importer{markings: map[string]intel.TLP{}, identities: map[string]string{}}
 	basedOn := map[string]string{} // observable id → indicator id, from based-on relationships
@@ -222,13 +245,8 @@ func ImportBundle(data []byte) ([]ImportedObject, error) {
 				im.markings[o.ID] = t
 			}
 		case "relationship":
-			var rel struct {
-				RelationshipType string `json:"relationship_type"`
-				SourceRef        string `json:"source_ref"`
-				TargetRef        string `json:"target_ref"`
-			}
-			if json.Unmarshal(b.Objects[i], &rel) == nil && rel.RelationshipType == "based-on" && strings.HasPrefix(rel.SourceRef, "indicator--") {
-				basedOn[rel.TargetRef] = rel.SourceRef
+			if o.RelationshipType == "based-on" && strings.HasPrefix(o.SourceRef, "indicator--") {
+				basedOn[o.TargetRef] = o.SourceRef
 			}
 		case "identity":
 			if raw, ok := o.Extensions[FusionExtensionID]; ok {
@@ -313,6 +331,12 @@ func ImportBundle(data []byte) ([]ImportedObject, error) {
 
 // decodeObject reads one object; an error names the field at fault.
 func decodeObject(raw json.RawMessage, o *rawObject) error {
+	// The common case in one pass; anything amiss is read again, slowly,
+	// for the reason.
+	if json.Unmarshal(raw, o) == nil && o.Type != "" && strings.HasPrefix(o.ID, o.Type+"--") {
+		return nil
+	}
+	*o = rawObject{}
 	var head struct {
 		Type any `json:"type"`
 		ID   any `json:"id"`
@@ -609,4 +633,181 @@ func (im *importer) report(o *rawObject, done []ImportedObject, byID map[string]
 		}
 	}
 	return rep, nil
+}
+
+// splitBundle reads the envelope of a bundle, a JSON object, and returns
+// its "type" as JSON text and the elements of its "objects" array (nil
+// when absent or null), without decoding them: the elements are decoded,
+// and their syntax checked, in parallel by the caller. Everything else of
+// the envelope is checked here. Keys match as encoding/json matches them
+// (case ignored; the last of a repeated key wins).
+func splitBundle(data []byte) (json.RawMessage, []json.RawMessage, error) {
+	p := envelope{b: data}
+	p.ws()
+	if !p.eat('{') {
+		var v any
+		err := json.Unmarshal(data, &v)
+		if err == nil {
+			return nil, nil, &ImportError{Field: "body", Reason: "not a JSON object"}
+		}
+		return nil, nil, &ImportError{Field: "body", Reason: "not a JSON object: " + err.Error()}
+	}
+	var typ json.RawMessage
+	var objs []json.RawMessage
+	for first := true; ; first = false {
+		p.ws()
+		if p.eat('}') {
+			break
+		}
+		if !first && !p.eat(',') {
+			return nil, nil, p.fail("expected , or } after an object member")
+		}
+		p.ws()
+		start := p.i
+		if err := p.skip(); err != nil || data[start] != '"' {
+			return nil, nil, p.fail("expected a string key")
+		}
+		var key string
+		if json.Unmarshal(data[start:p.i], &key) != nil {
+			return nil, nil, p.fail("bad object key")
+		}
+		p.ws()
+		if !p.eat(':') {
+			return nil, nil, p.fail("expected : after an object key")
+		}
+		p.ws()
+		if strings.EqualFold(key, "objects") && p.i < len(data) && data[p.i] == '[' {
+			p.i++
+			objs = []json.RawMessage{}
+			for n := 0; ; n++ {
+				p.ws()
+				if p.eat(']') {
+					break
+				}
+				if n > 0 && !p.eat(',') {
+					return nil, nil, p.fail("expected , or ] after an element of objects")
+				}
+				p.ws()
+				start := p.i
+				if err := p.skip(); err != nil {
+					return nil, nil, err
+				}
+				objs = append(objs, data[start:p.i])
+			}
+			continue
+		}
+		start = p.i
+		if err := p.skip(); err != nil {
+			return nil, nil, err
+		}
+		val := data[start:p.i]
+		if !json.Valid(val) {
+			var v any
+			err := json.Unmarshal(val, &v)
+			return nil, nil, &ImportError{Field: key, Reason: "not valid JSON: " + strings.TrimPrefix(fmt.Sprint(err), "json: ")}
+		}
+		switch {
+		case strings.EqualFold(key, "type"):
+			typ = val
+		case strings.EqualFold(key, "objects"):
+			if string(val) != "null" {
+				return nil, nil, &ImportError{Field: "objects", Value: string(val[:min(len(val), 40)]), Reason: "not the JSON type a bundle has there: an array"}
+			}
+			objs = nil
+		}
+	}
+	p.ws()
+	if p.i < len(data) {
+		return nil, nil, &ImportError{Field: "body", Reason: "more than one JSON value"}
+	}
+	return typ, objs, nil
+}
+
+// envelope scans the JSON text of a bundle's envelope.
+type envelope struct {
+	b []byte
+	i int
+}
+
+func (p *envelope) ws() {
+	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\t' || p.b[p.i] == '\n' || p.b[p.i] == '\r') {
+		p.i++
+	}
+}
+
+func (p *envelope) eat(c byte) bool {
+	if p.i < len(p.b) && p.b[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *envelope) fail(what string) error {
+	if p.i >= len(p.b) {
+		return &ImportError{Field: "body", Reason: "not a JSON object: unexpected end of input"}
+	}
+	return &ImportError{Field: "body", Reason: fmt.Sprintf("not a JSON object: at byte %d: %s", p.i, what)}
+}
+
+// skip moves past one value: a string, an object or array (to its
+// matching bracket, strings skipped whole) or a literal. Only where it
+// ends is found here; its syntax is checked by whoever decodes it.
+func (p *envelope) skip() error {
+	if p.i >= len(p.b) {
+		return p.fail("expected a value")
+	}
+	switch p.b[p.i] {
+	case '"':
+		return p.str()
+	case '{', '[':
+		depth := 0
+		for p.i < len(p.b) {
+			switch p.b[p.i] {
+			case '"':
+				if err := p.str(); err != nil {
+					return err
+				}
+				continue
+			case '{', '[':
+				depth++
+				if depth > 10000 {
+					return p.fail("nested too deep")
+				}
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					p.i++
+					return nil
+				}
+			}
+			p.i++
+		}
+		return p.fail("unterminated object or array")
+	}
+	start := p.i
+	for p.i < len(p.b) && !strings.ContainsRune(",]} \t\n\r{[\":", rune(p.b[p.i])) {
+		p.i++
+	}
+	if p.i == start {
+		return p.fail("expected a value")
+	}
+	return nil
+}
+
+// str moves past a string starting at p.i.
+func (p *envelope) str() error {
+	p.i++ // the opening quote
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case '"':
+			p.i++
+			return nil
+		case '\\':
+			p.i += 2
+		default:
+			p.i++
+		}
+	}
+	return p.fail("unterminated string")
 }

@@ -313,14 +313,32 @@ func FuzzImportBundle(f *testing.F) {
 			}
 		}
 	}
+	f.Add([]byte(`{"TYPE":"bundle","objects":null,"objects":[1,"x",{"type":"url","id":"url--1","value":"http://a.example/"}],"x":[{"]":"}"}]}`))
+	f.Add([]byte(`{"type":"bundle","objects":[{"a":[}]]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		objs, err := ImportBundle(data)
+		// The envelope is split by hand: it must take exactly the bodies
+		// encoding/json takes as a bundle, with as many objects.
+		var ref struct {
+			Type    string
+			Objects []json.RawMessage
+		}
+		refErr := json.Unmarshal(data, &ref)
 		if err != nil {
 			var ie *ImportError
 			if !errors.As(err, &ie) {
 				t.Fatalf("%v is not an ImportError", err)
 			}
+			if refErr == nil && ref.Type == "bundle" && len(ref.Objects) <= MaxImportObjects && len(data) <= MaxImportBytes {
+				t.Fatalf("refused a bundle encoding/json reads: %v", err)
+			}
 			return
+		}
+		if !json.Valid(data) {
+			t.Fatalf("took a body that is not JSON: %d objects", len(objs))
+		}
+		if refErr == nil && ref.Type == "bundle" && len(objs) != len(ref.Objects) {
+			t.Fatalf("%d outcomes for %d objects", len(objs), len(ref.Objects))
 		}
 		for _, o := range objs {
 			switch {

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -28,6 +29,7 @@ import (
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/policy"
+	"fusion/internal/stix"
 )
 
 // Media types.
@@ -533,12 +535,10 @@ func (s *Server) versions(w http.ResponseWriter, r *http.Request, c *policy.Call
 }
 
 func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
-	q, err := query(r)
-	if err != nil {
+	if _, err := query(r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	_ = q
 	if err := s.hub.DeleteObject(r.Context(), c, r.PathValue("cid"), r.PathValue("oid")); err != nil {
 		s.fail(w, r, err)
 		return
@@ -547,10 +547,47 @@ func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request, c *policy.
 	w.WriteHeader(http.StatusOK)
 }
 
+// addObjects takes an envelope of objects: 202 and the status resource.
 func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
-	s.fail(w, r, fmt.Errorf("%w: adding objects is not built yet", intel.ErrForbidden))
+	ct := r.Header.Get("Content-Type")
+	typ, params, _ := strings.Cut(ct, ";")
+	if !strings.EqualFold(strings.TrimSpace(typ), "application/taxii+json") || (versionParam(params) != "" && versionParam(params) != "2.1") {
+		s.fail(w, r, fmt.Errorf("%w: Content-Type %q: objects are posted as %s", errUnsupportedMedia, ct, MediaTAXII))
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var env struct {
+		Objects []json.RawMessage `json:"objects"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		s.fail(w, r, fmt.Errorf("%w: the body is not a TAXII envelope: %v", errUnprocessable, err))
+		return
+	}
+	if env.Objects == nil {
+		s.fail(w, r, fmt.Errorf("%w: the envelope has no objects", errUnprocessable))
+		return
+	}
+	st, err := s.hub.AddObjects(r.Context(), c, r.PathValue("cid"), env.Objects)
+	var bad *stix.ImportError
+	if errors.As(err, &bad) {
+		err = fmt.Errorf("%w: %v", errUnprocessable, err)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, st)
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
-	s.fail(w, r, fmt.Errorf("status %q: %w", r.PathValue("sid"), intel.ErrNotFound))
+	st, err := s.hub.GetTAXIIStatus(r.Context(), c, r.PathValue("sid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
 }
