@@ -26,13 +26,13 @@ import (
 // The benchmarks' hubs are built by internal/bighub through hub.CreateRecords
 // and cached in FUSION_BENCH_DIR (default the system's temporary directory):
 // a big one of FUSION_BENCH_RECORDS records (default 1,000,000) and a small
-// one of 10,000. Each is served by the real router (internal/server, which
+// one of 10,000. Each is benchServed by the real router (internal/server, which
 // mounts the TAXII server) on a loopback listener, and read as
 // bighub.Reader, which sees about 88% of the records in full.
 
-const smallRecords = 10_000
+const benchSmallRecords = 10_000
 
-func bigRecords(tb testing.TB) int {
+func benchBigRecords(tb testing.TB) int {
 	s := os.Getenv("FUSION_BENCH_RECORDS")
 	if s == "" {
 		return 1_000_000
@@ -44,23 +44,23 @@ func bigRecords(tb testing.TB) int {
 	return n
 }
 
-type served struct {
+type benchServed struct {
 	hub   *bighub.Hub
 	srv   *httptest.Server
 	token string
 }
 
 var (
-	servedMu sync.Mutex
-	servedBy = map[int]*served{}
+	benchMu   sync.Mutex
+	benchHubs = map[int]*benchServed{}
 )
 
 // serve returns the cached hub of n records behind a loopback HTTP server,
 // opened once per process.
-func serve(tb testing.TB, n int) *served {
-	servedMu.Lock()
-	defer servedMu.Unlock()
-	if s, ok := servedBy[n]; ok {
+func benchServe(tb testing.TB, n int) *benchServed {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if s, ok := benchHubs[n]; ok {
 		return s
 	}
 	h, err := bighub.Open(context.Background(), os.Getenv("FUSION_BENCH_DIR"), n, os.Stderr)
@@ -68,17 +68,17 @@ func serve(tb testing.TB, n int) *served {
 		tb.Fatal(err)
 	}
 	srv := httptest.NewServer(server.New(server.Config{Hub: h.Hub, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
-	s := &served{hub: h, srv: srv, token: h.Tokens[bighub.Reader]}
-	servedBy[n] = s
+	s := &benchServed{hub: h, srv: srv, token: h.Tokens[bighub.Reader]}
+	benchHubs[n] = s
 	return s
 }
 
-// client keeps connections alive across pages, as TAXII clients do.
-var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+// benchClient keeps connections alive across pages, as TAXII clients do.
+var benchClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 
-// page is what a client decodes of a TAXII envelope: every object's type
+// benchPage is what a client decodes of a TAXII envelope: every object's type
 // and id, as a client sorting objects by type must.
-type page struct {
+type benchPage struct {
 	More    bool   `json:"more"`
 	Next    string `json:"next"`
 	Objects []struct {
@@ -87,9 +87,9 @@ type page struct {
 	} `json:"objects"`
 }
 
-// getPage asks for one page of the visible collection (limit 0: the
+// benchGetPage asks for one benchPage of the visible collection (limit 0: the
 // server's default) and decodes it.
-func getPage(tb testing.TB, s *served, limit int, next string) page {
+func benchGetPage(tb testing.TB, s *benchServed, limit int, next string) benchPage {
 	v := url.Values{}
 	if limit > 0 {
 		v.Set("limit", strconv.Itoa(limit))
@@ -104,7 +104,7 @@ func getPage(tb testing.TB, s *served, limit int, next string) page {
 	req, _ := http.NewRequest("GET", u, nil)
 	req.Header.Set("Accept", taxii.MediaTAXII)
 	req.Header.Set("Authorization", "Bearer "+s.token)
-	resp, err := client.Do(req)
+	resp, err := benchClient.Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -113,20 +113,20 @@ func getPage(tb testing.TB, s *served, limit int, next string) page {
 		body, _ := io.ReadAll(resp.Body)
 		tb.Fatalf("GET %s: %s: %s", u, resp.Status, body)
 	}
-	var p page
+	var p benchPage
 	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
 		tb.Fatalf("GET %s: decode: %v", u, err)
 	}
 	return p
 }
 
-// exportTAXII pages through the whole visible collection and returns how
+// benchExportTAXII pages through the whole visible collection and returns how
 // many objects and indicators it held.
-func exportTAXII(tb testing.TB, s *served, limit int) (objects, indicators int) {
+func benchExportTAXII(tb testing.TB, s *benchServed, limit int) (objects, indicators int) {
 	next := ""
 	seen := map[string]bool{}
 	for {
-		p := getPage(tb, s, limit, next)
+		p := benchGetPage(tb, s, limit, next)
 		for _, o := range p.Objects {
 			objects++
 			if o.Type == "indicator" {
@@ -148,15 +148,15 @@ func exportTAXII(tb testing.TB, s *served, limit int) (objects, indicators int) 
 }
 
 func benchmarkTAXIIExport(b *testing.B, limit int) {
-	s := serve(b, bigRecords(b))
+	s := benchServe(b, benchBigRecords(b))
 	var objects, indicators int
-	cpu0 := cpuTime()
+	cpu0 := benchCPUTime()
 	b.ResetTimer()
 	for range b.N {
-		objects, indicators = exportTAXII(b, s, limit)
+		objects, indicators = benchExportTAXII(b, s, limit)
 	}
 	b.StopTimer()
-	cpu := (cpuTime() - cpu0).Seconds() / float64(b.N)
+	cpu := (benchCPUTime() - cpu0).Seconds() / float64(b.N)
 	// Every clear and green record is visible, and some have no STIX form.
 	if indicators < s.hub.Records/3 || indicators > s.hub.Records {
 		b.Fatalf("%d indicators exported of %d records", indicators, s.hub.Records)
@@ -169,35 +169,35 @@ func benchmarkTAXIIExport(b *testing.B, limit int) {
 	b.ReportMetric(float64(indicators)/cpu, "records/cpu-s")
 }
 
-// cpuTime is the user and system CPU time the process has used: server
+// benchCPUTime is the user and system CPU time the process has used: server
 // and client together. On a shared machine it is steadier than wall time.
-func cpuTime() time.Duration {
+func benchCPUTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkTAXIIExportLimit10000 pages the big hub's visible collection end
-// to end over HTTP, 10,000 objects a page (the most a page holds).
+// to end over HTTP, 10,000 objects a benchPage (the most a benchPage holds).
 func BenchmarkTAXIIExportLimit10000(b *testing.B) { benchmarkTAXIIExport(b, 10000) }
 
 // BenchmarkTAXIIExportDefault pages it without a limit: the server's
-// default page (hub.DefaultObjectsPage).
+// default benchPage (hub.DefaultObjectsPage).
 func BenchmarkTAXIIExportDefault(b *testing.B) { benchmarkTAXIIExport(b, 0) }
 
 // BenchmarkRecordsExport is the baseline: the same records as fusion's own
 // JSON lines (GET /api/v1/records/export, what fusion match --server
 // reads), streamed in one response and decoded by the client.
 func BenchmarkRecordsExport(b *testing.B) {
-	s := serve(b, bigRecords(b))
+	s := benchServe(b, benchBigRecords(b))
 	var records int
-	cpu0 := cpuTime()
+	cpu0 := benchCPUTime()
 	b.ResetTimer()
 	for range b.N {
 		records = 0
 		req, _ := http.NewRequest("GET", s.srv.URL+"/api/v1/records/export", nil)
 		req.Header.Set("Authorization", "Bearer "+s.token)
-		resp, err := client.Do(req)
+		resp, err := benchClient.Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -219,7 +219,7 @@ func BenchmarkRecordsExport(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	cpu := (cpuTime() - cpu0).Seconds()
+	cpu := (benchCPUTime() - cpu0).Seconds()
 	if records < s.hub.Records/3 || records > s.hub.Records {
 		b.Fatalf("%d records exported of %d", records, s.hub.Records)
 	}
@@ -227,7 +227,7 @@ func BenchmarkRecordsExport(b *testing.B) {
 	b.ReportMetric(float64(records)*float64(b.N)/cpu, "records/cpu-s")
 }
 
-// BenchmarkTAXIIFirstPage times the first page of the visible collection on
+// BenchmarkTAXIIFirstPage times the first benchPage of the visible collection on
 // the small hub (10,000 records) and on the big one, alternating which goes
 // first, each iteration one of each; it reports the median of each, their
 // ratio big/small, the 90th percentile of the big hub's, and the median CPU
@@ -239,14 +239,14 @@ func BenchmarkTAXIIFirstPage(b *testing.B) {
 			name = "limit=default"
 		}
 		b.Run(name, func(b *testing.B) {
-			small, big := serve(b, smallRecords), serve(b, bigRecords(b))
-			getPage(b, small, limit, "") // warm connections
-			getPage(b, big, limit, "")
+			small, big := benchServe(b, benchSmallRecords), benchServe(b, benchBigRecords(b))
+			benchGetPage(b, small, limit, "") // warm connections
+			benchGetPage(b, big, limit, "")
 			var ts, tb, cs, cb []time.Duration
-			timed := func(s *served) time.Duration {
-				start, cpu0 := time.Now(), cpuTime()
-				p := getPage(b, s, limit, "")
-				d, cpu := time.Since(start), cpuTime()-cpu0
+			timed := func(s *benchServed) time.Duration {
+				start, cpu0 := time.Now(), benchCPUTime()
+				p := benchGetPage(b, s, limit, "")
+				d, cpu := time.Since(start), benchCPUTime()-cpu0
 				if s == small {
 					cs = append(cs, cpu)
 				} else {
@@ -269,19 +269,19 @@ func BenchmarkTAXIIFirstPage(b *testing.B) {
 					tb, ts = append(tb, timed(big)), append(ts, timed(small))
 				}
 			}
-			ms, mb := median(ts), median(tb)
+			ms, mb := benchMedian(ts), benchMedian(tb)
 			b.ReportMetric(ms, "ms-small")
 			b.ReportMetric(mb, "ms-big")
 			b.ReportMetric(mb/ms, "big/small")
-			b.ReportMetric(median(cs), "cpu-ms-small")
-			b.ReportMetric(median(cb), "cpu-ms-big")
+			b.ReportMetric(benchMedian(cs), "cpu-ms-small")
+			b.ReportMetric(benchMedian(cb), "cpu-ms-big")
 			slices.Sort(tb)
 			b.ReportMetric(float64(tb[len(tb)*9/10].Microseconds())/1000, "p90-ms-big")
 		})
 	}
 }
 
-func median(ds []time.Duration) float64 {
+func benchMedian(ds []time.Duration) float64 {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	n := len(s)
