@@ -36,3 +36,4 @@ bench:
 	bash bench/match.sh
 	bash bench/tor.sh
 	bash bench/feedback.sh
+	bash bench/taxii.sh

@@ -423,7 +423,10 @@ func (h *Hub) Objects(ctx context.Context, c *policy.Caller, id string, q Object
 		return page, nil
 	}
 	for {
-		fq.Limit = max(16, (limit-len(page.Objects))/2+1)
+		// A record gives three objects (indicator, observable, based-on
+		// relationship): fetching more rows than fill the page decodes
+		// rows only the next page shows. Too few costs one more query.
+		fq.Limit = max(16, (limit-len(page.Objects))/3+1)
 		items, err := fetch(fq)
 		if err != nil {
 			return ObjectPage{}, err

@@ -183,7 +183,7 @@ func (s *Store) feedOf(ctx context.Context, q FeedQuery, vis *Visibility, kind, 
 		where, args = append(where, "o.originator = ?"), append(args, q.Originator)
 	}
 	if q.Group != "" {
-		where, args = append(where, fmt.Sprintf("o.id IN (SELECT %s FROM %s WHERE term = ?)", idCol, termTable)), append(args, groupTerm(q.Group))
+		where, args = append(where, fmt.Sprintf("EXISTS (SELECT 1 FROM %s g WHERE g.term = ? AND g.%s = o.id)", termTable, idCol)), append(args, groupTerm(q.Group))
 	}
 	cond, args := vis.where("o", termTable, idCol, args)
 	where = append(where, cond)
