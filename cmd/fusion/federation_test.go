@@ -60,7 +60,9 @@ func (h *testHub) start(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		h.stop()
+		if code := h.stop(); code != 0 {
+			t.Errorf("hub %s exited with %d", h.name, code)
+		}
 		if t.Failed() {
 			t.Logf("hub %s log:\n%s", h.name, h.log.String())
 		}
@@ -78,10 +80,11 @@ func (h *testHub) start(t *testing.T) {
 	}
 }
 
-// stop interrupts the hub and waits for it to exit (once).
-func (h *testHub) stop() {
+// stop interrupts the hub, waits for it to exit (once) and returns its
+// exit code (a data race found under -race makes it non-zero).
+func (h *testHub) stop() int {
 	if h.cmd.ProcessState != nil {
-		return
+		return h.cmd.ProcessState.ExitCode()
 	}
 	h.cmd.Process.Signal(os.Interrupt)
 	done := make(chan struct{})
@@ -92,6 +95,7 @@ func (h *testHub) stop() {
 		h.cmd.Process.Kill()
 		<-done
 	}
+	return h.cmd.ProcessState.ExitCode()
 }
 
 // call makes an API request with token and decodes the JSON answer into out.
@@ -271,7 +275,9 @@ func TestFederationTwoHubs(t *testing.T) {
 
 	// Everything each hub took from the other is in its evidence log.
 	for _, h := range []*testHub{a, b} {
-		h.stop()
+		if code := h.stop(); code != 0 {
+			t.Errorf("hub %s exited with %d:\n%s", h.name, code, h.log.String())
+		}
 		out := fusionCLI(t, "evidence", "verify", "--data", h.data)
 		if !strings.Contains(out, "OK: the log, its checkpoints and every object agree") {
 			t.Errorf("evidence verify at %s: %s", h.name, out)
