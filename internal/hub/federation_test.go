@@ -2,8 +2,11 @@ package hub_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"fusion/internal/hub"
 	"fusion/internal/intel"
@@ -63,4 +66,64 @@ func TestCollectionIDs(t *testing.T) {
 			t.Errorf("collection id %s, documented %s", got, want)
 		}
 	}
+}
+
+// TestSightingsPostedToTheInbox: a STIX sighting of one of this hub's
+// indicators, posted by an organization that may see the record, counts
+// as its sightings (the count since its last sighting with that id); on a
+// record it may not see, it is refused and nothing is counted.
+func TestSightingsPostedToTheInbox(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		h, callers := withOrgs(t, st, "bank-a", "bank-b", "bank-c")
+		res, err := h.CreateRecords(ctx, callers["bank-a"], []intel.RecordInput{
+			{Value: "seen.example.org", TLP: "green"},
+			{Value: "secret.example.org", TLP: "red", Audience: &intel.Audience{Orgs: []string{"bank-b"}}},
+		})
+		if err != nil || res[0].Err != nil || res[1].Err != nil {
+			t.Fatal(err, res)
+		}
+		green, red := res[0].Value.ID, res[1].Value.ID
+		sighting := func(record string, count int) json.RawMessage {
+			s, err := stix.ForSighting(&stix.SightingInput{Record: record, TLP: intel.Green, Observer: "x", Count: int64(count),
+				First: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Last: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(s)
+			return b
+		}
+		post := func(org string, objs ...json.RawMessage) hub.TAXIIStatus {
+			t.Helper()
+			s, err := h.AddObjects(ctx, callers[org], hub.CollectionInbox, objs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		total := func() int {
+			fb, err := h.Feedback(ctx, callers["bank-a"], 10, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, r := range fb.Records {
+				n += r.Sightings
+			}
+			return n
+		}
+		if s := post("bank-c", sighting(green, 3)); s.SuccessCount != 1 || total() != 3 {
+			t.Fatalf("first sighting: %+v, total %d", s, total())
+		}
+		if s := post("bank-c", sighting(green, 5)); s.SuccessCount != 1 || total() != 5 {
+			t.Fatalf("the same sighting with a higher count: %+v, total %d (want 5: the difference is added)", s, total())
+		}
+		if s := post("bank-c", sighting(green, 5)); s.SuccessCount != 1 || !strings.HasPrefix(s.Successes[0].Message, "unchanged") || total() != 5 {
+			t.Fatalf("the same sighting again: %+v, total %d", s, total())
+		}
+		s := post("bank-c", sighting(red, 7))
+		if s.FailureCount != 1 || !strings.Contains(s.Failures[0].Message, "not an indicator this hub shared with bank-c") || total() != 5 {
+			t.Fatalf("a sighting of a record bank-c may not see: %+v, total %d", s, total())
+		}
+	})
 }
