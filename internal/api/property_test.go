@@ -22,6 +22,7 @@ import (
 	"fusion/internal/match"
 	"fusion/internal/policy"
 	"fusion/internal/server"
+	"fusion/internal/stix"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
 )
@@ -310,4 +311,43 @@ func (c *httpClient) Group(org, id string) (intel.Group, error) {
 	var g intel.Group
 	err := c.call(org, "GET", "/api/v1/groups/"+id, nil, &g)
 	return g, err
+}
+
+func (c *httpClient) TAXII(org string) ([]intel.Record, error) {
+	var out []intel.Record
+	next := ""
+	for {
+		u := c.base + "/taxii2/api/collections/" + hub.CollectionVisible + "/objects/?limit=25&match[type]=indicator"
+		if next != "" {
+			u += "&next=" + url.QueryEscape(next)
+		}
+		req, _ := http.NewRequest("GET", u, nil)
+		req.Header.Set("Authorization", "Bearer "+c.tokens[org])
+		req.Header.Set("Accept", "application/taxii+json;version=2.1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		var env struct {
+			More    bool
+			Next    string
+			Objects []struct{ ID, Type, Name string }
+		}
+		err = json.NewDecoder(resp.Body).Decode(&env)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			return nil, fmt.Errorf("TAXII objects for %s: %d %v", org, resp.StatusCode, err)
+		}
+		for _, o := range env.Objects {
+			ref, _, ok := stix.FusionRef(o.ID)
+			if o.Type != "indicator" || !ok {
+				return nil, fmt.Errorf("TAXII gave %s an object %s that is not a record's indicator", org, o.ID)
+			}
+			out = append(out, intel.Record{ID: ref, Value: o.Name})
+		}
+		if !env.More {
+			return out, nil
+		}
+		next = env.Next
+	}
 }

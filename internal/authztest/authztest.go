@@ -8,6 +8,7 @@ package authztest
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"fusion/internal/policy"
 	"fusion/internal/policymodel"
 	"fusion/internal/search"
+	"fusion/internal/stix"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
 )
@@ -100,6 +102,10 @@ type Client interface {
 	// Export returns what GET /api/v1/records/export gives org (the
 	// indicators `fusion match --server` matches against).
 	Export(org string) ([]intel.Record, error)
+	// TAXII returns the indicators of org's visible TAXII collection, every
+	// page, as records: the id their STIX id names (stix.FusionRef) and the
+	// value they are named by.
+	TAXII(org string) ([]intel.Record, error)
 
 	// The relations between organizations around records.
 	SetAnonymous(org string, anonymous bool) error
@@ -232,6 +238,29 @@ func (d Direct) Export(org string) ([]intel.Record, error) {
 		return nil
 	})
 	return out, err
+}
+
+func (d Direct) TAXII(org string) ([]intel.Record, error) {
+	var out []intel.Record
+	q := hub.ObjectQuery{Limit: 25, Types: []string{"indicator"}}
+	for {
+		page, err := d.H.Objects(context.Background(), d.Callers[org], hub.CollectionVisible, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Objects {
+			ind, ok := o.Object.(*stix.Indicator)
+			ref, _, isRef := stix.FusionRef(o.Object.ObjectID())
+			if !ok || !isRef {
+				return nil, fmt.Errorf("TAXII gave %s an object %s that is not a record's indicator", org, o.Object.ObjectID())
+			}
+			out = append(out, intel.Record{ID: ref, Value: ind.Name})
+		}
+		if !page.More {
+			return out, nil
+		}
+		q.Next = page.Next
+	}
 }
 
 func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Client) *worldState {
@@ -601,6 +630,27 @@ func (s *worldState) checkMatching(t *rapid.T, org string) {
 	}
 	if !slices.Equal(sortedAll(got), sortedAll(want)) {
 		t.Fatalf("LEAK or miss: export for %s gave %v, model says %v", org, got, want)
+	}
+
+	// TAXII: an indicator for every record org sees in full, revoked ones
+	// too (as revocations), except those STIX has no observable for.
+	served, err := s.c.TAXII(org)
+	must(t, err)
+	got, want = got[:0], want[:0]
+	for _, r := range served {
+		got = append(got, r.ID)
+		if m := s.byID[r.ID]; m == nil || r.Value != m.value {
+			t.Fatalf("LEAK: TAXII gave %s an indicator of record %s named %q", org, r.ID, r.Value)
+		}
+	}
+	for _, m := range s.records {
+		if s.w.Form(org, m.shared) == policy.Full && m.typ != "phone" {
+			want = append(want, m.id)
+		}
+		s.cases++
+	}
+	if !slices.Equal(sortedAll(got), sortedAll(want)) {
+		t.Fatalf("LEAK or miss: TAXII for %s gave %v, model says %v", org, got, want)
 	}
 }
 
