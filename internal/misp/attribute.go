@@ -40,6 +40,9 @@ func mapType(typ, value string) (observable.Type, string, string) {
 		if !ok {
 			return "", "", fmt.Sprintf("composite type %s: value has no '|'", typ)
 		}
+		if strings.Contains(v2, "|") {
+			return "", "", fmt.Sprintf("composite type %s: value %q has more than one '|'", typ, clip(value))
+		}
 		for _, p := range [][2]string{{t1, v1}, {t2, v2}} {
 			if t, v, reason := mapType(p[0], p[1]); reason == "" {
 				return t, v, ""
