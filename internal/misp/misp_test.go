@@ -343,4 +343,16 @@ func TestRecordsAreValid(t *testing.T) {
 	if n != 3+68+3+5 {
 		t.Fatalf("%d records checked", n)
 	}
+	// And a record with every field the mapping sets.
+	e := one(t, `{"Event":{"Orgc":{"name":"CIRCL","uuid":"55f6ea5e-2c60-40e5-964f-47a8950d210f"},"Tag":[{"name":"tlp:amber+strict"},{"name":"osint"}],
+		"Galaxy":[{"type":"tool","GalaxyCluster":[{"type":"tool","value":"X-Agent"}]}],
+		"Attribute":[{"type":"ip-dst|port","value":"192.0.2.1|443","to_ids":"0","comment":"C2",
+		"first_seen":"2019-06-25T15:13:44.000000+00:00","last_seen":"1561500000","Tag":[{"name":"kill-chain:c2"}]}]}}`)
+	r, err := intel.NewRecord(c, *e.Attributes[0].Record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.TLP != intel.AmberStrict || r.Description != "C2" || !slices.Contains(r.Tags, NotForDetection) || r.Reference != "misp:55f6ea5e-2c60-40e5-964f-47a8950d210f" {
+		t.Fatalf("record %+v", r)
+	}
 }
