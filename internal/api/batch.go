@@ -3,10 +3,12 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
+
+	"fusion/internal/jsonscan"
 )
 
 // splitBatch splits a body of the form {"records":[ITEM, ...]} into its
@@ -18,33 +20,41 @@ import (
 //
 // A nil slice with a nil error means "records" was missing or null.
 func splitBatch(b []byte) ([][]byte, error) {
-	p := scanner{b: b}
-	p.ws()
-	if !p.eat('{') {
-		return nil, p.syntax("expected a JSON object")
+	items, err := scanBatch(b)
+	if err != nil {
+		return nil, syntaxError(err)
+	}
+	return items, validItems(items)
+}
+
+func scanBatch(b []byte) ([][]byte, error) {
+	p := &jsonscan.Scanner{B: b}
+	p.WS()
+	if !p.Eat('{') {
+		return nil, &jsonscan.Error{At: p.I, What: "expected a JSON object", EOF: p.I >= len(b)}
 	}
 	var items [][]byte
 	seen := false
 	for first := true; ; first = false {
-		p.ws()
-		if p.eat('}') {
+		p.WS()
+		if p.Eat('}') {
 			break
 		}
-		if !first && !p.eat(',') {
-			return nil, p.syntax("expected , or } after an object member")
+		if !first && !p.Eat(',') {
+			return nil, &jsonscan.Error{At: p.I, What: "expected , or } after an object member", EOF: p.I >= len(b)}
 		}
-		p.ws()
-		key, err := p.key()
+		p.WS()
+		key, err := p.Key()
 		if err != nil {
 			return nil, err
 		}
-		p.ws()
-		if !p.eat(':') {
-			return nil, p.syntax("expected : after an object key")
+		p.WS()
+		if !p.Eat(':') {
+			return nil, &jsonscan.Error{At: p.I, What: "expected : after an object key", EOF: p.I >= len(b)}
 		}
-		p.ws()
+		p.WS()
 		if key != "records" {
-			if err := p.skip(); err != nil {
+			if _, err := p.Skip(); err != nil {
 				return nil, err
 			}
 			return nil, &decodeError{"unknown_field", fmt.Sprintf("unknown field %q", key)}
@@ -53,15 +63,15 @@ func splitBatch(b []byte) ([][]byte, error) {
 			return nil, &decodeError{"invalid_json", `field "records" appears twice`}
 		}
 		seen = true
-		if items, err = p.array(); err != nil {
+		if items, err = records(p); err != nil {
 			return nil, err
 		}
 	}
-	p.ws()
-	if p.i < len(b) {
+	p.WS()
+	if p.I < len(b) {
 		return nil, &decodeError{"invalid_json", "unexpected data after the JSON value"}
 	}
-	return items, validItems(items)
+	return items, nil
 }
 
 // validItems checks every item's syntax, in parallel for large batches.
@@ -89,137 +99,29 @@ func validItems(items [][]byte) error {
 	return nil
 }
 
-type scanner struct {
-	b []byte
-	i int
-}
-
-func (p *scanner) ws() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
-	}
-}
-
-func (p *scanner) eat(c byte) bool {
-	if p.i < len(p.b) && p.b[p.i] == c {
-		p.i++
-		return true
-	}
-	return false
-}
-
-func (p *scanner) syntax(what string) error {
-	if p.i >= len(p.b) {
+// syntaxError is a scanner error as the API's invalid_json.
+func syntaxError(err error) error {
+	var se *jsonscan.Error
+	switch {
+	case !errors.As(err, &se):
+		return err
+	case se.EOF:
 		return &decodeError{"invalid_json", "invalid JSON: unexpected end of input"}
 	}
-	return &decodeError{"invalid_json", fmt.Sprintf("invalid JSON at byte %d: %s", p.i, what)}
+	return &decodeError{"invalid_json", fmt.Sprintf("invalid JSON at byte %d: %s", se.At, se.What)}
 }
 
-// key reads an object key, unescaping it as encoding/json would.
-func (p *scanner) key() (string, error) {
-	start := p.i
-	if err := p.str(); err != nil {
-		return "", err
-	}
-	var k string
-	if err := json.Unmarshal(p.b[start:p.i], &k); err != nil {
-		return "", &decodeError{"invalid_json", fmt.Sprintf("invalid JSON at byte %d: bad object key", start)}
-	}
-	return k, nil
-}
-
-// str skips a string starting at p.i.
-func (p *scanner) str() error {
-	if !p.eat('"') {
-		return p.syntax("expected a string")
-	}
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case '"':
-			p.i++
-			return nil
-		case '\\':
-			p.i += 2
-		default:
-			p.i++
-		}
-	}
-	return p.syntax("unterminated string")
-}
-
-// skip skips one value; its syntax is checked later by json.Valid, here
-// only where it ends matters.
-func (p *scanner) skip() error {
-	if p.i >= len(p.b) {
-		return p.syntax("expected a value")
-	}
-	switch p.b[p.i] {
-	case '"':
-		return p.str()
-	case '{', '[':
-		depth := 0
-		for p.i < len(p.b) {
-			switch p.b[p.i] {
-			case '"':
-				if err := p.str(); err != nil {
-					return err
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					p.i++
-					return nil
-				}
-			}
-			p.i++
-		}
-		return p.syntax("unterminated object or array")
-	}
-	start := p.i
-	for p.i < len(p.b) && strings.IndexByte(",]} \t\n\r{[\"", p.b[p.i]) < 0 {
-		p.i++
-	}
-	if p.i == start {
-		return p.syntax("expected a value")
-	}
-	return nil
-}
-
-// array reads the value of "records": an array of items, or null.
-func (p *scanner) array() ([][]byte, error) {
-	if bytes.HasPrefix(p.b[p.i:], []byte("null")) {
-		p.i += 4
+// records reads the value of "records": an array of items, or null.
+func records(p *jsonscan.Scanner) ([][]byte, error) {
+	if bytes.HasPrefix(p.B[p.I:], []byte("null")) {
+		p.I += 4
 		return nil, nil
 	}
-	if p.i >= len(p.b) || p.b[p.i] != '[' {
-		if err := p.skip(); err != nil {
+	if p.I >= len(p.B) || p.B[p.I] != '[' {
+		if _, err := p.Skip(); err != nil {
 			return nil, err
 		}
 		return nil, &decodeError{"invalid_field", `records: expected an array ({"records":[...]})`}
 	}
-	p.i++
-	items := [][]byte{}
-	for first := true; ; first = false {
-		p.ws()
-		if p.eat(']') {
-			return items, nil
-		}
-		if !first && !p.eat(',') {
-			return nil, p.syntax("expected , or ] after an array element")
-		}
-		p.ws()
-		start := p.i
-		if err := p.skip(); err != nil {
-			return nil, err
-		}
-		items = append(items, p.b[start:p.i])
-	}
+	return p.Elements("records")
 }

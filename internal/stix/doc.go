@@ -45,6 +45,6 @@
 //
 // SPEC: https://docs.oasis-open.org/cti/stix/v2.1/os/stix-v2.1-os.html#_e8slinrhxcc9
 //
-// The package imports nothing of fusion but internal/observable and
-// internal/intel.
+// The package imports nothing of fusion but internal/observable,
+// internal/intel and internal/jsonscan (the bundle envelope is split with it).
 package stix

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"fusion/internal/intel"
+	"fusion/internal/jsonscan"
 	"fusion/internal/observable"
 )
 
@@ -642,9 +643,21 @@ func (im *importer) report(o *rawObject, done []ImportedObject, byID map[string]
 // the envelope is checked here. Keys match as encoding/json matches them
 // (case ignored; the last of a repeated key wins).
 func splitBundle(data []byte) (json.RawMessage, []json.RawMessage, error) {
-	p := envelope{b: data}
-	p.ws()
-	if !p.eat('{') {
+	typ, objs, err := scanBundle(data)
+	var se *jsonscan.Error
+	switch {
+	case !errors.As(err, &se):
+		return typ, objs, err
+	case se.EOF:
+		return nil, nil, &ImportError{Field: "body", Reason: "not a JSON object: unexpected end of input"}
+	}
+	return nil, nil, &ImportError{Field: "body", Reason: fmt.Sprintf("not a JSON object: at byte %d: %s", se.At, se.What)}
+}
+
+func scanBundle(data []byte) (json.RawMessage, []json.RawMessage, error) {
+	p := &jsonscan.Scanner{B: data}
+	p.WS()
+	if !p.Eat('{') {
 		var v any
 		err := json.Unmarshal(data, &v)
 		if err == nil {
@@ -652,55 +665,42 @@ func splitBundle(data []byte) (json.RawMessage, []json.RawMessage, error) {
 		}
 		return nil, nil, &ImportError{Field: "body", Reason: "not a JSON object: " + err.Error()}
 	}
+	fail := func(what string) error { return &jsonscan.Error{At: p.I, What: what, EOF: p.I >= len(data)} }
 	var typ json.RawMessage
 	var objs []json.RawMessage
 	for first := true; ; first = false {
-		p.ws()
-		if p.eat('}') {
+		p.WS()
+		if p.Eat('}') {
 			break
 		}
-		if !first && !p.eat(',') {
-			return nil, nil, p.fail("expected , or } after an object member")
+		if !first && !p.Eat(',') {
+			return nil, nil, fail("expected , or } after an object member")
 		}
-		p.ws()
-		start := p.i
-		if err := p.skip(); err != nil || data[start] != '"' {
-			return nil, nil, p.fail("expected a string key")
+		p.WS()
+		key, err := p.Key()
+		if err != nil {
+			return nil, nil, err
 		}
-		var key string
-		if json.Unmarshal(data[start:p.i], &key) != nil {
-			return nil, nil, p.fail("bad object key")
+		p.WS()
+		if !p.Eat(':') {
+			return nil, nil, fail("expected : after an object key")
 		}
-		p.ws()
-		if !p.eat(':') {
-			return nil, nil, p.fail("expected : after an object key")
-		}
-		p.ws()
-		if strings.EqualFold(key, "objects") && p.i < len(data) && data[p.i] == '[' {
-			p.i++
-			objs = []json.RawMessage{}
-			for n := 0; ; n++ {
-				p.ws()
-				if p.eat(']') {
-					break
-				}
-				if n > 0 && !p.eat(',') {
-					return nil, nil, p.fail("expected , or ] after an element of objects")
-				}
-				p.ws()
-				start := p.i
-				if err := p.skip(); err != nil {
-					return nil, nil, err
-				}
-				objs = append(objs, data[start:p.i])
+		p.WS()
+		if strings.EqualFold(key, "objects") && p.I < len(data) && data[p.I] == '[' {
+			elems, err := p.Elements("objects")
+			if err != nil {
+				return nil, nil, err
+			}
+			objs = make([]json.RawMessage, len(elems))
+			for i, e := range elems {
+				objs[i] = e
 			}
 			continue
 		}
-		start = p.i
-		if err := p.skip(); err != nil {
+		val, err := p.Skip()
+		if err != nil {
 			return nil, nil, err
 		}
-		val := data[start:p.i]
 		if !json.Valid(val) {
 			var v any
 			err := json.Unmarshal(val, &v)
@@ -716,98 +716,9 @@ func splitBundle(data []byte) (json.RawMessage, []json.RawMessage, error) {
 			objs = nil
 		}
 	}
-	p.ws()
-	if p.i < len(data) {
+	p.WS()
+	if p.I < len(data) {
 		return nil, nil, &ImportError{Field: "body", Reason: "more than one JSON value"}
 	}
 	return typ, objs, nil
-}
-
-// envelope scans the JSON text of a bundle's envelope.
-type envelope struct {
-	b []byte
-	i int
-}
-
-func (p *envelope) ws() {
-	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\t' || p.b[p.i] == '\n' || p.b[p.i] == '\r') {
-		p.i++
-	}
-}
-
-func (p *envelope) eat(c byte) bool {
-	if p.i < len(p.b) && p.b[p.i] == c {
-		p.i++
-		return true
-	}
-	return false
-}
-
-func (p *envelope) fail(what string) error {
-	if p.i >= len(p.b) {
-		return &ImportError{Field: "body", Reason: "not a JSON object: unexpected end of input"}
-	}
-	return &ImportError{Field: "body", Reason: fmt.Sprintf("not a JSON object: at byte %d: %s", p.i, what)}
-}
-
-// skip moves past one value: a string, an object or array (to its
-// matching bracket, strings skipped whole) or a literal. Only where it
-// ends is found here; its syntax is checked by whoever decodes it.
-func (p *envelope) skip() error {
-	if p.i >= len(p.b) {
-		return p.fail("expected a value")
-	}
-	switch p.b[p.i] {
-	case '"':
-		return p.str()
-	case '{', '[':
-		depth := 0
-		for p.i < len(p.b) {
-			switch p.b[p.i] {
-			case '"':
-				if err := p.str(); err != nil {
-					return err
-				}
-				continue
-			case '{', '[':
-				depth++
-				if depth > 10000 {
-					return p.fail("nested too deep")
-				}
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					p.i++
-					return nil
-				}
-			}
-			p.i++
-		}
-		return p.fail("unterminated object or array")
-	}
-	start := p.i
-	for p.i < len(p.b) && !strings.ContainsRune(",]} \t\n\r{[\":", rune(p.b[p.i])) {
-		p.i++
-	}
-	if p.i == start {
-		return p.fail("expected a value")
-	}
-	return nil
-}
-
-// str moves past a string starting at p.i.
-func (p *envelope) str() error {
-	p.i++ // the opening quote
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case '"':
-			p.i++
-			return nil
-		case '\\':
-			p.i += 2
-		default:
-			p.i++
-		}
-	}
-	return p.fail("unterminated string")
 }
