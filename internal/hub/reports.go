@@ -78,6 +78,9 @@ func (h *Hub) reportView(ctx context.Context, c *policy.Caller, r *intel.Report)
 		}
 	}
 	v.RecordCount = len(v.Records)
+	// The source keeps the ids of the records its attributes became: only
+	// those c may see are shown.
+	v.Source = r.Source.OnlyRecords(func(id string) bool { return visible[id] })
 	return v, nil
 }
 

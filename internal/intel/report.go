@@ -20,6 +20,8 @@ type Report struct {
 	TLP         TLP      `json:"tlp"`
 	Audience    Audience `json:"audience"`
 	Handling    Handling `json:"handling"`
+	// Source is where the report came from outside fusion (a MISP event), if anywhere.
+	Source *Source `json:"source,omitempty"`
 	// Records lists the ids of the grouped records the caller may see.
 	Records []string `json:"records"`
 	// RecordCount is len(Records): records the caller may not see are not counted.
@@ -43,6 +45,8 @@ type ReportInput struct {
 	Audience    *Audience `json:"audience"`
 	Handling    *Handling `json:"handling"`
 	Records     []string  `json:"records"`
+	// Source is set by importers (MISP), not by API clients.
+	Source *Source `json:"-"`
 }
 
 // ReportPatch is a partial update of a report; Records, when given, replaces the list.
@@ -55,6 +59,8 @@ type ReportPatch struct {
 	Audience    *Audience `json:"audience"`
 	Handling    *Handling `json:"handling"`
 	Records     *[]string `json:"records"`
+	// Source, when given, replaces the report's source (importers only).
+	Source *Source `json:"-"`
 }
 
 // NewReport validates in and returns the report, without id, originator or timestamps.
@@ -68,7 +74,7 @@ func NewReport(in ReportInput) (Report, error) {
 	var r Report
 	err := ReportPatch{
 		Title: &in.Title, Description: &in.Description, Labels: &in.Labels, Tags: &in.Tags, TLP: &in.TLP,
-		Audience: in.Audience, Handling: in.Handling, Records: &in.Records,
+		Audience: in.Audience, Handling: in.Handling, Records: &in.Records, Source: in.Source,
 	}.ApplyTo(&r)
 	return r, err
 }
@@ -112,6 +118,12 @@ func (p ReportPatch) ApplyTo(r *Report) error {
 	}
 	if n.Records == nil {
 		n.Records = []string{}
+	}
+	if p.Source != nil {
+		if err := p.Source.Check(); err != nil {
+			return err
+		}
+		n.Source = p.Source
 	}
 	*r = n
 	return nil

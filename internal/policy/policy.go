@@ -166,6 +166,10 @@ func Report(c *Caller, r *intel.Report) (intel.Report, bool) {
 	v := *r
 	if c.Org != r.Originator {
 		v.Audience = outsiderAudience(c, r.Audience)
+		// The source names the records its attributes became; which of
+		// those c may see is decided record by record (the hub's
+		// reportView puts back the ones it may).
+		v.Source = r.Source.OnlyRecords(func(string) bool { return false })
 	}
 	return v, true
 }
