@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// maxReportRecords bounds the records one report groups.
-const maxReportRecords = 10000
+// MaxReportRecords bounds the records one report groups.
+const MaxReportRecords = 10000
 
 // Report groups records under a title and its own handling, like a MISP
 // event or a STIX report. Seeing a report does not grant sight of its
@@ -111,7 +111,7 @@ func (p ReportPatch) ApplyTo(r *Report) error {
 		return err
 	}
 	if p.Records != nil {
-		if len(*p.Records) > maxReportRecords {
+		if len(*p.Records) > MaxReportRecords {
 			return fieldErr("records", "", "a report groups at most 10,000 records")
 		}
 		n.Records = sortedUnique(*p.Records)

@@ -1,0 +1,240 @@
+package hub_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fusion/internal/hub"
+	"fusion/internal/intel"
+	"fusion/internal/policy"
+	"fusion/internal/store/storetest"
+)
+
+// mispDir holds real MISP events and a feed (../shared/fixtures/README.md).
+const mispDir = "../../../shared/fixtures/misp"
+
+func mispFixtures(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(mispDir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".json") && filepath.Base(path) != "manifest.json" && filepath.Base(path) != "tlp-machinetag.json" {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no MISP fixtures under %s: %v", mispDir, err)
+	}
+	return files
+}
+
+// accounted checks that every attribute of every event has one outcome.
+func accounted(t *testing.T, name string, imp hub.MISPImport) {
+	t.Helper()
+	for _, e := range imp.Events {
+		a := e.Attributes
+		if got := a.Created + a.Updated + a.Unchanged + a.Refused + a.Context + a.Deleted + a.Dropped; got != a.Total {
+			t.Errorf("%s: event %s: %d attributes, %d outcomes: %+v", name, e.UUID, a.Total, got, a)
+		}
+		if e.Status == hub.Failed {
+			t.Errorf("%s: event %s failed: %s", name, e.UUID, e.Reason)
+		}
+	}
+}
+
+// TestImportMISPFixtures imports every real MISP file; each attribute is
+// taken or has a reason, no event fails, and importing again changes
+// nothing: the same reports, no new versions.
+func TestImportMISPFixtures(t *testing.T) {
+	ctx := context.Background()
+	for _, path := range mispFixtures(t) {
+		name := strings.TrimPrefix(path, mispDir+"/")
+		t.Run(name, func(t *testing.T) {
+			h, cs := withOrgs(t, storetest.SQLite(t), "cert-a", "bank-b")
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, err := h.ImportMISP(ctx, cs["cert-a"], data, hub.MISPOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			accounted(t, name, first)
+			again, err := h.ImportMISP(ctx, cs["cert-a"], data, hub.MISPOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			accounted(t, name, again)
+			for i, e := range again.Events {
+				want := hub.Unchanged
+				if e.Status == hub.Skipped {
+					want = hub.Skipped
+				}
+				if e.Status != want || e.Report != first.Events[i].Report {
+					t.Errorf("re-import of event %s: %s report %s, want %s report %s (%s)", e.UUID, e.Status, e.Report, want, first.Events[i].Report, e.Reason)
+				}
+				if e.Attributes.Created+e.Attributes.Updated != 0 {
+					t.Errorf("re-import of event %s changed records: %+v", e.UUID, e.Attributes)
+				}
+			}
+			for _, e := range first.Events {
+				if e.Report == "" {
+					continue
+				}
+				r, err := h.GetReport(ctx, cs["cert-a"], e.Report)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.Source == nil || r.Source.ID != e.UUID || r.Version != 1 {
+					t.Errorf("report %s: source %+v version %d", r.ID, r.Source, r.Version)
+				}
+				if got := len(r.Source.Attributes); got != e.Attributes.Created+e.Attributes.Updated+e.Attributes.Unchanged+e.Attributes.Context {
+					t.Errorf("report %s keeps %d attributes, want %+v", r.ID, got, e.Attributes)
+				}
+			}
+		})
+	}
+}
+
+const mispEvent = `{"Event":{"uuid":"5e3b2a1c-1111-4c3b-9f5e-0a0b0c0d0e0f","info":"Phishing kit","date":"2026-11-01",
+ "threat_level_id":"2","analysis":"1","distribution":"%DIST%","Orgc":{"name":"CERT-X","uuid":"5e3b2a1c-2222-4c3b-9f5e-0a0b0c0d0e0f"},
+ "Tag":[{"name":"tlp:green"}],
+ "Attribute":[
+  {"uuid":"5e3b2a1c-0001-4c3b-9f5e-0a0b0c0d0e0f","type":"domain","category":"Network activity","value":"login-bank.example.net","to_ids":true,"deleted":%DEL%},
+  {"uuid":"5e3b2a1c-0002-4c3b-9f5e-0a0b0c0d0e0f","type":"ip-dst","category":"Network activity","value":"198.51.100.23","to_ids":true},
+  {"uuid":"5e3b2a1c-0003-4c3b-9f5e-0a0b0c0d0e0f","type":"text","category":"Other","value":"kit sold on a forum","to_ids":false}
+ ]}}`
+
+func mispEventWith(dist string, deleted bool) []byte {
+	del := "false"
+	if deleted {
+		del = "true"
+	}
+	return []byte(strings.NewReplacer("%DIST%", dist, "%DEL%", del).Replace(mispEvent))
+}
+
+// TestImportMISPDistribution: distribution 0 keeps a tlp:green event to the
+// importer (raised to amber with the importer as audience); another
+// organization sees neither the records nor the report, and distribution 3
+// leaves the TLP to decide.
+func TestImportMISPDistribution(t *testing.T) {
+	ctx := context.Background()
+	h, cs := withOrgs(t, storetest.SQLite(t), "cert-a", "bank-b")
+	imp, err := h.ImportMISP(ctx, cs["cert-a"], mispEventWith("0", false), hub.MISPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := imp.Events[0]
+	if e.Status != hub.Created || e.Attributes.Created != 2 || e.Attributes.Context != 1 {
+		t.Fatalf("import: %+v", e)
+	}
+	r, err := h.GetReport(ctx, cs["cert-a"], e.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.TLP != intel.Amber || !r.Audience.HasOrg("cert-a") || len(r.Records) != 2 {
+		t.Fatalf("report: tlp %s audience %+v records %v", r.TLP, r.Audience, r.Records)
+	}
+	for _, id := range r.Records {
+		rec, err := h.GetRecord(ctx, cs["cert-a"], id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.TLP != intel.Amber || !rec.Audience.HasOrg("cert-a") || rec.Reference != "misp:5e3b2a1c-2222-4c3b-9f5e-0a0b0c0d0e0f" {
+			t.Errorf("record %s: tlp %s audience %+v reference %q", rec.Value, rec.TLP, rec.Audience, rec.Reference)
+		}
+		if _, err := h.GetRecord(ctx, cs["bank-b"], id); !errors.Is(err, intel.ErrNotFound) {
+			t.Errorf("bank-b reads %s: %v", rec.Value, err)
+		}
+	}
+	if _, err := h.GetReport(ctx, cs["bank-b"], e.Report); !errors.Is(err, intel.ErrNotFound) {
+		t.Errorf("bank-b reads the report: %v", err)
+	}
+
+	// Distribution 3: the event's green holds, and bank-b sees it all.
+	h2, cs2 := withOrgs(t, storetest.SQLite(t), "cert-a", "bank-b")
+	imp, err = h2.ImportMISP(ctx, cs2["cert-a"], mispEventWith("3", false), hub.MISPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err = h2.GetReport(ctx, cs2["bank-b"], imp.Events[0].Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.TLP != intel.Green || len(r.Records) != 2 || len(r.Source.Attributes) != 3 {
+		t.Fatalf("bank-b's view: tlp %s records %v source %+v", r.TLP, r.Records, r.Source)
+	}
+}
+
+// TestImportMISPSourceHidesRecords: a report's source names only the
+// records the reader may see.
+func TestImportMISPSourceHidesRecords(t *testing.T) {
+	ctx := context.Background()
+	h, cs := withOrgs(t, storetest.SQLite(t), "cert-a", "bank-b")
+	ev := strings.Replace(string(mispEventWith("3", false)), `"to_ids":true}`, `"to_ids":true,"Tag":[{"name":"tlp:red"}]}`, 1)
+	imp, err := h.ImportMISP(ctx, cs["cert-a"], []byte(ev), hub.MISPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, err := h.GetReport(ctx, cs["cert-a"], imp.Events[0].Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := h.GetReport(ctx, cs["bank-b"], imp.Events[0].Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mine.Records) != 2 || len(theirs.Records) != 1 || len(mine.Source.Attributes) != 3 || len(theirs.Source.Attributes) != 2 {
+		t.Fatalf("cert-a sees %v / %d source attributes; bank-b %v / %d", mine.Records, len(mine.Source.Attributes), theirs.Records, len(theirs.Source.Attributes))
+	}
+	for _, a := range theirs.Source.Attributes {
+		if a.Record != "" && a.Record != theirs.Records[0] {
+			t.Errorf("bank-b's source names record %s it may not see", a.Record)
+		}
+	}
+	// The gate alone (without the hub's view) names none of them.
+	stored := mine
+	stored.Originator = "cert-a"
+	if v, ok := policy.Report(cs["bank-b"], &stored); !ok || len(v.Source.Attributes) != 1 {
+		t.Errorf("policy.Report leaves %d source attributes to bank-b, want the context one", len(v.Source.Attributes))
+	}
+}
+
+// TestImportMISPDeleted: an attribute deleted in MISP revokes the record
+// it gave before, and a re-import updates the same report.
+func TestImportMISPDeleted(t *testing.T) {
+	ctx := context.Background()
+	h, cs := withOrgs(t, storetest.SQLite(t), "cert-a")
+	first, err := h.ImportMISP(ctx, cs["cert-a"], mispEventWith("3", false), hub.MISPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := h.ImportMISP(ctx, cs["cert-a"], mispEventWith("3", true), hub.MISPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := second.Events[0]
+	if e.Status != hub.Updated || e.Attributes.Deleted != 1 || e.Attributes.Revoked != 1 || e.Report != first.Events[0].Report {
+		t.Fatalf("second import: %+v", e)
+	}
+	r, err := h.GetReport(ctx, cs["cert-a"], e.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Records) != 1 || r.Version != 2 {
+		t.Fatalf("report after the delete: records %v version %d", r.Records, r.Version)
+	}
+	page, err := h.ListRecords(ctx, cs["cert-a"], hub.RecordFilter{IncludeRevoked: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range page.Items {
+		if rec.Value == "login-bank.example.net" && rec.Revoked == nil {
+			t.Errorf("the deleted attribute's record is active")
+		}
+	}
+}
