@@ -148,6 +148,17 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 			tr.t.Fatalf("org-a's import of org-b's bundle: %+v", imported)
 		}
 
+		// MISP: an event with one indicator and one context attribute,
+		// imported by org-c
+		var fromMISP hub.MISPImport
+		tr.step("POST", "/api/v1/misp/import", "/api/v1/misp/import", "org-c",
+			`{"Event":{"uuid":"7d1f2c3b-1234-4a5b-8c9d-0e1f2a3b4c5d","info":"tour","Tag":[{"name":"tlp:amber"}],"Attribute":[`+
+				`{"uuid":"7d1f2c3b-0001-4a5b-8c9d-0e1f2a3b4c5d","type":"ip-dst","value":"203.0.113.77","to_ids":true},`+
+				`{"uuid":"7d1f2c3b-0002-4a5b-8c9d-0e1f2a3b4c5d","type":"text","value":"seen in a phishing run","to_ids":false}]}}`, &fromMISP, 200)
+		if a := fromMISP.Totals.Attributes; fromMISP.Totals.Created != 1 || a.Created != 1 || a.Context != 1 {
+			tr.t.Fatalf("org-c's MISP import: %+v", fromMISP)
+		}
+
 		// evidence
 		tr.step("GET", "/api/v1/evidence/checkpoint", "/api/v1/evidence/checkpoint", "org-b", nil, nil, 200)
 		tr.step("GET", "/api/v1/evidence/key", "/api/v1/evidence/key", "", nil, nil, 200)

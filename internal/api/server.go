@@ -18,6 +18,7 @@ import (
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
+	"fusion/internal/misp"
 	"fusion/internal/policy"
 	"fusion/internal/stix"
 )
@@ -29,6 +30,7 @@ const (
 	MaxHitsBody  = 16 << 20 // 100,000 values
 	MaxBody      = 1 << 20
 	MaxSTIXBody  = stix.MaxImportBytes
+	MaxMISPBody  = misp.MaxBodyBytes
 )
 
 //go:embed openapi.json
@@ -127,6 +129,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/records/export", true, 0, s.exportRecords},
 		{"POST", "/api/v1/stix/import", true, MaxSTIXBody, s.stixImport},
 		{"GET", "/api/v1/stix/bundle", true, 0, s.stixBundle},
+		{"POST", "/api/v1/misp/import", true, MaxMISPBody, s.mispImport},
 		{"GET", "/api/v1/tor/check", true, 0, s.torCheck},
 		{"POST", "/api/v1/tor/import", true, MaxTorImportBody, s.torImport},
 		{"POST", "/api/v1/hits", true, MaxHitsBody, s.hits},
