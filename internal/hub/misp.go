@@ -131,6 +131,7 @@ func (h *Hub) ImportMISPEvents(ctx context.Context, c *policy.Caller, events []m
 	for i := range events {
 		imp.finish(ctx, i, &events[i])
 	}
+	imp.makeReports(ctx, events)
 	imp.total()
 	return imp.out, nil
 }
@@ -167,6 +168,8 @@ type eventPlan struct {
 	dropped  []bool
 	notes    []string
 	revoke   []string // ids of records of deleted attributes
+	report   intel.ReportInput
+	changed  bool // a record of the event was created, updated or revoked
 }
 
 // loadReports finds the reports c's organization made of MISP events.
@@ -289,8 +292,8 @@ func (m *mispImport) submit(ctx context.Context) error {
 	return nil
 }
 
-// finish counts what became of event i's attributes, creates or updates
-// its report and revokes the records of its deleted attributes.
+// finish counts what became of event i's attributes, revokes the records
+// of its deleted attributes and makes the input of its report.
 func (m *mispImport) finish(ctx context.Context, i int, e *misp.Event) {
 	p, o := &m.plans[i], &m.out.Events[i]
 	if p.skip {
@@ -346,50 +349,103 @@ func (m *mispImport) finish(ctx context.Context, i int, e *misp.Event) {
 	if len(title) > 256 {
 		title = strings.ToValidUTF8(title[:253], "") + "…"
 	}
-	tlp := string(p.tlp)
-	in := intel.ReportInput{Title: title, Tags: p.tags, TLP: tlp, Audience: p.audience, Records: records, Source: src,
+	p.report = intel.ReportInput{Title: title, Tags: p.tags, TLP: string(p.tlp), Audience: p.audience, Records: records, Source: src,
 		Labels: []string{}}
-	status, id, err := m.report(ctx, e.UUID, in)
-	o.Report = id
-	notes := p.notes
-	switch {
-	case err != nil:
-		o.Status = Failed
-		notes = append([]string{"report: " + refusal(err)}, notes...)
-	case status == Created:
-		o.Status = Created
-	case status == Updated || changed:
-		o.Status = Updated
-	default:
-		o.Status = Unchanged
-	}
-	o.Reason = strings.Join(notes, "; ")
+	p.changed = changed
 }
 
-// report creates the report of an event, or updates the one made of it
-// before, and says which.
-func (m *mispImport) report(ctx context.Context, event string, in intel.ReportInput) (string, string, error) {
-	prev := m.reports[event]
-	if prev == nil {
-		r, err := m.h.CreateReport(ctx, m.c, in)
-		if err != nil {
-			return "", "", err
+// reportsBatch is how many new reports one transaction creates.
+const reportsBatch = 500
+
+// makeReports creates the reports of the events imported for the first
+// time, reportsBatch to a transaction, updates the others, and sets each
+// event's status.
+func (m *mispImport) makeReports(ctx context.Context, events []misp.Event) {
+	status := make([]string, len(events))
+	errs := make([]error, len(events))
+	var creates []int
+	first := map[string]bool{}
+	for i := range events {
+		if m.plans[i].skip {
+			continue
 		}
-		m.reports[event] = &r
-		return Created, r.ID, nil
+		if u := events[i].UUID; m.reports[u] == nil && !first[u] {
+			first[u] = true
+			creates = append(creates, i)
+		}
 	}
+	for start := 0; start < len(creates); start += reportsBatch {
+		part := creates[start:min(len(creates), start+reportsBatch)]
+		ins := make([]intel.ReportInput, len(part))
+		for k, i := range part {
+			ins[k] = m.plans[i].report
+		}
+		made, err := m.h.createReports(ctx, m.c, ins)
+		if err != nil {
+			// One refused report refuses the transaction: make them one
+			// by one to tell which.
+			made = make([]intel.Report, len(part))
+			for k, i := range part {
+				one, err := m.h.createReports(ctx, m.c, ins[k:k+1])
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				made[k] = one[0]
+			}
+		}
+		for k, i := range part {
+			if errs[i] == nil {
+				m.reports[events[i].UUID] = &made[k]
+				status[i] = Created
+			}
+		}
+	}
+	for i := range events {
+		if m.plans[i].skip || status[i] != "" || errs[i] != nil {
+			continue
+		}
+		status[i], errs[i] = m.update(ctx, events[i].UUID, m.plans[i].report)
+	}
+	for i := range events {
+		p, o := &m.plans[i], &m.out.Events[i]
+		if p.skip {
+			continue
+		}
+		if r := m.reports[events[i].UUID]; r != nil {
+			o.Report = r.ID
+		}
+		notes := p.notes
+		switch {
+		case errs[i] != nil:
+			o.Status = Failed
+			notes = append([]string{"report: " + refusal(errs[i])}, notes...)
+		case status[i] == Created:
+			o.Status = Created
+		case status[i] == Updated || p.changed:
+			o.Status = Updated
+		default:
+			o.Status = Unchanged
+		}
+		o.Reason = strings.Join(notes, "; ")
+	}
+}
+
+// update updates the report made of an event before, and says whether
+// that changed it.
+func (m *mispImport) update(ctx context.Context, event string, in intel.ReportInput) (string, error) {
+	prev := m.reports[event]
 	patch := intel.ReportPatch{Title: &in.Title, Description: &prev.Description, Labels: &prev.Labels, Tags: &in.Tags, TLP: &in.TLP,
 		Audience: orEmptyAudience(in.Audience), Handling: &prev.Handling, Records: &in.Records, Source: in.Source}
 	r, err := m.h.UpdateReport(ctx, m.c, prev.ID, patch)
 	if err != nil {
-		return "", prev.ID, err
-	}
-	status := Unchanged
-	if r.Version != prev.Version {
-		status = Updated
+		return "", err
 	}
 	m.reports[event] = &r
-	return status, r.ID, nil
+	if r.Version != prev.Version {
+		return Updated, nil
+	}
+	return Unchanged, nil
 }
 
 func orEmptyAudience(a *intel.Audience) *intel.Audience {

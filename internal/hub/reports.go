@@ -13,42 +13,67 @@ import (
 
 // CreateReport stores a report grouping records of c's own organization.
 func (h *Hub) CreateReport(ctx context.Context, c *policy.Caller, in intel.ReportInput) (intel.Report, error) {
-	if err := policy.Require(c, policy.ChangeIntel); err != nil {
+	made, err := h.createReports(ctx, c, []intel.ReportInput{in})
+	if err != nil {
 		return intel.Report{}, err
 	}
-	r, err := intel.NewReport(in)
-	if err != nil {
-		return r, err
+	return h.reportView(ctx, c, &made[0])
+}
+
+// createReports creates reports in one transaction, all or none, and
+// returns them as stored.
+func (h *Hub) createReports(ctx context.Context, c *policy.Caller, ins []intel.ReportInput) ([]intel.Report, error) {
+	if err := policy.Require(c, policy.ChangeIntel); err != nil {
+		return nil, err
 	}
+	out := make([]intel.Report, len(ins))
 	now := h.now()
-	r.ID, r.Originator, r.Created, r.Updated, r.Version = newID(), c.Org, now, now, 1
-	err = h.store.Update(ctx, func(tx *store.Tx) error {
-		if err := newAudienceCheck(tx, c).check(r.Audience); err != nil {
+	for i, in := range ins {
+		r, err := intel.NewReport(in)
+		if err != nil {
+			return nil, err
+		}
+		r.ID, r.Originator, r.Created, r.Updated, r.Version = newID(), c.Org, now, now, 1
+		out[i] = r
+	}
+	err := h.store.Update(ctx, func(tx *store.Tx) error {
+		aud := newAudienceCheck(tx, c)
+		var ids []string
+		for i := range out {
+			if err := aud.check(out[i].Audience); err != nil {
+				return err
+			}
+			ids = append(ids, out[i].Records...)
+		}
+		if err := ownRecords(tx, c, ids); err != nil {
 			return err
 		}
-		if err := ownRecords(tx, c, r.Records); err != nil {
-			return err
+		for i := range out {
+			r := &out[i]
+			if err := tx.InsertReport(r); err != nil {
+				return err
+			}
+			if err := h.logged(tx, actorOf(c), evidence.ReportCreate, evidence.KindReport, r.ID, r.Originator, nil, reportContent(tx, r.ID)); err != nil {
+				return err
+			}
 		}
-		if err := tx.InsertReport(&r); err != nil {
-			return err
-		}
-		return h.logged(tx, actorOf(c), evidence.ReportCreate, evidence.KindReport, r.ID, r.Originator, nil, reportContent(tx, r.ID))
+		return nil
 	})
 	if err != nil {
-		return intel.Report{}, err
+		return nil, err
 	}
-	return h.reportView(ctx, c, &r)
+	return out, nil
 }
 
 // ownRecords checks that every id names a record of c's organization. Other
 // organizations' records get the same answer as ids that do not exist.
 func ownRecords(tx *store.Tx, c *policy.Caller, ids []string) error {
+	owners, err := tx.RecordOriginators(ids)
+	if err != nil {
+		return err
+	}
 	for _, id := range ids {
-		r, err := tx.Record(id)
-		if err != nil && !IsNotFoundErr(err) {
-			return err
-		}
-		if err != nil || !policy.Originates(c, r.Originator) {
+		if o, ok := owners[id]; !ok || !policy.Originates(c, o) {
 			return &intel.FieldError{Field: "records", Value: id, Reason: "not a record of your organization"}
 		}
 	}

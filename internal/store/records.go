@@ -501,3 +501,29 @@ func (s *Store) RecordsChangedSince(ctx context.Context, since int64, activeOnly
 	}
 	return rows.Err()
 }
+
+// RecordOriginators returns the originator of each of ids that names a
+// record, inside the transaction.
+func (t *Tx) RecordOriginators(ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	const chunk = 500
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		err := t.reader().each("SELECT id, originator FROM records WHERE id IN ("+placeholders(len(part))+")", args, func(rows *sql.Rows) error {
+			var id, org string
+			if err := rows.Scan(&id, &org); err != nil {
+				return err
+			}
+			out[id] = org
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
