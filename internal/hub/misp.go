@@ -11,6 +11,7 @@ import (
 	"fusion/internal/intel"
 	"fusion/internal/misp"
 	"fusion/internal/policy"
+	"fusion/internal/store"
 )
 
 // MISPOptions says how an import maps MISP's distribution levels, which
@@ -119,11 +120,14 @@ func (h *Hub) ImportMISPEvents(ctx context.Context, c *policy.Caller, events []m
 		return MISPImport{}, err
 	}
 	imp := &mispImport{h: h, c: c, opt: opt, out: MISPImport{Events: make([]MISPEvent, len(events))}}
-	if err := imp.loadReports(ctx); err != nil {
+	for i := range events {
+		imp.plan(ctx, i, &events[i])
+	}
+	if err := imp.loadReports(ctx, events); err != nil {
 		return MISPImport{}, err
 	}
 	for i := range events {
-		imp.plan(ctx, i, &events[i])
+		imp.mapAttributes(i, &events[i])
 	}
 	if err := imp.submit(ctx); err != nil {
 		return MISPImport{}, err
@@ -143,7 +147,7 @@ type mispImport struct {
 	opt MISPOptions
 	out MISPImport
 
-	reports map[string]*intel.Report // c's reports by MISP event uuid
+	reports map[string]*intel.Report // c's reports by MISP event uuid, made before or by this import
 	groups  map[string]string        // sharing group → fusion group, created or found
 
 	ins  []intel.RecordInput
@@ -172,24 +176,39 @@ type eventPlan struct {
 	changed  bool // a record of the event was created, updated or revoked
 }
 
-// loadReports finds the reports c's organization made of MISP events.
-func (m *mispImport) loadReports(ctx context.Context) error {
-	own, err := m.h.ownReports(ctx, m.c)
-	if err != nil {
-		return err
-	}
+// loadReports finds the reports c's organization made of the events
+// before.
+func (m *mispImport) loadReports(ctx context.Context, events []misp.Event) error {
 	m.reports = map[string]*intel.Report{}
-	for i := range own {
-		if s := own[i].Source; s != nil && s.Kind == intel.SourceMISP {
-			m.reports[s.ID] = &own[i]
+	m.at = map[string]int{}
+	for i := range events {
+		u := events[i].UUID
+		if u == "" || m.reports[u] != nil {
+			continue
+		}
+		r, err := m.h.ownReportBySource(ctx, m.c, intel.SourceMISP, u)
+		if err != nil {
+			return err
+		}
+		if r != nil {
+			m.reports[u] = r
 		}
 	}
-	m.at = map[string]int{}
 	return nil
 }
 
-// plan maps event i to record inputs (merged across the import, as
-// ImportSTIX does) and decides its audience.
+// ownReportBySource returns the report of c's organization that has the
+// source kind:id, or nil.
+func (h *Hub) ownReportBySource(ctx context.Context, c *policy.Caller, kind, id string) (*intel.Report, error) {
+	rows, err := h.store.Reports(ctx, store.ReportQuery{Originator: c.Org, Source: kind + ":" + id, Limit: 1}, visibility(c))
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &rows[0], nil
+}
+
+// plan reads event i's uuid (deriving one when it has none) and decides
+// its audience.
 func (m *mispImport) plan(ctx context.Context, i int, e *misp.Event) {
 	o := &m.out.Events[i]
 	o.UUID, o.Info = e.UUID, e.Info
@@ -220,6 +239,16 @@ func (m *mispImport) plan(ctx context.Context, i int, e *misp.Event) {
 		p.tags = append(slices.Clone(p.tags), mispTLPTag(p.tlp))
 		p.tlp = intel.Amber
 	}
+}
+
+// mapAttributes maps event i's attributes: records to submit, context,
+// and deleted attributes whose records to revoke.
+func (m *mispImport) mapAttributes(i int, e *misp.Event) {
+	p, o := &m.plans[i], &m.out.Events[i]
+	if p.skip {
+		return
+	}
+	aud := p.audience
 	var prev map[string]string // attribute uuid → record, from the report made before
 	if r := m.reports[e.UUID]; r != nil {
 		prev = map[string]string{}

@@ -21,6 +21,14 @@ func reportBody(r *intel.Report) (string, error) {
 	return string(b), err
 }
 
+// appendSourceTerm appends the term that finds r by its source, if any.
+func appendSourceTerm(args []any, r *intel.Report) []any {
+	if r.Source == nil {
+		return args
+	}
+	return append(args, "s:"+r.Source.Kind+":"+r.Source.ID, r.ID)
+}
+
 // InsertReport stores a new report and the list of its records.
 func (t *Tx) InsertReport(r *intel.Report) error {
 	body, err := reportBody(r)
@@ -47,12 +55,12 @@ func (t *Tx) InsertReport(r *intel.Report) error {
 func (t *Tx) writeReportLinks(prev, r *intel.Report) error {
 	var old []any
 	if prev != nil {
-		old = appendTerms(nil, prev.ID, prev.Audience, nil, prev.Tags)
+		old = appendSourceTerm(appendTerms(nil, prev.ID, prev.Audience, nil, prev.Tags), prev)
 		if _, err := t.exec("DELETE FROM report_records WHERE report_id = ?", prev.ID); err != nil {
 			return err
 		}
 	}
-	if err := t.replaceTerms("report_terms", "report_id", old, appendTerms(nil, r.ID, r.Audience, nil, r.Tags)); err != nil {
+	if err := t.replaceTerms("report_terms", "report_id", old, appendSourceTerm(appendTerms(nil, r.ID, r.Audience, nil, r.Tags), r)); err != nil {
 		return err
 	}
 	links := t.batch("INSERT INTO report_records (report_id, record_id) VALUES ", 2)
@@ -175,6 +183,7 @@ type ReportQuery struct {
 	Originator     string
 	Record         string // reports grouping this record
 	Tag            string // a tag key (intel.TagKeys)
+	Source         string // KIND:ID of the report's intel.Source (a MISP event: "misp:<uuid>")
 	Search         search.Query
 	IncludeRevoked bool
 	After          string // only reports with a greater id
@@ -193,6 +202,9 @@ func (s *Store) Reports(ctx context.Context, q ReportQuery, vis *Visibility) ([]
 	}
 	if q.Tag != "" {
 		where, args = append(where, "reports.id IN (SELECT report_id FROM report_terms WHERE term = ?)"), append(args, tagTerm(q.Tag))
+	}
+	if q.Source != "" {
+		where, args = append(where, "reports.id IN (SELECT report_id FROM report_terms WHERE term = ?)"), append(args, "s:"+q.Source)
 	}
 	if len(q.Search) > 0 {
 		cond, cargs := s.d.searchCond(reportSearch, "text", q.Search)
