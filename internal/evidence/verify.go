@@ -503,6 +503,7 @@ func (v *objects) reports(ctx context.Context, st *store.Store) error {
 			Updated    time.Time      `json:"updated"`
 			Audience   intel.Audience `json:"audience"`
 			Tags       []string       `json:"tags"`
+			Source     *intel.Source  `json:"source"`
 		}
 		if err := json.Unmarshal(row.Body, &r); err != nil {
 			v.rep.add("report %s: its body is not a report: %v", row.ID, err)
@@ -521,11 +522,11 @@ func (v *objects) reports(ctx context.Context, st *store.Store) error {
 				v.rep.add("report %s: column %s says %v but its content says %v: the row was edited outside fusion", row.ID, c.name, c.col, c.field)
 			}
 		}
-		want := store.Terms(r.Audience, nil, r.Tags)
+		want := store.ReportTerms(&intel.Report{ID: r.ID, Audience: r.Audience, Tags: r.Tags, Source: r.Source})
 		slices.Sort(want)
 		slices.Sort(row.Terms)
 		if !slices.Equal(row.Terms, want) {
-			v.rep.add("report %s: its lookup terms %v do not match its audience and tags %v: they were edited outside fusion", row.ID, row.Terms, want)
+			v.rep.add("report %s: its lookup terms %v do not match its audience, tags and source %v: they were edited outside fusion", row.ID, row.Terms, want)
 		}
 		return nil
 	})

@@ -329,6 +329,16 @@ func Terms(a intel.Audience, labels, tags []string) []string {
 	return out
 }
 
+// ReportTerms returns the lookup terms report r must have: those of its
+// audience and tags, and its source's.
+func ReportTerms(r *intel.Report) []string {
+	out := Terms(r.Audience, nil, r.Tags)
+	if src := appendSourceTerm(nil, r); len(src) > 0 {
+		out = append(out, src[0].(string))
+	}
+	return out
+}
+
 // RecordBody returns a record's stored body bytes.
 func (s *Store) RecordBody(ctx context.Context, id string) ([]byte, error) {
 	var body string
