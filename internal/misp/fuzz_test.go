@@ -69,8 +69,8 @@ func checkMapped(t *testing.T, a Attribute) {
 		}
 	}
 	for _, tag := range tags {
-		if strings.HasPrefix(tag, NSFusion+":") || strings.HasPrefix(tag, NSAdmiralty+":source-reliability") ||
-			strings.HasPrefix(tag, NSAdmiralty+":information-credibility") {
+		pred, _, _ := strings.Cut(tag, "=")
+		if strings.HasPrefix(tag, NSFusion+":") || pred == NSAdmiralty+":source-reliability" || pred == NSAdmiralty+":information-credibility" {
 			t.Fatalf("mapped tag kept: %q", tag)
 		}
 	}
