@@ -146,7 +146,7 @@ type manifestOut struct {
 	Info        string   `json:"info"`
 	Date        string   `json:"date"`
 	Analysis    int      `json:"analysis"`
-	ThreatLevel int      `json:"threat_level_id"`
+	ThreatLevel int      `json:"threat_level_id,omitempty"` // absent when unknown (0)
 	Timestamp   int64    `json:"timestamp"`
 }
 
