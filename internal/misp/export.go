@@ -93,8 +93,8 @@ type outAttr struct {
 // EventFor writes report r and its records recs as one MISP event,
 // {"Event":{...}}, with scalars as MISP itself writes them (strings).
 // recs MUST already be only the records the recipient may see: every one
-// given is exported (revoked ones as deleted), and nothing else of the
-// report's is looked up. r may be a synthetic report (a search result)
+// given is exported (revoked ones as deleted) except redacted ones and
+// those ExportType refuses, and nothing else of the report's is looked up. r may be a synthetic report (a search result)
 // with no ID and no Source. creator is the event's Orgc when r has no
 // MISP Source. The mapping is documented in docs/misp.md ("Export").
 func EventFor(r *intel.Report, recs []intel.Record, creator Org) ([]byte, error) {
@@ -124,7 +124,7 @@ func EventFor(r *intel.Report, recs []intel.Record, creator Org) ([]byte, error)
 		ev.Analysis = strconv.Itoa(src.Analysis)
 	}
 	ev.Tag = eventTags(r, tlp)
-	ev.Attribute = attributes(src, recs, tlp, ev.UUID)
+	ev.Attribute = attributes(src, recs, tlp, ev.UUID, ev.Timestamp)
 	return json.Marshal(struct {
 		Event outEvent `json:"Event"`
 	}{ev})
@@ -279,7 +279,7 @@ func audienceTags(a intel.Audience) []outTag {
 // attributes writes the records and the Source's context attributes, in
 // Source order; records the Source does not name come last, in the order
 // given.
-func attributes(src *intel.Source, recs []intel.Record, tlp intel.TLP, eventUUID string) []outAttr {
+func attributes(src *intel.Source, recs []intel.Record, tlp intel.TLP, eventUUID, ts string) []outAttr {
 	byID := make(map[string]*intel.Record, len(recs))
 	for i := range recs {
 		byID[recs[i].ID] = &recs[i]
@@ -289,7 +289,7 @@ func attributes(src *intel.Source, recs []intel.Record, tlp intel.TLP, eventUUID
 	if src != nil {
 		for i, a := range src.Attributes {
 			if a.Record == "" {
-				out = append(out, contextAttr(a, tlp, eventUUID, i))
+				out = append(out, contextAttr(a, tlp, eventUUID, ts, i))
 				continue
 			}
 			if rec := byID[a.Record]; rec != nil && !done[rec.ID] {
@@ -314,16 +314,16 @@ func attributes(src *intel.Source, recs []intel.Record, tlp intel.TLP, eventUUID
 	return out
 }
 
-// contextAttr writes a Source attribute kept as context. A tlp:* tag in
-// its Tags (the importer keeps one when the attribute's TLP differed from
-// the event's) sets its distribution.
-func contextAttr(a intel.SourceAttribute, eventTLP intel.TLP, eventUUID string, i int) outAttr {
+// contextAttr writes a Source attribute kept as context, with the event's
+// timestamp. A tlp:* tag in its Tags (the importer keeps one when the
+// attribute's TLP differed from the event's) sets its distribution.
+func contextAttr(a intel.SourceAttribute, eventTLP intel.TLP, eventUUID, ts string, i int) outAttr {
 	id := strings.ToLower(a.UUID)
 	if !isUUID(id) {
 		id = uuid.NewSHA1(uuidNamespace, []byte(fmt.Sprintf("context|%s|%d", eventUUID, i))).String()
 	}
 	oa := outAttr{UUID: id, Type: a.Type, Category: a.Category, Value: a.Value, ToIDs: a.ToIDs,
-		Comment: a.Comment, Timestamp: "0", Distribution: "5",
+		Comment: a.Comment, Timestamp: ts, Distribution: "5",
 		Deleted: strings.HasPrefix(a.Reason, "deleted")}
 	if oa.Category == "" {
 		oa.Category = "Other"
@@ -343,10 +343,11 @@ func contextAttr(a intel.SourceAttribute, eventTLP intel.TLP, eventUUID string, 
 	return oa
 }
 
-// recordAttr writes one record; ok is false for a type MISP cannot hold.
+// recordAttr writes one record; ok is false for a type MISP cannot hold
+// and for a redacted record (it has no value to give).
 func recordAttr(rec *intel.Record, srcUUID string, eventTLP intel.TLP) (outAttr, bool) {
 	typ, cat, ok := ExportType(rec.Type)
-	if !ok {
+	if !ok || rec.Redacted || rec.Value == "" {
 		return outAttr{}, false
 	}
 	oa := outAttr{UUID: recordUUID(rec.ID, srcUUID), Type: typ, Category: cat, Value: rec.Value, ToIDs: true,

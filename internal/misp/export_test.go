@@ -295,6 +295,9 @@ func TestExportShape(t *testing.T) {
 	}
 	revoked := time.Unix(1700000100, 0)
 	recs[0].Revoked = &revoked
+	redacted := recs[0]
+	redacted.ID, redacted.Value, redacted.Redacted = "redacted", "", true
+	recs = append(recs, redacted)
 	r := &intel.Report{Title: "search result"}
 	b, err := EventFor(r, recs, Org{Name: "HUB", UUID: "5758ebf5-c898-48e6-9fe9-5665c0a83866"})
 	if err != nil {
@@ -317,7 +320,7 @@ func TestExportShape(t *testing.T) {
 	}
 	var attrs []map[string]any
 	if err := json.Unmarshal(got.Event["Attribute"], &attrs); err != nil || len(attrs) != 1 {
-		t.Fatalf("attributes %s (card and eth must be left out)", got.Event["Attribute"])
+		t.Fatalf("attributes %s (card, eth and redacted must be left out)", got.Event["Attribute"])
 	}
 	a := attrs[0]
 	if a["type"] != "ip-dst" || a["category"] != "Network activity" || a["to_ids"] != true || a["deleted"] != true ||
