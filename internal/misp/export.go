@@ -244,23 +244,25 @@ func handlingTags(h intel.Handling) []outTag {
 		out = append(out, fusionTag("handling", c))
 	}
 	if h.Purpose != "" {
-		out = append(out, fusionTag("purpose", h.Purpose))
+		out = append(out, textTag("purpose", h.Purpose))
 	}
 	if h.Conditions != "" {
-		out = append(out, conditionsTag(h.Conditions))
+		out = append(out, textTag("conditions", h.Conditions))
 	}
 	return out
 }
 
-// maxMISPTag is the longest tag name MISP stores.
+// maxMISPTag is the longest tag name MISP stores (and about what
+// intel.ParseTag accepts).
 const maxMISPTag = 255
 
-// conditionsTag writes H3's conditions; text too long for a MISP tag is
-// replaced by a note to ask the originator (H3 itself is always written).
-func conditionsTag(c string) outTag {
-	t := fusionTag("conditions", c)
+// textTag writes H0's purpose or H3's conditions; text too long for a MISP
+// tag is replaced by a note to ask the originator (the codes themselves
+// are always written).
+func textTag(pred, text string) outTag {
+	t := fusionTag(pred, text)
 	if len(t.Name) > maxMISPTag {
-		return fusionTag("conditions", "the conditions are too long for a MISP tag: ask the originator before any use")
+		return fusionTag(pred, "too long for a MISP tag: ask the originator before any use")
 	}
 	return t
 }

@@ -192,6 +192,9 @@ func TestRoundTripHandling(t *testing.T) {
 		{Type: "asn", Value: "AS64496", TLP: "amber"},
 		{Type: "sha256", Value: strings.Repeat("ab", 32), TLP: "amber"},
 	}
+	// Text too long for a MISP tag comes back as a note, the codes intact.
+	long := intel.RecordInput{Type: "md5", Value: strings.Repeat("c", 32), TLP: "amber",
+		Handling: &intel.Handling{Codes: []string{"H0", "H3"}, Purpose: strings.Repeat("p", 250), Conditions: strings.Repeat("c", 300)}}
 	var recs []intel.Record
 	for i, in := range inputs {
 		rec, err := intel.NewRecord(c, in)
@@ -203,7 +206,17 @@ func TestRoundTripHandling(t *testing.T) {
 	}
 	r := &intel.Report{ID: uuid.Must(uuid.NewV7()).String(), Title: "handling", TLP: intel.Amber, Tags: []string{"campaign"},
 		Labels: []string{"scam"}, Audience: intel.Audience{Orgs: []string{"police-9"}}, Handling: intel.Handling{Codes: []string{"H2"}}}
-	back := reparse(t, r, recs, Org{Name: "HUB", UUID: "5758ebf5-c898-48e6-9fe9-5665c0a83866"})
+	longRec, err := intel.NewRecord(c, long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	longRec.ID = uuid.Must(uuid.NewV7()).String()
+	back := reparse(t, r, append(slices.Clone(recs), longRec), Org{Name: "HUB", UUID: "5758ebf5-c898-48e6-9fe9-5665c0a83866"})
+	if h := back.Attributes[len(recs)].Record.Handling; !slices.Equal(h.Codes, []string{"H0", "H3"}) ||
+		!strings.HasPrefix(h.Purpose, "too long") || !strings.HasPrefix(h.Conditions, "too long") {
+		t.Fatalf("long handling text back as %+v", h)
+	}
+	back.Attributes = back.Attributes[:len(recs)]
 	if back.UUID != r.ID || back.TLP != intel.Amber || back.Distribution != 0 || !slices.Equal(back.Labels, r.Labels) ||
 		back.Audience == nil || !slices.Equal(back.Audience.Orgs, r.Audience.Orgs) || back.Handling == nil || !slices.Equal(back.Handling.Codes, r.Handling.Codes) {
 		t.Fatalf("event %+v", back)
