@@ -1,6 +1,8 @@
 // Package misp reads MISP events (the JSON MISP and PyMISP produce) into
 // what fusion keeps: one Event per MISP event, and per attribute either a
-// record to submit (intel.RecordInput) or the reason it is not one.
+// record to submit (intel.RecordInput) or the reason it is not one. It
+// also writes a report and its records as a MISP event (EventFor) and
+// reads and writes a MISP feed's manifest.json and hashes.csv.
 //
 // Real MISP data is messier than MISP's own JSON schemas: scalars arrive as
 // strings or numbers ("to_ids": "1", true or 1; "distribution": "0" or 0),
