@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 
 	"fusion/internal/intel"
 	"fusion/internal/observable"
@@ -22,6 +23,7 @@ var observableTypes = map[string]observable.Type{
 	"email-reply-to": observable.Email, "target-email": observable.Email,
 	"whois-registrant-email": observable.Email,
 	"AS":                     observable.ASN,
+	"bin":                    observable.BIN,
 	"btc":                    observable.BTC,
 	"phone-number":           observable.Phone, "whois-registrant-phone": observable.Phone,
 	"port": "",
@@ -73,12 +75,12 @@ func mapType(typ, value string) (observable.Type, string, string) {
 	return t, value, ""
 }
 
-func parseAttribute(raw json.RawMessage, where, objName string, e *Event, ref string, eskip func(string, string, ...any)) (Attribute, error) {
+func parseAttribute(raw json.RawMessage, where, objName string, e *Event, evMeta meta, ref string, eskip func(string, string, ...any)) (Attribute, error) {
 	m, err := object(raw)
 	if err != nil {
 		return Attribute{}, err
 	}
-	a := Attribute{Object: strings.TrimSpace(objName)}
+	a := Attribute{Object: strings.TrimSpace(objName), Distribution: -1}
 	skip := func(field, format string, args ...any) { eskip(where+"."+field, format, args...) }
 	if a.Type, err = str(m["type"]); err != nil {
 		return Attribute{}, fmt.Errorf("type: %v", err)
@@ -110,19 +112,15 @@ func parseAttribute(raw json.RawMessage, where, objName string, e *Event, ref st
 	if a.Deleted, err = boolish(m["deleted"]); err != nil {
 		return Attribute{}, fmt.Errorf("deleted: %v", err)
 	}
-	first, err := seen(m["first_seen"])
-	if err != nil {
-		skip("first_seen", "%v", err)
+	if d, ok, err := intish(m["distribution"]); err != nil || ok && (d < 0 || d > 5) {
+		skip("distribution", "not a distribution (0 to 5): %s", clip(strings.TrimSpace(string(m["distribution"]))))
+	} else if ok {
+		a.Distribution = d
 	}
-	last, err := seen(m["last_seen"])
-	if err != nil {
-		skip("last_seen", "%v", err)
-	}
-	if first != nil && last != nil && last.Before(*first) {
-		skip("last_seen", "is before first_seen; both dropped")
-		first, last = nil, nil
-	}
-	tags, tlps := tagList(m, where+".", eskip)
+	first, last := seenRange(m, skip)
+	a.Sightings = sightings(m["Sighting"], where+".Sighting", eskip)
+	var md meta
+	tags, tlps := tagList(m, where+".", &md, eskip)
 	tags = append(tags, galaxies(m["Galaxy"], where+".Galaxy", eskip)...)
 	a.Tags = dedupe(tags)
 	a.TLP = e.TLP
@@ -130,34 +128,68 @@ func parseAttribute(raw json.RawMessage, where, objName string, e *Event, ref st
 		a.TLP = t
 	}
 
-	if a.Deleted {
-		a.Reason = "deleted: the attribute is deleted in MISP (never an active indicator)"
-		return a, nil
-	}
-	t, v, reason := mapType(a.Type, a.Value)
+	t, v, reason := recordOf(a)
 	if reason != "" {
 		a.Reason = reason
 		return a, nil
 	}
-	if strings.TrimSpace(v) == "" {
-		a.Reason = fmt.Sprintf("value: empty for type %s", a.Type)
-		return a, nil
-	}
 	rtags := dedupe(append(append([]string(nil), e.Tags...), a.Tags...))
-	if !a.ToIDs {
-		rtags = append(rtags, NotForDetection)
-	}
 	if len(rtags) > maxRecordTags {
 		skip("Tag", "%d tags with the event's; the first %d kept", len(rtags), maxRecordTags)
-		if !a.ToIDs {
-			rtags = append(rtags[:maxRecordTags-1], NotForDetection)
-		} else {
-			rtags = rtags[:maxRecordTags]
-		}
+		rtags = rtags[:maxRecordTags]
 	}
-	a.Record = &intel.RecordInput{
+	in := &intel.RecordInput{
 		Type: string(t), Value: v, Tags: rtags, Description: a.Comment,
 		TLP: string(a.TLP), Reference: ref, FirstSeen: first, LastSeen: last,
 	}
+	md.over(evMeta).apply(in)
+	if in.Subdomains != nil && *in.Subdomains && t != observable.Domain {
+		skip("Tag", "fusion:subdomains=\"true\" on a %s record: ignored (only a domain matches its subdomains)", t)
+		in.Subdomains = nil
+	}
+	if in.Audience != nil && len(in.Audience.Orgs)+len(in.Audience.Groups) > maxAudience {
+		a.Reason = fmt.Sprintf("audience: %d organizations and groups, at most %d", len(in.Audience.Orgs)+len(in.Audience.Groups), maxAudience)
+		return a, nil
+	}
+	a.Record = in
 	return a, nil
+}
+
+// maxAudience is intel's bound on a record's audience.
+const maxAudience = 256
+
+// recordOf returns the observable type and value attribute a becomes, or
+// why it does not become a record.
+func recordOf(a Attribute) (observable.Type, string, string) {
+	if a.Deleted {
+		return "", "", "deleted: the attribute is deleted in MISP (never an active indicator)"
+	}
+	t, v, reason := mapType(a.Type, a.Value)
+	switch {
+	case reason != "":
+		return "", "", reason
+	case !a.ToIDs:
+		return "", "", "context: to_ids is false (not for detection)"
+	case strings.TrimSpace(v) == "":
+		return "", "", fmt.Sprintf("value: empty for type %s", a.Type)
+	}
+	return t, v, ""
+}
+
+// seenRange reads first_seen and last_seen; both are dropped (and noted)
+// when last is before first.
+func seenRange(m map[string]json.RawMessage, skip func(string, string, ...any)) (first, last *time.Time) {
+	first, err := seen(m["first_seen"])
+	if err != nil {
+		skip("first_seen", "%v", err)
+	}
+	last, err = seen(m["last_seen"])
+	if err != nil {
+		skip("last_seen", "%v", err)
+	}
+	if first != nil && last != nil && last.Before(*first) {
+		skip("last_seen", "is before first_seen; both dropped")
+		return nil, nil
+	}
+	return first, last
 }

@@ -15,10 +15,6 @@ const DefaultTLP = intel.Amber
 // maxRecordTags is intel's bound on tags per record.
 const maxRecordTags = 64
 
-// NotForDetection is the tag put on records from attributes with
-// to_ids false: context, not to be matched as an indicator.
-const NotForDetection = `fusion:to_ids="false"`
-
 func parseEvent(raw json.RawMessage) (Event, error) {
 	m, err := object(raw)
 	if err != nil {
@@ -70,8 +66,16 @@ func parseEvent(raw json.RawMessage) (Event, error) {
 	e.SharingGroup = sharingGroup(m["SharingGroup"], skip)
 	e.Orgc = org(m["Orgc"], "Orgc", skip)
 
+	e.Timestamp = epoch(m["timestamp"], "timestamp", skip)
+	e.PublishTimestamp = epoch(m["publish_timestamp"], "publish_timestamp", skip)
+
 	// Tags: Tag[] in event files, EventTag[].Tag in index listings.
-	tags, tlps := tagList(m, "", skip)
+	var md meta
+	tags, tlps := tagList(m, "", &md, skip)
+	e.Handling, e.Audience = md.handling, md.audience
+	if md.labels != nil {
+		e.Labels = *md.labels
+	}
 	tags = append(tags, galaxies(m["Galaxy"], "Galaxy", skip)...)
 	e.Tags = dedupe(tags)
 	e.TLP = DefaultTLP
@@ -88,7 +92,7 @@ func parseEvent(raw json.RawMessage) (Event, error) {
 	}
 
 	add := func(where, object string, raw json.RawMessage) {
-		a, err := parseAttribute(raw, where, object, &e, ref, skip)
+		a, err := parseAttribute(raw, where, object, &e, md, ref, skip)
 		if err != nil {
 			skip(where, "%v", err)
 			return
@@ -186,7 +190,8 @@ func org(raw json.RawMessage, where string, skip func(string, string, ...any)) O
 
 // tagList reads Tag[] and EventTag[]/AttributeTag[] {Tag:{name}} of m,
 // splitting tlp:* tags from the others.
-func tagList(m map[string]json.RawMessage, where string, skip func(string, string, ...any)) (tags []string, tlps []intel.TLP) {
+// Tags of the fusion and admiralty-scale namespaces go into md instead.
+func tagList(m map[string]json.RawMessage, where string, md *meta, skip func(string, string, ...any)) (tags []string, tlps []intel.TLP) {
 	var names []struct{ where, name string }
 	collect := func(key string, nested bool) {
 		items, err := list(m[key])
@@ -232,7 +237,16 @@ func tagList(m map[string]json.RawMessage, where string, skip func(string, strin
 			skip(n.where, "tag %q: %v", clip(name), err)
 			continue
 		}
+		if mapped, err := md.take(t); mapped {
+			if err != nil {
+				skip(n.where, "tag %q: %v", clip(t), err)
+			}
+			continue
+		}
 		tags = append(tags, t)
+	}
+	if note := md.finish(); note != "" {
+		skip(where+"Tag", "%s", note)
 	}
 	return tags, tlps
 }

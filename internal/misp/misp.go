@@ -1,6 +1,8 @@
 // Package misp reads MISP events (the JSON MISP and PyMISP produce) into
 // what fusion keeps: one Event per MISP event, and per attribute either a
-// record to submit (intel.RecordInput) or the reason it is not one.
+// record to submit (intel.RecordInput) or the reason it is not one. It
+// also writes a report and its records as a MISP event (EventFor) and
+// reads and writes a MISP feed's manifest.json and hashes.csv.
 //
 // Real MISP data is messier than MISP's own JSON schemas: scalars arrive as
 // strings or numbers ("to_ids": "1", true or 1; "distribution": "0" or 0),
@@ -19,6 +21,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"fusion/internal/intel"
 )
@@ -49,9 +52,22 @@ type Event struct {
 	Distribution int
 	SharingGroup string
 	Orgc         Org
-	Tags         []string  // canonical fusion tags, galaxies included, TLP excluded
-	TLP          intel.TLP // from the event's tlp:* tags; amber when none
-	Attributes   []Attribute
+	// Timestamp and PublishTimestamp are MISP's timestamp and
+	// publish_timestamp (epoch seconds), 0 when absent.
+	Timestamp        int64
+	PublishTimestamp int64
+	// Tags are the canonical tags, galaxies included; TLP and the mapped
+	// namespaces (fusion, admiralty-scale reliability and credibility) are
+	// not among them.
+	Tags []string
+	TLP  intel.TLP // from the event's tlp:* tags; amber when none
+	// Handling, Audience and Labels are what the event's fusion tags say,
+	// for the report (nil when it has none); its attributes take them too
+	// unless they have their own.
+	Handling   *intel.Handling
+	Audience   *intel.Audience
+	Labels     []string
+	Attributes []Attribute
 	// Skipped names what was refused in this event (undecodable attributes,
 	// tags that are not tags, fields with bad values) and why.
 	Skipped []Skip
@@ -77,11 +93,32 @@ type Attribute struct {
 	ToIDs    bool
 	Deleted  bool
 	Comment  string
-	Tags     []string
+	Tags     []string // its own tags, without TLP and the mapped namespaces
 	TLP      intel.TLP
-	// FirstSeen and LastSeen are copied into Record.
+	// Distribution is the attribute's MISP distribution 0..5, or -1 when
+	// absent (5 and absent both mean the event's).
+	Distribution int
+	Sightings    []Sighting
+	// Record is the record the attribute becomes (to_ids true, an
+	// observable type, not deleted); Reason says why it is not one.
 	Record *intel.RecordInput
 	Reason string
+}
+
+// The MISP sighting types.
+const (
+	SightingSeen          = 0
+	SightingFalsePositive = 1
+	SightingExpiration    = 2
+)
+
+// Sighting is one MISP sighting of an attribute.
+type Sighting struct {
+	UUID   string
+	Type   int // SightingSeen, SightingFalsePositive or SightingExpiration
+	Time   time.Time
+	Source string
+	Org    Org
 }
 
 // Skip is something refused, where it was and why.

@@ -281,16 +281,9 @@ func TestAttributeMapping(t *testing.T) {
 	if len(e.Attributes) != 4 {
 		t.Fatalf("%d attributes", len(e.Attributes))
 	}
-	a := e.Attributes[0]
-	r := a.Record
-	if r == nil || r.Description != "seen in mail" || r.Reference != "misp:55f6ea5e-2c60-40e5-964f-47a8950d210f" ||
-		r.FirstSeen == nil || r.FirstSeen.Format("2006-01-02T15:04:05Z07:00") != "2019-06-25T15:13:44Z" || r.LastSeen == nil {
-		t.Fatalf("record %+v", r)
-	}
-	// Event tags, then the attribute's (OSINT is osint ignoring case), then the to_ids mark.
-	wantRecordTags := []string{`circl:incident-classification="malware"`, "osint", `misp-galaxy:threat-actor="Sofacy"`, "kill-chain:delivery", NotForDetection}
-	if !slices.Equal(r.Tags, wantRecordTags) {
-		t.Fatalf("record tags %q, want %q", r.Tags, wantRecordTags)
+	if c := e.Attributes[0]; c.Record != nil || !strings.HasPrefix(c.Reason, "context: to_ids is false") ||
+		c.Comment != "seen in mail" || !slices.Equal(c.Tags, []string{"OSINT", "kill-chain:delivery"}) {
+		t.Fatalf("to_ids false attribute %+v", c)
 	}
 	if d := e.Attributes[1]; d.Record != nil || !d.Deleted || !strings.HasPrefix(d.Reason, "deleted") || d.UUID != "" {
 		t.Fatalf("deleted attribute %+v", d)
@@ -298,14 +291,14 @@ func TestAttributeMapping(t *testing.T) {
 	if !slices.Contains(e.Skipped, Skip{Where: "Attribute[1].uuid", Reason: `"not-a-uuid" is not a uuid`}) {
 		t.Fatalf("skipped %+v", e.Skipped)
 	}
-	if o := e.Attributes[2]; o.Object != "file" || o.Record == nil || o.Record.Type != "sha1" || slices.Contains(o.Record.Tags, NotForDetection) {
+	if o := e.Attributes[2]; o.Object != "file" || o.Record == nil || o.Record.Type != "sha1" || o.Record.TLP != "green" {
 		t.Fatalf("object attribute %+v", o)
 	}
 	if o := e.Attributes[3]; o.Object != "file" || o.Record != nil || o.Reason != "context: type filename is not an observable" {
 		t.Fatalf("object attribute %+v", o)
 	}
 	// Without an Orgc uuid the name is the reference.
-	e = one(t, `{"Event":{"Orgc":{"name":"ORGNAME"},"Attribute":[{"type":"domain","value":"example.org"}]}}`)
+	e = one(t, `{"Event":{"Orgc":{"name":"ORGNAME"},"Attribute":[{"type":"domain","value":"example.org","to_ids":true}]}}`)
 	if e.Attributes[0].Record.Reference != "misp:ORGNAME" {
 		t.Fatalf("reference %q", e.Attributes[0].Record.Reference)
 	}
@@ -346,13 +339,13 @@ func TestRecordsAreValid(t *testing.T) {
 	// And a record with every field the mapping sets.
 	e := one(t, `{"Event":{"Orgc":{"name":"CIRCL","uuid":"55f6ea5e-2c60-40e5-964f-47a8950d210f"},"Tag":[{"name":"tlp:amber+strict"},{"name":"osint"}],
 		"Galaxy":[{"type":"tool","GalaxyCluster":[{"type":"tool","value":"X-Agent"}]}],
-		"Attribute":[{"type":"ip-dst|port","value":"192.0.2.1|443","to_ids":"0","comment":"C2",
+		"Attribute":[{"type":"ip-dst|port","value":"192.0.2.1|443","to_ids":"1","comment":"C2",
 		"first_seen":"2019-06-25T15:13:44.000000+00:00","last_seen":"1561500000","Tag":[{"name":"kill-chain:c2"}]}]}}`)
 	r, err := intel.NewRecord(c, *e.Attributes[0].Record)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.TLP != intel.AmberStrict || r.Description != "C2" || !slices.Contains(r.Tags, NotForDetection) || r.Reference != "misp:55f6ea5e-2c60-40e5-964f-47a8950d210f" {
+	if r.TLP != intel.AmberStrict || r.Description != "C2" || !slices.Equal(r.Tags, []string{"kill-chain:c2", "misp-galaxy:tool=\"X-Agent\"", "osint"}) || r.Reference != "misp:55f6ea5e-2c60-40e5-964f-47a8950d210f" {
 		t.Fatalf("record %+v", r)
 	}
 }

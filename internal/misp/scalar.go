@@ -148,3 +148,23 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// epoch reads epoch seconds as a string or a number; absent is 0. A bad
+// value is noted through skip and read as 0.
+func epoch(raw json.RawMessage, where string, skip func(string, string, ...any)) int64 {
+	s, err := str(raw)
+	if err != nil {
+		skip(where, "%v", err)
+		return 0
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > 253402300799 {
+		skip(where, "%q is not epoch seconds", clip(s))
+		return 0
+	}
+	return n
+}
