@@ -212,16 +212,29 @@ func (h *Hub) receiveSighting(ctx context.Context, c *policy.Caller, o *stix.Imp
 		first = *s.FirstSeen
 	}
 	out.Records = []string{rec.ID}
-	err = h.store.Update(ctx, func(tx *store.Tx) error {
+	status, err := h.addSightingOnce(ctx, c, &rec, o.ID, count, first, last)
+	out.Status = status
+	if err != nil {
+		out.Status, out.Reason = Failed, err.Error()
+	}
+}
+
+// addSightingOnce adds c's sighting of rec received from outside (a
+// partner hub's STIX sighting, a MISP sighting) as one hourly row at last,
+// once per key: count is the total the source gives for key, and only
+// what it adds to the count taken before is added. It says whether the
+// key was created, updated or unchanged.
+func (h *Hub) addSightingOnce(ctx context.Context, c *policy.Caller, rec *intel.Record, key string, count int64, first, last time.Time) (string, error) {
+	status := Unchanged
+	err := h.store.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.LockEvidence(); err != nil {
 			return err
 		}
-		prev, had, err := tx.Received(c.Org, o.ID)
+		prev, had, err := tx.Received(c.Org, key)
 		if err != nil {
 			return err
 		}
 		if count <= prev {
-			out.Status = Unchanged
 			return nil
 		}
 		row := store.Sighting{RecordID: rec.ID, Owner: rec.Originator, Org: c.Org, Hour: last.Unix() / 3600, Count: count - prev, First: first, Last: last}
@@ -240,18 +253,19 @@ func (h *Hub) receiveSighting(ctx context.Context, c *policy.Caller, o *stix.Imp
 		if err := h.ev.Append(tx, actorOf(c).leaf(evidence.Sighting, objs...)); err != nil {
 			return err
 		}
-		if err := tx.SetReceived(c.Org, o.ID, rec.ID, count); err != nil {
+		if err := tx.SetReceived(c.Org, key, rec.ID, count); err != nil {
 			return err
 		}
-		out.Status = Created
+		status = Created
 		if had {
-			out.Status = Updated
+			status = Updated
 		}
 		return nil
 	})
 	if err != nil {
-		out.Status, out.Reason = Failed, err.Error()
+		return Failed, err
 	}
+	return status, nil
 }
 
 // receiveNote takes a STIX note on one of this hub's indicators as
@@ -269,28 +283,36 @@ func (h *Hub) receiveNote(ctx context.Context, c *policy.Caller, o *stix.Importe
 		return
 	}
 	out.Records = []string{rec.ID}
+	status, err := h.addFeedbackOnce(ctx, c, rec.ID, o.ID, strings.TrimSpace(n.Abstract), n.Text)
+	out.Status, out.Reason = status, ""
+	if err != nil {
+		out.Status, out.Reason = Failed, "abstract: "+refusal(err)
+	}
+}
+
+// addFeedbackOnce gives c's feedback on record id received from outside
+// (a partner hub's STIX note, a MISP false-positive sighting), once per
+// key, and says whether it was created or was there already (unchanged).
+func (h *Hub) addFeedbackOnce(ctx context.Context, c *policy.Caller, id, key, outcome, note string) (string, error) {
 	var had bool
-	err = h.store.Update(ctx, func(tx *store.Tx) error {
-		_, had, err = tx.Received(c.Org, o.ID)
+	err := h.store.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		_, had, err = tx.Received(c.Org, key)
 		return err
 	})
-	if err != nil || had {
-		out.Status, out.Reason = Unchanged, ""
-		if err != nil {
-			out.Status, out.Reason = Failed, err.Error()
-		}
-		return
+	if err != nil {
+		return Failed, err
 	}
-	outcome := strings.TrimSpace(n.Abstract)
-	if _, err := h.AddFeedback(ctx, c, rec.ID, outcome, n.Text); err != nil {
-		out.Status, out.Reason = Failed, "abstract: "+refusal(err)
-		return
+	if had {
+		return Unchanged, nil
 	}
-	if err := h.store.Update(ctx, func(tx *store.Tx) error { return tx.SetReceived(c.Org, o.ID, rec.ID, 1) }); err != nil {
-		out.Status, out.Reason = Failed, err.Error()
-		return
+	if _, err := h.AddFeedback(ctx, c, id, outcome, note); err != nil {
+		return Failed, err
 	}
-	out.Status = Created
+	if err := h.store.Update(ctx, func(tx *store.Tx) error { return tx.SetReceived(c.Org, key, id, 1) }); err != nil {
+		return Failed, err
+	}
+	return Created, nil
 }
 
 // receivedOn returns the record a sighting or note from c names by its

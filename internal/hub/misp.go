@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -62,7 +63,7 @@ type MISPAttributeTotals struct {
 	Deleted   int `json:"deleted"`   // deleted in MISP: not imported
 	Revoked   int `json:"revoked"`   // deleted in MISP, and the record it gave before revoked
 	Dropped   int `json:"dropped"`   // context stricter than its event's TLP: not kept
-	Sightings int `json:"sightings"` // MISP sightings taken as sightings, feedback or expiry
+	Sightings int `json:"sightings"` // MISP sightings of its records: seen → a sighting, false positive → feedback, expiration → valid_until
 }
 
 // MISPRefusal is one attribute an import refused, and why.
@@ -127,7 +128,7 @@ func (h *Hub) ImportMISPEvents(ctx context.Context, c *policy.Caller, events []m
 		return MISPImport{}, err
 	}
 	for i := range events {
-		imp.mapAttributes(i, &events[i])
+		imp.mapAttributes(ctx, i, &events[i])
 	}
 	if err := imp.submit(ctx); err != nil {
 		return MISPImport{}, err
@@ -172,6 +173,8 @@ type eventPlan struct {
 	dropped  []bool
 	notes    []string
 	revoke   []string // ids of records of deleted attributes
+	handling *intel.Handling
+	labels   []string
 	report   intel.ReportInput
 	changed  bool // a record of the event was created, updated or revoked
 }
@@ -230,9 +233,18 @@ func (m *mispImport) plan(ctx context.Context, i int, e *misp.Event) {
 		m.refuse(o, "", "", s.Where, s.Reason)
 	}
 	aud, note := m.audience(ctx, e.Distribution, e.SharingGroup)
+	if e.Audience != nil {
+		// The event's fusion tags name its audience (a fusion export):
+		// that, not the distribution fusion wrote beside it.
+		aud, note = e.Audience, ""
+		if len(aud.Orgs)+len(aud.Groups) == 0 {
+			aud = nil
+		}
+	}
 	if note != "" {
 		p.notes = append(p.notes, note)
 	}
+	p.handling, p.labels = e.Handling, e.Labels
 	p.audience, p.tags = aud, e.Tags
 	p.tlp = e.TLP
 	if aud != nil && (p.tlp == intel.Clear || p.tlp == intel.Green) {
@@ -243,12 +255,11 @@ func (m *mispImport) plan(ctx context.Context, i int, e *misp.Event) {
 
 // mapAttributes maps event i's attributes: records to submit, context,
 // and deleted attributes whose records to revoke.
-func (m *mispImport) mapAttributes(i int, e *misp.Event) {
+func (m *mispImport) mapAttributes(ctx context.Context, i int, e *misp.Event) {
 	p, o := &m.plans[i], &m.out.Events[i]
 	if p.skip {
 		return
 	}
-	aud := p.audience
 	var prev map[string]string // attribute uuid → record, from the report made before
 	if r := m.reports[e.UUID]; r != nil {
 		prev = map[string]string{}
@@ -281,6 +292,18 @@ func (m *mispImport) mapAttributes(i int, e *misp.Event) {
 			o.Attributes.Context++
 		default:
 			in := *a.Record
+			aud := p.audience
+			switch a.Distribution {
+			case 0:
+				aud = &intel.Audience{Orgs: []string{m.c.Org}}
+			case 1, 2, 4:
+				if aud == nil { // MISP takes the narrower of the event's and the attribute's
+					aud, _ = m.audience(ctx, a.Distribution, "")
+				}
+			}
+			if in.ValidUntil == nil {
+				in.ValidUntil = expiry(a.Sightings)
+			}
 			if in.Audience == nil && aud != nil {
 				in.Audience = aud
 				if t := intel.TLP(in.TLP); t == intel.Clear || t == intel.Green {
@@ -356,6 +379,7 @@ func (m *mispImport) finish(ctx context.Context, i int, e *misp.Event) {
 				o.Attributes.Unchanged++
 			}
 			src.Attributes = append(src.Attributes, intel.SourceAttribute{UUID: a.UUID, Record: res.Value.ID})
+			o.Attributes.Sightings += m.sightings(ctx, o, a, &res.Value)
 			if !slices.Contains(records, res.Value.ID) {
 				records = append(records, res.Value.ID)
 			}
@@ -379,7 +403,7 @@ func (m *mispImport) finish(ctx context.Context, i int, e *misp.Event) {
 		title = strings.ToValidUTF8(title[:253], "") + "…"
 	}
 	p.report = intel.ReportInput{Title: title, Tags: p.tags, TLP: string(p.tlp), Audience: p.audience, Records: records, Source: src,
-		Labels: []string{}}
+		Labels: p.labels, Handling: p.handling}
 	p.changed = changed
 }
 
@@ -460,12 +484,97 @@ func (m *mispImport) makeReports(ctx context.Context, events []misp.Event) {
 	}
 }
 
+// sightings takes attribute a's MISP sightings of rec as c's: those that
+// saw it as one sighting row per attribute, counted by how many MISP
+// holds (a re-import adds only new ones), and each false positive as
+// feedback, once; it returns how many sightings the attribute had that
+// were taken. Expirations went into the record's valid_until.
+func (m *mispImport) sightings(ctx context.Context, o *MISPEvent, a *misp.Attribute, rec *intel.Record) int {
+	if len(a.Sightings) == 0 {
+		return 0
+	}
+	if a.UUID == "" {
+		m.refuse(o, "", a.Type, "", "sightings: the attribute has no uuid to take them by; left out")
+		return 0
+	}
+	taken := 0
+	for _, s := range a.Sightings {
+		if s.Type == misp.SightingExpiration {
+			taken++ // in the record's valid_until
+		}
+	}
+	var seen int64
+	var first, last time.Time
+	for _, s := range a.Sightings {
+		switch s.Type {
+		case misp.SightingSeen:
+			seen++
+			if first.IsZero() || s.Time.Before(first) {
+				first = s.Time
+			}
+			if s.Time.After(last) {
+				last = s.Time
+			}
+		case misp.SightingFalsePositive:
+			key := "misp:false-positive:" + a.UUID + ":" + s.UUID
+			if s.UUID == "" {
+				key += s.Org.UUID + s.Org.Name + ":" + s.Time.UTC().Format(time.RFC3339)
+			}
+			note := fmt.Sprintf("MISP sighting (false positive) by %s at %s", orUnknown(s.Org.Name), s.Time.UTC().Format(time.RFC3339))
+			if s.Source != "" {
+				note += ", source " + s.Source
+			}
+			if _, err := m.h.addFeedbackOnce(ctx, m.c, rec.ID, key, "false-positive", note); err != nil {
+				m.refuse(o, a.UUID, a.Type, "", "false-positive sighting: "+refusal(err))
+				continue
+			}
+			taken++
+		}
+	}
+	if seen > 0 {
+		if last.IsZero() {
+			last = m.h.now()
+		}
+		if first.IsZero() {
+			first = last
+		}
+		if _, err := m.h.addSightingOnce(ctx, m.c, rec, "misp:sightings:"+a.UUID, seen, first, last); err != nil {
+			m.refuse(o, a.UUID, a.Type, "", "sightings: "+err.Error())
+		} else {
+			taken += int(seen)
+		}
+	}
+	return taken
+}
+
+// expiry is the latest expiration among MISP sightings, or nil.
+func expiry(ss []misp.Sighting) *time.Time {
+	var t *time.Time
+	for _, s := range ss {
+		if s.Type == misp.SightingExpiration && !s.Time.IsZero() && (t == nil || s.Time.After(*t)) {
+			at := s.Time
+			t = &at
+		}
+	}
+	return t
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "an unnamed organisation"
+	}
+	return s
+}
+
 // update updates the report made of an event before, and says whether
 // that changed it.
 func (m *mispImport) update(ctx context.Context, event string, in intel.ReportInput) (string, error) {
 	prev := m.reports[event]
-	patch := intel.ReportPatch{Title: &in.Title, Description: &prev.Description, Labels: &prev.Labels, Tags: &in.Tags, TLP: &in.TLP,
-		Audience: orEmptyAudience(in.Audience), Handling: &prev.Handling, Records: &in.Records, Source: in.Source}
+	patch := intel.ReportPatch{Title: &in.Title, Description: &prev.Description, Labels: &in.Labels, Tags: &in.Tags, TLP: &in.TLP,
+		Audience: orEmptyAudience(in.Audience), Handling: in.Handling, Records: &in.Records, Source: in.Source}
+	if patch.Handling == nil {
+		patch.Handling = &intel.Handling{}
+	}
 	r, err := m.h.UpdateReport(ctx, m.c, prev.ID, patch)
 	if err != nil {
 		return "", err

@@ -337,3 +337,62 @@ func BenchmarkImportMISPRecordsOnly(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*events*per)/b.Elapsed().Seconds(), "attributes/s")
 }
+
+// TestImportMISPSightings: the real sighting fixture's sightings become a
+// sighting row (type 0), false-positive feedback (type 1) and the
+// record's valid_until (type 2), and a re-import adds none of them again.
+func TestImportMISPSightings(t *testing.T) {
+	ctx := context.Background()
+	h, cs := withOrgs(t, storetest.SQLite(t), "cert-a")
+	data, err := os.ReadFile(mispDir + "/events/pymisp-sighting_1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp, err := h.ImportMISP(ctx, cs["cert-a"], data, hub.MISPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := imp.Events[0]
+	if e.Attributes.Sightings != 6 || e.Attributes.Refused != 0 {
+		t.Fatalf("sightings taken: %+v", e.Attributes)
+	}
+	fb, err := h.Feedback(ctx, cs["cert-a"], 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fb.Totals["false-positive"] != 3 || !strings.Contains(fb.Records[0].By[0].Note, "MISP sighting (false positive) by ORGNAME") {
+		t.Errorf("false positives as feedback: %+v", fb)
+	}
+	own, err := h.OwnSightings(ctx, cs["cert-a"], 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(own.Items) != 2 || own.Items[0].Count != 1 || own.Items[0].Last.Year() != 2019 {
+		t.Errorf("seen as sightings: %+v", own)
+	}
+	expired := 0
+	recs, err := h.ListRecords(ctx, cs["cert-a"], hub.RecordFilter{IncludeRevoked: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs.Items {
+		if r.ValidUntil != nil && r.ValidUntil.Year() == 2019 {
+			expired++
+		}
+	}
+	if expired != 1 {
+		t.Errorf("%d records expired by an expiration sighting, want 1", expired)
+	}
+	again, err := h.ImportMISP(ctx, cs["cert-a"], data, hub.MISPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Events[0].Status != hub.Unchanged {
+		t.Errorf("re-import: %+v", again.Events[0])
+	}
+	fb2, _ := h.Feedback(ctx, cs["cert-a"], 100, "")
+	own2, _ := h.OwnSightings(ctx, cs["cert-a"], 100, "")
+	if len(fb2.Records) != len(fb.Records) || len(own2.Items) != len(own.Items) {
+		t.Errorf("re-import added sightings or feedback: %+v %+v", fb2, own2)
+	}
+}
