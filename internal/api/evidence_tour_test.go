@@ -158,6 +158,8 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 		if a := fromMISP.Totals.Attributes; fromMISP.Totals.Created != 1 || a.Created != 1 || a.Context != 1 {
 			tr.t.Fatalf("org-c's MISP import: %+v", fromMISP)
 		}
+		tr.step("GET", "/api/v1/reports/{id}/misp", "/api/v1/reports/7d1f2c3b-1234-4a5b-8c9d-0e1f2a3b4c5d/misp", "org-c", nil, nil, 200)
+		tr.step("GET", "/api/v1/misp/event", "/api/v1/misp/event?limit=5", "org-b", nil, nil, 200)
 
 		// evidence
 		tr.step("GET", "/api/v1/evidence/checkpoint", "/api/v1/evidence/checkpoint", "org-b", nil, nil, 200)

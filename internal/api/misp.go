@@ -1,8 +1,10 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"fusion/internal/hub"
@@ -67,4 +69,51 @@ func mispOptions(q url.Values) (hub.MISPOptions, error) {
 		opt.SharingGroups[strings.ToLower(sg)] = group
 	}
 	return opt, nil
+}
+
+// reportMISP answers a report the caller may see as a MISP event
+// ({"Event":…}), with only the records it may see; {id} is the report's
+// id or the uuid of the MISP event it was made of.
+func (s *Server) reportMISP(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	body, err := s.hub.MISPEvent(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+// mispSearch answers one page of the records the caller may see that match
+// the query (as GET /api/v1/records filters them) as one MISP event; the
+// cursor of the next page, if any, is in the Fusion-Next-Cursor header.
+func (s *Server) mispSearch(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	q, err := query(r, "type", "label", "tag", "originator", "since", "limit", "cursor", "title")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := hub.RecordFilter{Type: q.Get("type"), Label: q.Get("label"), Tag: q.Get("tag"), Originator: q.Get("originator"), Cursor: q.Get("cursor")}
+	if f.Since, err = timeParam(q, "since"); err == nil && q.Get("limit") != "" {
+		f.Limit, err = strconv.Atoi(q.Get("limit"))
+		if err != nil || f.Limit < 1 || f.Limit > hub.MaxSTIXExport {
+			err = &intel.FieldError{Field: "limit", Value: q.Get("limit"), Reason: fmt.Sprintf("must be a whole number from 1 to %d", hub.MaxSTIXExport)}
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	body, next, err := s.hub.MISPSearchEvent(r.Context(), c, f, q.Get("title"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if next != "" {
+		w.Header().Set("Fusion-Next-Cursor", next)
+	}
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
 }

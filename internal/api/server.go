@@ -130,6 +130,8 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/stix/import", true, MaxSTIXBody, s.stixImport},
 		{"GET", "/api/v1/stix/bundle", true, 0, s.stixBundle},
 		{"POST", "/api/v1/misp/import", true, MaxMISPBody, s.mispImport},
+		{"GET", "/api/v1/misp/event", true, 0, s.mispSearch},
+		{"GET", "/api/v1/reports/{id}/misp", true, 0, s.reportMISP},
 		{"GET", "/api/v1/tor/check", true, 0, s.torCheck},
 		{"POST", "/api/v1/tor/import", true, MaxTorImportBody, s.torImport},
 		{"POST", "/api/v1/hits", true, MaxHitsBody, s.hits},

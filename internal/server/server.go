@@ -1,5 +1,6 @@
 // Package server is the hub's front: one router that mounts every surface
-// — the JSON API under /api/v1/, TAXII 2.1 under /taxii2/, /healthz,
+// — the JSON API under /api/v1/, TAXII 2.1 under /taxii2/, the MISP feed
+// under /misp/feed/, /healthz,
 // /metrics, and the place reserved for the web UI (/) — and one daemon
 // that owns every background job (the match index's change feed, reloading
 // the Tor data, checkpoints and their witnesses), with a clean shutdown.
@@ -24,6 +25,7 @@ import (
 	"fusion/internal/hub"
 	"fusion/internal/match"
 	"fusion/internal/progress"
+	"fusion/internal/misp/feedserver"
 	"fusion/internal/taxii"
 )
 
@@ -97,6 +99,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.Handle("/taxii2/", taxii.New(s.cfg.Hub, taxii.Options{Log: s.cfg.Log}).Handler())
+	mux.Handle(feedserver.Prefix, feedserver.Handler(s.cfg.Hub, s.cfg.Log))
 	mux.HandleFunc("/", reserved("the web UI is not served by this hub yet; the API is at /api/v1/ (/api/v1/openapi.json)"))
 	return mux
 }
