@@ -1,7 +1,7 @@
 // Package server is the hub's front: one router that mounts every surface
 // — the JSON API under /api/v1/, TAXII 2.1 under /taxii2/, the MISP feed
-// under /misp/feed/, /healthz,
-// /metrics, and the place reserved for the web UI (/) — and one daemon
+// under /misp/feed/, /healthz, /metrics, and the place reserved for the
+// web UI (/) — and one daemon
 // that owns every background job (the match index's change feed, reloading
 // the Tor data, checkpoints and their witnesses), with a clean shutdown.
 // `fusion serve` builds a Server and runs it.
