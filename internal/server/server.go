@@ -24,8 +24,8 @@ import (
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
 	"fusion/internal/match"
-	"fusion/internal/progress"
 	"fusion/internal/misp/feedserver"
+	"fusion/internal/progress"
 	"fusion/internal/taxii"
 )
 
