@@ -359,8 +359,12 @@ func (m *mispImport) finish(ctx context.Context, i int, e *misp.Event) {
 		a := &e.Attributes[j]
 		switch {
 		case p.context[j]:
+			tags := a.Tags
+			if a.TLP != e.TLP { // less strict (stricter ones were dropped): kept for the export
+				tags = append(slices.Clone(tags), "tlp:"+string(a.TLP))
+			}
 			src.Attributes = append(src.Attributes, intel.SourceAttribute{UUID: a.UUID, Type: a.Type, Category: a.Category,
-				Value: a.Value, ToIDs: a.ToIDs, Comment: a.Comment, Object: a.Object, Tags: a.Tags, Reason: a.Reason})
+				Value: a.Value, ToIDs: a.ToIDs, Comment: a.Comment, Object: a.Object, Tags: tags, Reason: a.Reason})
 		case p.inputs[j] >= 0:
 			res := m.res[p.inputs[j]]
 			if res.Err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -394,5 +395,112 @@ func TestImportMISPSightings(t *testing.T) {
 	own2, _ := h.OwnSightings(ctx, cs["cert-a"], 100, "")
 	if len(fb2.Records) != len(fb.Records) || len(own2.Items) != len(own.Items) {
 		t.Errorf("re-import added sightings or feedback: %+v %+v", fb2, own2)
+	}
+}
+
+// TestMISPRoundTripFixtures: every real MISP event, imported and exported
+// again by the hub, keeps its uuid, and each attribute its uuid, value,
+// to_ids, tags and TLP; types come back as docs/misp.md's export table
+// normalizes them (ip-src → ip-dst, hostname → domain, ...).
+func TestMISPRoundTripFixtures(t *testing.T) {
+	ctx := context.Background()
+	for _, path := range mispFixtures(t) {
+		name := strings.TrimPrefix(path, mispDir+"/")
+		t.Run(name, func(t *testing.T) {
+			h, cs := withOrgs(t, storetest.SQLite(t), "cert-a")
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := misp.ParseEvents(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			imp, err := h.ImportMISP(ctx, cs["cert-a"], data, hub.MISPOptions{Community: ""})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, e := range imp.Events {
+				if e.Report == "" {
+					continue
+				}
+				out, err := h.MISPEvent(ctx, cs["cert-a"], e.UUID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				back, err := misp.ParseEvents(out)
+				if err != nil || len(back) != 1 {
+					t.Fatalf("the export does not read back: %v", err)
+				}
+				want, got := in[i], back[0]
+				if got.UUID != e.UUID || got.Info != want.Info {
+					t.Errorf("event %s %q came back as %s %q", e.UUID, want.Info, got.UUID, got.Info)
+				}
+				byUUID := map[string]misp.Attribute{}
+				for _, a := range got.Attributes {
+					byUUID[a.UUID] = a
+				}
+				for _, a := range want.Attributes {
+					if a.Deleted || a.UUID == "" {
+						continue
+					}
+					b, ok := byUUID[a.UUID]
+					if !ok {
+						t.Errorf("attribute %s (%s %q) did not come back", a.UUID, a.Type, a.Value)
+						continue
+					}
+					if b.ToIDs != a.ToIDs || b.TLP != a.TLP {
+						t.Errorf("attribute %s: to_ids %v tlp %s came back as %v %s", a.UUID, a.ToIDs, a.TLP, b.ToIDs, b.TLP)
+					}
+					if a.Record == nil && (b.Value != a.Value || b.Type != a.Type || !slices.Equal(b.Tags, a.Tags)) {
+						t.Errorf("context attribute %s: %s %q %v came back as %s %q %v", a.UUID, a.Type, a.Value, a.Tags, b.Type, b.Value, b.Tags)
+					}
+					if a.Record != nil && (b.Record == nil || b.Record.Value != a.Record.Value && !strings.EqualFold(b.Record.Value, a.Record.Value)) {
+						t.Errorf("attribute %s: record %+v came back as %+v", a.UUID, a.Record, b.Record)
+					}
+					if a.Record != nil {
+						for _, tag := range a.Record.Tags {
+							if !slices.Contains(b.Record.Tags, tag) {
+								t.Errorf("attribute %s: tag %s lost (%v)", a.UUID, tag, b.Record.Tags)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestFusionMISPFusion: every demo report, exported as a MISP event by its
+// originator and imported back by it, gives back the same records: each
+// is unchanged (same value, TLP, audience, handling, labels, tags, ...).
+func TestFusionMISPFusion(t *testing.T) {
+	ctx := context.Background()
+	h, _, cs := demoHub(t)
+	var reports []intel.Report
+	for _, c := range cs {
+		page, err := h.ListReports(ctx, c, hub.ReportFilter{Originator: c.Org})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reports = append(reports, page.Items...)
+	}
+	if len(reports) == 0 {
+		t.Fatal("the demo has no reports")
+	}
+	for _, rep := range reports {
+		c := cs[rep.Originator]
+		data, err := h.MISPEvent(ctx, c, rep.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		imp, err := h.ImportMISP(ctx, c, data, hub.MISPOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := imp.Totals.Attributes
+		if a.Created+a.Updated+a.Refused != 0 || a.Unchanged != len(rep.Records) {
+			t.Errorf("report %s (%d records) back from MISP: %+v %+v", rep.ID, len(rep.Records), a, imp.Events[0].Refused)
+		}
 	}
 }

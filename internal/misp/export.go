@@ -294,7 +294,9 @@ func attributes(src *intel.Source, recs []intel.Record, tlp intel.TLP, eventUUID
 				out = append(out, contextAttr(a, tlp, eventUUID, ts, i))
 				continue
 			}
-			if rec := byID[a.Record]; rec != nil && !done[rec.ID] {
+			// Two attributes of an event may give one record (one value):
+			// each comes back with its own uuid.
+			if rec := byID[a.Record]; rec != nil {
 				done[rec.ID] = true
 				if oa, ok := recordAttr(rec, a.UUID, tlp); ok {
 					out = append(out, oa)
@@ -427,6 +429,12 @@ func recordTags(rec *intel.Record) []outTag {
 		fusionTag("confidence", strconv.Itoa(rec.Confidence)))
 	if rec.Subdomains {
 		out = append(out, fusionTag("subdomains", "true"))
+	}
+	switch ref := fusionTag("reference", rec.Reference); {
+	case rec.Reference == "":
+		out = append(out, fusionTag("reference", None))
+	case len(ref.Name) <= maxMISPTag:
+		out = append(out, ref)
 	}
 	if rec.ValidUntil != nil {
 		out = append(out, fusionTag("valid-until", rec.ValidUntil.UTC().Format(time.RFC3339Nano)))

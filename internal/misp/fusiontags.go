@@ -44,6 +44,7 @@ type meta struct {
 	subdomains   *bool
 	confidence   *int
 	validUntil   *time.Time
+	reference    *string
 	reliability  string
 	credibility  int
 }
@@ -87,6 +88,12 @@ func (m *meta) fusion(rest string) error {
 	switch pred {
 	case "handling":
 		return m.handlingCode(v)
+	case "reference":
+		ref := unescapeTagValue(v)
+		if v == None {
+			ref = ""
+		}
+		m.reference = &ref
 	case "purpose":
 		m.h().Purpose = unescapeTagValue(v)
 	case "conditions":
@@ -248,6 +255,9 @@ func (m meta) over(base meta) meta {
 	if m.validUntil == nil {
 		m.validUntil = base.validUntil
 	}
+	if m.reference == nil {
+		m.reference = base.reference
+	}
 	if m.reliability == "" {
 		m.reliability = base.reliability
 	}
@@ -273,6 +283,9 @@ func (m meta) apply(in *intel.RecordInput) {
 	}
 	in.Discoverable, in.Personal, in.Subdomains = m.discoverable, m.personal, m.subdomains
 	in.Confidence, in.ValidUntil = m.confidence, m.validUntil
+	if m.reference != nil {
+		in.Reference = *m.reference // a fusion export's: not misp:<creator>
+	}
 	if m.reliability != "" || m.credibility != 0 {
 		in.Evaluation = &intel.Evaluation{Reliability: m.reliability, Credibility: m.credibility}
 	}
