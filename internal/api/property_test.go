@@ -351,3 +351,23 @@ func (c *httpClient) TAXII(org string) ([]intel.Record, error) {
 		next = env.Next
 	}
 }
+
+func (c *httpClient) MISPFeed(org string) ([]intel.Record, error) {
+	return authztest.FeedRecords(func(name string) ([]byte, error) {
+		req, _ := http.NewRequest("GET", c.base+"/misp/feed/"+name, nil)
+		req.Header.Set("Authorization", c.tokens[org]) // as a MISP feed's custom header: the bare token
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("GET /misp/feed/%s: %s: %s", name, resp.Status, body)
+		}
+		return body, nil
+	})
+}

@@ -19,6 +19,7 @@ import (
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/match"
+	"fusion/internal/misp"
 	"fusion/internal/policy"
 	"fusion/internal/policymodel"
 	"fusion/internal/search"
@@ -106,6 +107,11 @@ type Client interface {
 	// page, as records: the id their STIX id names (stix.FusionRef) and the
 	// value they are named by.
 	TAXII(org string) ([]intel.Record, error)
+	// MISPFeed returns what org's MISP feed serves: every event its
+	// manifest lists, read back with misp.ParseEvents, as the records each
+	// attribute gives (the attribute uuid as the id: a record's own id when
+	// it was not imported from MISP).
+	MISPFeed(org string) ([]intel.Record, error)
 
 	// The relations between organizations around records.
 	SetAnonymous(org string, anonymous bool) error
@@ -238,6 +244,66 @@ func (d Direct) Export(org string) ([]intel.Record, error) {
 		return nil
 	})
 	return out, err
+}
+
+func (d Direct) MISPFeed(org string) ([]intel.Record, error) {
+	ctx, c := context.Background(), d.Callers[org]
+	return FeedRecords(func(name string) ([]byte, error) {
+		switch name {
+		case "manifest.json":
+			return d.H.MISPManifest(ctx, c)
+		case "hashes.csv":
+			return d.H.MISPHashes(ctx, c)
+		}
+		return d.H.MISPEvent(ctx, c, strings.TrimSuffix(name, ".json"))
+	})
+}
+
+// FeedRecords reads a MISP feed through get (a file name to its content)
+// as fusion's own feed importer does: the manifest, each event it lists,
+// and hashes.csv, which must hash exactly the events' attribute values.
+func FeedRecords(get func(name string) ([]byte, error)) ([]intel.Record, error) {
+	manifest, err := get("manifest.json")
+	if err != nil {
+		return nil, err
+	}
+	entries, err := misp.ParseManifest(manifest)
+	if err != nil {
+		return nil, err
+	}
+	var out []intel.Record
+	var want []misp.Hash
+	for _, e := range entries {
+		if e.Refused != "" {
+			return nil, fmt.Errorf("the feed's manifest has an entry fusion cannot read: %s", e.Refused)
+		}
+		data, err := get(e.UUID + ".json")
+		if err != nil {
+			return nil, fmt.Errorf("event %s: %w", e.UUID, err)
+		}
+		events, err := misp.ParseEvents(data)
+		if err != nil || len(events) != 1 || events[0].UUID != e.UUID {
+			return nil, fmt.Errorf("event %s does not read back as itself: %v", e.UUID, err)
+		}
+		for _, a := range events[0].Attributes {
+			if a.Record != nil {
+				out = append(out, intel.Record{ID: a.UUID, Value: a.Record.Value})
+			}
+		}
+		want = append(want, misp.EventHashes(events[0])...)
+	}
+	data, err := get("hashes.csv")
+	if err != nil {
+		return nil, err
+	}
+	got, err := misp.ParseHashes(data)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Equal(got, want) {
+		return nil, fmt.Errorf("hashes.csv has %d lines, the events give %d", len(got), len(want))
+	}
+	return out, nil
 }
 
 func (d Direct) TAXII(org string) ([]intel.Record, error) {
@@ -651,6 +717,35 @@ func (s *worldState) checkMatching(t *rapid.T, org string) {
 	}
 	if !slices.Equal(sortedAll(got), sortedAll(want)) {
 		t.Fatalf("LEAK or miss: TAXII for %s gave %v, model says %v", org, got, want)
+	}
+
+	// The MISP feed: the active records org sees in full, of the reports
+	// it sees, and nothing else.
+	fed, err := s.c.MISPFeed(org)
+	must(t, err)
+	got, want = got[:0], want[:0]
+	for _, r := range fed {
+		got = append(got, r.ID)
+		if m := s.byID[r.ID]; m == nil || !strings.EqualFold(r.Value, m.value) || !m.active || s.w.Form(org, m.shared) != policy.Full {
+			t.Fatalf("LEAK: the MISP feed gave %s record %s valued %q", org, r.ID, r.Value)
+		}
+	}
+	inReports := map[string]bool{}
+	for _, rep := range s.reports {
+		if s.w.Form(org, rep.shared) != policy.Hidden {
+			for _, id := range rep.records {
+				inReports[id] = true
+			}
+		}
+	}
+	for _, m := range s.records {
+		if inReports[m.id] && m.active && s.w.Form(org, m.shared) == policy.Full {
+			want = append(want, m.id)
+		}
+		s.cases++
+	}
+	if !slices.Equal(sortedAll(slices.Compact(sortedAll(got))), sortedAll(want)) {
+		t.Fatalf("LEAK or miss: the MISP feed for %s gave %v, model says %v", org, got, want)
 	}
 }
 
