@@ -55,8 +55,9 @@ func commands() map[string]*command {
 			"import": {summary: "import STIX 2.1 bundles into a hub (--server) as the token's organization", run: stixImport},
 			"export": {summary: "export what the token may see on a hub as one STIX 2.1 bundle", run: stixExport},
 		}},
-		"misp": {summary: "MISP interop: import events and feeds into a hub", subs: map[string]*command{
+		"misp": {summary: "MISP interop: import events and feeds, export events", subs: map[string]*command{
 			"import": {summary: "import MISP events, feed directories or feed URLs into a hub (--server)", run: mispImport},
+			"export": {summary: "write a report, or what a search finds, as one MISP event", run: mispExport},
 		}},
 		"federation": {summary: "partner hubs this hub pulls from and sends sightings back to", subs: map[string]*command{
 			"add":  {summary: "pull a partner hub's TAXII collection on a schedule", run: federationAdd},

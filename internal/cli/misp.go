@@ -325,20 +325,99 @@ func fetch(ctx context.Context, u string, hdr http.Header) ([]byte, error) {
 	return body, nil
 }
 
-// feedEvents returns the event uuids a feed's manifest lists, sorted.
+// feedEvents returns the event uuids a feed's manifest lists, sorted;
+// an entry fusion cannot read fails the feed (its uuid names a file or a
+// URL path: nothing but a uuid may pass).
 func feedEvents(manifest []byte) ([]string, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(manifest, &m); err != nil {
-		return nil, fmt.Errorf("not a MISP feed manifest: %v", err)
+	entries, err := misp.ParseManifest(manifest)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]string, 0, len(m))
-	for u := range m {
-		// The uuid names a file or URL path: nothing else may pass.
-		if _, err := uuid.Parse(u); err != nil || len(u) != 36 {
-			return nil, fmt.Errorf("manifest key %q: not an event uuid", u)
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if e.Refused != "" {
+			return nil, fmt.Errorf("manifest entry %q: %s", e.UUID, e.Refused)
 		}
-		out = append(out, strings.ToLower(u))
+		if _, err := uuid.Parse(e.UUID); err != nil || len(e.UUID) != 36 {
+			return nil, fmt.Errorf("manifest key %q: not an event uuid", e.UUID)
+		}
+		out = append(out, strings.ToLower(e.UUID))
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+func mispExport(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "misp export", "fusion misp export --server URL --token T (--report ID | [--type T] [--label L] [--tag T] [--originator ORG] [--since TIME] [--limit N] [--title TEXT]) [-o FILE]\n\n"+
+		"Writes one MISP event ({\"Event\":…}) of what the token's organization may see on a hub: a\n"+
+		"report (by its id, or the uuid of the MISP event it was made of) with the records of it the\n"+
+		"organization may see, or the records a search finds (at most --limit, 10,000 by default;\n"+
+		"the cursor of the next page is printed on standard error). Handling MISP cannot express\n"+
+		"(H-codes, audience, discoverable, personal) goes into fusion:* tags, honoured on re-import.")
+	server := fs.String("server", env.Getenv("FUSION_SERVER"), "the hub's `URL` ($FUSION_SERVER)")
+	token := fs.String("token", "", "API `TOKEN` (default $FUSION_TOKEN)")
+	out := fs.String("o", "-", "write the event to this `FILE` (- for standard output)")
+	report := fs.String("report", "", "export this report (`ID` or MISP event uuid)")
+	typ := fs.String("type", "", "only records of this observable `TYPE`")
+	label := fs.String("label", "", "only records with this `LABEL`")
+	tag := fs.String("tag", "", "only records with this `TAG`")
+	originator := fs.String("originator", "", "only records of this `ORG`")
+	since := fs.String("since", "", "only records changed at or after this `TIME`")
+	limit := fs.Int("limit", 0, "at most `N` records (1 to 10000)")
+	cursor := fs.String("cursor", "", "continue a search from this `CURSOR`")
+	title := fs.String("title", "", "the event's info for a search (default: \"fusion search, DATE\")")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	client, err := newHubClient(env, *server, *token)
+	if err != nil {
+		return err
+	}
+	path := "/api/v1/reports/" + url.PathEscape(*report) + "/misp"
+	if *report == "" {
+		q := url.Values{}
+		for k, v := range map[string]string{"type": *typ, "label": *label, "tag": *tag, "originator": *originator, "cursor": *cursor, "title": *title} {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		if *since != "" {
+			t, err := parseWhen(*since)
+			if err != nil {
+				return fmt.Errorf("--since %q: %w", *since, err)
+			}
+			q.Set("since", t.Format("2006-01-02T15:04:05.999999999Z07:00"))
+		}
+		if *limit != 0 {
+			q.Set("limit", fmt.Sprint(*limit))
+		}
+		path = "/api/v1/misp/event?" + q.Encode()
+	} else if *typ+*label+*tag+*originator+*since+*cursor+*title != "" || *limit != 0 {
+		return errors.New("--report exports one report: the search flags do not apply")
+	}
+	resp, body, err := client.do(ctx, http.MethodGet, path, "", nil)
+	if err != nil {
+		return err
+	}
+	events, err := misp.ParseEvents(body)
+	if err != nil || len(events) != 1 {
+		return fmt.Errorf("the hub's answer is not one MISP event: %v", err)
+	}
+	w, closeOut, err := createOut(env, *out)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(bytes.TrimSpace(body), '\n'))
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	e := events[0]
+	fmt.Fprintf(env.Stderr, "exported MISP event %s %q: %d attributes\n", e.UUID, e.Info, len(e.Attributes))
+	if next := resp.Header.Get("Fusion-Next-Cursor"); next != "" {
+		fmt.Fprintf(env.Stderr, "more records match: --cursor %s\n", next)
+	}
+	return nil
 }
