@@ -49,12 +49,31 @@ func accounted(t *testing.T, name string, imp hub.MISPImport) {
 	}
 }
 
+// mispCounts is what importing each fixture file gives: events created
+// and skipped (not events), attributes that became records, context,
+// deleted and refused, and sightings taken.
+var mispCounts = map[string][7]int{
+	"events/pymisp-attribute_del.json":                                     {1, 0, 0, 0, 1, 0, 0},
+	"events/pymisp-circl-osint-57c4445b.json":                              {1, 0, 3, 6, 0, 0, 0},
+	"events/pymisp-existing_event.json":                                    {1, 0, 68, 54, 0, 0, 0},
+	"events/pymisp-japanese_test.json":                                     {1, 0, 0, 1, 0, 0, 0},
+	"events/pymisp-malware_exist-restsearch-response.json":                 {1, 0, 3, 3, 0, 0, 0},
+	"events/pymisp-search_index_result.json":                               {1, 0, 0, 0, 0, 0, 0},
+	"events/pymisp-sharing_groups.json":                                    {0, 2, 0, 0, 0, 0, 0},
+	"events/pymisp-sighting_1.json":                                        {1, 0, 5, 0, 0, 0, 6},
+	"feeds/circl-misp-test-feed/56bf399d-c46c-4fdb-a9cf-d9bb02de0b81.json": {1, 0, 0, 1, 0, 0, 0},
+}
+
 // TestImportMISPFixtures imports every real MISP file; each attribute is
-// taken or has a reason, no event fails, and importing again changes
-// nothing: the same reports, no new versions.
+// taken or has a reason, no event fails, the counts are the file's, and
+// importing again changes nothing: the same reports, no new versions.
 func TestImportMISPFixtures(t *testing.T) {
 	ctx := context.Background()
-	for _, path := range mispFixtures(t) {
+	files := mispFixtures(t)
+	if len(files) != len(mispCounts) {
+		t.Errorf("%d fixture files, %d with counts", len(files), len(mispCounts))
+	}
+	for _, path := range files {
 		name := strings.TrimPrefix(path, mispDir+"/")
 		t.Run(name, func(t *testing.T) {
 			h, cs := withOrgs(t, storetest.SQLite(t), "cert-a", "bank-b")
@@ -67,6 +86,10 @@ func TestImportMISPFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			accounted(t, name, first)
+			a := first.Totals.Attributes
+			if got := [7]int{first.Totals.Created, first.Totals.Skipped, a.Created, a.Context, a.Deleted, a.Refused, a.Sightings}; got != mispCounts[name] {
+				t.Errorf("counts %v, want %v", got, mispCounts[name])
+			}
 			again, err := h.ImportMISP(ctx, cs["cert-a"], data, hub.MISPOptions{})
 			if err != nil {
 				t.Fatal(err)
