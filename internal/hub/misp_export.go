@@ -27,12 +27,16 @@ func (h *Hub) MISPEvent(ctx context.Context, c *policy.Caller, ref string) ([]by
 	if err != nil {
 		return nil, err
 	}
-	return h.mispEventOf(ctx, c, r)
+	v, recs, err := h.reportViewWith(ctx, c, &r)
+	if err != nil {
+		return nil, err
+	}
+	return h.mispEventOf(ctx, c, v, recs)
 }
 
-// mispReport finds the report a feed or an export names by ref, as c may
-// see it: by id, else by the MISP event uuid it was made of (c's own
-// report first, as in the feed's manifest).
+// mispReport finds the report a feed or an export names by ref, as
+// stored, if c may see it: by id, else by the MISP event uuid it was made
+// of (c's own report first, as in the feed's manifest).
 func (h *Hub) mispReport(ctx context.Context, c *policy.Caller, ref string) (intel.Report, error) {
 	notFound := fmt.Errorf("report or MISP event %q: %w", ref, intel.ErrNotFound)
 	if _, err := uuid.Parse(ref); err != nil {
@@ -41,8 +45,8 @@ func (h *Hub) mispReport(ctx context.Context, c *policy.Caller, ref string) (int
 	ref = strings.ToLower(ref)
 	r, err := h.store.Report(ctx, ref)
 	if err == nil {
-		if v, err := h.reportView(ctx, c, &r); err == nil && v.Revoked == nil {
-			return v, nil
+		if _, ok := policy.Report(c, &r); ok && r.Revoked == nil {
+			return r, nil
 		}
 	} else if !IsNotFoundErr(err) {
 		return intel.Report{}, err
@@ -53,44 +57,38 @@ func (h *Hub) mispReport(ctx context.Context, c *policy.Caller, ref string) (int
 	}
 	var found *intel.Report
 	for i := range rows {
-		if found == nil || rows[i].Originator == c.Org && found.Originator != c.Org {
+		if _, ok := policy.Report(c, &rows[i]); ok && (found == nil || rows[i].Originator == c.Org && found.Originator != c.Org) {
 			found = &rows[i]
 		}
 	}
 	if found == nil {
 		return intel.Report{}, notFound
 	}
-	return h.reportView(ctx, c, found)
+	return *found, nil
 }
 
-// mispEventOf writes report view v as a MISP event with the records of it
-// c may see, logging their disclosure and the report's.
-func (h *Hub) mispEventOf(ctx context.Context, c *policy.Caller, v intel.Report) ([]byte, error) {
-	stored, err := h.store.RecordsByID(ctx, v.Records)
-	if err != nil {
-		return nil, err
-	}
-	recs := make([]intel.Record, 0, len(stored))
-	for i := range stored {
-		if stored[i].Revoked != nil {
-			continue
-		}
-		if rv, ok := policy.Record(c, &stored[i]); ok {
-			recs = append(recs, rv)
+// mispEventOf writes report view v, with recs the records of it c may
+// see (reportViewWith), as a MISP event, logging the disclosure of the
+// report and of the records. Revoked records are left out.
+func (h *Hub) mispEventOf(ctx context.Context, c *policy.Caller, v intel.Report, recs []intel.Record) ([]byte, error) {
+	active := recs[:0:0]
+	for _, r := range recs {
+		if r.Revoked == nil {
+			active = append(active, r)
 		}
 	}
 	creator, err := h.mispOrg(ctx, v.Originator)
 	if err != nil {
 		return nil, err
 	}
-	data, err := misp.EventFor(&v, recs, creator)
+	data, err := misp.EventFor(&v, active, creator)
 	if err != nil {
 		return nil, err
 	}
 	if err := h.discloseReport(ctx, c, v); err != nil {
 		return nil, err
 	}
-	if err := h.discloseRecords(ctx, c, recs); err != nil {
+	if err := h.discloseRecords(ctx, c, active); err != nil {
 		return nil, err
 	}
 	return data, nil
@@ -146,32 +144,37 @@ func (h *Hub) MISPSearchEvent(ctx context.Context, c *policy.Caller, f RecordFil
 	return data, page.Next, err
 }
 
-// mispFeedEvents lists the reports c may see as the events of a MISP feed:
-// one per event uuid (c's own report first, else the earliest).
+// mispFeedEvents lists the active reports c may see, as stored, as the
+// events of a MISP feed: one per event uuid (c's own report first, else
+// the earliest).
 func (h *Hub) mispFeedEvents(ctx context.Context, c *policy.Caller) ([]intel.Report, error) {
 	var out []intel.Report
 	at := map[string]int{}
-	f := ReportFilter{Limit: 1000}
+	q := store.ReportQuery{Limit: 1000}
 	for {
-		page, err := h.ListReports(ctx, c, f)
+		rows, err := h.store.Reports(ctx, q, visibility(c))
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range page.Items {
+		for i := range rows {
+			r := rows[i]
+			q.After = r.ID
+			if _, ok := policy.Report(c, &r); !ok {
+				continue
+			}
 			u := mispUUID(&r)
-			if i, ok := at[u]; ok {
-				if r.Originator == c.Org && out[i].Originator != c.Org {
-					out[i] = r
+			if k, ok := at[u]; ok {
+				if r.Originator == c.Org && out[k].Originator != c.Org {
+					out[k] = r
 				}
 				continue
 			}
 			at[u] = len(out)
 			out = append(out, r)
 		}
-		if page.Next == "" {
+		if len(rows) < q.Limit {
 			return out, nil
 		}
-		f.Cursor = page.Next
 	}
 }
 
@@ -197,7 +200,14 @@ func (h *Hub) MISPManifest(ctx context.Context, c *policy.Caller) ([]byte, error
 	}
 	entries := make([]misp.ManifestEntry, 0, len(reports))
 	for i := range reports {
-		r := &reports[i]
+		v, err := h.reportView(ctx, c, &reports[i])
+		if err != nil {
+			return nil, err
+		}
+		if err := h.discloseReport(ctx, c, v); err != nil {
+			return nil, err
+		}
+		r := &v
 		e := misp.ManifestEntry{UUID: mispUUID(r), Info: r.Title, Date: r.Created.UTC().Format(time.DateOnly),
 			Tags: append([]string{"tlp:" + string(r.TLP)}, r.Tags...), Timestamp: r.Updated.Unix(), ThreatLevel: 4, Analysis: 2}
 		if s := r.Source; s != nil && s.Kind == intel.SourceMISP {
@@ -230,17 +240,19 @@ func (h *Hub) MISPHashes(ctx context.Context, c *policy.Caller) ([]byte, error) 
 	}
 	var hashes []misp.Hash
 	for i := range reports {
-		data, err := h.mispEventOf(ctx, c, reports[i])
+		v, recs, err := h.reportViewWith(ctx, c, &reports[i])
 		if err != nil {
 			return nil, err
 		}
-		events, err := misp.ParseEvents(data)
+		data, err := h.mispEventOf(ctx, c, v, recs)
 		if err != nil {
-			return nil, fmt.Errorf("hub: the MISP event of report %s does not read back: %w", reports[i].ID, err)
+			return nil, err
 		}
-		for _, e := range events {
-			hashes = append(hashes, misp.EventHashes(e)...)
+		hs, err := misp.ExportedHashes(data)
+		if err != nil {
+			return nil, fmt.Errorf("hub: the MISP event of report %s: %w", reports[i].ID, err)
 		}
+		hashes = append(hashes, hs...)
 	}
 	return misp.WriteHashes(hashes)
 }

@@ -527,3 +527,70 @@ func TestFusionMISPFusion(t *testing.T) {
 		}
 	}
 }
+
+// feedBench is a hub where org-a made 100 reports of 100 green records
+// each (10,000 records), imported from a MISP feed, and org-b reads them.
+func feedBench(b *testing.B) (*hub.Hub, *policy.Caller) {
+	b.Helper()
+	h, cs := withOrgs(b, storetest.SQLite(b), "org-a", "org-b")
+	res, err := h.ImportMISP(context.Background(), cs["org-a"], benchFeed(100, 100), hub.MISPOptions{})
+	if err != nil || res.Totals.Created != 100 {
+		b.Fatalf("%v %+v", err, res.Totals)
+	}
+	return h, cs["org-b"]
+}
+
+// BenchmarkMISPFeed serves org-b the whole MISP feed of feedBench's hub:
+// manifest.json, every event and hashes.csv (which builds every event
+// again), as a MISP instance pulling it reads them; disclosures logged.
+func BenchmarkMISPFeed(b *testing.B) {
+	h, c := feedBench(b)
+	ctx := context.Background()
+	attrs := 0
+	b.ResetTimer()
+	for range b.N {
+		manifest, err := h.MISPManifest(ctx, c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		entries, err := misp.ParseManifest(manifest)
+		if err != nil || len(entries) != 100 {
+			b.Fatalf("%v: %d entries", err, len(entries))
+		}
+		for _, e := range entries {
+			data, err := h.MISPEvent(ctx, c, e.UUID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			attrs += strings.Count(string(data), `"to_ids"`)
+		}
+		if _, err := h.MISPHashes(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(attrs)/b.Elapsed().Seconds(), "attributes/s")
+}
+
+// BenchmarkMISPFeedSTIXBaseline exports the same records to org-b as STIX
+// (hub.ExportSTIX, every page): the baseline for the feed in one run.
+func BenchmarkMISPFeedSTIXBaseline(b *testing.B) {
+	h, c := feedBench(b)
+	ctx := context.Background()
+	n := 0
+	b.ResetTimer()
+	for range b.N {
+		f := hub.RecordFilter{}
+		for {
+			exp, err := h.ExportSTIX(ctx, c, f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += len(exp.Bundle.Objects)
+			if exp.Next == "" {
+				break
+			}
+			f.Cursor = exp.Next
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "objects/s")
+}

@@ -82,31 +82,44 @@ func ownRecords(tx *store.Tx, c *policy.Caller, ids []string) error {
 
 // reportView returns r as c may see it, with only the records c may see.
 func (h *Hub) reportView(ctx context.Context, c *policy.Caller, r *intel.Report) (intel.Report, error) {
+	v, _, err := h.reportViewWith(ctx, c, r)
+	return v, err
+}
+
+// reportViewWith is reportView, also returning the records c may see, as
+// c sees them, in the report's order.
+func (h *Hub) reportViewWith(ctx context.Context, c *policy.Caller, r *intel.Report) (intel.Report, []intel.Record, error) {
 	v, ok := policy.Report(c, r)
 	if !ok {
-		return intel.Report{}, fmt.Errorf("report %q: %w", r.ID, intel.ErrNotFound)
+		return intel.Report{}, nil, fmt.Errorf("report %q: %w", r.ID, intel.ErrNotFound)
 	}
 	recs, err := h.store.RecordsByID(ctx, r.Records)
 	if err != nil {
-		return intel.Report{}, err
+		return intel.Report{}, nil, err
 	}
-	visible := map[string]bool{}
+	visible := make(map[string]*intel.Record, len(recs))
+	views := make([]intel.Record, 0, len(recs))
 	for i := range recs {
-		if _, ok := policy.Record(c, &recs[i]); ok {
-			visible[recs[i].ID] = true
+		if rv, ok := policy.Record(c, &recs[i]); ok {
+			views = append(views, rv)
 		}
 	}
+	for i := range views {
+		visible[views[i].ID] = &views[i]
+	}
 	v.Records = make([]string, 0, len(visible))
+	ordered := make([]intel.Record, 0, len(visible))
 	for _, id := range r.Records {
-		if visible[id] {
+		if rv := visible[id]; rv != nil {
 			v.Records = append(v.Records, id)
+			ordered = append(ordered, *rv)
 		}
 	}
 	v.RecordCount = len(v.Records)
 	// The source keeps the ids of the records its attributes became: only
 	// those c may see are shown.
-	v.Source = r.Source.OnlyRecords(func(id string) bool { return visible[id] })
-	return v, nil
+	v.Source = r.Source.OnlyRecords(func(id string) bool { return visible[id] != nil })
+	return v, ordered, nil
 }
 
 // GetReport returns a report as c may see it, or ErrNotFound.

@@ -372,3 +372,39 @@ func TestExportTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestExportedHashes: the hashes of an exported event, read the short way,
+// are EventHashes of the event read back in full.
+func TestExportedHashes(t *testing.T) {
+	c := canonicalizer(t)
+	for _, name := range []string{
+		"events/pymisp-circl-osint-57c4445b.json", "events/pymisp-existing_event.json",
+		"events/pymisp-malware_exist-restsearch-response.json", "events/pymisp-sighting_1.json",
+	} {
+		events, err := ParseEvents(fixture(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			if e.Refused != "" || e.UUID == "" {
+				continue
+			}
+			r, recs := hubImport(t, c, e)
+			data, err := EventFor(r, recs, Org{Name: "org-a"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := ParseEvents(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ExportedHashes(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := EventHashes(back[0]); !slices.Equal(got, want) || len(want) == 0 && len(e.Attributes) > 0 {
+				t.Errorf("%s: %d hashes the short way, %d in full", name, len(got), len(want))
+			}
+		}
+	}
+}

@@ -242,14 +242,45 @@ func EventHashes(e Event) []Hash {
 	}
 	var out []Hash
 	for _, a := range e.Attributes {
-		parts := []string{a.Value}
-		if strings.Contains(a.Type, "|") || a.Type == "malware-sample" {
-			parts = strings.Split(a.Value, "|")
-		}
-		for _, p := range parts {
-			sum := md5.Sum([]byte(p))
-			out = append(out, Hash{MD5: hex.EncodeToString(sum[:]), Event: e.UUID})
-		}
+		out = appendHashes(out, e.UUID, a.Type, a.Value)
 	}
 	return out
+}
+
+func appendHashes(out []Hash, event, typ, value string) []Hash {
+	parts := []string{value}
+	if strings.Contains(typ, "|") || typ == "malware-sample" {
+		parts = strings.Split(value, "|")
+	}
+	for _, p := range parts {
+		sum := md5.Sum([]byte(p))
+		out = append(out, Hash{MD5: hex.EncodeToString(sum[:]), Event: event})
+	}
+	return out
+}
+
+// ExportedHashes returns the hashes.csv lines of an event EventFor wrote
+// (flat attributes, no objects): EventHashes of it, without reading it
+// as a whole (a feed's hashes.csv hashes every event it serves).
+func ExportedHashes(data []byte) ([]Hash, error) {
+	var ev struct {
+		Event struct {
+			UUID      string `json:"uuid"`
+			Attribute []struct {
+				Type  string `json:"type"`
+				Value string `json:"value"`
+			} `json:"Attribute"`
+		} `json:"Event"`
+	}
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return nil, fmt.Errorf("misp: not an event EventFor wrote: %w", err)
+	}
+	if ev.Event.UUID == "" {
+		return nil, nil
+	}
+	var out []Hash
+	for _, a := range ev.Event.Attribute {
+		out = appendHashes(out, ev.Event.UUID, a.Type, a.Value)
+	}
+	return out, nil
 }

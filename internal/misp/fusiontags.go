@@ -295,10 +295,11 @@ func (m meta) apply(in *intel.RecordInput) {
 // '%', '"', tab, CR and LF are percent-encoded (MISP keeps tag names on
 // one line; intel.ParseTag refuses '"' in a value). unescapeTagValue
 // reverses it.
-func escapeTagValue(s string) string {
-	return strings.NewReplacer("%", "%25", `"`, "%22", "\t", "%09", "\r", "%0D", "\n", "%0A").Replace(s)
-}
+func escapeTagValue(s string) string { return tagEscaper.Replace(s) }
 
-func unescapeTagValue(s string) string {
-	return strings.NewReplacer("%22", `"`, "%09", "\t", "%0D", "\r", "%0A", "\n", "%0d", "\r", "%0a", "\n", "%25", "%").Replace(s)
-}
+var (
+	tagEscaper   = strings.NewReplacer("%", "%25", `"`, "%22", "\t", "%09", "\r", "%0D", "\n", "%0A")
+	tagUnescaper = strings.NewReplacer("%22", `"`, "%09", "\t", "%0D", "\r", "%0A", "\n", "%0d", "\r", "%0a", "\n", "%25", "%")
+)
+
+func unescapeTagValue(s string) string { return tagUnescaper.Replace(s) }
