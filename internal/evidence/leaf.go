@@ -34,8 +34,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/gowebpki/jcs"
-
 	"fusion/internal/canonical"
 )
 
@@ -363,13 +361,7 @@ func contains(s []string, v string) bool {
 }
 
 // Canonical returns the RFC 8785 canonical JSON of v.
-func Canonical(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return jcs.Transform(b)
-}
+func Canonical(v any) ([]byte, error) { return canonical.JSON(v) }
 
 // Sum returns the hex SHA-256 of canonical content.
 func Sum(content []byte) string {

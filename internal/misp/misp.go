@@ -19,8 +19,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"fusion/internal/intel"
@@ -213,30 +216,51 @@ func parseTop(items []json.RawMessage, where string) ([]Event, error) {
 	if len(items) > MaxEvents {
 		return nil, fmt.Errorf("misp: %d events: %w (max %d per call)", len(items), ErrTooLarge, MaxEvents)
 	}
-	out := make([]Event, 0, len(items))
-	for i, it := range items {
-		at := fmt.Sprintf("[%d]", i)
-		if where != "" {
-			at = where + at
-		}
-		ev, ok, err := unwrap(it)
-		if err != nil || !ok {
-			reason := "not a MISP event"
-			if err != nil {
-				reason += ": " + err.Error()
-			} else if obj, err := object(it); err == nil {
-				reason += "; its keys are " + keyList(obj)
+	// Events are independent: a list of many (a feed, a restSearch page)
+	// is read on every core, each event into its own slot.
+	out := make([]Event, len(items))
+	errs := make([]error, len(items))
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(items)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(items); i = int(next.Add(1) - 1) {
+				out[i], errs[i] = parseItem(items[i], i, where)
 			}
-			out = append(out, Event{Distribution: -1, Refused: at + ": " + reason})
-			continue
-		}
-		e, err := parseEvent(ev)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("misp: %s: %w", at, err)
+			return nil, err
 		}
-		out = append(out, e)
 	}
 	return out, nil
+}
+
+// parseItem reads item i of a list of events.
+func parseItem(it json.RawMessage, i int, where string) (Event, error) {
+	at := fmt.Sprintf("[%d]", i)
+	if where != "" {
+		at = where + at
+	}
+	ev, ok, err := unwrap(it)
+	if err != nil || !ok {
+		reason := "not a MISP event"
+		if err != nil {
+			reason += ": " + err.Error()
+		} else if obj, err := object(it); err == nil {
+			reason += "; its keys are " + keyList(obj)
+		}
+		return Event{Distribution: -1, Refused: at + ": " + reason}, nil
+	}
+	e, err := parseEvent(ev)
+	if err != nil {
+		return Event{}, fmt.Errorf("misp: %s: %w", at, err)
+	}
+	return e, nil
 }
 
 // object decodes raw as a JSON object, keeping its members raw.

@@ -9,8 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gowebpki/jcs"
-
+	"fusion/internal/canonical"
 	"fusion/internal/intel"
 	"fusion/internal/search"
 )
@@ -121,13 +120,7 @@ func Encode(r *intel.Record) (Encoded, error) {
 }
 
 // canonical returns the RFC 8785 canonical JSON of v.
-func canonicalJSON(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return jcs.Transform(b)
-}
+func canonicalJSON(v any) ([]byte, error) { return canonical.JSON(v) }
 
 // InsertRecords stores new records with multi-row inserts, each statement
 // shape prepared once.
