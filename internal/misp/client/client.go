@@ -402,8 +402,9 @@ func (c *Client) Push(ctx context.Context, event []byte) (PushResult, error) {
 
 // exists reports whether an add was refused because the event exists:
 // MISP throws NotFoundException("Event already exists, …"), a 404; some
-// versions refuse the uuid as a validation error instead (403, errors
-// naming "uuid").
+// paths refuse the uuid as a failed validation instead (403 "Could not
+// add Event", errors {"Event":{"uuid":["The UUID provided is not
+// unique"]}}, the Event model's isUnique rule).
 func exists(e *Error) bool {
 	msg := strings.ToLower(e.Name + " " + e.Message)
 	switch e.Status {

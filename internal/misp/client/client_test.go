@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -240,7 +241,14 @@ func TestPushThenPull(t *testing.T) {
 }
 
 func TestPushExistingEdits(t *testing.T) {
+	for _, unique := range []bool{false, true} {
+		t.Run(fmt.Sprintf("unique-uuid-rule=%v", unique), func(t *testing.T) { testPushExistingEdits(t, unique) })
+	}
+}
+
+func testPushExistingEdits(t *testing.T, unique bool) {
 	r, srv := newReplay(t)
+	r.uniqueUUID = unique
 	c := newClient(t, srv.URL, testKey)
 	ctx := context.Background()
 	const uuid = "57c4445b-c548-4654-af0b-4be3950d210f"

@@ -39,6 +39,10 @@ type replay struct {
 	nextID int
 	// calls counts requests by path.
 	calls map[string]int
+	// uniqueUUID makes add refuse a known uuid as a failed validation
+	// (403, "The UUID provided is not unique", the Event model's rule)
+	// rather than with EventsController's 404 "Event already exists".
+	uniqueUUID bool
 }
 
 type stored struct {
@@ -249,6 +253,10 @@ func (r *replay) add(w http.ResponseWriter, body []byte) {
 	}
 	if u, ok := m["uuid"].(string); ok {
 		if s, ok := r.events[u]; ok {
+			if r.uniqueUUID {
+				fail(w, http.StatusForbidden, "Could not add Event", "/events/add", map[string]any{"Event": map[string]any{"uuid": []string{"The UUID provided is not unique"}}})
+				return
+			}
 			w.Header().Set("Location", "/events/"+strconv.Itoa(s.id))
 			fail(w, http.StatusNotFound, "Event already exists, if you would like to edit it, use the url in the location header.", "/events/add", nil)
 			return
