@@ -15,48 +15,6 @@ import (
 	"fusion/internal/observable"
 )
 
-// MISP warning lists
-//
-// SPEC: https://github.com/MISP/misp-warninglists (list.json files) and
-// MISP's app/Model/Warninglist.php, which decides what an entry matches.
-//
-// A MISP list is a JSON object: "name", "description", "version",
-// "type", "matching_attributes" (the MISP attribute types it applies to;
-// absent means all) and "list", an array of values or an object whose
-// keys are the values and whose values are comments. MISP's types, and
-// how fusion represents them:
-//
-//	cidr       an address or prefix matches the addresses in it. Each
-//	           entry becomes a prefix (an address, a one-address prefix).
-//	hostname   an entry matches the name and every name under it; MISP
-//	           trims dots from both ends and lowercases. Each domain
-//	           entry becomes a suffix (as "*.name" in a plain list); an
-//	           address entry matches only itself.
-//	string     exact match of the raw value. A domain entry becomes an
-//	           exact name, an address a one-address prefix. A prefix is
-//	           not loaded: MISP matches only that prefix written exactly,
-//	           and fusion's prefixes match every address inside them.
-//	substring  any value containing an entry, and
-//	regex      any value matching a PCRE: neither can be represented by
-//	           a List, whose entries are addresses, prefixes and domain
-//	           names. ParseMISP refuses such a list with an error that
-//	           wraps ErrUnrepresentable, rather than load a list that
-//	           matches something else than what its authors wrote.
-//
-// Real lists hold entries fusion cannot represent among good ones: hashes
-// and URLs in string lists, names with a leading dot or "*." (which a
-// MISP string list never matches), domains under unknown top-level
-// domains ("0815.ry" in the disposable e-mail list), public suffixes.
-// Those entries are skipped and counted (see MISPSkips); a list of which
-// no entry can be represented is refused, wrapping ErrUnrepresentable.
-// Entries are also skipped when the list's matching_attributes do not
-// cover their kind: the empty-hashes list applies to hashes only, and its
-// ssdeep entry "3::" is not the IPv6 address it parses as.
-//
-// fusion applies a loaded list with its own rules (see the package
-// comment): a listed domain also lists its "www." and a URL of the site
-// itself; a suffix also lists e-mail addresses at that domain.
-
 // ErrUnrepresentable is wrapped by errors for MISP lists that fusion's
 // lists cannot represent: substring and regex lists, and lists of which
 // no entry is an address, prefix or domain fusion can list.
@@ -114,6 +72,46 @@ var (
 // in the MISPSkips returned. A malformed file, a missing name, an
 // unknown type and a list that cannot be represented (wrapping
 // ErrUnrepresentable) are errors naming path.
+//
+// SPEC: https://github.com/MISP/misp-warninglists (list.json files) and
+// MISP's app/Model/Warninglist.php, which decides what an entry matches.
+//
+// A MISP list is a JSON object: "name", "description", "version",
+// "type", "matching_attributes" (the MISP attribute types it applies to;
+// absent means all) and "list", an array of values or an object whose
+// keys are the values and whose values are comments. MISP's types, and
+// how fusion represents them:
+//
+//	cidr       an address or prefix matches the addresses in it. Each
+//	           entry becomes a prefix (an address, a one-address prefix).
+//	hostname   an entry matches the name and every name under it; MISP
+//	           trims dots from both ends and lowercases. Each domain
+//	           entry becomes a suffix (as "*.name" in a plain list); an
+//	           address entry matches only itself.
+//	string     exact match of the raw value. A domain entry becomes an
+//	           exact name, an address a one-address prefix. A prefix is
+//	           not loaded: MISP matches only that prefix written exactly,
+//	           and fusion's prefixes match every address inside them.
+//	substring  any value containing an entry, and
+//	regex      any value matching a PCRE: neither can be represented by
+//	           a List, whose entries are addresses, prefixes and domain
+//	           names. ParseMISP refuses such a list with an error that
+//	           wraps ErrUnrepresentable, rather than load a list that
+//	           matches something else than what its authors wrote.
+//
+// Real lists hold entries fusion cannot represent among good ones: hashes
+// and URLs in string lists, names with a leading dot or "*." (which a
+// MISP string list never matches), domains under unknown top-level
+// domains, public suffixes.
+// Those entries are skipped and counted (see MISPSkips); a list of which
+// no entry can be represented is refused, wrapping ErrUnrepresentable.
+// Entries are also skipped when the list's matching_attributes do not
+// cover their kind: the empty-hashes list applies to hashes only, and its
+// ssdeep entry "3::" is not the IPv6 address it parses as.
+//
+// fusion applies a loaded list with its own rules (see the package
+// comment): a listed domain also lists its "www." and a URL of the site
+// itself; a suffix also lists e-mail addresses at that domain.
 func ParseMISP(data []byte, path string, c *observable.Canonicalizer) (*List, MISPSkips, error) {
 	var skips MISPSkips
 	var m mispList
