@@ -319,6 +319,12 @@ func wrapEvent(raw json.RawMessage, stored bool) (json.RawMessage, error) {
 // limit events a page (0: DefaultLimit), calling each with every event in
 // MISP's order until a page is short. It returns how many events each was
 // called with; an error from each stops the pull and is returned.
+//
+// Pages are counted over the instance's ordering of the matching events:
+// an event changed during the pull may move between pages and be seen
+// twice or, in the worst case, not at all. A caller that keeps the
+// largest event timestamp it saw and pulls again from it (handling an
+// event twice being harmless) misses nothing.
 func (c *Client) Pull(ctx context.Context, since time.Time, limit int, each func(raw json.RawMessage) error) (int, error) {
 	n := 0
 	for page := 1; ; page++ {
