@@ -250,7 +250,9 @@ type searchBody struct {
 
 // Search fetches one page of events: POST /events/restSearch with
 // returnFormat json, page, limit and, when set, timestamp and published.
-// MISP answers {"response":[...]}.
+// MISP answers {"response":[...]}; older instances answer a search that
+// matches nothing (a page past the last) with 404 "No matches.", which is
+// an empty page here.
 func (c *Client) Search(ctx context.Context, q Query) (Page, error) {
 	if q.Page < 0 || q.Limit < 0 {
 		return Page{}, fmt.Errorf("misp: search: page %d, limit %d: must not be negative", q.Page, q.Limit)
@@ -271,6 +273,10 @@ func (c *Client) Search(ctx context.Context, q Query) (Page, error) {
 	body, _ := json.Marshal(b)
 	const p = "/events/restSearch"
 	data, err := c.post(ctx, p, body)
+	var e *Error
+	if errors.As(err, &e) && e.Status == http.StatusNotFound && strings.TrimSpace(e.Message) == "No matches." {
+		return Page{}, nil // older instances: nothing matched, past the last page
+	}
 	if err != nil {
 		return Page{}, err
 	}

@@ -82,6 +82,27 @@ func TestPullPagesEveryEventOnce(t *testing.T) {
 	}
 }
 
+// TestPullOlderInstance: an instance that answers "no matches" with 404
+// still pages to the end.
+func TestPullOlderInstance(t *testing.T) {
+	r, srv := newReplay(t)
+	r.noMatches404 = true
+	c := newClient(t, srv.URL, testKey)
+	for _, limit := range []int{1, 5} {
+		if got := pullAll(t, c, time.Time{}, limit); len(got) != 5 {
+			t.Errorf("limit %d: %d events", limit, len(got))
+		}
+	}
+	if got := pullAll(t, c, time.Now(), 5); len(got) != 0 {
+		t.Errorf("since now: %v", got)
+	}
+	// Any other 404 is an error.
+	other := answer(t, 404, "application/json", `{"name":"Not Found","message":"Not Found","url":"/events/restSearch"}`)
+	if _, err := newClient(t, other.URL, testKey).Search(context.Background(), client.Query{}); err == nil || !strings.Contains(err.Error(), "404 Not Found: Not Found") {
+		t.Errorf("a 404 that is not \"No matches.\": %v", err)
+	}
+}
+
 func TestSearchPage(t *testing.T) {
 	_, srv := newReplay(t)
 	c := newClient(t, srv.URL, testKey)

@@ -43,6 +43,9 @@ type replay struct {
 	// (403, "The UUID provided is not unique", the Event model's rule)
 	// rather than with EventsController's 404 "Event already exists".
 	uniqueUUID bool
+	// noMatches404 makes restSearch answer an empty page as MISP did
+	// before 2.4.9x: NotFoundException("No matches."), a 404.
+	noMatches404 bool
 }
 
 type stored struct {
@@ -217,6 +220,10 @@ func (r *replay) search(w http.ResponseWriter, body []byte) {
 	slices.SortFunc(all, func(a, b *stored) int { return a.id - b.id })
 	from := min((q.Page-1)*q.Limit, len(all))
 	to := min(from+q.Limit, len(all))
+	if from == to && r.noMatches404 {
+		fail(w, http.StatusNotFound, "No matches.", "/events/restSearch", nil)
+		return
+	}
 	var b bytes.Buffer
 	b.WriteString(`{"response":[`)
 	for i, s := range all[from:to] {
