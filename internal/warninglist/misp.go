@@ -67,7 +67,8 @@ var (
 // path names the file in errors. The list is named "misp-" and MISP's name
 // folded to lowercase letters, digits and hyphens (at most 64
 // characters), so that a MISP list never replaces a built-in one of the
-// same name; its description is MISP's. Entries are canonicalized by c as
+// same name; its description is `on MISP warning list "NAME": ` and
+// MISP's description, so that the reasons of its hits read well. Entries are canonicalized by c as
 // submissions are; those fusion cannot represent are skipped and counted
 // in the MISPSkips returned. A malformed file, a missing name, an
 // unknown type and a list that cannot be represented (wrapping
@@ -145,9 +146,11 @@ func ParseMISP(data []byte, path string, c *observable.Canonicalizer) (*List, MI
 	if err != nil {
 		return nil, skips, fmt.Errorf("%s: field \"list\": %w", path, err)
 	}
-	desc := strings.TrimSpace(m.Description)
-	if desc == "" {
-		desc = "MISP warning list " + strings.TrimSpace(*m.Name)
+	// The description completes the reasons Check gives ("x is %s",
+	// "x is in p (%s)"), as a plain list's "listed in FILE" does.
+	desc := fmt.Sprintf("on MISP warning list %q", strings.TrimSpace(*m.Name))
+	if d := strings.TrimSpace(m.Description); d != "" {
+		desc += ": " + d
 	}
 	l := &List{Name: name, Description: desc, domains: map[string]bool{}}
 	all := len(m.MatchingAttributes) == 0 || slices.Contains(m.MatchingAttributes, "ALL")

@@ -211,7 +211,7 @@ func TestParseMISP(t *testing.T) {
 			if l.Name != tt.list {
 				t.Errorf("name %q, want %q", l.Name, tt.list)
 			}
-			if !strings.HasPrefix(l.Description, "Event contains") && !strings.HasPrefix(l.Description, "CRL") {
+			if !strings.HasPrefix(l.Description, "on MISP warning list \"List of") && !strings.HasPrefix(l.Description, "on MISP warning list \"CRL Warninglist\": CRL Warninglist from threatstop") {
 				t.Errorf("description %q", l.Description)
 			}
 			if skips.Count != tt.skipped {
@@ -229,6 +229,23 @@ func TestParseMISP(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestMISPHitsSayWhy(t *testing.T) {
+	c := canon(t)
+	l, _, err := warninglist.ParseMISP([]byte(mispGoogle), "google.json", c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := c.Parse("", "www.google.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := (&warninglist.Set{}).With(l).Check(o)
+	want := `www.google.com is on MISP warning list "List of known google domains": Event contains one or more entries of known google domains`
+	if len(hits) != 1 || hits[0].Reason != want {
+		t.Errorf("hits %+v, want the reason %q", hits, want)
 	}
 }
 
@@ -273,7 +290,7 @@ func TestParseMISPQuirks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if l.Name != "misp-ours" || l.Description != "d" {
+			if l.Name != "misp-ours" || l.Description != `on MISP warning list "Ours": d` {
 				t.Errorf("name %q description %q", l.Name, l.Description)
 			}
 			if skips.Count != tt.skipped {
