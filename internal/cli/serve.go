@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"fusion/internal/demo"
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
+	"fusion/internal/observable"
 	"fusion/internal/progress"
 	"fusion/internal/server"
 	"fusion/internal/warninglist"
@@ -34,7 +37,7 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	minV4 := fs.Int("widest-ipv4-prefix", 8, "refuse IPv4 prefixes wider than /`BITS` (warning list wide-prefix)")
 	minV6 := fs.Int("widest-ipv6-prefix", 24, "refuse IPv6 prefixes wider than /`BITS` (warning list wide-prefix)")
 	var listFiles, listsOff stringsFlag
-	fs.Var(&listFiles, "warning-list", "add the warning list in `FILE` (addresses, prefixes, domains, \"*.domain\"; one per line); repeatable")
+	fs.Var(&listFiles, "warning-list", "add the warning list in `FILE` (addresses, prefixes, domains, \"*.domain\"; one per line), or a MISP warning list (list.json), or every MISP list.json under a directory (a misp-warninglists checkout); repeatable")
 	fs.Var(&listsOff, "warning-list-off", "do not check submissions against the built-in warning list `NAME` (private, loopback, link-local, documentation, bogon, special-domains, popular-domains, public-resolvers, wide-prefix); repeatable or comma-separated")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -59,7 +62,7 @@ func serve(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer h.Close()
-	lists, err := warningLists(h, listFiles, listsOff, *demoMode)
+	lists, err := warningLists(h, listFiles, listsOff, *demoMode, log)
 	if err != nil {
 		return err
 	}
@@ -121,7 +124,7 @@ func serve(ctx context.Context, env *Env, args []string) error {
 // built-in ones but those switched off, and those in files. The demo's
 // values are documentation addresses and example names, so it starts from
 // warninglist.Fictional.
-func warningLists(h *hub.Hub, files, off []string, demo bool) (*warninglist.Set, error) {
+func warningLists(h *hub.Hub, files, off []string, demo bool, log *slog.Logger) (*warninglist.Set, error) {
 	set := warninglist.Default()
 	if demo {
 		set = warninglist.Fictional()
@@ -139,16 +142,52 @@ func warningLists(h *hub.Hub, files, off []string, demo bool) (*warninglist.Set,
 		return nil, fmt.Errorf("--warning-list-off: %w", err)
 	}
 	for _, path := range files {
-		f, err := os.Open(path)
+		loaded, err := loadWarningList(path, h.Canonicalizer(), log)
 		if err != nil {
 			return nil, fmt.Errorf("--warning-list: %w", err)
 		}
-		l, err := warninglist.Parse(f, path, h.Canonicalizer())
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("--warning-list: %w", err)
+		for _, l := range loaded {
+			set = set.With(l)
 		}
-		set = set.With(l)
 	}
 	return set, nil
+}
+
+// loadWarningList reads the list or lists at path: every MISP list.json
+// under a directory; a MISP warning list when the file's first non-space
+// byte is "{"; a plain list otherwise. What was loaded, refused and
+// skipped is logged.
+func loadWarningList(path string, c *observable.Canonicalizer, log *slog.Logger) ([]*warninglist.List, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		d, err := warninglist.LoadMISPDir(path, c)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("MISP warning lists", "dir", path, "files", d.Files, "loaded", len(d.Lists), "refused", len(d.Refused), "entries_skipped", d.Skipped)
+		for _, r := range d.Refused {
+			log.Warn("MISP warning list not loaded", "reason", r)
+		}
+		return d.Lists, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if warninglist.IsMISP(data) {
+		l, skips, err := warninglist.ParseMISP(data, path, c)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("MISP warning list", "file", path, "list", l.Name, "entries_skipped", skips.String())
+		return []*warninglist.List{l}, nil
+	}
+	l, err := warninglist.Parse(bytes.NewReader(data), path, c)
+	if err != nil {
+		return nil, err
+	}
+	return []*warninglist.List{l}, nil
 }

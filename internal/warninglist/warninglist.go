@@ -18,6 +18,9 @@
 //	            provider is a fine indicator; one at example.com is not)
 //
 // Other types (hashes, phone numbers, wallets, cards) are never listed.
+//
+// Lists are built in (Default), read from fusion's plain format (Parse),
+// or read from MISP's misp-warninglists JSON (ParseMISP, LoadMISPDir).
 package warninglist
 
 import (
