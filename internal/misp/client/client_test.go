@@ -19,7 +19,11 @@ import (
 	"time"
 
 	"fusion/internal/misp/client"
+	"fusion/internal/misp/client/misptest"
 )
+
+// fixtures is the shared MISP sample data, from this package's directory.
+const fixtures = "../../../../shared/fixtures/misp/events"
 
 func newClient(t testing.TB, url, key string) *client.Client {
 	t.Helper()
@@ -57,10 +61,10 @@ func pullAll(t *testing.T, c *client.Client, since time.Time, limit int) []strin
 }
 
 func TestPullPagesEveryEventOnce(t *testing.T) {
-	r, srv := newReplay(t)
-	c := newClient(t, srv.URL, testKey)
+	r, srv := misptest.NewReplay(t, fixtures)
+	c := newClient(t, srv.URL, misptest.TestKey)
 	var want []string
-	for u := range r.events {
+	for u := range r.Events {
 		want = append(want, u)
 	}
 	slices.Sort(want)
@@ -68,7 +72,7 @@ func TestPullPagesEveryEventOnce(t *testing.T) {
 		t.Fatalf("the fixtures hold %d full events, want 5 (circl-osint, existing_event, japanese_test, malware_exist, sighting_1)", len(want))
 	}
 	for _, limit := range []int{1, 2, 5, 100} {
-		r.calls = map[string]int{}
+		r.Calls = map[string]int{}
 		got := pullAll(t, c, time.Time{}, limit)
 		sorted := slices.Clone(got)
 		slices.Sort(sorted)
@@ -76,7 +80,7 @@ func TestPullPagesEveryEventOnce(t *testing.T) {
 			t.Errorf("limit %d: got %v, want each of %v once", limit, got, want)
 		}
 		// Pages of limit until a short one: 5/limit+1 requests.
-		if pages := r.calls["/events/restSearch"]; pages != len(want)/limit+1 {
+		if pages := r.Calls["/events/restSearch"]; pages != len(want)/limit+1 {
 			t.Errorf("limit %d: %d pages, want %d", limit, pages, len(want)/limit+1)
 		}
 	}
@@ -85,9 +89,9 @@ func TestPullPagesEveryEventOnce(t *testing.T) {
 // TestPullOlderInstance: an instance that answers "no matches" with 404
 // still pages to the end.
 func TestPullOlderInstance(t *testing.T) {
-	r, srv := newReplay(t)
-	r.noMatches404 = true
-	c := newClient(t, srv.URL, testKey)
+	r, srv := misptest.NewReplay(t, fixtures)
+	r.NoMatches404 = true
+	c := newClient(t, srv.URL, misptest.TestKey)
 	for _, limit := range []int{1, 5} {
 		if got := pullAll(t, c, time.Time{}, limit); len(got) != 5 {
 			t.Errorf("limit %d: %d events", limit, len(got))
@@ -98,14 +102,14 @@ func TestPullOlderInstance(t *testing.T) {
 	}
 	// Any other 404 is an error.
 	other := answer(t, 404, "application/json", `{"name":"Not Found","message":"Not Found","url":"/events/restSearch"}`)
-	if _, err := newClient(t, other.URL, testKey).Search(context.Background(), client.Query{}); err == nil || !strings.Contains(err.Error(), "404 Not Found: Not Found") {
+	if _, err := newClient(t, other.URL, misptest.TestKey).Search(context.Background(), client.Query{}); err == nil || !strings.Contains(err.Error(), "404 Not Found: Not Found") {
 		t.Errorf("a 404 that is not \"No matches.\": %v", err)
 	}
 }
 
 func TestSearchPage(t *testing.T) {
-	_, srv := newReplay(t)
-	c := newClient(t, srv.URL, testKey)
+	_, srv := misptest.NewReplay(t, fixtures)
+	c := newClient(t, srv.URL, misptest.TestKey)
 	ctx := context.Background()
 	p, err := c.Search(ctx, client.Query{Page: 3, Limit: 2})
 	if err != nil {
@@ -138,8 +142,8 @@ func TestSearchPage(t *testing.T) {
 }
 
 func TestPullSince(t *testing.T) {
-	_, srv := newReplay(t)
-	c := newClient(t, srv.URL, testKey)
+	_, srv := misptest.NewReplay(t, fixtures)
+	c := newClient(t, srv.URL, misptest.TestKey)
 	// malware_exist's timestamp: it is included (at or after), and so are
 	// japanese_test and sighting_1, changed later; circl-osint (2016) and
 	// existing_event (2017-12-22) are not.
@@ -158,8 +162,8 @@ func TestPullSince(t *testing.T) {
 }
 
 func TestWrongKey(t *testing.T) {
-	_, srv := newReplay(t)
-	wrong := "x" + testKey[1:]
+	_, srv := misptest.NewReplay(t, fixtures)
+	wrong := "x" + misptest.TestKey[1:]
 	c := newClient(t, srv.URL, wrong)
 	_, err := c.Pull(context.Background(), time.Time{}, 10, func(json.RawMessage) error { return nil })
 	if err == nil {
@@ -230,8 +234,8 @@ func withFields(t *testing.T, data []byte, set map[string]any) []byte {
 }
 
 func TestPushThenPull(t *testing.T) {
-	r, srv := newReplay(t)
-	c := newClient(t, srv.URL, testKey)
+	r, srv := misptest.NewReplay(t, fixtures)
+	c := newClient(t, srv.URL, misptest.TestKey)
 	ctx := context.Background()
 	// The Japanese event as another instance's copy: its own id and uuid.
 	const uuid = "6f1d2c3b-4a59-4e6f-8a7b-0c1d2e3f4a5b"
@@ -244,8 +248,8 @@ func TestPushThenPull(t *testing.T) {
 	if !res.Created || res.UUID != uuid || res.ID != "77777" {
 		t.Errorf("push: %+v", res)
 	}
-	if r.calls["/events/add"] != 1 || len(r.calls) != 1 {
-		t.Errorf("calls %v", r.calls)
+	if r.Calls["/events/add"] != 1 || len(r.Calls) != 1 {
+		t.Errorf("calls %v", r.Calls)
 	}
 	var back json.RawMessage
 	if _, err := c.Pull(ctx, time.Unix(ts, 0), 1, func(raw json.RawMessage) error {
@@ -268,9 +272,9 @@ func TestPushExistingEdits(t *testing.T) {
 }
 
 func testPushExistingEdits(t *testing.T, unique bool) {
-	r, srv := newReplay(t)
-	r.uniqueUUID = unique
-	c := newClient(t, srv.URL, testKey)
+	r, srv := misptest.NewReplay(t, fixtures)
+	r.UniqueUUID = unique
+	c := newClient(t, srv.URL, misptest.TestKey)
 	ctx := context.Background()
 	const uuid = "57c4445b-c548-4654-af0b-4be3950d210f"
 	ev := withFields(t, fixture(t, "pymisp-circl-osint-57c4445b.json"), map[string]any{"info": "Ransomware - Xorist (updated)", "timestamp": "1600000000"})
@@ -281,28 +285,28 @@ func testPushExistingEdits(t *testing.T, unique bool) {
 	if res.Created || res.UUID != uuid || res.ID == "" {
 		t.Errorf("push of a known uuid: %+v, want updated", res)
 	}
-	if r.calls["/events/add"] != 1 || r.calls["/events/edit/"+uuid] != 1 {
-		t.Errorf("calls %v: want one add refused, then one edit by uuid", r.calls)
+	if r.Calls["/events/add"] != 1 || r.Calls["/events/edit/"+uuid] != 1 {
+		t.Errorf("calls %v: want one add refused, then one edit by uuid", r.Calls)
 	}
 	p, err := c.Search(ctx, client.Query{Since: time.Unix(1600000000, 0)})
 	if err != nil || len(p.Events) != 1 || !strings.Contains(string(p.Events[0]), "(updated)") {
 		t.Errorf("after the edit: %d events, %v", len(p.Events), err)
 	}
-	if len(r.events) != 5 {
-		t.Errorf("%d events stored, want still 5", len(r.events))
+	if len(r.Events) != 5 {
+		t.Errorf("%d events stored, want still 5", len(r.Events))
 	}
 }
 
 func TestPushNew(t *testing.T) {
-	r, srv := newReplay(t)
-	c := newClient(t, srv.URL, testKey)
+	r, srv := misptest.NewReplay(t, fixtures)
+	c := newClient(t, srv.URL, misptest.TestKey)
 	// A bare event without uuid, as a client first submits one: the
 	// instance gives it a uuid, an id and a timestamp.
 	res, err := c.Push(context.Background(), fixture(t, "pymisp-attribute_del.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Created || res.ID == "" || r.events[res.UUID] == nil {
+	if !res.Created || res.ID == "" || r.Events[res.UUID] == nil {
 		t.Errorf("push: %+v", res)
 	}
 	if got := pullAll(t, c, time.Time{}, 4); len(got) != 6 || !slices.Contains(got, res.UUID) {
@@ -311,8 +315,8 @@ func TestPushNew(t *testing.T) {
 }
 
 func TestPushRefused(t *testing.T) {
-	_, srv := newReplay(t)
-	c := newClient(t, srv.URL, testKey)
+	_, srv := misptest.NewReplay(t, fixtures)
+	c := newClient(t, srv.URL, misptest.TestKey)
 	ctx := context.Background()
 	_, err := c.Push(ctx, []byte(`{"Event":{"uuid":"6f1d2c3b-4a59-4e6f-8a7b-0c1d2e3f4a5c","timestamp":"1700000000"}}`))
 	if err == nil || !strings.Contains(err.Error(), "POST /events/add: 403 Forbidden: Could not add Event (errors: {\"Event\":{\"info\":[\"Info cannot be empty.\"]}})") {
@@ -360,15 +364,15 @@ func TestBadAnswers(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := answer(t, tt.status, tt.ct, tt.body)
-			_, err := newClient(t, srv.URL+"/misp/", testKey).Search(ctx, client.Query{})
+			_, err := newClient(t, srv.URL+"/misp/", misptest.TestKey).Search(ctx, client.Query{})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want %q", err, tt.want)
 			}
 		})
 	}
 	t.Run("oversized", func(t *testing.T) {
-		_, srv := newReplay(t)
-		c := newClient(t, srv.URL, testKey)
+		_, srv := misptest.NewReplay(t, fixtures)
+		c := newClient(t, srv.URL, misptest.TestKey)
 		_, err := c.WithMaxBody(64<<10).Search(ctx, client.Query{})
 		if err == nil || !strings.Contains(err.Error(), "POST /events/restSearch: 200 OK: answer larger than 65536 bytes") {
 			t.Errorf("err = %v", err)
@@ -377,13 +381,13 @@ func TestBadAnswers(t *testing.T) {
 			t.Errorf("the original client took the bound: %v", err)
 		}
 		big := answer(t, 200, "application/json", `{"response":[`+strings.Repeat(" ", client.DefaultMaxBody)+`]}`)
-		if _, err := newClient(t, big.URL, testKey).Search(ctx, client.Query{}); err == nil || !strings.Contains(err.Error(), "answer larger than 67108864 bytes") {
+		if _, err := newClient(t, big.URL, misptest.TestKey).Search(ctx, client.Query{}); err == nil || !strings.Contains(err.Error(), "answer larger than 67108864 bytes") {
 			t.Errorf("over 64 MiB: %v", err)
 		}
 	})
 	t.Run("push answer", func(t *testing.T) {
 		srv := answer(t, 200, "application/json", `{"saved":true}`)
-		_, err := newClient(t, srv.URL, testKey).Push(ctx, []byte(`{"Event":{"info":"x"}}`))
+		_, err := newClient(t, srv.URL, misptest.TestKey).Push(ctx, []byte(`{"Event":{"info":"x"}}`))
 		if err == nil || !strings.Contains(err.Error(), `POST /events/add: 200 OK: answer is not the saved event`) {
 			t.Errorf("err = %v", err)
 		}
@@ -391,10 +395,10 @@ func TestBadAnswers(t *testing.T) {
 }
 
 func TestBasePath(t *testing.T) {
-	_, srv := newReplay(t)
+	_, srv := misptest.NewReplay(t, fixtures)
 	prefixed := httptest.NewServer(http.StripPrefix("/misp", srv.Config.Handler))
 	t.Cleanup(prefixed.Close)
-	if got := pullAll(t, newClient(t, prefixed.URL+"/misp/", testKey), time.Time{}, 3); len(got) != 5 {
+	if got := pullAll(t, newClient(t, prefixed.URL+"/misp/", misptest.TestKey), time.Time{}, 3); len(got) != 5 {
 		t.Errorf("under /misp: %d events", len(got))
 	}
 }
@@ -417,7 +421,7 @@ func TestContextCancel(t *testing.T) {
 		cancel()
 	}()
 	start := time.Now()
-	_, err := newClient(t, srv.URL, testKey).Search(ctx, client.Query{})
+	_, err := newClient(t, srv.URL, misptest.TestKey).Search(ctx, client.Query{})
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "POST /events/restSearch") {
 		t.Errorf("err = %v", err)
 	}
@@ -426,9 +430,9 @@ func TestContextCancel(t *testing.T) {
 	}
 
 	// each's error stops a pull.
-	_, rs := newReplay(t)
+	_, rs := misptest.NewReplay(t, fixtures)
 	stop := errors.New("stop here")
-	n, err := newClient(t, rs.URL, testKey).Pull(context.Background(), time.Time{}, 2, func(json.RawMessage) error { return stop })
+	n, err := newClient(t, rs.URL, misptest.TestKey).Pull(context.Background(), time.Time{}, 2, func(json.RawMessage) error { return stop })
 	if n != 0 || !errors.Is(err, stop) {
 		t.Errorf("pull: %d, %v", n, err)
 	}
@@ -436,13 +440,13 @@ func TestContextCancel(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	for _, tt := range []struct{ url, key, want string }{
-		{"ftp://misp.example.org", testKey, "must be an http or https URL"},
-		{"misp.example.org", testKey, "must be an http or https URL"},
-		{"https://misp.example.org/?a=1", testKey, "must have no query"},
-		{"https://user:pw@misp.example.org/", testKey, "must have no query, fragment or credentials"},
+		{"ftp://misp.example.org", misptest.TestKey, "must be an http or https URL"},
+		{"misp.example.org", misptest.TestKey, "must be an http or https URL"},
+		{"https://misp.example.org/?a=1", misptest.TestKey, "must have no query"},
+		{"https://user:pw@misp.example.org/", misptest.TestKey, "must have no query, fragment or credentials"},
 		{"https://misp.example.org", " ", "automation key: empty"},
 		{"https://misp.example.org", "k\r\nX-Evil: 1", "line break"},
-		{"https://misp.example.org/%zz", testKey, "invalid URL escape"},
+		{"https://misp.example.org/%zz", misptest.TestKey, "invalid URL escape"},
 	} {
 		if _, err := client.New(tt.url, tt.key, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("New(%q, %q) = %v, want %q", tt.url, tt.key, err, tt.want)
@@ -467,7 +471,7 @@ func FuzzSearchAnswer(f *testing.F) {
 	f.Add([]byte(`{"response":null}`))
 	f.Add([]byte(`<html>`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		c, err := client.New("http://misp.test", testKey, &http.Client{Transport: roundTrip(body)})
+		c, err := client.New("http://misp.test", misptest.TestKey, &http.Client{Transport: roundTrip(body)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,8 @@
-package client_test
+// Package misptest is a small MISP for tests: the REST calls fusion's MISP
+// client makes (restSearch with paging and timestamps, events/add,
+// events/edit), answered as MISP answers them, over real MISP events held
+// in memory.
+package misptest
 
 import (
 	"bytes"
@@ -18,37 +22,35 @@ import (
 	"time"
 )
 
-// fixtures is the shared MISP sample data, from this package's directory.
-const fixtures = "../../../../shared/fixtures/misp/events"
-
 // notEvents are fixture files that hold no full event: an event index
 // listing (restSearch's returnFormat "json" never answers with one), the
 // sharing groups, and an event as a client submits it (no uuid, no
 // timestamp: an instance never stores it so; TestPushNew pushes it).
 var notEvents = []string{"pymisp-search_index_result.json", "pymisp-sharing_groups.json", "pymisp-attribute_del.json"}
 
-const testKey = "pRsS0hTBlmYyOEjpiuSSnlsXG1Tq0Z1k6ruEbxuM"
+// TestKey is the API key the replay takes.
+const TestKey = "pRsS0hTBlmYyOEjpiuSSnlsXG1Tq0Z1k6ruEbxuM"
 
-// replay is a small MISP: the REST calls the client makes, answered as
+// Replay is a small MISP: the REST calls the client makes, answered as
 // MISP answers them, over events held in memory.
-type replay struct {
+type Replay struct {
 	t      testing.TB
 	key    string
 	mu     sync.Mutex
-	events map[string]*stored // by uuid
+	Events map[string]*Stored // by uuid
 	nextID int
-	// calls counts requests by path.
-	calls map[string]int
-	// uniqueUUID makes add refuse a known uuid as a failed validation
+	// Calls counts requests by path.
+	Calls map[string]int
+	// UniqueUUID makes add refuse a known uuid as a failed validation
 	// (403, "The UUID provided is not unique", the Event model's rule)
 	// rather than with EventsController's 404 "Event already exists".
-	uniqueUUID bool
-	// noMatches404 makes restSearch answer an empty page as MISP did
+	UniqueUUID bool
+	// NoMatches404 makes restSearch answer an empty page as MISP did
 	// before 2.4.9x: NotFoundException("No matches."), a 404.
-	noMatches404 bool
+	NoMatches404 bool
 }
 
-type stored struct {
+type Stored struct {
 	id        int
 	timestamp int64
 	published bool
@@ -57,7 +59,7 @@ type stored struct {
 
 // fixtureEvents reads every full event in the fixtures: a file {"Event":…},
 // a bare event, or a restSearch envelope {"response":[…]}.
-func fixtureEvents(t testing.TB) map[string]json.RawMessage {
+func fixtureEvents(t testing.TB, fixtures string) map[string]json.RawMessage {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(fixtures, "*.json"))
 	if err != nil || len(files) == 0 {
@@ -97,10 +99,13 @@ func fixtureEvents(t testing.TB) map[string]json.RawMessage {
 	return out
 }
 
-func newReplay(t testing.TB) (*replay, *httptest.Server) {
-	r := &replay{t: t, key: testKey, events: map[string]*stored{}, nextID: 1, calls: map[string]int{}}
+// NewReplay serves, until the test ends, a MISP holding every full event
+// in the directory dir (MISP event files: {"Event":…}, bare events, or
+// restSearch answers), each given an id as an instance would.
+func NewReplay(t testing.TB, dir string) (*Replay, *httptest.Server) {
+	r := &Replay{t: t, key: TestKey, Events: map[string]*Stored{}, nextID: 1, Calls: map[string]int{}}
 	ids := map[int]bool{}
-	for name, ev := range fixtureEvents(t) {
+	for name, ev := range fixtureEvents(t, dir) {
 		s, uuid, err := r.parse(ev)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -108,9 +113,9 @@ func newReplay(t testing.TB) (*replay, *httptest.Server) {
 		if s.id != 0 {
 			ids[s.id] = true
 		}
-		r.events[uuid] = s
+		r.Events[uuid] = s
 	}
-	for _, s := range r.events {
+	for _, s := range r.Events {
 		for s.id == 0 {
 			if !ids[r.nextID] {
 				s.id = r.nextID
@@ -130,7 +135,7 @@ func newReplay(t testing.TB) (*replay, *httptest.Server) {
 
 // parse reads an event's id, uuid, timestamp and published flag; scalars
 // are strings in MISP's answers and may be numbers in what clients send.
-func (r *replay) parse(ev json.RawMessage) (*stored, string, error) {
+func (r *Replay) parse(ev json.RawMessage) (*Stored, string, error) {
 	var e struct {
 		ID        any  `json:"id"`
 		UUID      any  `json:"uuid"`
@@ -149,7 +154,7 @@ func (r *replay) parse(ev json.RawMessage) (*stored, string, error) {
 		return nil, "", fmt.Errorf("timestamp %v: %v", e.Timestamp, err)
 	}
 	id, _ := strconv.Atoi(fmt.Sprint(e.ID))
-	return &stored{id: id, timestamp: ts, published: e.Published, raw: ev}, uuid, nil
+	return &Stored{id: id, timestamp: ts, published: e.Published, raw: ev}, uuid, nil
 }
 
 // fail answers as MISP's REST error handler does.
@@ -163,10 +168,10 @@ func fail(w http.ResponseWriter, status int, name, url string, errs any) {
 	json.NewEncoder(w).Encode(m)
 }
 
-func (r *replay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+func (r *Replay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls[req.URL.Path]++
+	r.Calls[req.URL.Path]++
 	if req.Header.Get("Authorization") != r.key {
 		fail(w, http.StatusForbidden, "Authentication failed. Please make sure you pass the API key of an API enabled user along in the Authorization header.", req.URL.Path, nil)
 		return
@@ -196,7 +201,7 @@ func (r *replay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 // search is restSearch: events ordered by id, filtered by timestamp (at
 // or after) and published, then cut into pages of limit from page 1.
-func (r *replay) search(w http.ResponseWriter, body []byte) {
+func (r *Replay) search(w http.ResponseWriter, body []byte) {
 	var q struct {
 		ReturnFormat string `json:"returnFormat"`
 		Page         int    `json:"page"`
@@ -211,16 +216,16 @@ func (r *replay) search(w http.ResponseWriter, body []byte) {
 	if q.ReturnFormat != "json" || q.Page < 1 || q.Limit < 1 {
 		r.t.Errorf("restSearch %s: want returnFormat json, page and limit", body)
 	}
-	var all []*stored
-	for _, s := range r.events {
+	var all []*Stored
+	for _, s := range r.Events {
 		if s.timestamp >= q.Timestamp && (q.Published == nil || *q.Published == s.published) {
 			all = append(all, s)
 		}
 	}
-	slices.SortFunc(all, func(a, b *stored) int { return a.id - b.id })
+	slices.SortFunc(all, func(a, b *Stored) int { return a.id - b.id })
 	from := min((q.Page-1)*q.Limit, len(all))
 	to := min(from+q.Limit, len(all))
-	if from == to && r.noMatches404 {
+	if from == to && r.NoMatches404 {
 		fail(w, http.StatusNotFound, "No matches.", "/events/restSearch", nil)
 		return
 	}
@@ -251,7 +256,7 @@ func unwrap(body []byte) json.RawMessage {
 // add stores a new event. Like MISP, it refuses a known uuid with 404
 // and a Location header, and gives an event without a uuid or timestamp
 // its own (then the stored event is what it saved, not what was sent).
-func (r *replay) add(w http.ResponseWriter, body []byte) {
+func (r *Replay) add(w http.ResponseWriter, body []byte) {
 	ev := unwrap(body)
 	var m map[string]any
 	if err := json.Unmarshal(ev, &m); err != nil {
@@ -259,8 +264,8 @@ func (r *replay) add(w http.ResponseWriter, body []byte) {
 		return
 	}
 	if u, ok := m["uuid"].(string); ok {
-		if s, ok := r.events[u]; ok {
-			if r.uniqueUUID {
+		if s, ok := r.Events[u]; ok {
+			if r.UniqueUUID {
 				fail(w, http.StatusForbidden, "Could not add Event", "/events/add", map[string]any{"Event": map[string]any{"uuid": []string{"The UUID provided is not unique"}}})
 				return
 			}
@@ -299,15 +304,15 @@ func (r *replay) add(w http.ResponseWriter, body []byte) {
 	if s.id >= r.nextID {
 		r.nextID = s.id + 1
 	}
-	r.events[uuid] = s
+	r.Events[uuid] = s
 	writeEvent(w, s.raw)
 }
 
 // edit replaces the event of a uuid or id, keeping its id.
-func (r *replay) edit(w http.ResponseWriter, target string, body []byte) {
-	var old *stored
+func (r *Replay) edit(w http.ResponseWriter, target string, body []byte) {
+	var old *Stored
 	var uuid string
-	for u, s := range r.events {
+	for u, s := range r.Events {
 		if u == target || strconv.Itoa(s.id) == target {
 			old, uuid = s, u
 		}
@@ -325,7 +330,7 @@ func (r *replay) edit(w http.ResponseWriter, target string, body []byte) {
 		s.id = old.id // MISP keeps its own id, whatever the edit says
 		s.raw = setID(r.t, s.raw, s.id)
 	}
-	r.events[uuid] = s
+	r.Events[uuid] = s
 	writeEvent(w, s.raw)
 }
 
