@@ -55,9 +55,11 @@ func commands() map[string]*command {
 			"import": {summary: "import STIX 2.1 bundles into a hub (--server) as the token's organization", run: stixImport},
 			"export": {summary: "export what the token may see on a hub as one STIX 2.1 bundle", run: stixExport},
 		}},
-		"misp": {summary: "MISP interop: import events and feeds, export events", subs: map[string]*command{
+		"misp": {summary: "MISP interop: import events and feeds, export events, sync with a MISP instance", subs: map[string]*command{
 			"import": {summary: "import MISP events, feed directories or feed URLs into a hub (--server)", run: mispImport},
 			"export": {summary: "write a report, or what a search finds, as one MISP event", run: mispExport},
+			"pull":   {summary: "pull events from a MISP instance's REST API into a hub, incrementally", run: mispPull},
+			"push":   {summary: "push a hub's reports to a MISP instance as events, incrementally", run: mispPush},
 		}},
 		"federation": {summary: "partner hubs this hub pulls from and sends sightings back to", subs: map[string]*command{
 			"add":  {summary: "pull a partner hub's TAXII collection on a schedule", run: federationAdd},

@@ -113,14 +113,7 @@ func mispImport(ctx context.Context, env *Env, args []string) error {
 	}
 	bar.Finish()
 	if !*asJSON {
-		t := imp.totals
-		a := t.Attributes
-		fmt.Fprintf(env.Stdout, "%d events: %d created, %d updated, %d unchanged, %d skipped, %d failed\n", t.Events, t.Created, t.Updated, t.Unchanged, t.Skipped, t.Failed)
-		fmt.Fprintf(env.Stdout, "%d attributes: %d created, %d updated, %d unchanged, %d refused, %d context, %d deleted (%d revoked), %d dropped\n",
-			a.Total, a.Created, a.Updated, a.Unchanged, a.Refused, a.Context, a.Deleted, a.Revoked, a.Dropped)
-		for _, e := range imp.notable {
-			fmt.Fprintf(env.Stdout, "  %s %s %q: %s\n", e.Status, e.UUID, e.Info, e.Reason)
-		}
+		imp.summary(env.Stdout)
 	}
 	for _, f := range failed {
 		fmt.Fprintln(env.Stderr, f)
@@ -161,6 +154,18 @@ func (m *mispImporter) add(ctx context.Context, data []byte) error {
 		return m.flush(ctx)
 	}
 	return nil
+}
+
+// summary prints the totals of what the hub took, and the events that
+// failed or came with a reason.
+func (m *mispImporter) summary(w io.Writer) {
+	t, a := m.totals, m.totals.Attributes
+	fmt.Fprintf(w, "%d events: %d created, %d updated, %d unchanged, %d skipped, %d failed\n", t.Events, t.Created, t.Updated, t.Unchanged, t.Skipped, t.Failed)
+	fmt.Fprintf(w, "%d attributes: %d created, %d updated, %d unchanged, %d refused, %d context, %d deleted (%d revoked), %d dropped, %d sightings\n",
+		a.Total, a.Created, a.Updated, a.Unchanged, a.Refused, a.Context, a.Deleted, a.Revoked, a.Dropped, a.Sightings)
+	for _, e := range m.notable {
+		fmt.Fprintf(w, "  %s %s %q: %s\n", e.Status, e.UUID, e.Info, e.Reason)
+	}
 }
 
 // single reports whether data is one event ({"Event":…} or bare), which

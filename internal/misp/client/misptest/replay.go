@@ -54,7 +54,7 @@ type Stored struct {
 	id        int
 	timestamp int64
 	published bool
-	raw       json.RawMessage // the event object, without the {"Event":} wrapper
+	Raw       json.RawMessage // the event object, without the {"Event":} wrapper
 }
 
 // fixtureEvents reads every full event in the fixtures: a file {"Event":…},
@@ -120,7 +120,7 @@ func NewReplay(t testing.TB, dir string) (*Replay, *httptest.Server) {
 			if !ids[r.nextID] {
 				s.id = r.nextID
 				ids[s.id] = true
-				s.raw = setID(t, s.raw, s.id) // an instance's events have its ids
+				s.Raw = setID(t, s.Raw, s.id) // an instance's events have its ids
 			}
 			r.nextID++
 		}
@@ -154,7 +154,7 @@ func (r *Replay) parse(ev json.RawMessage) (*Stored, string, error) {
 		return nil, "", fmt.Errorf("timestamp %v: %v", e.Timestamp, err)
 	}
 	id, _ := strconv.Atoi(fmt.Sprint(e.ID))
-	return &Stored{id: id, timestamp: ts, published: e.Published, raw: ev}, uuid, nil
+	return &Stored{id: id, timestamp: ts, published: e.Published, Raw: ev}, uuid, nil
 }
 
 // fail answers as MISP's REST error handler does.
@@ -236,7 +236,7 @@ func (r *Replay) search(w http.ResponseWriter, body []byte) {
 			b.WriteByte(',')
 		}
 		b.WriteString(`{"Event":`)
-		b.Write(s.raw)
+		b.Write(s.Raw)
 		b.WriteByte('}')
 	}
 	b.WriteString(`]}`)
@@ -305,7 +305,7 @@ func (r *Replay) add(w http.ResponseWriter, body []byte) {
 		r.nextID = s.id + 1
 	}
 	r.Events[uuid] = s
-	writeEvent(w, s.raw)
+	writeEvent(w, s.Raw)
 }
 
 // edit replaces the event of a uuid or id, keeping its id.
@@ -328,10 +328,10 @@ func (r *Replay) edit(w http.ResponseWriter, target string, body []byte) {
 	}
 	if s.id != old.id {
 		s.id = old.id // MISP keeps its own id, whatever the edit says
-		s.raw = setID(r.t, s.raw, s.id)
+		s.Raw = setID(r.t, s.Raw, s.id)
 	}
 	r.Events[uuid] = s
-	writeEvent(w, s.raw)
+	writeEvent(w, s.Raw)
 }
 
 func writeEvent(w http.ResponseWriter, ev json.RawMessage) {
