@@ -152,6 +152,10 @@ func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 			out.Reports++
 		}
 	}
+	if err := importMISP(ctx, h, callers["cert-fr"], w.now); err != nil {
+		return out, err
+	}
+	out.Reports++
 	return out, activity(ctx, h, callers, all, w.now, &out)
 }
 
@@ -396,7 +400,7 @@ func PrintWelcome(out io.Writer, base, dataDir string, s Seeded) {
 	}
 	strings.NewReplacer(
 		"{BASE}", base, "{DATA}", dataDir, "{POLICE}", tok["police-nl"], "{BANK}", tok["bank-alpha"], "{CERT}", tok["cert-fr"],
-		"{SENSOR}", s.Sensor, "{C2}", s.C2Value, "{PHISH}", url.QueryEscape(s.PhishURL), "{RED}", s.RedRecord, "{VISIBLE}", hub.CollectionVisible,
+		"{SENSOR}", s.Sensor, "{C2}", s.C2Value, "{PHISH}", url.QueryEscape(s.PhishURL), "{RED}", s.RedRecord, "{VISIBLE}", hub.CollectionVisible, "{MISPEVENT}", MISPEvent,
 	).WriteString(out, welcome)
 }
 
@@ -439,6 +443,13 @@ a page of its visible collection, and everything it may see as one bundle:
   fusion stix export --server {BASE} --token $T -o police-nl.json
 Other hubs pull with a partner token and send their sightings back:
 fusion federation add --help.
+
+MISP (docs/misp.md): cert-fr imported a MISP event (fusion misp import); police-nl reads
+it back as MISP, and a MISP instance adds this hub as a feed: URL {BASE}/misp/feed,
+custom header "Authorization: Bearer <token>" (it gets only what that organization may see):
+  curl -s {BASE}/api/v1/reports/{MISPEVENT}/misp -H "Authorization: Bearer $T"
+  curl -s {BASE}/misp/feed/manifest.json -H "Authorization: Bearer $T"
+  fusion misp export --server {BASE} --token $T --label phishing -o phishing-misp.json
 
 Evidence and operations:
   curl -s '{BASE}/api/v1/evidence/entries?from=0&to=10' -H "Authorization: Bearer $T"
