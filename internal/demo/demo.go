@@ -152,9 +152,11 @@ func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 			out.Reports++
 		}
 	}
-	if err := importMISP(ctx, h, callers["cert-fr"], w.now); err != nil {
+	n, err := importMISP(ctx, h, callers["cert-fr"], w.now)
+	if err != nil {
 		return out, err
 	}
+	out.Records += n
 	out.Reports++
 	return out, activity(ctx, h, callers, all, w.now, &out)
 }

@@ -37,14 +37,15 @@ const mispEvent = `{"Event":{"uuid":"` + MISPEvent + `","info":"Banking trojan c
 
 // importMISP has cert-fr import the demo's MISP event, as `fusion misp
 // import` would.
-func importMISP(ctx context.Context, h *hub.Hub, c *policy.Caller, now time.Time) error {
+// It returns the number of records the event gave.
+func importMISP(ctx context.Context, h *hub.Hub, c *policy.Caller, now time.Time) (int, error) {
 	ev := strings.NewReplacer("{DATE}", now.Add(-48*time.Hour).Format(time.DateOnly), "{TS}", fmt.Sprint(now.Add(-47*time.Hour).Unix())).Replace(mispEvent)
 	res, err := h.ImportMISP(ctx, c, []byte(ev), hub.MISPOptions{})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if t := res.Totals; t.Created != 1 || t.Attributes.Refused != 0 {
-		return fmt.Errorf("demo MISP event: %+v", res.Events)
+		return 0, fmt.Errorf("demo MISP event: %+v", res.Events)
 	}
-	return nil
+	return res.Totals.Attributes.Created, nil
 }

@@ -127,3 +127,49 @@ func TestSightingsPostedToTheInbox(t *testing.T) {
 		}
 	})
 }
+
+// TestFederatedReports: a report a partner hub may forward arrives with
+// its records: hub B creates it as the partner's organization, grouping
+// the records it received, and a second pull leaves it unchanged.
+func TestFederatedReports(t *testing.T) {
+	ctx := context.Background()
+	a, ca := withOrgs(t, storetest.SQLite(t), "bank-a", "hub-b")
+	res, err := a.CreateRecords(ctx, ca["bank-a"], []intel.RecordInput{{Value: "kit-1.example.org", TLP: "green"}, {Value: "kit-2.example.org", TLP: "green"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := a.CreateReport(ctx, ca["bank-a"], intel.ReportInput{Title: "Phishing kit", TLP: "green", Records: []string{res[0].Value.ID, res[1].Value.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := a.Objects(ctx, &policy.Caller{Org: "hub-b", Role: intel.RolePartner}, hub.CollectionVisible, hub.ObjectQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objs []json.RawMessage
+	for _, o := range page.Objects {
+		b, err := json.Marshal(o.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, b)
+	}
+	b, cb := withOrgs(t, storetest.SQLite(t), "hub-a")
+	p := hub.Partner{Name: "hub-a", URL: "https://hub-a.example.org/taxii2/", Collection: hub.CollectionVisible, Org: "hub-a"}
+	for round := range 2 {
+		imp, err := b.ImportFederated(ctx, p, objs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if imp.Totals.Failed != 0 {
+			t.Fatalf("round %d: %+v", round, imp.Objects)
+		}
+	}
+	reports, err := b.ListReports(ctx, cb["hub-a"], hub.ReportFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reports.Items) != 1 || reports.Items[0].Title != rep.Title || len(reports.Items[0].Records) != 2 || reports.Items[0].Originator != "hub-a" || reports.Items[0].Version != 1 {
+		t.Fatalf("hub B's reports: %+v", reports.Items)
+	}
+}

@@ -39,7 +39,7 @@ var allowed = map[intel.Role][]Action{
 	intel.RoleAnalyst: {ReadIntel, CreateRecords, ChangeIntel, ReadVerdicts, GiveFeedback},
 	intel.RoleReader:  {ReadIntel, ReadVerdicts},
 	intel.RoleSensor:  {CreateRecords, SubmitEvents, ReadVerdicts},
-	intel.RolePartner: {Federate, CreateRecords, GiveFeedback},
+	intel.RolePartner: {Federate, CreateRecords, ChangeIntel, GiveFeedback},
 }
 
 // Can reports whether c's role allows action a.
