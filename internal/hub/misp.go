@@ -437,13 +437,13 @@ func (m *mispImport) makeReports(ctx context.Context, events []misp.Event) {
 		for k, i := range part {
 			ins[k] = m.plans[i].report
 		}
-		made, err := m.h.createReports(ctx, m.c, ins)
+		made, err := m.h.createReports(ctx, m.c, ins, true)
 		if err != nil {
 			// One refused report refuses the transaction: make them one
 			// by one to tell which.
 			made = make([]intel.Report, len(part))
 			for k, i := range part {
-				one, err := m.h.createReports(ctx, m.c, ins[k:k+1])
+				one, err := m.h.createReports(ctx, m.c, ins[k:k+1], true)
 				if err != nil {
 					errs[i] = err
 					continue

@@ -137,18 +137,20 @@ func ParseEvents(data []byte) ([]Event, error) {
 		return nil, fmt.Errorf("misp: body of %d bytes: %w (max %d)", len(data), ErrTooLarge, MaxBodyBytes)
 	}
 	data = bytes.TrimSpace(data)
-	if !json.Valid(data) {
-		var v any
-		err := json.Unmarshal(data, &v)
-		return nil, fmt.Errorf("misp: body is not JSON: %v", err)
-	}
+	// A list or an object is checked by its first decoding (one pass over
+	// the body fewer than json.Valid first: feeds are big).
+	notJSON := func(err error) error { return fmt.Errorf("misp: body is not JSON: %v", err) }
 	switch {
 	case len(data) > 0 && data[0] == '[':
-		return parseList(data, "")
+		var items []json.RawMessage
+		if err := json.Unmarshal(data, &items); err != nil {
+			return nil, notJSON(err)
+		}
+		return parseTop(items, "")
 	case len(data) > 0 && data[0] == '{':
-		obj, err := object(data)
-		if err != nil {
-			return nil, fmt.Errorf("misp: %w", err)
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(data, &obj); err != nil {
+			return nil, notJSON(err)
 		}
 		if r, ok := obj["response"]; ok {
 			if b := bytes.TrimSpace(r); len(b) > 0 && b[0] == '[' {
@@ -168,6 +170,9 @@ func ParseEvents(data []byte) ([]Event, error) {
 				ErrNotEnvelope, strings.Join(eventKeys, ", "), keyList(obj))
 		}
 		return parseTop([]json.RawMessage{ev}, "")
+	case !json.Valid(data):
+		var v any
+		return nil, notJSON(json.Unmarshal(data, &v))
 	default:
 		return nil, fmt.Errorf("misp: %w: a JSON %s, not an object or a list", ErrNotEnvelope, jsonKind(data))
 	}
@@ -184,8 +189,9 @@ func unwrap(raw json.RawMessage) (json.RawMessage, bool, error) {
 		return nil, false, err
 	}
 	if ev, ok := obj["Event"]; ok {
-		if _, err := object(ev); err != nil {
-			return nil, false, fmt.Errorf("Event: %w", err)
+		// ev is valid JSON (raw was): its kind is all there is to check.
+		if k := jsonKind(ev); k != "object" {
+			return nil, false, fmt.Errorf("Event: a JSON %s, not an object", k)
 		}
 		return ev, true, nil
 	}
