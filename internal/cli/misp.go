@@ -363,13 +363,7 @@ func mispExport(ctx context.Context, env *Env, args []string) error {
 	token := fs.String("token", "", "API `TOKEN` (default $FUSION_TOKEN)")
 	out := fs.String("o", "-", "write the event to this `FILE` (- for standard output)")
 	report := fs.String("report", "", "export this report (`ID` or MISP event uuid)")
-	typ := fs.String("type", "", "only records of this observable `TYPE`")
-	label := fs.String("label", "", "only records with this `LABEL`")
-	tag := fs.String("tag", "", "only records with this `TAG`")
-	originator := fs.String("originator", "", "only records of this `ORG`")
-	since := fs.String("since", "", "only records changed at or after this `TIME`")
-	limit := fs.Int("limit", 0, "at most `N` records (1 to 10000)")
-	cursor := fs.String("cursor", "", "continue a search from this `CURSOR`")
+	sel := addRecordFilter(fs, true, "at most `N` records (1 to 10000)")
 	title := fs.String("title", "", "the event's info for a search (default: \"fusion search, DATE\")")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -380,24 +374,15 @@ func mispExport(ctx context.Context, env *Env, args []string) error {
 	}
 	path := "/api/v1/reports/" + url.PathEscape(*report) + "/misp"
 	if *report == "" {
-		q := url.Values{}
-		for k, v := range map[string]string{"type": *typ, "label": *label, "tag": *tag, "originator": *originator, "cursor": *cursor, "title": *title} {
-			if v != "" {
-				q.Set(k, v)
-			}
+		q, err := sel.query()
+		if err != nil {
+			return err
 		}
-		if *since != "" {
-			t, err := parseWhen(*since)
-			if err != nil {
-				return fmt.Errorf("--since %q: %w", *since, err)
-			}
-			q.Set("since", t.Format("2006-01-02T15:04:05.999999999Z07:00"))
-		}
-		if *limit != 0 {
-			q.Set("limit", fmt.Sprint(*limit))
+		if *title != "" {
+			q.Set("title", *title)
 		}
 		path = "/api/v1/misp/event?" + q.Encode()
-	} else if *typ+*label+*tag+*originator+*since+*cursor+*title != "" || *limit != 0 {
+	} else if sel.given() || *title != "" {
 		return errors.New("--report exports one report: the search flags do not apply")
 	}
 	resp, body, err := client.do(ctx, http.MethodGet, path, "", nil)

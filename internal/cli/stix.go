@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -176,6 +177,53 @@ func importBundleFile(ctx context.Context, env *Env, client *hubClient, file str
 	return res, nil
 }
 
+// recordFilter is the flags that select records for an export: the
+// filters of GET /api/v1/records.
+type recordFilter struct {
+	typ, label, tag, originator, since, cursor string
+	limit                                      int
+}
+
+func addRecordFilter(fs *flag.FlagSet, originator bool, limitUsage string) *recordFilter {
+	f := &recordFilter{}
+	fs.StringVar(&f.typ, "type", "", "only records of this observable `TYPE`")
+	fs.StringVar(&f.label, "label", "", "only records with this `LABEL`")
+	fs.StringVar(&f.tag, "tag", "", "only records with this `TAG`")
+	if originator {
+		fs.StringVar(&f.originator, "originator", "", "only records of this `ORG`")
+	}
+	fs.StringVar(&f.since, "since", "", "only records changed at or after this `TIME`")
+	fs.IntVar(&f.limit, "limit", 0, limitUsage)
+	fs.StringVar(&f.cursor, "cursor", "", "continue from this `CURSOR` (printed by a --limit export)")
+	return f
+}
+
+// given reports whether any filter was given.
+func (f *recordFilter) given() bool {
+	return f.typ+f.label+f.tag+f.originator+f.since+f.cursor != "" || f.limit != 0
+}
+
+// query is the filters as the API's query parameters.
+func (f *recordFilter) query() (url.Values, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"type": f.typ, "label": f.label, "tag": f.tag, "originator": f.originator, "cursor": f.cursor} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.since != "" {
+		t, err := parseWhen(f.since)
+		if err != nil {
+			return nil, fmt.Errorf("--since %q: %w", f.since, err)
+		}
+		q.Set("since", t.Format("2006-01-02T15:04:05.999999999Z07:00"))
+	}
+	if f.limit != 0 {
+		q.Set("limit", fmt.Sprint(f.limit))
+	}
+	return q, nil
+}
+
 func addTotals(sum *hub.STIXTotals, t hub.STIXTotals) {
 	sum.Objects += t.Objects
 	sum.Created += t.Created
@@ -204,12 +252,7 @@ func stixExport(ctx context.Context, env *Env, args []string) error {
 	server := fs.String("server", "", "the hub's `URL`")
 	token := fs.String("token", "", "API `TOKEN` (default $FUSION_TOKEN)")
 	out := fs.String("o", "-", "write the bundle to this `FILE` (- for standard output)")
-	typ := fs.String("type", "", "only records of this observable `TYPE`")
-	label := fs.String("label", "", "only records with this `LABEL`")
-	tag := fs.String("tag", "", "only records with this `TAG`")
-	since := fs.String("since", "", "only records changed at or after this `TIME`")
-	limit := fs.Int("limit", 0, "export one bundle of at most `N` records and print the cursor of the next on standard error")
-	cursor := fs.String("cursor", "", "continue from this `CURSOR` (printed by a --limit export)")
+	sel := addRecordFilter(fs, false, "export one bundle of at most `N` records and print the cursor of the next on standard error")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -217,22 +260,11 @@ func stixExport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	q := url.Values{}
-	for k, v := range map[string]string{"type": *typ, "label": *label, "tag": *tag, "cursor": *cursor} {
-		if v != "" {
-			q.Set(k, v)
-		}
+	q, err := sel.query()
+	if err != nil {
+		return err
 	}
-	if *since != "" {
-		t, err := parseWhen(*since)
-		if err != nil {
-			return fmt.Errorf("--since %q: %w", *since, err)
-		}
-		q.Set("since", t.Format("2006-01-02T15:04:05.999999999Z07:00"))
-	}
-	if *limit != 0 {
-		q.Set("limit", fmt.Sprint(*limit))
-	}
+	limit := &sel.limit
 	var bundle struct {
 		Type    string            `json:"type"`
 		ID      string            `json:"id"`
