@@ -233,23 +233,23 @@ func (m *mispImport) plan(ctx context.Context, i int, e *misp.Event) {
 		m.refuse(o, "", "", s.Where, s.Reason)
 	}
 	aud, note := m.audience(ctx, e.Distribution, e.SharingGroup)
-	if e.Audience != nil {
-		// The event's fusion tags name its audience (a fusion export):
-		// that, not the distribution fusion wrote beside it.
-		aud, note = e.Audience, ""
-		if len(aud.Orgs)+len(aud.Groups) == 0 {
-			aud = nil
-		}
-	}
-	if note != "" {
-		p.notes = append(p.notes, note)
-	}
 	p.handling, p.labels = e.Handling, e.Labels
 	p.audience, p.tags = aud, e.Tags
 	p.tlp = e.TLP
-	if aud != nil && (p.tlp == intel.Clear || p.tlp == intel.Green) {
+	if e.Audience != nil {
+		// The event's fusion tags name its audience (a fusion export):
+		// that, not the distribution fusion wrote beside it, and its TLP
+		// as it is.
+		p.audience, note = e.Audience, ""
+		if len(e.Audience.Orgs)+len(e.Audience.Groups) == 0 {
+			p.audience = nil
+		}
+	} else if aud != nil && (p.tlp == intel.Clear || p.tlp == intel.Green) {
 		p.tags = append(slices.Clone(p.tags), mispTLPTag(p.tlp))
 		p.tlp = intel.Amber
+	}
+	if note != "" {
+		p.notes = append(p.notes, note)
 	}
 }
 
