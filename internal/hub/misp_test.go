@@ -14,6 +14,7 @@ import (
 	"fusion/internal/intel"
 	"fusion/internal/misp"
 	"fusion/internal/policy"
+	"fusion/internal/store"
 	"fusion/internal/store/storetest"
 )
 
@@ -233,8 +234,12 @@ func TestImportMISPSourceHidesRecords(t *testing.T) {
 // TestImportMISPDeleted: an attribute deleted in MISP revokes the record
 // it gave before, and a re-import updates the same report.
 func TestImportMISPDeleted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) { importMISPDeleted(t, st) })
+}
+
+func importMISPDeleted(t *testing.T, st *store.Store) {
 	ctx := context.Background()
-	h, cs := withOrgs(t, storetest.SQLite(t), "cert-a")
+	h, cs := withOrgs(t, st, "cert-a")
 	first, err := h.ImportMISP(ctx, cs["cert-a"], mispEventWith("3", false), hub.MISPOptions{})
 	if err != nil {
 		t.Fatal(err)
