@@ -1,0 +1,22 @@
+package ui
+
+import (
+	"net/http"
+	"time"
+)
+
+// switchLang serves POST /lang: it sets the lang cookie to the chosen
+// language (form field lang) for a year and returns to next, a path on this
+// site. An unknown language is a 400.
+func (u *UI) switchLang(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	l := LangByCode(r.PostFormValue("lang"))
+	if l == nil {
+		http.Error(w, "lang: not a language of this UI (en, ja)", http.StatusBadRequest)
+		return
+	}
+	c := u.cookie(r, LangCookie, l.Code, time.Now().AddDate(1, 0, 0))
+	c.HttpOnly = true
+	http.SetCookie(w, c)
+	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
