@@ -143,11 +143,31 @@ func Value(t observable.Type, v string, lang *Lang) template.HTML {
 		b.WriteString(`</code>`)
 	}
 	b.WriteString(` <button type="button" class="copy" hidden data-copy="`)
-	b.WriteString(template.HTMLEscapeString(v))
+	b.WriteString(attrExact(v))
 	b.WriteString(`" data-copied="`)
 	b.WriteString(template.HTMLEscapeString(lang.T("value.copied")))
 	b.WriteString(`">`)
 	b.WriteString(template.HTMLEscapeString(lang.T("value.copy")))
 	b.WriteString(`</button></span>`)
 	return template.HTML(b.String())
+}
+
+// attrExact escapes s for a quoted attribute value that the browser decodes
+// back to s exactly, with every hidden character (see Visible) written as a
+// character reference, so that none reaches the page source raw. Invalid
+// UTF-8 becomes U+FFFD.
+func attrExact(s string) string {
+	s = template.HTMLEscapeString(strings.ToValidUTF8(s, "\uFFFD"))
+	if isPlain(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if hidden(r) && r != 0 {
+			fmt.Fprintf(&b, "&#x%X;", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -119,7 +119,10 @@ func (u *UI) renderWith(vs map[string]*template.Template, w http.ResponseWriter,
 		p.Lang = ChooseLang(r)
 	}
 	if p.Path == "" {
-		p.Path = r.URL.Path
+		p.Path = safeNext(r.URL.Path)
+		if !isPlain(p.Path) {
+			p.Path = "/"
+		}
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
