@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"path"
 	"time"
 
 	"fusion/internal/observable"
@@ -82,13 +83,13 @@ func parseViews(fsys fs.FS, dir string) (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse the layout: %w", err)
 	}
-	pages, err := fs.Glob(fsys, dir+"/*.html")
+	pages, err := fs.Glob(fsys, path.Join(dir, "*.html"))
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]*template.Template{}
 	for _, p := range pages {
-		name := p[len(dir)+1:]
+		name := path.Base(p)
 		if name == "layout.html" {
 			continue
 		}

@@ -18,7 +18,10 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Margins around the plot area, in SVG user units.
@@ -157,7 +160,7 @@ func (c Bar) SVG() []byte {
 			b.printf(`<rect class="bar" fill="#1f5fa8" x="%s" y="%s" width="%s" height="%s"><title>`, num(x), num(p.Y+p.H-bh), num(band*0.8), num(bh))
 			b.text(pt.Label + ": " + num(v))
 			b.printf("</title></rect>\n")
-			b.label(p.X+float64(i)*band+band/2, p.Y+p.H+16, "middle", pt.Label)
+			b.label(p.X+float64(i)*band+band/2, p.Y+p.H+16, "middle", pt.Label, fit(band))
 		}
 	}
 	b.close()
@@ -232,7 +235,7 @@ func (s Series) SVG() []byte {
 			} else if s.Kind == Line && len(pts) > 1 && i == len(pts)-1 {
 				anchor = "end"
 			}
-			b.label(xs[i], p.Y+p.H+16, anchor, pts[i].T.In(loc).Format(time.DateOnly))
+			b.label(xs[i], p.Y+p.H+16, anchor, pts[i].T.In(loc).Format(time.DateOnly), 10)
 		}
 	}
 	b.close()
@@ -256,28 +259,32 @@ type svg struct{ bytes.Buffer }
 
 func (b *svg) printf(format string, a ...any) { fmt.Fprintf(b, format, a...) }
 
-// text writes s escaped as XML character data. Characters XML cannot carry
-// (most C0 controls, invalid UTF-8) are replaced by U+FFFD.
+// text writes s escaped as XML character data. Labels are data, possibly
+// hostile: characters that could hide or reorder text (controls, format
+// characters such as U+202E RIGHT-TO-LEFT OVERRIDE, line and paragraph
+// separators) are written visibly as ⟨U+XXXX⟩, and invalid UTF-8 as U+FFFD.
 func (b *svg) text(s string) {
-	clean := make([]rune, 0, len(s))
+	var out strings.Builder
 	for _, r := range s {
-		if !isXMLChar(r) {
-			r = '\uFFFD'
+		switch {
+		case r == utf8.RuneError:
+			out.WriteRune(r)
+		case unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) || !isXMLChar(r):
+			fmt.Fprintf(&out, "⟨U+%04X⟩", r)
+		default:
+			out.WriteRune(r)
 		}
-		clean = append(clean, r)
 	}
-	xml.EscapeText(b, []byte(string(clean)))
+	xml.EscapeText(b, []byte(out.String()))
 }
 
 // isXMLChar reports whether r may appear in an XML 1.0 document.
 func isXMLChar(r rune) bool {
 	return r == 0x09 || r == 0x0A || r == 0x0D ||
 		r >= 0x20 && r <= 0xD7FF ||
-		r >= 0xE000 && r <= 0xFFFD && r != utf8RuneError ||
+		r >= 0xE000 && r <= 0xFFFD ||
 		r >= 0x10000 && r <= 0x10FFFF
 }
-
-const utf8RuneError = '\uFFFD'
 
 func (b *svg) open(id string, w, h int, title, desc string) {
 	id = cleanID(id)
@@ -323,10 +330,14 @@ func (b *svg) axes(p Plot, top float64, ylabel string) {
 	}
 }
 
-// label writes an x-axis label, shortened to 24 characters.
-func (b *svg) label(x, y float64, anchor, s string) {
-	if r := []rune(s); len(r) > 24 {
-		s = string(r[:23]) + "…"
+// fit is how many characters of a label fit under a bar of width band
+// (about 7 units a character at the labels' 12-unit font), from 3 to 24.
+func fit(band float64) int { return max(3, min(24, int(band/7))) }
+
+// label writes an x-axis label, shortened to max characters.
+func (b *svg) label(x, y float64, anchor, s string, max int) {
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max-1]) + "…"
 	}
 	b.printf(`<text class="xlabel" fill="#333" font-size="12" text-anchor="%s" x="%s" y="%s">`, anchor, num(x), num(y))
 	b.text(s)

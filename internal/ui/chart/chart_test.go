@@ -172,8 +172,8 @@ func TestHostileText(t *testing.T) {
 	if bytes.Contains(out, []byte("onload")) && !bytes.Contains(out, []byte(`id="xonloadalert1-title"`)) {
 		t.Fatalf("id not cleaned:\n%s", out)
 	}
-	if !strings.HasPrefix(n.all("title")[0].Text, "<script>") {
-		t.Errorf("title text %q", n.all("title")[0].Text)
+	if got := n.all("title")[0].Text; got != "<script>alert(1)</script>⟨U+202E⟩gnp.exe⟨U+0000⟩\uFFFD" {
+		t.Errorf("title text %q", got)
 	}
 	for _, r := range n.all("rect") {
 		if r.f(t, "height") != 0 {
