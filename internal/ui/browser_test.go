@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -197,5 +198,61 @@ func TestBrowserNotFoundHostilePath(t *testing.T) {
 			t.Errorf("404 page shows %q", got)
 		}
 		tab.Screenshot("notfound-" + code)
+	}
+}
+
+// TestBrowserLoginSteps signs in through the form in the browser, in
+// Japanese, against an Auth with a second factor: a wrong password shows
+// the error, the right one the TOTP step, the right code the start page.
+func TestBrowserLoginSteps(t *testing.T) {
+	b := uitest.NewBrowser(t)
+	srv := httptest.NewServer(ui.Handler(ui.Options{Auth: ui.NewTestAuth(true), Key: make([]byte, 32), Log: slog.New(slog.DiscardHandler)}))
+	t.Cleanup(srv.Close)
+	ja := ui.LangByCode("ja")
+	tab := b.Tab(t, "ja")
+	resp := tab.Open(srv.URL + "/login")
+	checkPage(t, tab, uitest.Header(resp, "Content-Security-Policy"), ja)
+	if n := uitest.Eval[int](tab, "document.querySelectorAll('#login-unavailable, fieldset[disabled]').length"); n != 0 {
+		t.Errorf("the form is disabled with an Auth configured")
+	}
+	resp = tab.Navigate(
+		chromedp.SendKeys(chromedp.CSS("#login"), "ann"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "wrong"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+	)
+	if resp.Status != 401 {
+		t.Errorf("wrong password: %d", resp.Status)
+	}
+	tab.Problems() // the 401 is logged as a failed resource
+	if got := uitest.Eval[string](tab, "document.getElementById('login-error').innerText"); got != ja.T("login.error.credentials") {
+		t.Errorf("error %q", got)
+	}
+	if got := uitest.Eval[string](tab, "document.getElementById('login').value"); got != "ann" {
+		t.Errorf("login name not kept: %q", got)
+	}
+	tab.Screenshot("login-error-ja")
+	resp = tab.Navigate(
+		chromedp.SendKeys(chromedp.CSS("#password"), "pw"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+	)
+	checkPage(t, tab, uitest.Header(resp, "Content-Security-Policy"), ja)
+	if n := uitest.Eval[int](tab, "document.querySelectorAll('#totp, input[name=pending]').length"); n != 2 {
+		t.Fatalf("no second step: %s", uitest.Eval[string](tab, "document.body.innerText"))
+	}
+	if n := uitest.Eval[int](tab, "document.querySelectorAll('#password').length"); n != 0 {
+		t.Error("the second step asks for the password again")
+	}
+	tab.Screenshot("login-totp-ja")
+	resp = tab.Navigate(
+		chromedp.SendKeys(chromedp.CSS("#totp"), "123456"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+	)
+	checkPage(t, tab, uitest.Header(resp, "Content-Security-Policy"), ja)
+	if loc := uitest.Eval[string](tab, "location.pathname"); loc != "/" {
+		t.Errorf("after signing in at %q, want /", loc)
+	}
+	// The session cookie is HttpOnly: scripts cannot read it.
+	if c := uitest.Eval[string](tab, "document.cookie"); strings.Contains(c, ui.SessionCookie) {
+		t.Errorf("the session cookie is visible to scripts: %q", c)
 	}
 }

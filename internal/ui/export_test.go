@@ -32,3 +32,7 @@ func SpecimenHandler(values []string) http.Handler {
 	mux.Handle("/", u.Handler())
 	return secure(mux)
 }
+
+// NewTestAuth returns the login tests' Auth: user "ann", password "pw",
+// and with totp the second step's code "123456".
+func NewTestAuth(totp bool) Auth { return &testAuth{totp: totp} }

@@ -74,9 +74,6 @@ func NewBrowser(tb testing.TB) *Browser {
 	if bin == "" {
 		tb.Skip("uitest: no Chromium binary (/usr/bin/chromium, chromium, chromium-browser, google-chrome or $FUSION_CHROMIUM); install Debian's chromium package to run the browser tests")
 	}
-	if testing.Short() {
-		tb.Skip("uitest: browser tests do not run with -short")
-	}
 	dir := os.Getenv(ShotsEnv)
 	if dir == "" {
 		dir = tb.TempDir()
