@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -10,13 +11,13 @@ import (
 // site. An unknown language is a 400.
 func (u *UI) switchLang(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	l := LangByCode(r.PostFormValue("lang"))
+	code := r.PostFormValue("lang")
+	l := LangByCode(code)
 	if l == nil {
-		http.Error(w, "lang: not a language of this UI (en, ja)", http.StatusBadRequest)
+		http.Error(w, fmt.Sprintf("lang: %.40q is not a language of this UI (en, ja)", code), http.StatusBadRequest)
 		return
 	}
 	c := u.cookie(r, LangCookie, l.Code, time.Now().AddDate(1, 0, 0))
-	c.HttpOnly = true
 	http.SetCookie(w, c)
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
 }
