@@ -91,13 +91,13 @@ type Series struct {
 	Loc *time.Location
 }
 
-// Plot is the plot area of a chart of the given size: where the bars and
+// plotRect is the plot area of a chart of the given size: where the bars and
 // lines go.
-type Plot struct{ X, Y, W, H float64 }
+type plotRect struct{ X, Y, W, H float64 }
 
-func plotArea(w, h int) (int, int, Plot) {
+func plotArea(w, h int) (int, int, plotRect) {
 	w, h = size(w, DefaultWidth), size(h, DefaultHeight)
-	return w, h, Plot{MarginLeft, MarginTop, float64(w - MarginLeft - MarginRight), float64(h - MarginTop - MarginBottom)}
+	return w, h, plotRect{MarginLeft, MarginTop, float64(w - MarginLeft - MarginRight), float64(h - MarginTop - MarginBottom)}
 }
 
 func size(v, def int) int {
@@ -314,7 +314,7 @@ func cleanID(id string) string {
 func (b *svg) close() { b.printf("</svg>\n") }
 
 // axes draws the axes, four gridlines with their values and the y label.
-func (b *svg) axes(p Plot, top float64, ylabel string) {
+func (b *svg) axes(p plotRect, top float64, ylabel string) {
 	for i := 0; i <= 4; i++ {
 		v := top * float64(i) / 4
 		y := p.Y + p.H - p.H*float64(i)/4
