@@ -1,7 +1,7 @@
 // Package server is the hub's front: one router that mounts every surface
 // — the JSON API under /api/v1/, TAXII 2.1 under /taxii2/, the MISP feed
-// under /misp/feed/, /healthz, /metrics, and the place reserved for the
-// web UI (/) — and one daemon
+// under /misp/feed/, /healthz, /metrics, and the web UI at / — and one
+// daemon
 // that owns every background job (the match index's change feed, reloading
 // the Tor data, checkpoints and their witnesses), with a clean shutdown.
 // `fusion serve` builds a Server and runs it.
@@ -9,6 +9,8 @@ package server
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +29,7 @@ import (
 	"fusion/internal/misp/feedserver"
 	"fusion/internal/progress"
 	"fusion/internal/taxii"
+	"fusion/internal/ui"
 )
 
 // Config is what a Server runs.
@@ -53,7 +56,10 @@ type Config struct {
 	// FederationTick is how often the federation job looks for partners
 	// due to be pulled (each has its own interval).
 	FederationTick time.Duration
-	Log            *slog.Logger
+	// Auth signs users in to the web UI; nil: the UI's login page says
+	// sign-in is not available yet.
+	Auth ui.Auth
+	Log  *slog.Logger
 }
 
 // Server is the router and the daemon.
@@ -100,8 +106,16 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.Handle("/taxii2/", taxii.New(s.cfg.Hub, taxii.Options{Log: s.cfg.Log}).Handler())
 	mux.Handle(feedserver.Prefix, feedserver.Handler(s.cfg.Hub, s.cfg.Log))
-	mux.HandleFunc("/", reserved("the web UI is not served by this hub yet; the API is at /api/v1/ (/api/v1/openapi.json)"))
+	mux.Handle("/", ui.Handler(ui.Options{Auth: s.cfg.Auth, Key: uiKey(s.cfg.Secret), Log: s.cfg.Log}))
 	return mux
+}
+
+// uiKey derives the web UI's CSRF key from the hub's secret, so that the
+// secret itself keys nothing but matching.
+func uiKey(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("fusion web ui csrf key"))
+	return m.Sum(nil)
 }
 
 // Routes lists "METHOD /pattern" for every route served outside /api/v1/
@@ -124,12 +138,6 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintln(w, `{"status":"ok"}`)
-}
-
-func reserved(msg string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", msg)
-	}
 }
 
 // Start builds the match index from the store and loads the Tor data,

@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -21,6 +20,7 @@ import (
 	"fusion/internal/observable"
 	"fusion/internal/server"
 	"fusion/internal/store/storetest"
+	"fusion/internal/ui"
 	"fusion/internal/warninglist"
 )
 
@@ -93,11 +93,18 @@ func TestServeMountsEverySurface(t *testing.T) {
 	if status, b := do("GET", "/taxii2/api/collections/", ""); status != 200 || !bytes.Contains(b, []byte(`"collections"`)) {
 		t.Errorf("/taxii2/api/collections/: %d %s", status, b)
 	}
-	for _, path := range []string{"/", "/index.html"} {
-		status, b := do("GET", path, "")
-		var e struct{ Error struct{ Code string } }
-		if status != 404 || json.Unmarshal(b, &e) != nil || e.Error.Code != "not_found" {
-			t.Errorf("%s: %d %s", path, status, b)
+	// The web UI answers / with its start page and unknown paths with its
+	// 404 page, both under its Content-Security-Policy.
+	for path, want := range map[string]int{"/": 200, "/login": 200, "/index.html": 404} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+			resp.Header.Get("Content-Security-Policy") != ui.ContentSecurityPolicy || !bytes.Contains(b, []byte("<html lang=")) {
+			t.Errorf("web UI %s: %d %v %.200s", path, resp.StatusCode, resp.Header, b)
 		}
 	}
 	if status, _ := do("GET", "/api/v1/nothing-here", ""); status != 404 {

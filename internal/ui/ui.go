@@ -1,0 +1,119 @@
+// Package ui is the hub's web UI: server-rendered pages in English and
+// Japanese for the analysts who will not use curl.
+//
+// # Shape
+//
+// Pages are html/template files embedded with //go:embed (templates/), one
+// per page, each joined at start-up with the shared layout (header with the
+// user and organization slot, navigation, language switch, footer); the
+// handler of a page is one file (login.go, about.go, notfound.go). Every
+// page is executed with a *Page, whose methods are the helpers templates
+// call: T (translation), Time, TLP, HCode, Value.
+//
+// # Security
+//
+// Every response carries ContentSecurityPolicy (no inline script or style,
+// no framing), nosniff and no-referrer. Every request passes net/http's
+// CrossOriginProtection, which refuses cross-origin POSTs; forms of
+// signed-in pages also carry a per-session token (CSRF). Record values are
+// attacker-supplied and only ever reach a page through the helpers, which
+// escape them, defang them and show hidden characters.
+//
+// # Assets
+//
+// One CSS file and one small script (the copy button) under static/, served
+// at content-hashed URLs (AssetURL) with a year's cache.
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Auth signs users in. The hub satisfies it; the UI holds no passwords.
+//
+// Login checks a login name and password. On success it returns either a
+// session (Token, Expires) or, when the user has a second factor, NeedTOTP
+// with Pending: a short-lived, single-use challenge that LoginTOTP
+// completes with a TOTP code, so that the password is never sent twice.
+// Both take the client's address for throttling and the audit trail. Any
+// error is shown as one generic failure, so that the page does not tell
+// which part was wrong; an error with a RetryAfter() time.Duration method
+// is shown as "too many attempts".
+type Auth interface {
+	Login(ctx context.Context, login, password, remote string) (LoginResult, error)
+	LoginTOTP(ctx context.Context, pending, code, remote string) (LoginResult, error)
+}
+
+// LoginResult is the outcome of a successful step of signing in.
+type LoginResult struct {
+	// Token is the session token for the SessionCookie; empty when NeedTOTP.
+	Token   string
+	Expires time.Time
+	// NeedTOTP asks for the second step, with Pending as its challenge.
+	NeedTOTP bool
+	Pending  string
+}
+
+// SessionCookie holds the session token: HttpOnly, SameSite=Strict, Secure
+// behind TLS.
+const SessionCookie = "fusion_session"
+
+// Options configure the UI.
+type Options struct {
+	// Auth signs users in; nil: the login page says sign-in is not
+	// available on this hub yet.
+	Auth Auth
+	// Key keys the CSRF tokens (at least 32 bytes).
+	Key []byte
+	// SecureCookies marks cookies Secure even on plain HTTP requests (the
+	// hub behind a TLS-terminating proxy). Requests over TLS always get
+	// Secure cookies.
+	SecureCookies bool
+	Log           *slog.Logger
+}
+
+// UI is the web UI's handlers and their dependencies.
+type UI struct {
+	auth   Auth
+	csrf   *CSRF
+	secure bool
+	log    *slog.Logger
+}
+
+// New returns the UI of opts.
+func New(opts Options) *UI {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	return &UI{auth: opts.Auth, csrf: NewCSRF(opts.Key), secure: opts.SecureCookies, log: opts.Log}
+}
+
+// Handler returns New(opts).Handler().
+func Handler(opts Options) http.Handler { return New(opts).Handler() }
+
+// CSRF returns the UI's CSRF token maker.
+func (u *UI) CSRF() *CSRF { return u.csrf }
+
+// Handler routes every UI path, behind the security headers and
+// CrossOriginProtection. Mount it at "/".
+func (u *UI) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", u.about)
+	mux.HandleFunc("GET /about", u.about)
+	mux.HandleFunc("GET /login", u.loginPage)
+	mux.HandleFunc("POST /login", u.login)
+	mux.HandleFunc("POST /lang", u.switchLang)
+	mux.HandleFunc("GET /static/{name}", u.serveAsset)
+	mux.HandleFunc("/", u.notFound)
+	return secure(mux)
+}
+
+// cookie returns a cookie of the UI's kind: path /, HttpOnly,
+// SameSite=Strict, Secure behind TLS.
+func (u *UI) cookie(r *http.Request, name, value string, expires time.Time) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: "/", Expires: expires, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: u.secure || r.TLS != nil}
+}
