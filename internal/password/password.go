@@ -178,17 +178,30 @@ func Parse(phc string) (Hash, error) {
 	}
 	h.Threads = uint8(vals[2])
 	var err error
-	if h.Salt, err = base64.RawStdEncoding.Strict().DecodeString(parts[4]); err != nil {
+	if h.Salt, err = decode64(parts[4]); err != nil {
 		return bad(fmt.Sprintf("salt %q is not unpadded base64", parts[4]))
 	}
 	if len(h.Salt) < minSalt || len(h.Salt) > maxSalt {
 		return bad(fmt.Sprintf("salt of %d bytes, want %d to %d", len(h.Salt), minSalt, maxSalt))
 	}
-	if h.Key, err = base64.RawStdEncoding.Strict().DecodeString(parts[5]); err != nil {
+	if h.Key, err = decode64(parts[5]); err != nil {
 		return bad(fmt.Sprintf("hash %q is not unpadded base64", parts[5]))
 	}
 	if len(h.Key) < minKey || len(h.Key) > maxKey {
 		return bad(fmt.Sprintf("hash of %d bytes, want %d to %d", len(h.Key), minKey, maxKey))
 	}
 	return h, nil
+}
+
+// decode64 decodes unpadded standard base64 with no character outside its
+// alphabet: package base64 skips carriage returns and newlines, which would
+// give one hash many spellings.
+func decode64(s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/') {
+			return nil, fmt.Errorf("byte %d (%q) is not in the base64 alphabet", i, c)
+		}
+	}
+	return base64.RawStdEncoding.Strict().DecodeString(s)
 }
