@@ -140,7 +140,7 @@ func newPeople() *people {
 }
 
 // SetSessionLifetimes sets how long a session may be idle and how long it
-// may last at most; both must be positive.
+// may last at most; both must be positive. Call it before the hub serves.
 func (h *Hub) SetSessionLifetimes(idle, absolute time.Duration) error {
 	if idle <= 0 || absolute <= 0 {
 		return &intel.FieldError{Field: "session lifetime", Value: fmt.Sprintf("idle %s, absolute %s", idle, absolute), Reason: "both must be positive"}
@@ -349,11 +349,18 @@ func (h *Hub) ChangePassword(ctx context.Context, c *policy.Caller, current, nex
 	if err != nil {
 		return err
 	}
+	// A stolen session must not become an unthrottled password oracle:
+	// wrong current passwords count as failed sign-ins of the login name.
+	now := h.now()
+	if wait := h.people.throttle.wait(self.Login, "", now); wait > 0 {
+		return &LoginError{Reason: LoginThrottled, RetryAfter: wait}
+	}
 	ok, err := h.people.verify(ctx, self.Password, current)
 	if err != nil {
 		return err
 	}
 	if !ok {
+		h.people.throttle.fail(self.Login, "", now)
 		return &intel.FieldError{Field: "current password", Reason: "wrong"}
 	}
 	if err := password.Check(self.Login, next); err != nil {

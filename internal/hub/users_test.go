@@ -228,6 +228,23 @@ func TestLoginThrottle(t *testing.T) {
 		}
 		clk.add(hub.LoginWindow / (hub.LoginFailuresPerName - 1))
 	}
+
+	// Wrong current passwords given to ChangePassword count too: a stolen
+	// session is no unthrottled password oracle.
+	clk.add(hub.LoginLockout)
+	s := mustLogin(t, h, "alice", alicePW, "")
+	c, _, err := h.SessionCaller(ctx, s.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range hub.LoginFailuresPerName {
+		if err := h.ChangePassword(ctx, c, "wrong password z", "a new long passphrase"); !errors.Is(err, intel.ErrInvalid) {
+			t.Fatalf("a wrong current password: %v", err)
+		}
+	}
+	if err := h.ChangePassword(ctx, c, alicePW, "a new long passphrase"); loginReason(err) != hub.LoginThrottled {
+		t.Fatalf("the right current password after %d wrong ones: %v", hub.LoginFailuresPerName, err)
+	}
 }
 
 func TestSessionExpiry(t *testing.T) {
@@ -563,5 +580,47 @@ func TestAdminsManageOwnUsers(t *testing.T) {
 			t.Fatalf("analyst creates a user: %v", err)
 		}
 		verifyClean(t, h, st)
+	})
+}
+
+// TestUserTamperDetected: a user's row edited behind fusion's back (a role
+// raised, a password hash swapped) is reported by evidence verify, while
+// what changes without a leaf (sessions, the last TOTP step) is not.
+func TestUserTamperDetected(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		h, _, _ := withPeople(t, st)
+		mustUser(t, h, "org-a", "alice", intel.RoleReader)
+		mustLogin(t, h, "alice", alicePW, "")
+		verifyClean(t, h, st)
+		if _, err := st.DB().Exec("UPDATE users SET totp_step = 12345, totp_pending = 'JBSWY3DPEHPK3PXP'"); err != nil {
+			t.Fatal(err)
+		}
+		verifyClean(t, h, st)
+		var phc string
+		if err := st.DB().QueryRow("SELECT password FROM users").Scan(&phc); err != nil {
+			t.Fatal(err)
+		}
+		for _, edit := range []struct{ q, undo string }{
+			{"UPDATE users SET role = 'admin'", "UPDATE users SET role = 'reader'"},
+			{"UPDATE users SET password = 'x'", "UPDATE users SET password = '" + phc + "'"},
+		} {
+			q := edit.q
+			if _, err := st.DB().Exec(q); err != nil {
+				t.Fatal(err)
+			}
+
+			n := h.Evidence().Notary()
+			rep, err := evidence.Verify(context.Background(), st, evidence.VerifyOptions{Verifier: n.Verifier(), MACKey: n.MACKey()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK() || !strings.Contains(strings.Join(rep.Problems, "\n"), "user u-") {
+				t.Fatalf("after %q: %v", q, rep.Problems)
+			}
+			if _, err := st.DB().Exec(edit.undo); err != nil {
+				t.Fatal(err)
+			}
+			verifyClean(t, h, st)
+		}
 	})
 }
