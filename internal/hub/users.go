@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"runtime"
 	"strings"
 	"sync"
@@ -467,11 +468,16 @@ func (h *Hub) revokeSessions(ctx context.Context, a actor, login string, allow f
 
 // Login signs a person in: login name, password, and the current TOTP code
 // when the user has a second factor (empty otherwise, or to learn that one
-// is needed). remote is the client's address, for throttling ("" for none).
+// is needed). remote is the client's address, for throttling ("" for none):
+// an IP address, or host:port as http.Request.RemoteAddr gives it (the
+// port is dropped).
 // Every refusal is a *LoginError; an unknown name, a wrong password and a
 // disabled user get the same answer in about the same time.
 func (h *Hub) Login(ctx context.Context, login, pw, totpCode, remote string) (Session, error) {
 	login = strings.ToLower(login)
+	if host, _, err := net.SplitHostPort(remote); err == nil {
+		remote = host // http.Request.RemoteAddr carries a port, new on every connection
+	}
 	now := h.now()
 	if wait := h.people.throttle.wait(login, remote, now); wait > 0 {
 		return Session{}, &LoginError{Reason: LoginThrottled, RetryAfter: wait}

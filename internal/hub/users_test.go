@@ -216,6 +216,9 @@ func TestLoginThrottle(t *testing.T) {
 	if _, err := h.Login(ctx, "alice", alicePW, "", "198.51.100.9"); loginReason(err) != hub.LoginThrottled {
 		t.Fatalf("a locked address: %v", err)
 	}
+	if _, err := h.Login(ctx, "alice", alicePW, "", "198.51.100.9:61234"); loginReason(err) != hub.LoginThrottled {
+		t.Fatalf("a locked address with a port: %v", err)
+	}
 	mustLogin(t, h, "alice", alicePW, "") // from another address
 	clk.add(hub.LoginLockout)
 	if _, err := h.Login(ctx, "alice", alicePW, "", "198.51.100.9"); err != nil {
