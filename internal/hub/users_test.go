@@ -627,3 +627,47 @@ func TestUserTamperDetected(t *testing.T) {
 		}
 	})
 }
+
+// TestTOTPCodeRace: two sign-ins racing with one code; exactly one wins.
+func TestTOTPCodeRace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		h, _, clk := withPeople(t, st)
+		mustUser(t, h, "org-a", "alice", intel.RoleAnalyst)
+		c, _, err := h.SessionCaller(ctx, mustLogin(t, h, "alice", alicePW, "").Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, _, err := h.EnrolTOTP(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, _ := totp.GenerateCode(secret, clk.now())
+		if err := h.ConfirmTOTP(ctx, c, first); err != nil {
+			t.Fatal(err)
+		}
+		clk.add(30 * time.Second)
+		code, _ := totp.GenerateCode(secret, clk.now())
+		const n = 4
+		errs := make(chan error, n)
+		for range n {
+			go func() {
+				_, err := h.Login(ctx, "alice", alicePW, code, "")
+				errs <- err
+			}()
+		}
+		won := 0
+		for range n {
+			err := <-errs
+			switch {
+			case err == nil:
+				won++
+			case loginReason(err) != hub.LoginBadTOTP:
+				t.Errorf("a losing sign-in: %v", err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d of %d sign-ins with one code succeeded, want 1", won, n)
+		}
+	})
+}
