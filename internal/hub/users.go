@@ -125,6 +125,7 @@ func IsTOTPRequired(err error) bool {
 type people struct {
 	idle, absolute time.Duration
 	throttle       *throttle
+	pending        *pendingLogins
 	hashing        chan struct{}
 
 	dummyOnce sync.Once
@@ -136,6 +137,7 @@ func newPeople() *people {
 	return &people{
 		idle: DefaultSessionIdle, absolute: DefaultSessionAbsolute,
 		throttle: newThrottle(),
+		pending:  &pendingLogins{m: map[[32]byte]challenge{}},
 		hashing:  make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 	}
 }
@@ -470,63 +472,151 @@ func (h *Hub) revokeSessions(ctx context.Context, a actor, login string, allow f
 // when the user has a second factor (empty otherwise, or to learn that one
 // is needed). remote is the client's address, for throttling ("" for none):
 // an IP address, or host:port as http.Request.RemoteAddr gives it (the
-// port is dropped).
-// Every refusal is a *LoginError; an unknown name, a wrong password and a
-// disabled user get the same answer in about the same time.
+// port is dropped). Every refusal is a *LoginError; an unknown name, a
+// wrong password and a disabled user get the same answer in about the same
+// time. A UI that asks for the code on a second page uses BeginLogin and
+// FinishLogin instead, so that the password is not sent twice.
 func (h *Hub) Login(ctx context.Context, login, pw, totpCode, remote string) (Session, error) {
-	login = strings.ToLower(login)
-	if host, _, err := net.SplitHostPort(remote); err == nil {
-		remote = host // http.Request.RemoteAddr carries a port, new on every connection
-	}
-	now := h.now()
-	if wait := h.people.throttle.wait(login, remote, now); wait > 0 {
-		return Session{}, &LoginError{Reason: LoginThrottled, RetryAfter: wait}
-	}
-	fail := func(reason LoginReason, why string) (Session, error) {
-		h.people.throttle.fail(login, remote, now)
-		h.log.Warn("sign-in refused", "login", login, "remote", remote, "why", why)
-		return Session{}, &LoginError{Reason: reason}
-	}
-	u, err := h.store.UserByLogin(ctx, login)
-	known := err == nil
-	if err != nil && !errors.Is(err, intel.ErrNotFound) {
-		return Session{}, err
-	}
-	if len(pw) > 4*password.MaxLength {
-		return fail(LoginBadCredentials, "password too long")
-	}
-	ok, err := h.people.verify(ctx, u.Password, pw) // u.Password is "" for an unknown name: a dummy hash is checked
+	u, login, remote, now, err := h.checkPassword(ctx, login, pw, remote)
 	if err != nil {
-		if ctx.Err() != nil {
-			return Session{}, ctx.Err()
-		}
-		h.log.Error("user's password hash unreadable", "login", login, "err", err)
-		return fail(LoginBadCredentials, "stored hash unreadable")
-	}
-	switch {
-	case !known:
-		return fail(LoginBadCredentials, "unknown login name")
-	case !ok:
-		return fail(LoginBadCredentials, "wrong password")
-	case u.Disabled:
-		return fail(LoginBadCredentials, "user disabled")
+		return Session{}, err
 	}
 	if u.TOTPSecret != "" {
 		if totpCode == "" {
 			return Session{}, &LoginError{Reason: LoginTOTPRequired}
 		}
-		step, ok := totpStep(u.TOTPSecret, totpCode, now)
-		if !ok {
-			return fail(LoginBadTOTP, "wrong TOTP code")
-		}
-		fresh, err := h.store.AcceptTOTPStep(ctx, u.ID, step)
-		if err != nil {
+		if err := h.checkTOTP(ctx, u, totpCode, login, remote, now); err != nil {
 			return Session{}, err
 		}
-		if !fresh {
-			return fail(LoginBadTOTP, "TOTP code already used")
-		}
 	}
+	return h.openSession(ctx, u, login, now)
+}
+
+// BeginLogin is the first step of a two-step sign-in: it checks the login
+// name and password as Login does and, when the user has no second factor,
+// opens the session. When the user has one, it returns instead pending, a
+// single-use challenge valid for PendingLoginTTL that FinishLogin completes
+// with a TOTP code. Challenges are held in memory.
+func (h *Hub) BeginLogin(ctx context.Context, login, pw, remote string) (s Session, pending string, err error) {
+	u, login, _, now, err := h.checkPassword(ctx, login, pw, remote)
+	if err != nil {
+		return Session{}, "", err
+	}
+	if u.TOTPSecret == "" {
+		s, err := h.openSession(ctx, u, login, now)
+		return s, "", err
+	}
+	pending, err = h.people.pending.add(u, now)
+	return Session{}, pending, err
+}
+
+// PendingLoginTTL is how long a BeginLogin challenge waits for its code.
+const PendingLoginTTL = 5 * time.Minute
+
+// FinishLogin is the second step of a two-step sign-in: the challenge
+// BeginLogin gave and the user's current TOTP code. A wrong code counts as
+// a failed sign-in of the login name and may be retried with the same
+// challenge until it expires or the name is locked; success uses it up.
+func (h *Hub) FinishLogin(ctx context.Context, pending, totpCode, remote string) (Session, error) {
+	if host, _, err := net.SplitHostPort(remote); err == nil {
+		remote = host
+	}
+	now := h.now()
+	ch, ok := h.people.pending.get(pending, now)
+	if !ok {
+		return Session{}, &LoginError{Reason: LoginBadTOTP}
+	}
+	if wait := h.people.throttle.wait(ch.login, remote, now); wait > 0 {
+		return Session{}, &LoginError{Reason: LoginThrottled, RetryAfter: wait}
+	}
+	u, err := h.store.User(ctx, ch.user)
+	if err != nil {
+		return Session{}, err
+	}
+	// The user may have been disabled, or its password or second factor
+	// changed, since the first step.
+	if u.Disabled || u.Password != ch.password || u.TOTPSecret == "" || u.Login != ch.login {
+		h.people.pending.remove(pending)
+		return Session{}, &LoginError{Reason: LoginBadCredentials}
+	}
+	if err := h.checkTOTP(ctx, u, totpCode, ch.login, remote, now); err != nil {
+		return Session{}, err
+	}
+	h.people.pending.remove(pending)
+	return h.openSession(ctx, u, ch.login, now)
+}
+
+// checkPassword runs the throttle and the password check of a sign-in and
+// returns the user with the login name and remote address as normalized.
+func (h *Hub) checkPassword(ctx context.Context, login, pw, remote string) (store.UserRow, string, string, time.Time, error) {
+	login = strings.ToLower(login)
+	if host, _, err := net.SplitHostPort(remote); err == nil {
+		remote = host // http.Request.RemoteAddr carries a port, new on every connection
+	}
+	now := h.now()
+	refuse := func(err error) (store.UserRow, string, string, time.Time, error) {
+		return store.UserRow{}, login, remote, now, err
+	}
+	if wait := h.people.throttle.wait(login, remote, now); wait > 0 {
+		return refuse(&LoginError{Reason: LoginThrottled, RetryAfter: wait})
+	}
+	fail := func(why string) (store.UserRow, string, string, time.Time, error) {
+		h.people.throttle.fail(login, remote, now)
+		h.log.Warn("sign-in refused", "login", login, "remote", remote, "why", why)
+		return refuse(&LoginError{Reason: LoginBadCredentials})
+	}
+	u, err := h.store.UserByLogin(ctx, login)
+	known := err == nil
+	if err != nil && !errors.Is(err, intel.ErrNotFound) {
+		return refuse(err)
+	}
+	if len(pw) > 4*password.MaxLength {
+		return fail("password too long")
+	}
+	ok, err := h.people.verify(ctx, u.Password, pw) // u.Password is "" for an unknown name: a dummy hash is checked
+	if err != nil {
+		if ctx.Err() != nil {
+			return refuse(ctx.Err())
+		}
+		h.log.Error("user's password hash unreadable", "login", login, "err", err)
+		return fail("stored hash unreadable")
+	}
+	switch {
+	case !known:
+		return fail("unknown login name")
+	case !ok:
+		return fail("wrong password")
+	case u.Disabled:
+		return fail("user disabled")
+	}
+	return u, login, remote, now, nil
+}
+
+// checkTOTP accepts code for u once: a code of a step at or before the
+// last one accepted is refused.
+func (h *Hub) checkTOTP(ctx context.Context, u store.UserRow, code, login, remote string, now time.Time) error {
+	fail := func(why string) error {
+		h.people.throttle.fail(login, remote, now)
+		h.log.Warn("sign-in refused", "login", login, "remote", remote, "why", why)
+		return &LoginError{Reason: LoginBadTOTP}
+	}
+	step, ok := totpStep(u.TOTPSecret, code, now)
+	if !ok {
+		return fail("wrong TOTP code")
+	}
+	fresh, err := h.store.AcceptTOTPStep(ctx, u.ID, step)
+	if err != nil {
+		return err
+	}
+	if !fresh {
+		return fail("TOTP code already used")
+	}
+	return nil
+}
+
+// openSession opens a session for u, whose sign-in succeeded, with its
+// evidence leaf.
+func (h *Hub) openSession(ctx context.Context, u store.UserRow, login string, now time.Time) (Session, error) {
 	h.people.throttle.succeed(login)
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
@@ -536,7 +626,7 @@ func (h *Hub) Login(ctx context.Context, login, pw, totpCode, remote string) (Se
 	sum := sha256.Sum256([]byte(secret))
 	row := store.SessionRow{Hash: sum[:], User: u.ID, Created: now, LastSeen: now, Expires: now.Add(h.people.absolute)}
 	a := actor{org: u.Org, token: sessionTokenPrefix + u.ID}
-	err = h.store.Update(ctx, func(tx *store.Tx) error {
+	err := h.store.Update(ctx, func(tx *store.Tx) error {
 		// The user may have been disabled since it was read.
 		cur, err := tx.UserRow(u.ID)
 		if err != nil {
@@ -559,6 +649,54 @@ func (h *Hub) Login(ctx context.Context, login, pw, totpCode, remote string) (Se
 		h.log.Debug("stale sessions deleted", "count", n)
 	}
 	return Session{Token: secret, Expires: row.Expires, User: userOf(u)}, nil
+}
+
+// pendingLogins are the challenges of two-step sign-ins, by the SHA-256 of
+// their secret.
+type pendingLogins struct {
+	mu sync.Mutex
+	m  map[[32]byte]challenge
+}
+
+// challenge is a sign-in whose password was right, waiting for its code.
+type challenge struct {
+	user, login, password string // password: the hash checked, to notice a reset
+	expires               time.Time
+}
+
+func (p *pendingLogins) add(u store.UserRow, now time.Time) (string, error) {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", err
+	}
+	secret := base64.RawURLEncoding.EncodeToString(raw[:])
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, c := range p.m {
+		if !now.Before(c.expires) {
+			delete(p.m, k)
+		}
+	}
+	p.m[sha256.Sum256([]byte(secret))] = challenge{user: u.ID, login: u.Login, password: u.Password, expires: now.Add(PendingLoginTTL)}
+	return secret, nil
+}
+
+func (p *pendingLogins) get(secret string, now time.Time) (challenge, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k := sha256.Sum256([]byte(secret))
+	c, ok := p.m[k]
+	if ok && !now.Before(c.expires) {
+		delete(p.m, k)
+		return challenge{}, false
+	}
+	return c, ok
+}
+
+func (p *pendingLogins) remove(secret string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.m, sha256.Sum256([]byte(secret)))
 }
 
 // SessionCaller resolves a session secret to the caller it acts as — the

@@ -671,3 +671,77 @@ func TestTOTPCodeRace(t *testing.T) {
 		}
 	})
 }
+
+// TestTwoStepLogin: BeginLogin checks the password and, for a user with a
+// second factor, gives a challenge that FinishLogin completes with a code.
+func TestTwoStepLogin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		h, _, clk := withPeople(t, st)
+		mustUser(t, h, "org-a", "alice", intel.RoleAnalyst)
+		s, pending, err := h.BeginLogin(ctx, "alice", alicePW, "192.0.2.1:5555")
+		if err != nil || pending != "" || s.Token == "" {
+			t.Fatalf("without a second factor: %+v %q %v", s, pending, err)
+		}
+		if _, _, err := h.BeginLogin(ctx, "alice", "wrong password!", ""); loginReason(err) != hub.LoginBadCredentials {
+			t.Fatalf("wrong password: %v", err)
+		}
+		c, _, _ := h.SessionCaller(ctx, s.Token)
+		secret, _, err := h.EnrolTOTP(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := func() string { c, _ := totp.GenerateCode(secret, clk.now()); return c }
+		if err := h.ConfirmTOTP(ctx, c, code()); err != nil {
+			t.Fatal(err)
+		}
+		clk.add(30 * time.Second)
+
+		s, pending, err = h.BeginLogin(ctx, "alice", alicePW, "")
+		if err != nil || pending == "" || s.Token != "" {
+			t.Fatalf("with a second factor: %+v %q %v", s, pending, err)
+		}
+		if _, err := h.FinishLogin(ctx, pending, "000000", ""); loginReason(err) != hub.LoginBadTOTP && code() != "000000" {
+			t.Fatalf("a wrong code: %v", err)
+		}
+		if _, err := h.FinishLogin(ctx, pending+"x", code(), ""); loginReason(err) != hub.LoginBadTOTP {
+			t.Fatalf("an unknown challenge: %v", err)
+		}
+		s, err = h.FinishLogin(ctx, pending, code(), "")
+		if err != nil || s.Token == "" {
+			t.Fatalf("the right code: %+v %v", s, err)
+		}
+		if _, _, err := h.SessionCaller(ctx, s.Token); err != nil {
+			t.Fatal(err)
+		}
+		clk.add(30 * time.Second)
+		if _, err := h.FinishLogin(ctx, pending, code(), ""); loginReason(err) != hub.LoginBadTOTP {
+			t.Fatalf("a used challenge: %v", err)
+		}
+
+		// A challenge expires.
+		_, pending, _ = h.BeginLogin(ctx, "alice", alicePW, "")
+		clk.add(hub.PendingLoginTTL)
+		if _, err := h.FinishLogin(ctx, pending, code(), ""); loginReason(err) != hub.LoginBadTOTP {
+			t.Fatalf("an expired challenge: %v", err)
+		}
+		// A password reset between the steps voids the challenge.
+		clk.add(30 * time.Second)
+		_, pending, _ = h.BeginLogin(ctx, "alice", alicePW, "")
+		if err := h.OperatorResetPassword(ctx, "alice", "a brand new passphrase"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.FinishLogin(ctx, pending, code(), ""); loginReason(err) != hub.LoginBadCredentials {
+			t.Fatalf("a challenge from before a reset: %v", err)
+		}
+		// Wrong codes lock the name like wrong passwords.
+		_, pending, _ = h.BeginLogin(ctx, "alice", "a brand new passphrase", "")
+		for range hub.LoginFailuresPerName {
+			h.FinishLogin(ctx, pending, "12345x", "")
+		}
+		if _, err := h.FinishLogin(ctx, pending, code(), ""); loginReason(err) != hub.LoginThrottled {
+			t.Fatalf("after %d wrong codes: %v", hub.LoginFailuresPerName, err)
+		}
+		verifyClean(t, h, st)
+	})
+}
