@@ -75,7 +75,7 @@ func commands() map[string]*command {
 			"check":      {summary: "verify an evidence bundle offline and print its chain of custody", run: evidenceCheck},
 			"witness":    {summary: "have a witness co-sign the log's newest checkpoint", run: evidenceWitness},
 		}},
-		"admin": {summary: "manage organizations, groups and tokens", subs: map[string]*command{
+		"admin": {summary: "manage organizations, groups, tokens and users", subs: map[string]*command{
 			"org": {summary: "member organizations", subs: map[string]*command{
 				"create": {summary: "add an organization", run: orgCreate},
 				"list":   {summary: "list organizations", run: orgList},
@@ -89,6 +89,15 @@ func commands() map[string]*command {
 				"create": {summary: "issue a token; prints only the token", run: tokenCreate},
 				"revoke": {summary: "revoke a token by id", run: tokenRevoke},
 				"list":   {summary: "list an organization's tokens", run: tokenList},
+			}},
+			"user": {summary: "people who sign in to the web UI", subs: map[string]*command{
+				"create":     {summary: "add a person; the password is read from stdin", run: userCreate},
+				"reset":      {summary: "set a person's password (read from stdin) and end its sessions", run: userReset},
+				"disable":    {summary: "stop a person signing in and end its sessions", run: userDisable},
+				"enable":     {summary: "let a disabled person sign in again", run: userEnable},
+				"clear-totp": {summary: "remove a person's TOTP second factor (a lost device)", run: userClearTOTP},
+				"revoke":     {summary: "end every session of a person", run: userRevoke},
+				"list":       {summary: "list every person", run: userList},
 			}},
 		}},
 	}

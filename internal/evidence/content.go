@@ -115,6 +115,24 @@ func TokenContent(r store.TokenRow) []byte {
 	return o.str("role", r.Role).done()
 }
 
+// UserContent is a user's row with the hex SHA-256 of its password hash
+// and of its TOTP secret (written only when there is one), so that swapping
+// either is detected without the leaf's content holding them; disabled is
+// written only when true. A pending TOTP secret and the last TOTP step
+// accepted change without a leaf and are not covered.
+func UserContent(r store.UserRow) []byte {
+	o := newObject().time("created", r.Created)
+	if r.Disabled {
+		o.bool("disabled", true)
+	}
+	o.str("id", r.ID).str("login", r.Login).str("name", r.Name).str("org", r.Org).
+		str("password", Sum([]byte(r.Password))).str("role", r.Role)
+	if r.TOTPSecret != "" {
+		o.str("totp", Sum([]byte(r.TOTPSecret)))
+	}
+	return o.time("updated", r.Updated).done()
+}
+
 // ReportContent is a report's stored body, embedded as it is, with the ids
 // of the records it groups, sorted. The same encoding covers a report's
 // current row and its earlier versions.

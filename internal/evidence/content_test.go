@@ -41,6 +41,7 @@ var (
 	groupRow      = reflect.TypeFor[store.GroupRow]()
 	memberRow     = reflect.TypeFor[store.MemberRow]()
 	tokenRow      = reflect.TypeFor[store.TokenRow]()
+	userRow       = reflect.TypeFor[store.UserRow]()
 	sightingRow   = reflect.TypeFor[store.Sighting]()
 	feedbackRow   = reflect.TypeFor[store.Feedback]()
 	accessRow     = reflect.TypeFor[store.AccessRequest]()
@@ -65,6 +66,9 @@ var contentEncoders = []contentEncoder{
 	}),
 	encoderOf("TokenContent", evidence.TokenContent, map[reflect.Type][]string{
 		tokenRow: {"ID", "Org", "Role", "Name", "Hash", "Created", "Revoked"},
+	}),
+	encoderOf("UserContent", evidence.UserContent, map[reflect.Type][]string{
+		userRow: {"ID", "Org", "Login", "Name", "Role", "Password", "TOTPSecret", "Disabled", "Created", "Updated"},
 	}),
 	encoderOf("ReportContent", func(r reportInput) []byte { return evidence.ReportContent([]byte(r.Body), r.Records) }, map[reflect.Type][]string{
 		reportIn: {"Body", "Records"},
@@ -103,11 +107,18 @@ var excludedFields = map[reflect.Type]map[string]string{
 	// evidence leaf; were it covered, every use would make the token's
 	// content disagree with its last leaf.
 	tokenRow: {"LastUsed": "changes on every use of the token without an evidence leaf"},
+	// A TOTP secret awaiting confirmation is set by its user with no leaf
+	// (it grants nothing until confirmed, which writes one), and the last
+	// TOTP step accepted changes on every sign-in with a code.
+	userRow: {
+		"TOTPPending": "set by enrolment with no leaf; it grants nothing until confirmed",
+		"TOTPStep":    "changes on every sign-in with a TOTP code without an evidence leaf",
+	},
 }
 
 // guardedRowTypes are the store row types the encoders take.
 var guardedRowTypes = []reflect.Type{
-	orgRow, groupRow, memberRow, tokenRow, sightingRow, feedbackRow, accessRow,
+	orgRow, groupRow, memberRow, tokenRow, userRow, sightingRow, feedbackRow, accessRow,
 	hitQueryRow, torImportRow, torFileRow, checkpointRow, witnessLogRow,
 }
 

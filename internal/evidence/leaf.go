@@ -61,6 +61,19 @@ const (
 	GroupRemoveMember Action = "group.remove-member"
 	TokenIssue        Action = "token.issue"
 	TokenRevoke       Action = "token.revoke"
+	// UserCreate, UserResetPassword, UserDisable, UserEnable, UserTOTPEnrol
+	// and UserTOTPClear change a user (a person who signs in to the UI).
+	UserCreate        Action = "user.create"
+	UserResetPassword Action = "user.reset-password"
+	UserDisable       Action = "user.disable"
+	UserEnable        Action = "user.enable"
+	UserTOTPEnrol     Action = "user.totp-enrol"
+	UserTOTPClear     Action = "user.totp-clear"
+	// UserLogin: a user signed in and a session began; UserRevokeSessions:
+	// every session of a user was ended on request. Sessions themselves
+	// are not logged objects: they change on every request.
+	UserLogin          Action = "user.login"
+	UserRevokeSessions Action = "user.revoke-sessions"
 	// Disclose: objects of one owner were shown to an organization other than their owner.
 	Disclose Action = "disclose"
 	// HitQuery: an organization asked hit/no-hit about values (their keyed
@@ -94,6 +107,8 @@ const (
 	KindOrg    = "org"
 	KindGroup  = "group"
 	KindToken  = "token"
+	// KindUser is a person who signs in to the UI; its id is the user id.
+	KindUser = "user"
 	// KindHitQuery is a hit/no-hit query.
 	KindHitQuery = "hit-query"
 	// KindAccessRequest is an access request; KindFeedback a feedback report.
@@ -141,30 +156,38 @@ func (r Role) String() string {
 
 // actions lists, for each action, the role each object kind may have in it.
 var actions = map[Action]map[string]Role{
-	RecordCreate:      {KindRecord: Changed},
-	RecordUpdate:      {KindRecord: Changed},
-	RecordRevoke:      {KindRecord: Changed},
-	ReportCreate:      {KindReport: Changed},
-	ReportUpdate:      {KindReport: Changed},
-	ReportRevoke:      {KindReport: Changed},
-	OrgCreate:         {KindOrg: Changed},
-	OrgUpdate:         {KindOrg: Changed},
-	GroupCreate:       {KindGroup: Changed},
-	GroupAddMember:    {KindGroup: Changed},
-	GroupRemoveMember: {KindGroup: Changed},
-	TokenIssue:        {KindToken: Changed},
-	TokenRevoke:       {KindToken: Changed},
-	Disclose:          {KindRecord: Shown, KindReport: Shown},
-	HitQuery:          {KindHitQuery: Changed},
-	Hit:               {KindRecord: Named},
-	Sighting:          {KindSighting: Changed, KindRecord: Named},
-	Feedback:          {KindFeedback: Changed, KindRecord: Named},
-	AccessRequest:     {KindAccessRequest: Changed, KindRecord: Named},
-	AccessGrant:       {KindAccessRequest: Changed, KindRecord: Named},
-	AccessDeny:        {KindAccessRequest: Changed, KindRecord: Named},
-	TorImport:         {KindTorImport: Changed, KindTorData: Changed},
-	CheckpointSigned:  {KindCheckpoint: Changed},
-	WitnessCosign:     {KindWitnessLog: Changed},
+	RecordCreate:       {KindRecord: Changed},
+	RecordUpdate:       {KindRecord: Changed},
+	RecordRevoke:       {KindRecord: Changed},
+	ReportCreate:       {KindReport: Changed},
+	ReportUpdate:       {KindReport: Changed},
+	ReportRevoke:       {KindReport: Changed},
+	OrgCreate:          {KindOrg: Changed},
+	OrgUpdate:          {KindOrg: Changed},
+	GroupCreate:        {KindGroup: Changed},
+	GroupAddMember:     {KindGroup: Changed},
+	GroupRemoveMember:  {KindGroup: Changed},
+	TokenIssue:         {KindToken: Changed},
+	TokenRevoke:        {KindToken: Changed},
+	UserCreate:         {KindUser: Changed},
+	UserResetPassword:  {KindUser: Changed},
+	UserDisable:        {KindUser: Changed},
+	UserEnable:         {KindUser: Changed},
+	UserTOTPEnrol:      {KindUser: Changed},
+	UserTOTPClear:      {KindUser: Changed},
+	UserLogin:          {KindUser: Named},
+	UserRevokeSessions: {KindUser: Named},
+	Disclose:           {KindRecord: Shown, KindReport: Shown},
+	HitQuery:           {KindHitQuery: Changed},
+	Hit:                {KindRecord: Named},
+	Sighting:           {KindSighting: Changed, KindRecord: Named},
+	Feedback:           {KindFeedback: Changed, KindRecord: Named},
+	AccessRequest:      {KindAccessRequest: Changed, KindRecord: Named},
+	AccessGrant:        {KindAccessRequest: Changed, KindRecord: Named},
+	AccessDeny:         {KindAccessRequest: Changed, KindRecord: Named},
+	TorImport:          {KindTorImport: Changed, KindTorData: Changed},
+	CheckpointSigned:   {KindCheckpoint: Changed},
+	WitnessCosign:      {KindWitnessLog: Changed},
 }
 
 // Actions lists every action, sorted.

@@ -337,7 +337,7 @@ func verify(ctx context.Context, st *store.Store, opt VerifyOptions) (*Report, e
 	// 5. Every covered row against its newest change leaf.
 	v := &objects{rep: rep, changes: changes, missingLeaves: len(missing) > 0}
 	for _, step := range []func(context.Context, *store.Store) error{
-		v.records, v.recordVersions, v.reports, v.reportVersions, v.orgs, v.groups, v.tokens,
+		v.records, v.recordVersions, v.reports, v.reportVersions, v.orgs, v.groups, v.tokens, v.users,
 		v.sightings, v.feedback, v.accessRequests, v.hitQueries, v.torImports, v.torData, v.checkpoints, v.witnessLogs,
 	} {
 		if err := step(ctx, st); err != nil {
@@ -551,6 +551,10 @@ func (v *objects) groups(ctx context.Context, st *store.Store) error {
 
 func (v *objects) tokens(ctx context.Context, st *store.Store) error {
 	return st.ScanTokenRows(ctx, func(t store.TokenRow) error { v.check(KindToken, t.ID, TokenContent(t)); return nil })
+}
+
+func (v *objects) users(ctx context.Context, st *store.Store) error {
+	return st.ScanUserRows(ctx, func(u store.UserRow) error { v.check(KindUser, u.ID, UserContent(u)); return nil })
 }
 
 func (v *objects) sightings(ctx context.Context, st *store.Store) error {

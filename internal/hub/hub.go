@@ -59,6 +59,8 @@ type Hub struct {
 	log   *slog.Logger
 	now   func() time.Time
 
+	people *people // users' sessions, sign-in throttle, password hashing
+
 	touchMu sync.Mutex
 	touched map[string]time.Time // token id -> last time last_used was written
 }
@@ -70,7 +72,7 @@ func New(st *store.Store, canon *observable.Canonicalizer, ev *evidence.Log, log
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Hub{store: st, canon: canon, ev: ev, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }, touched: map[string]time.Time{}}
+	h := &Hub{store: st, canon: canon, ev: ev, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }, touched: map[string]time.Time{}, people: newPeople()}
 	h.SetLimits(DefaultLimits)
 	h.SetWarningLists(warninglist.Default())
 	return h

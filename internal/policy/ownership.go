@@ -54,6 +54,19 @@ func ManageToken(c *Caller, org, id string) error {
 	return nil
 }
 
+// ManageUser returns nil if c may see, disable, enable or end the sessions
+// of a user of org: admins of that organization. Other organizations'
+// users do not exist for c.
+func ManageUser(c *Caller, org, login string) error {
+	if err := Require(c, ManageUsers); err != nil {
+		return err
+	}
+	if org != c.Org {
+		return fmt.Errorf("user %q: %w", login, intel.ErrNotFound)
+	}
+	return nil
+}
+
 // ChangeOrg returns nil if c may change organization org's settings:
 // admins of that organization only.
 func ChangeOrg(c *Caller, org string) error {

@@ -20,6 +20,7 @@ const (
 	ChangeIntel   Action = "change"        // update or revoke own records; write reports; decide access requests
 	ManageGroups  Action = "manage-groups" // create own groups, add and remove members
 	ManageTokens  Action = "manage-tokens" // issue and revoke own organization's tokens; the organization's settings
+	ManageUsers   Action = "manage-users"  // list, create, disable and enable own organization's users (people); end their sessions
 	SubmitEvents  Action = "submit-events" // send traffic events to be matched into sightings
 	ReadVerdicts  Action = "read-verdicts" // the organization's own sightings, Tor checks: verdicts on what it observed
 	GiveFeedback  Action = "give-feedback" // report what a record led to
@@ -32,10 +33,10 @@ const (
 )
 
 // Actions lists every action, for the role table.
-var Actions = []Action{ReadIntel, CreateRecords, ChangeIntel, ManageGroups, ManageTokens, SubmitEvents, ReadVerdicts, GiveFeedback, Federate, OperateHub}
+var Actions = []Action{ReadIntel, CreateRecords, ChangeIntel, ManageGroups, ManageTokens, ManageUsers, SubmitEvents, ReadVerdicts, GiveFeedback, Federate, OperateHub}
 
 var allowed = map[intel.Role][]Action{
-	intel.RoleAdmin:   {ReadIntel, CreateRecords, ChangeIntel, ManageGroups, ManageTokens, SubmitEvents, ReadVerdicts, GiveFeedback},
+	intel.RoleAdmin:   {ReadIntel, CreateRecords, ChangeIntel, ManageGroups, ManageTokens, ManageUsers, SubmitEvents, ReadVerdicts, GiveFeedback},
 	intel.RoleAnalyst: {ReadIntel, CreateRecords, ChangeIntel, ReadVerdicts, GiveFeedback},
 	intel.RoleReader:  {ReadIntel, ReadVerdicts},
 	intel.RoleSensor:  {CreateRecords, SubmitEvents, ReadVerdicts},
