@@ -11,6 +11,7 @@ package demo
 
 import (
 	"context"
+	crand "crypto/rand"
 	"crypto/sha3"
 	"encoding/base32"
 	"encoding/hex"
@@ -50,6 +51,9 @@ type Seeded struct {
 	// C2Value is a C2 address cert-fr shared with the police only,
 	// discoverable, which police-nl's sensor has sighted.
 	C2Value string
+	// Password signs in to the web UI every organization's user, whose
+	// login name is the organization's id (a fresh one each demo).
+	Password string
 }
 
 // orgs are the demo's members; the clearinghouse runs the hub.
@@ -102,6 +106,12 @@ func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 			return out, err
 		}
 		out.Orgs = append(out.Orgs, Org{Org: org, Token: secret})
+		if out.Password == "" {
+			out.Password = "demo-" + crand.Text()[:16]
+		}
+		if _, err := h.OperatorCreateUser(ctx, o.id, o.id, "Analyst at "+o.name, intel.RoleAdmin, out.Password); err != nil {
+			return out, err
+		}
 		callers[o.id] = &policy.Caller{Org: o.id, Role: intel.RoleAdmin, TokenID: tok.ID, Operator: o.operator}
 	}
 	for _, g := range groups {
@@ -402,11 +412,14 @@ func PrintWelcome(out io.Writer, base, dataDir string, s Seeded) {
 	}
 	strings.NewReplacer(
 		"{BASE}", base, "{DATA}", dataDir, "{POLICE}", tok["police-nl"], "{BANK}", tok["bank-alpha"], "{CERT}", tok["cert-fr"],
-		"{SENSOR}", s.Sensor, "{C2}", s.C2Value, "{PHISH}", url.QueryEscape(s.PhishURL), "{RED}", s.RedRecord, "{VISIBLE}", hub.CollectionVisible, "{MISPEVENT}", MISPEvent,
+		"{SENSOR}", s.Sensor, "{PASSWORD}", s.Password, "{C2}", s.C2Value, "{PHISH}", url.QueryEscape(s.PhishURL), "{RED}", s.RedRecord, "{VISIBLE}", hub.CollectionVisible, "{MISPEVENT}", MISPEvent,
 	).WriteString(out, welcome)
 }
 
 const welcome = `
+The web UI, in English and Japanese: {BASE}/login — sign in as any organization's
+id above (police-nl, bank-alpha, ...) with the password {PASSWORD}
+
 Try it (each organization sees only what was shared with it):
   T={POLICE}   # police-nl
   curl -s {BASE}/api/v1/whoami -H "Authorization: Bearer $T"

@@ -56,8 +56,8 @@ type Config struct {
 	// FederationTick is how often the federation job looks for partners
 	// due to be pulled (each has its own interval).
 	FederationTick time.Duration
-	// Auth signs users in to the web UI; nil: the UI's login page says
-	// sign-in is not available yet.
+	// Auth signs users in to the web UI; nil: the hub's users
+	// (HubAuth).
 	Auth ui.Auth
 	Log  *slog.Logger
 }
@@ -106,7 +106,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.Handle("/taxii2/", taxii.New(s.cfg.Hub, taxii.Options{Log: s.cfg.Log}).Handler())
 	mux.Handle(feedserver.Prefix, feedserver.Handler(s.cfg.Hub, s.cfg.Log))
-	mux.Handle("/", ui.Handler(ui.Options{Auth: s.cfg.Auth, Key: uiKey(s.cfg.Secret), Log: s.cfg.Log}))
+	auth := s.cfg.Auth
+	if auth == nil && s.cfg.Hub != nil {
+		auth = HubAuth(s.cfg.Hub)
+	}
+	mux.Handle("/", ui.Handler(ui.Options{Auth: auth, Hub: s.cfg.Hub, Key: uiKey(s.cfg.Secret), Log: s.cfg.Log}))
 	return mux
 }
 

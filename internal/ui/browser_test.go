@@ -55,15 +55,20 @@ func TestBrowserLoginPage(t *testing.T) {
 			if h1 := uitest.Eval[string](tab, "document.querySelector('h1').innerText"); h1 != lang.T("login.heading") {
 				t.Errorf("h1 = %q, want %q", h1, lang.T("login.heading"))
 			}
-			// Every input has a label, and this hub has no Auth yet.
+			// Every input has a label, and a hub signs its users in.
 			if n := uitest.Eval[int](tab, `[...document.querySelectorAll('input:not([type=hidden])')].filter(i => !i.labels || i.labels.length === 0).length`); n != 0 {
 				t.Errorf("%d inputs without a label", n)
 			}
-			if got := uitest.Eval[string](tab, "document.getElementById('login-unavailable').innerText"); got != lang.T("login.unavailable") {
-				t.Errorf("notice = %q", got)
+			if got := uitest.Eval[bool](tab, "document.getElementById('login-unavailable') !== null"); got {
+				t.Errorf("a hub with users says sign-in is unavailable")
 			}
 			tab.Screenshot("login-" + tc.code)
-			// The first Tab key stop is the skip link.
+			// The login name has the focus (autofocus); on a page without
+			// a form, the first Tab key stop is the skip link.
+			if got := uitest.Eval[string](tab, "document.activeElement.id"); got != "login" {
+				t.Errorf("focus on %q, want the login name", got)
+			}
+			tab.Open(hub.URL + "/about")
 			tab.Do(chromedp.KeyEvent("\t"))
 			if got := uitest.Eval[string](tab, "document.activeElement.className"); got != "skip" {
 				t.Errorf("first focus on %q, want the skip link", got)

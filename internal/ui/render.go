@@ -45,6 +45,14 @@ func (p *Page) T(key string, args ...any) string { return p.Lang.T(key, args...)
 // Time writes t in the reader's time zone with UTC beside it.
 func (p *Page) Time(t time.Time) template.HTML { return timeHTML(t, p.Loc, p.Lang) }
 
+// TimeOf is Time of *t, or nothing for nil.
+func (p *Page) TimeOf(t *time.Time) template.HTML {
+	if t == nil {
+		return ""
+	}
+	return p.Time(*t)
+}
+
 // TLP writes a TLP 2.0 badge.
 func (p *Page) TLP(tlp string) template.HTML { return TLPBadge(tlp, p.Lang) }
 

@@ -27,6 +27,9 @@ package ui
 
 import (
 	"context"
+	"fusion/internal/hub"
+	"fusion/internal/intel"
+	"fusion/internal/policy"
 	"log/slog"
 	"net/http"
 	"time"
@@ -72,12 +75,27 @@ type Options struct {
 	// hub behind a TLS-terminating proxy). Requests over TLS always get
 	// Secure cookies.
 	SecureCookies bool
-	Log           *slog.Logger
+	// Hub is what the signed-in pages read through; nil: no page needs a
+	// session (the login page then still signs in through Auth).
+	Hub Hub
+	Log *slog.Logger
+}
+
+// Hub is what the signed-in pages call: the hub's methods, each deciding
+// by the policy gate what the caller may see (the UI reads nothing around
+// them).
+type Hub interface {
+	SessionCaller(ctx context.Context, token string) (*policy.Caller, intel.User, error)
+	Logout(ctx context.Context, token string) error
+	ListRecords(ctx context.Context, c *policy.Caller, f hub.RecordFilter) (hub.Page[intel.Record], error)
+	GetRecord(ctx context.Context, c *policy.Caller, id string) (intel.Record, error)
+	RecordHistory(ctx context.Context, c *policy.Caller, id string) ([]intel.Record, error)
 }
 
 // UI is the web UI's handlers and their dependencies.
 type UI struct {
 	auth   Auth
+	hub    Hub
 	csrf   *CSRF
 	secure bool
 	log    *slog.Logger
@@ -88,7 +106,7 @@ func New(opts Options) *UI {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	return &UI{auth: opts.Auth, csrf: NewCSRF(opts.Key), secure: opts.SecureCookies, log: opts.Log}
+	return &UI{auth: opts.Auth, hub: opts.Hub, csrf: NewCSRF(opts.Key), secure: opts.SecureCookies, log: opts.Log}
 }
 
 // Handler returns New(opts).Handler().
@@ -101,11 +119,14 @@ func (u *UI) CSRF() *CSRF { return u.csrf }
 // CrossOriginProtection. Mount it at "/".
 func (u *UI) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", u.about)
+	mux.HandleFunc("GET /{$}", u.home)
 	mux.HandleFunc("GET /about", u.about)
 	mux.HandleFunc("GET /login", u.loginPage)
 	mux.HandleFunc("POST /login", u.login)
 	mux.HandleFunc("POST /lang", u.switchLang)
+	mux.HandleFunc("POST /logout", u.signedIn(u.logout))
+	mux.HandleFunc("GET /records", u.signedIn(u.records))
+	mux.HandleFunc("GET /records/{id}", u.signedIn(u.record))
 	mux.HandleFunc("GET /static/{name}", u.serveAsset)
 	mux.HandleFunc("/", u.notFound)
 	return secure(mux)

@@ -1,0 +1,123 @@
+package ui_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"fusion/internal/intel"
+	"fusion/internal/server/servertest"
+	"fusion/internal/ui"
+	"fusion/internal/ui/uitest"
+)
+
+// signIn signs login in through the form in a browser of its own (each
+// user its own cookie jar) and returns the tab, on the records page.
+func signIn(t *testing.T, h *servertest.Hub, login, password, accept string) *uitest.Tab {
+	t.Helper()
+	tab := uitest.NewBrowser(t).Tab(t, accept)
+	tab.Open(h.URL + "/login")
+	tab.Navigate(
+		chromedp.SendKeys(chromedp.CSS("#login"), login),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+	)
+	if loc := uitest.Eval[string](tab, "location.pathname"); loc != "/records" {
+		t.Fatalf("%s signed in, landed on %q: %s", login, loc, uitest.Eval[string](tab, "document.body.innerText"))
+	}
+	return tab
+}
+
+// TestBrowserRecordsThroughTheGate: org A shares a green record, one amber
+// to org B and one whose value is hostile markup. B's user sees all three
+// in the list, by search and on the record page; C's user sees the green
+// ones and never the amber one (list, search, record page: not found); the
+// hostile value renders inert; signing out ends the session.
+func TestBrowserRecordsThroughTheGate(t *testing.T) {
+	ctx := context.Background()
+	h := servertest.Start(t)
+	const pw = "correct horse battery staple"
+	tokens := map[string]string{}
+	for _, o := range []string{"org-a", "org-b", "org-c"} {
+		tokens[o] = h.Org(t, o, intel.RoleAnalyst)
+		if _, err := h.Hub.OperatorCreateUser(ctx, o, "user-"+o, "User of "+o, intel.RoleAnalyst, pw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	{
+		c, err := h.Hub.Authenticate(ctx, tokens["org-a"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := h.Hub.CreateRecords(ctx, c, []intel.RecordInput{
+			{Value: "green-kit.example.com", TLP: "green", Labels: []string{"phishing"}},
+			{Value: "amber-kit.example.com", TLP: "amber", Labels: []string{"phishing"}, Audience: &intel.Audience{Orgs: []string{"org-b"}}},
+			{Value: `https://evil.example.com/"><script>alert(1)</script>`, TLP: "green", Description: "<img src=x onerror=alert(2)> \u202eexe.txt"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+		}
+	}
+	amber := func(tab *uitest.Tab) bool {
+		return strings.Contains(uitest.Eval[string](tab, "document.body.innerText"), "amber-kit[.]example[.]com")
+	}
+	en, ja := ui.LangByCode("en"), ui.LangByCode("ja")
+
+	b := signIn(t, h, "user-org-b", pw, "en")
+	resp := b.Open(h.URL + "/records")
+	checkPage(t, b, uitest.Header(resp, "Content-Security-Policy"), en)
+	body := uitest.Eval[string](b, "document.body.innerText")
+	for _, want := range []string{"green-kit[.]example[.]com", "amber-kit[.]example[.]com", "User of org-b"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("org-b's list lacks %q:\n%s", want, body)
+		}
+	}
+	if n := uitest.Eval[int](b, "document.querySelectorAll('script').length"); n != 1 {
+		t.Errorf("%d script elements: the hostile value was not rendered inert", n)
+	}
+	b.Screenshot("records-en")
+	resp = b.Open(h.URL + "/records?q=amber")
+	if !amber(b) {
+		t.Errorf("org-b's search for amber finds nothing")
+	}
+	resp = b.Navigate(chromedp.Click(chromedp.CSS(`table.records a`)))
+	checkPage(t, b, uitest.Header(resp, "Content-Security-Policy"), en)
+	if !amber(b) || !strings.Contains(uitest.Eval[string](b, "document.body.innerText"), "org-b") {
+		t.Errorf("org-b's record page: %s", uitest.Eval[string](b, "document.body.innerText"))
+	}
+	amberURL := uitest.Eval[string](b, "location.href")
+
+	c := signIn(t, h, "user-org-c", pw, "ja")
+	resp = c.Open(h.URL + "/records")
+	checkPage(t, c, uitest.Header(resp, "Content-Security-Policy"), ja)
+	if amber(c) || !strings.Contains(uitest.Eval[string](c, "document.body.innerText"), "green-kit[.]example[.]com") {
+		t.Errorf("org-c's list: %s", uitest.Eval[string](c, "document.body.innerText"))
+	}
+	c.Screenshot("records-ja")
+	c.Open(h.URL + "/records?q=amber")
+	if amber(c) {
+		t.Errorf("LEAK: org-c's search finds the amber record")
+	}
+	if resp = c.Open(amberURL); resp.Status != 404 || amber(c) {
+		t.Errorf("LEAK: org-c opens the amber record: %d", resp.Status)
+	}
+	c.Problems() // the 404 is logged as a failed resource
+	if d := c.Dialogs(); len(d) > 0 {
+		t.Errorf("dialogs opened: %q", d)
+	}
+
+	// Signing out ends the session: the records page sends back to login.
+	c.Open(h.URL + "/records")
+	c.Navigate(chromedp.Click(chromedp.CSS(`form.logout button`)))
+	c.Open(h.URL + "/records")
+	if loc := uitest.Eval[string](c, "location.pathname"); loc != "/login" {
+		t.Errorf("after signing out, /records is at %q", loc)
+	}
+}
