@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"fusion/internal/hub"
 	"fusion/internal/intel"
+	"fusion/internal/match"
 )
 
 // templateKeys returns every key a template passes to T as a literal.
@@ -45,7 +47,7 @@ func templateKeys(t *testing.T) map[string]string {
 // literals (page titles, error messages), and the keys helpers derive.
 func codeKeys(t *testing.T) map[string]string {
 	t.Helper()
-	re := regexp.MustCompile(`"((?:layout|nav|login|about|notfound|tlp|handling|value)\.[a-z0-9.\-]+)"`)
+	re := regexp.MustCompile(`"((?:layout|nav|login|about|notfound|tlp|handling|value|hits|access|feedback|tor)\.[a-z0-9.\-]+)"`)
 	keys := map[string]string{}
 	files, _ := filepath.Glob("*.go")
 	for _, f := range files {
@@ -67,6 +69,17 @@ func codeKeys(t *testing.T) map[string]string {
 	}
 	for _, h := range []string{intel.H0, intel.H1, intel.H2, intel.H3} {
 		keys["handling."+strings.ToLower(h)] = "helpers.go (HCode)"
+	}
+	// Hit/no-hit, access requests and feedback derive keys from the hub's
+	// match rules, request statuses and outcomes.
+	for _, r := range match.Rules {
+		keys["hits.rule."+string(r)] = "hits.html (match rules)"
+	}
+	for _, st := range []string{"pending", "approved", "denied"} {
+		keys["access.status."+st] = "access.html (request statuses)"
+	}
+	for _, o := range hub.Outcomes {
+		keys["feedback.outcome."+o] = "feedback.html, record.html (hub.Outcomes)"
 	}
 	return keys
 }

@@ -72,17 +72,24 @@ func (u *UI) records(w http.ResponseWriter, r *http.Request, s *session) {
 	u.render(w, r, status, "records.html", u.page(s, "records.title", d))
 }
 
-// recordData is one record's page: the record, its earlier versions.
+// recordData is one record's page: the record, its earlier versions, and
+// the feedback form (feedback.go).
 type recordData struct {
-	R       intel.Record
-	History []intel.Record
+	R        intel.Record
+	History  []intel.Record
+	Feedback feedbackForm
 }
 
 // record serves GET /records/{id}: one record as the reader may see it,
 // with its handling in words and its history; a record the reader may not
 // see is "not found", as one that does not exist.
 func (u *UI) record(w http.ResponseWriter, r *http.Request, s *session) {
-	id := r.PathValue("id")
+	u.recordPage(w, r, s, r.PathValue("id"), http.StatusOK, feedbackForm{Sent: r.URL.Query().Get("feedback") == "sent"})
+}
+
+// recordPage renders record id's page with status and the feedback form's
+// state fb.
+func (u *UI) recordPage(w http.ResponseWriter, r *http.Request, s *session, id string, status int, fb feedbackForm) {
 	rec, err := u.hub.GetRecord(r.Context(), s.caller, id)
 	if err != nil {
 		u.fail(w, r, err)
@@ -96,7 +103,7 @@ func (u *UI) record(w http.ResponseWriter, r *http.Request, s *session) {
 	if len(hist) > 0 && hist[len(hist)-1].Version == rec.Version {
 		hist = hist[:len(hist)-1] // the current version is the page itself
 	}
-	u.render(w, r, http.StatusOK, "record.html", u.page(s, "record.title", recordData{R: rec, History: hist}))
+	u.render(w, r, status, "record.html", u.page(s, "record.title", recordData{R: rec, History: hist, Feedback: fb}))
 }
 
 // fail answers a hub error: not found (hidden or absent) as the 404 page,
