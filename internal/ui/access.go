@@ -75,8 +75,9 @@ func (u *UI) decideAccess(approve bool) func(http.ResponseWriter, *http.Request,
 }
 
 // accessFailed answers err of an access request step, if any, and reports
-// whether it did: a bad field or a conflict (a request already pending)
-// is shown in place on the inbox, anything else as the hub's errors are.
+// whether it did: a bad field, a conflict (a request already pending, one
+// already decided) or a hub without matching is shown in place on the
+// inbox, anything else as the hub's errors are.
 func (u *UI) accessFailed(w http.ResponseWriter, r *http.Request, s *session, err error) bool {
 	var fe *intel.FieldError
 	switch {
@@ -86,6 +87,8 @@ func (u *UI) accessFailed(w http.ResponseWriter, r *http.Request, s *session, er
 		u.renderAccess(w, r, s, http.StatusBadRequest, accessData{ErrorText: err.Error()})
 	case errors.Is(err, intel.ErrConflict):
 		u.renderAccess(w, r, s, http.StatusConflict, accessData{ErrorText: err.Error()})
+	case errors.Is(err, hub.ErrNoIndex):
+		u.renderAccess(w, r, s, http.StatusServiceUnavailable, accessData{ErrorText: err.Error()})
 	default:
 		u.fail(w, r, err)
 	}

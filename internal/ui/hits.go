@@ -60,6 +60,10 @@ func (u *UI) hits(w http.ResponseWriter, r *http.Request, s *session) {
 		d.ErrorText = err.Error()
 		u.render(w, r, http.StatusBadRequest, "hits.html", u.page(s, "hits.title", d))
 		return
+	case errors.Is(err, hub.ErrNoIndex):
+		d.ErrorText = err.Error()
+		u.render(w, r, http.StatusServiceUnavailable, "hits.html", u.page(s, "hits.title", d))
+		return
 	case err != nil:
 		u.fail(w, r, err)
 		return
@@ -95,11 +99,21 @@ func pastedValues(paste string, max int) ([]string, error) {
 	return out, nil
 }
 
-// limitBody bounds the body of the requests h serves to n bytes: a larger
-// form fails to parse, and so fails the CSRF check, before h runs.
+// limitBody bounds the body of the requests h serves to n bytes and reads
+// the form before h runs: a larger form is refused with 413, one that
+// cannot be read with 400, naming the reason.
 func limitBody(n int64, h http.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, n)
+		if err := r.ParseForm(); err != nil {
+			var mb *http.MaxBytesError
+			if errors.As(err, &mb) {
+				http.Error(w, fmt.Sprintf("the form is larger than %d bytes: send less at a time", n), http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "the form could not be read: "+err.Error(), http.StatusBadRequest)
+			return
+		}
 		h.ServeHTTP(w, r)
 	}
 }
