@@ -338,6 +338,7 @@ func TestFeedbackThroughTheUI(t *testing.T) {
 	}
 	for _, lang := range []string{"en", "ja"} {
 		a := signInHTTP(t, w.h, "user-org-a", w.pw, lang)
+		a.get("/records/"+w.green, 200) // the feedback form, with no missing key
 		fb := a.get("/feedback", 200)
 		for _, want := range []string{"org-b", "org-c", "&lt;b&gt;blocked&lt;/b&gt; at the proxy", `href="/records/` + w.green + `"`} {
 			if !strings.Contains(fb, want) {
