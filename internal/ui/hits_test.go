@@ -282,6 +282,35 @@ func TestHitsAccessThroughTheUI(t *testing.T) {
 	if rec := b.get("/records/"+w.amber, 200); !strings.Contains(rec, "amber-kit[.]example[.]com") {
 		t.Errorf("org-b's record page after approval:\n%s", rec)
 	}
+
+	// A denied request: the requester sees the reason, never the record.
+	yes := true
+	res, err := w.h.Hub.CreateRecords(context.Background(), w.callers["org-a"], []intel.RecordInput{
+		{Value: "deny-kit.example.com", TLP: "amber", Discoverable: &yes, Audience: &intel.Audience{Orgs: []string{"org-c"}}}})
+	if err != nil || res[0].Err != nil {
+		t.Fatal(err, res)
+	}
+	denied := res[0].Value.ID
+	w.waitIndexed(t, "deny-kit.example.com")
+	_, _, page = b.post("/hits", url.Values{"values": {"deny-kit.example.com"}}, nil)
+	ref = html.UnescapeString(regexp.MustCompile(`name="ref" value="([^"]+)"`).FindStringSubmatch(page)[1])
+	if st, _, body := b.post("/access-requests", url.Values{"ref": {ref}, "purpose": {"case 8"}}, nil); st != http.StatusSeeOther {
+		t.Fatalf("request access: %d\n%s", st, body)
+	}
+	reqs, err = w.h.Hub.AccessRequests(context.Background(), w.callers["org-a"], true)
+	if err != nil || len(reqs) != 2 || reqs[0].Record != denied {
+		t.Fatalf("org-a's received requests: %+v %v", reqs, err)
+	}
+	if st, loc, body := a.post("/access-requests/"+reqs[0].ID+"/deny", url.Values{"reason": {"<i>not</i> shareable"}}, nil); st != http.StatusSeeOther || loc != "/access-requests?done=denied" {
+		t.Fatalf("deny: %d %q\n%s", st, loc, body)
+	}
+	inbox = b.get("/access-requests", 200)
+	if !strings.Contains(inbox, "Denied") || !strings.Contains(inbox, "&lt;i&gt;not&lt;/i&gt; shareable") || strings.Contains(inbox, denied) {
+		t.Errorf("org-b's inbox after the denial:\n%s", inbox)
+	}
+	if st, _, _ := b.get2("/records/" + denied); st != http.StatusNotFound {
+		t.Errorf("LEAK: org-b reads a record whose request was denied: %d", st)
+	}
 }
 
 // get2 fetches path and returns its status, Location and body, whatever
