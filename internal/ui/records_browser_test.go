@@ -14,7 +14,7 @@ import (
 )
 
 // signIn signs login in through the form in a browser of its own (each
-// user its own cookie jar) and returns the tab, on the records page.
+// user its own cookie jar) and returns the tab, on the dashboard.
 func signIn(t *testing.T, h *servertest.Hub, login, password, accept string) *uitest.Tab {
 	t.Helper()
 	tab := uitest.NewBrowser(t).Tab(t, accept)
@@ -24,7 +24,7 @@ func signIn(t *testing.T, h *servertest.Hub, login, password, accept string) *ui
 		chromedp.SendKeys(chromedp.CSS("#password"), password),
 		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
 	)
-	if loc := uitest.Eval[string](tab, "location.pathname"); loc != "/records" {
+	if loc := uitest.Eval[string](tab, "location.pathname"); loc != "/dashboard" {
 		t.Fatalf("%s signed in, landed on %q: %s", login, loc, uitest.Eval[string](tab, "document.body.innerText"))
 	}
 	return tab
@@ -111,6 +111,21 @@ func TestBrowserRecordsThroughTheGate(t *testing.T) {
 	c.Problems() // the 404 is logged as a failed resource
 	if d := c.Dialogs(); len(d) > 0 {
 		t.Errorf("dialogs opened: %q", d)
+	}
+
+	// org-a's dashboard counts its three records, in SVG charts drawn
+	// on the server (no script), in both languages.
+	for _, code := range []string{"en", "ja"} {
+		a := signIn(t, h, "user-org-a", pw, code)
+		resp = a.Open(h.URL + "/dashboard")
+		checkPage(t, a, uitest.Header(resp, "Content-Security-Policy"), ui.LangByCode(code))
+		if n := uitest.Eval[int](a, "document.querySelectorAll('figure svg[role=img]').length"); n != 4 {
+			t.Errorf("%d charts on the dashboard", n)
+		}
+		if got := uitest.Eval[string](a, "document.querySelector('ul.figures strong').innerText"); got != "3" {
+			t.Errorf("org-a's dashboard counts %s records", got)
+		}
+		a.Screenshot("dashboard-" + code)
 	}
 
 	// Signing out ends the session: the records page sends back to login.

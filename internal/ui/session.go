@@ -66,11 +66,11 @@ func (u *UI) signedIn(h func(http.ResponseWriter, *http.Request, *session)) http
 	}
 }
 
-// home serves GET /: the records for a signed-in reader, else the about
+// home serves GET /: the dashboard for a signed-in reader, else the about
 // page.
 func (u *UI) home(w http.ResponseWriter, r *http.Request) {
 	if u.session(r) != nil {
-		http.Redirect(w, r, "/records", http.StatusSeeOther)
+		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 		return
 	}
 	u.about(w, r)

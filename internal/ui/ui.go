@@ -90,6 +90,9 @@ type Hub interface {
 	ListRecords(ctx context.Context, c *policy.Caller, f hub.RecordFilter) (hub.Page[intel.Record], error)
 	GetRecord(ctx context.Context, c *policy.Caller, id string) (intel.Record, error)
 	RecordHistory(ctx context.Context, c *policy.Caller, id string) ([]intel.Record, error)
+	// The dashboard's.
+	Feedback(ctx context.Context, c *policy.Caller, limit int, cursor string) (hub.FeedbackSummary, error)
+	AccessRequests(ctx context.Context, c *policy.Caller, received bool) ([]hub.AccessView, error)
 }
 
 // UI is the web UI's handlers and their dependencies.
@@ -127,6 +130,7 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("POST /logout", u.signedIn(u.logout))
 	mux.HandleFunc("GET /records", u.signedIn(u.records))
 	mux.HandleFunc("GET /records/{id}", u.signedIn(u.record))
+	mux.HandleFunc("GET /dashboard", u.signedIn(u.dashboard))
 	mux.HandleFunc("GET /static/{name}", u.serveAsset)
 	mux.HandleFunc("/", u.notFound)
 	return secure(mux)
