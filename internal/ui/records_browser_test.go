@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +204,55 @@ func TestBrowserTOTPSignIn(t *testing.T) {
 	again.Problems() // the 401 is logged as a failed resource
 	if loc := uitest.Eval[string](again, "location.pathname"); loc != "/login" || !strings.Contains(uitest.Eval[string](again, "document.body.innerText"), ja.T("login.error.totp")) {
 		t.Errorf("a reused code: at %q", loc)
+	}
+}
+
+// TestBrowserExercise uploads a truth file and a findings file (one hit,
+// one miss, one false alarm) and reads the score table; a file that is not
+// findings is refused naming the field and the line.
+func TestBrowserExercise(t *testing.T) {
+	ctx := context.Background()
+	h := servertest.Start(t)
+	h.Org(t, "org-a", intel.RoleAnalyst)
+	const pw = "correct horse battery staple"
+	if _, err := h.Hub.OperatorCreateUser(ctx, "org-a", "ann", "Ann", intel.RoleAnalyst, pw); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	line := func(kind, entity string) string {
+		return `{"kind":"` + kind + `","start":"2026-11-30T10:00:00Z","end":"2026-11-30T11:00:00Z","entity":"` + entity + `"}` + "\n"
+	}
+	truth, found, bad := dir+"/truth.jsonl", dir+"/found.jsonl", dir+"/bad.jsonl"
+	for path, body := range map[string]string{
+		truth: line("c2-beacon", "10.0.0.5") + line("c2-beacon", "10.0.0.6"),
+		found: line("c2-beacon", "10.0.0.5") + line("c2-beacon", "10.0.0.9"),
+		bad:   "not json\n",
+	} {
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tab := signIn(t, h, "ann", pw, "ja")
+	tab.Open(h.URL + "/exercises")
+	resp := tab.Navigate(
+		chromedp.SetUploadFiles(chromedp.CSS("#truth"), []string{truth}),
+		chromedp.SetUploadFiles(chromedp.CSS("#found"), []string{found}),
+		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+	)
+	checkPage(t, tab, uitest.Header(resp, "Content-Security-Policy"), ui.LangByCode("ja"))
+	row := uitest.Eval[string](tab, "document.querySelector('table.score tbody tr').innerText")
+	if !strings.Contains(row, "c2-beacon") || !strings.Contains(row, "0.500\t0.500\t0.500") {
+		t.Errorf("score row %q", row)
+	}
+	tab.Screenshot("exercises-ja")
+	tab.Open(h.URL + "/exercises")
+	resp = tab.Navigate(
+		chromedp.SetUploadFiles(chromedp.CSS("#truth"), []string{bad}),
+		chromedp.SetUploadFiles(chromedp.CSS("#found"), []string{found}),
+		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+	)
+	tab.Problems() // the 400 is logged as a failed resource
+	if msg := uitest.Eval[string](tab, "document.querySelector('p.error').innerText"); resp.Status != 400 || !strings.Contains(msg, "truth: bad.jsonl") {
+		t.Errorf("a bad truth file: %d %q", resp.Status, msg)
 	}
 }

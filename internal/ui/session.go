@@ -48,14 +48,26 @@ func (u *UI) page(s *session, titleKey string, data any) *Page {
 	return p
 }
 
+// maxForm bounds the body of a signed-in form, unless its route says more.
+const maxForm = 1 << 20
+
 // signedIn runs h with the request's session, or sends the reader to the
-// login page, which returns here once signed in.
+// login page. A POST's body is bounded by maxForm and must carry the
+// session's CSRF token.
 func (u *UI) signedIn(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+	return u.signedInMax(maxForm, h)
+}
+
+// signedInMax is signedIn with a POST body of at most max bytes.
+func (u *UI) signedInMax(max int64, h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s := u.session(r)
 		if s == nil {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, max)
 		}
 		if r.Method == http.MethodPost && !u.csrf.CheckRequest(r, s.id) {
 			u.log.Info("ui: CSRF token refused", "path", r.URL.Path, "org", s.caller.Org)

@@ -131,6 +131,8 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("GET /records", u.signedIn(u.records))
 	mux.HandleFunc("GET /records/{id}", u.signedIn(u.record))
 	mux.HandleFunc("GET /dashboard", u.signedIn(u.dashboard))
+	mux.HandleFunc("GET /exercises", u.signedIn(u.exercises))
+	mux.HandleFunc("POST /exercises", u.signedInMax(2*maxExerciseFile+64<<10, u.exercises))
 	mux.HandleFunc("GET /static/{name}", u.serveAsset)
 	mux.HandleFunc("/", u.notFound)
 	return secure(mux)
