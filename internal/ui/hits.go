@@ -99,25 +99,6 @@ func pastedValues(paste string, max int) ([]string, error) {
 	return out, nil
 }
 
-// limitBody bounds the body of the requests h serves to n bytes and reads
-// the form before h runs: a larger form is refused with 413, one that
-// cannot be read with 400, naming the reason.
-func limitBody(n int64, h http.Handler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, n)
-		if err := r.ParseForm(); err != nil {
-			var mb *http.MaxBytesError
-			if errors.As(err, &mb) {
-				http.Error(w, fmt.Sprintf("the form is larger than %d bytes: send less at a time", n), http.StatusRequestEntityTooLarge)
-				return
-			}
-			http.Error(w, "the form could not be read: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		h.ServeHTTP(w, r)
-	}
-}
-
 // maxSmallForm bounds the body of the one-line forms: an access request,
 // a decision, feedback (a note of up to 4 KiB, percent-encoded).
 const maxSmallForm = 64 << 10

@@ -92,15 +92,16 @@ type Hub interface {
 	ListRecords(ctx context.Context, c *policy.Caller, f hub.RecordFilter) (hub.Page[intel.Record], error)
 	GetRecord(ctx context.Context, c *policy.Caller, id string) (intel.Record, error)
 	RecordHistory(ctx context.Context, c *policy.Caller, id string) ([]intel.Record, error)
+	// The dashboard's.
+	Feedback(ctx context.Context, c *policy.Caller, limit int, cursor string) (hub.FeedbackSummary, error)
+	AccessRequests(ctx context.Context, c *policy.Caller, received bool) ([]hub.AccessView, error)
 
 	// Hit/no-hit, access requests, feedback and the Tor check (hits.go,
-	// access.go, feedback.go, tor.go).
+	// access.go, feedback.go, tor.go; AccessRequests and Feedback above).
 	Hits(ctx context.Context, c *policy.Caller, values []string) ([]hub.HitAnswer, error)
 	RequestAccess(ctx context.Context, c *policy.Caller, ref, purpose string) (hub.AccessView, error)
-	AccessRequests(ctx context.Context, c *policy.Caller, received bool) ([]hub.AccessView, error)
 	DecideAccess(ctx context.Context, c *policy.Caller, id string, approve bool, reason string) (hub.AccessView, error)
 	AddFeedback(ctx context.Context, c *policy.Caller, recordID, outcome, note string) (hub.FeedbackItem, error)
-	Feedback(ctx context.Context, c *policy.Caller, limit int, cursor string) (hub.FeedbackSummary, error)
 	TorCheck(ctx context.Context, c *policy.Caller, ip netip.Addr, t time.Time, window time.Duration) (tor.Answer, error)
 }
 
@@ -139,14 +140,17 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("POST /logout", u.signedIn(u.logout))
 	mux.HandleFunc("GET /records", u.signedIn(u.records))
 	mux.HandleFunc("GET /records/{id}", u.signedIn(u.record))
+	mux.HandleFunc("GET /dashboard", u.signedIn(u.dashboard))
+	mux.HandleFunc("GET /exercises", u.signedIn(u.exercises))
+	mux.HandleFunc("POST /exercises", u.signedInMax(2*maxExerciseFile+64<<10, u.exercises))
 	// Hit/no-hit, access requests, feedback and the Tor check.
 	mux.HandleFunc("GET /hits", u.signedIn(u.hitsPage))
-	mux.HandleFunc("POST /hits", limitBody(MaxHitsForm, u.signedIn(u.hits)))
+	mux.HandleFunc("POST /hits", u.signedInMax(MaxHitsForm, u.hits))
 	mux.HandleFunc("GET /access-requests", u.signedIn(u.accessPage))
-	mux.HandleFunc("POST /access-requests", limitBody(maxSmallForm, u.signedIn(u.requestAccess)))
-	mux.HandleFunc("POST /access-requests/{id}/approve", limitBody(maxSmallForm, u.signedIn(u.decideAccess(true))))
-	mux.HandleFunc("POST /access-requests/{id}/deny", limitBody(maxSmallForm, u.signedIn(u.decideAccess(false))))
-	mux.HandleFunc("POST /records/{id}/feedback", limitBody(maxSmallForm, u.signedIn(u.addFeedback)))
+	mux.HandleFunc("POST /access-requests", u.signedInMax(maxSmallForm, u.requestAccess))
+	mux.HandleFunc("POST /access-requests/{id}/approve", u.signedInMax(maxSmallForm, u.decideAccess(true)))
+	mux.HandleFunc("POST /access-requests/{id}/deny", u.signedInMax(maxSmallForm, u.decideAccess(false)))
+	mux.HandleFunc("POST /records/{id}/feedback", u.signedInMax(maxSmallForm, u.addFeedback))
 	mux.HandleFunc("GET /feedback", u.signedIn(u.feedbackPage))
 	mux.HandleFunc("GET /tor", u.signedIn(u.torCheck))
 	mux.HandleFunc("GET /static/{name}", u.serveAsset)
