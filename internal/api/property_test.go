@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"testing"
@@ -25,6 +26,7 @@ import (
 	"fusion/internal/stix"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
+	"fusion/internal/tor"
 )
 
 // TestAuthorizationPropertyHTTP runs the authorization property harness
@@ -190,6 +192,13 @@ func (c *httpClient) Hits(org string, values []string) ([]hub.HitAnswer, error) 
 	var ans struct{ Results []hub.HitAnswer }
 	err := c.call(org, "POST", "/api/v1/hits", map[string]any{"values": values}, &ans)
 	return ans.Results, err
+}
+
+func (c *httpClient) TorCheck(org string, ip netip.Addr, at time.Time, window time.Duration) (tor.Answer, error) {
+	q := url.Values{"ip": {ip.String()}, "time": {at.Format(time.RFC3339Nano)}, "window": {window.String()}}
+	var ans tor.Answer
+	err := c.call(org, "GET", "/api/v1/tor/check?"+q.Encode(), nil, &ans)
+	return ans, err
 }
 
 func (c *httpClient) Export(org string) ([]intel.Record, error) {

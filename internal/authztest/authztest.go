@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -26,6 +27,7 @@ import (
 	"fusion/internal/stix"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
+	"fusion/internal/tor"
 )
 
 // values is a small pool so that records share values and value search has
@@ -124,6 +126,10 @@ type Client interface {
 	Entries(org string, from, to int64) ([]hub.Entry, error)
 	Groups(org string) ([]intel.Group, error)
 	Group(org, id string) (intel.Group, error)
+
+	// TorCheck answers whether ip was a Tor relay or exit around at, from
+	// the public Tor data the hub holds: the same for every organization.
+	TorCheck(org string, ip netip.Addr, at time.Time, window time.Duration) (tor.Answer, error)
 }
 
 // Run checks random worlds built in st through the client newClient returns
@@ -230,6 +236,9 @@ func (d Direct) AccessRequests(org string, received bool) ([]hub.AccessView, err
 }
 func (d Direct) Entries(org string, from, to int64) ([]hub.Entry, error) {
 	return d.H.EvidenceEntries(context.Background(), d.Callers[org], from, to)
+}
+func (d Direct) TorCheck(org string, ip netip.Addr, at time.Time, window time.Duration) (tor.Answer, error) {
+	return d.H.TorCheck(context.Background(), d.Callers[org], ip, at, window)
 }
 func (d Direct) Groups(org string) ([]intel.Group, error) {
 	return d.H.ListGroups(context.Background(), d.Callers[org])

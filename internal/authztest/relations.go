@@ -3,6 +3,8 @@ package authztest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -196,6 +198,39 @@ func (s *worldState) checkRelations(t *rapid.T) {
 		s.checkAccessRequests(t, org)
 		s.checkGroups(t, org)
 		s.checkEntries(t, org, viewers)
+	}
+	s.checkTor(t)
+}
+
+// checkTor: a Tor check reads no record. For an address that is a record's
+// value (when the world has one), every organization — whatever it may
+// see of that record — gets the same answer, and the answer names no
+// record value but the address asked.
+func (s *worldState) checkTor(t *rapid.T) {
+	ip := netip.MustParseAddr("198.51.100.7")
+	for _, m := range s.records {
+		if a, err := netip.ParseAddr(m.value); err == nil {
+			ip = a
+			break
+		}
+	}
+	at := time.Date(2026, 11, 30, 19, 5, 0, 0, time.UTC)
+	var first string
+	for i, org := range s.w.Orgs {
+		ans, err := s.c.TorCheck(org, ip, at, time.Hour)
+		must(t, err)
+		got := fmt.Sprintf("%s|%v|%v|%v|%s", ans.IP, ans.Covered, ans.IsRelay(), ans.IsExit(), ans.Verdict)
+		if i == 0 {
+			first = got
+		} else if got != first {
+			t.Fatalf("LEAK: the Tor check of %s differs by organization: %s gets %q, %s gets %q", ip, s.w.Orgs[0], first, org, got)
+		}
+		for _, m := range s.records {
+			if !strings.Contains(ip.String(), m.value) && strings.Contains(ans.Verdict, m.value) {
+				t.Fatalf("LEAK: %s's Tor check of %s names record %s's value %q", org, ip, m.id, m.value)
+			}
+		}
+		s.cases++
 	}
 }
 
