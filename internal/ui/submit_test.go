@@ -273,6 +273,17 @@ func TestReportsThroughTheGate(t *testing.T) {
 		t.Errorf("org-b adds to org-a's report: %d\n%s", status, text(body))
 	}
 
+	// The hub refuses it too, whatever the page offers.
+	ctx := context.Background()
+	cb, err := h.Hub.Authenticate(ctx, h.Token(t, "org-b", intel.RoleAnalyst))
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs := []string{bees["bee.example.com"].ID}
+	if _, err := h.Hub.UpdateReport(ctx, cb, id, intel.ReportPatch{Records: &theirs}); err == nil {
+		t.Errorf("the hub lets org-b change org-a's report")
+	}
+
 	_, list := b.get("/reports")
 	if !strings.Contains(list, "/reports/"+id) {
 		t.Errorf("org-b's report list lacks the report:\n%s", text(list))
