@@ -8,6 +8,7 @@ import (
 
 	"fusion/internal/hub"
 	"fusion/internal/intel"
+	"fusion/internal/policy"
 )
 
 // reportRecordsPerPage is how many of a report's records its page shows at
@@ -61,7 +62,7 @@ func (u *UI) reportPage(w http.ResponseWriter, r *http.Request, s *session) (*re
 		u.fail(w, r, err)
 		return nil, false
 	}
-	d := &reportData{R: rep, Own: rep.Originator == s.caller.Org && rep.Revoked == nil}
+	d := &reportData{R: rep, Own: policy.Originates(s.caller, rep.Originator) && policy.Can(s.caller, policy.ChangeIntel) && rep.Revoked == nil}
 	if v := r.URL.Query().Get("from"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -120,7 +121,7 @@ func (u *UI) addReportRecords(w http.ResponseWriter, r *http.Request, s *session
 			u.fail(w, r, err)
 			return
 		}
-		if rep.Originator != s.caller.Org {
+		if !policy.Originates(s.caller, rep.Originator) {
 			u.render(w, r, http.StatusForbidden, "report.html", u.page(s, "report.title", &reportData{R: rep,
 				AddErrors: []string{"report: " + rep.ID + ": not a report of your organization: only its originator adds records"}}))
 			return

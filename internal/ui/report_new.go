@@ -11,6 +11,7 @@ import (
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/match"
+	"fusion/internal/policy"
 )
 
 // Bounds of the report forms: at most maxReportLines lines of record ids
@@ -26,6 +27,8 @@ type newReportData struct {
 	Title, Description, Tags, Records string
 	Sharing                           sharingView
 	Errors                            []string
+	// CannotWrite disables the form: the reader's role may not write reports.
+	CannotWrite bool
 }
 
 // newReportPage serves GET /reports/new: the form for a report.
@@ -34,6 +37,7 @@ func (u *UI) newReportPage(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 func (u *UI) renderNewReport(w http.ResponseWriter, r *http.Request, s *session, status int, d *newReportData) {
+	d.CannotWrite = !policy.Can(s.caller, policy.ChangeIntel)
 	p := u.page(s, "reportnew.title", d)
 	d.Sharing.Page, d.Sharing.Prefix = p, "rep-"
 	u.render(w, r, status, "report_new.html", p)

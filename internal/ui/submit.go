@@ -9,6 +9,7 @@ import (
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/observable"
+	"fusion/internal/policy"
 )
 
 // Bounds of a submission: the paste box holds at most maxPaste bytes and
@@ -85,6 +86,8 @@ type submitData struct {
 	Results   []lineResult
 	Refused   int
 	ErrorText string
+	// CannotSubmit disables the forms: the reader's role may not submit.
+	CannotSubmit bool
 }
 
 // submitPage serves GET /submit: the form for one record and the paste box.
@@ -97,6 +100,7 @@ func (u *UI) renderSubmit(w http.ResponseWriter, r *http.Request, s *session, st
 	for _, t := range observable.Types() {
 		d.Types = append(d.Types, string(t))
 	}
+	d.CannotSubmit = !policy.Can(s.caller, policy.CreateRecords)
 	p := u.page(s, "submit.title", d)
 	d.One.Page, d.One.Prefix = p, "one-"
 	d.Bulk.Page, d.Bulk.Prefix = p, "bulk-"

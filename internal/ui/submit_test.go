@@ -48,9 +48,15 @@ var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // login signs in the user of org through the login form.
 func login(t *testing.T, h *servertest.Hub, org string) *webUser {
 	t.Helper()
+	return loginAs(t, h, "user-"+org, org)
+}
+
+// loginAs signs in the user name of org through the login form.
+func loginAs(t *testing.T, h *servertest.Hub, name, org string) *webUser {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	u := &webUser{t: t, h: h, c: &http.Client{Jar: jar}, caller: org}
-	resp, err := u.c.PostForm(h.URL+"/login", url.Values{"login": {"user-" + org}, "password": {testPassword}})
+	resp, err := u.c.PostForm(h.URL+"/login", url.Values{"login": {name}, "password": {testPassword}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,6 +231,30 @@ func TestSubmitBounds(t *testing.T) {
 	resp.Body.Close()
 	if resp.Request.URL.Path != "/login" {
 		t.Errorf("/submit signed out: at %s", resp.Request.URL.Path)
+	}
+}
+
+// TestSubmitReaderRole: a user whose role may only read sees the forms
+// disabled with a notice, and a POST is refused with nothing stored.
+func TestSubmitReaderRole(t *testing.T) {
+	h := threeOrgs(t)
+	if _, err := h.Hub.OperatorCreateUser(context.Background(), "org-a", "reader-a", "Reader of org-a", intel.RoleReader, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	r := loginAs(t, h, "reader-a", "org-a")
+	for path, notice := range map[string]string{"/submit": `id="submit-role"`, "/reports/new": `id="report-role"`} {
+		if _, body := r.get(path); !strings.Contains(body, notice) || !strings.Contains(body, "disabled") {
+			t.Errorf("%s for a reader: no notice or the form is not disabled", path)
+		}
+	}
+	if status, _, _ := r.post("/submit", url.Values{"form": {"one"}, "value": {"reader.example.com"}, "tlp": {"green"}}); status != http.StatusForbidden {
+		t.Errorf("a reader submits: %d, want 403", status)
+	}
+	if status, _, _ := r.post("/reports/new", url.Values{"title": {"t"}, "tlp": {"green"}}); status != http.StatusForbidden {
+		t.Errorf("a reader writes a report: %d, want 403", status)
+	}
+	if n := len(records(t, h, "org-a")); n != 0 {
+		t.Errorf("%d records stored by a reader", n)
 	}
 }
 
