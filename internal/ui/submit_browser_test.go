@@ -1,11 +1,15 @@
 package ui_test
 
 import (
+	"context"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"fusion/internal/hub"
+	"fusion/internal/intel"
 	"fusion/internal/ui"
 	"fusion/internal/ui/uitest"
 )
@@ -121,6 +125,28 @@ func TestBrowserSubmitAndReports(t *testing.T) {
 		t.Errorf("adding a record to the amber report:\n%s", got)
 	}
 	inert(a, "A's amber report")
+
+	// A report imported from a real MISP event shows where it came from.
+	if data, err := os.ReadFile("../../../shared/fixtures/misp/events/pymisp-circl-osint-57c4445b.json"); err != nil {
+		t.Logf("the MISP fixtures are not there, so no MISP report is shown: %v", err)
+	} else {
+		ctx := context.Background()
+		cl, err := h.Hub.Authenticate(ctx, h.Token(t, "org-a", intel.RoleAnalyst))
+		if err != nil {
+			t.Fatal(err)
+		}
+		imp, err := h.Hub.ImportMISP(ctx, cl, data, hub.MISPOptions{})
+		if err != nil || len(imp.Events) != 1 {
+			t.Fatalf("MISP import: %+v %v", imp, err)
+		}
+		resp = a.Open(h.URL + "/reports/" + imp.Events[0].Report)
+		checkPage(t, a, uitest.Header(resp, "Content-Security-Policy"), en)
+		if got := body(a); !strings.Contains(got, "57c4445b-c548-4654-af0b-4be3950d210f") || !strings.Contains(got, "CIRCL") {
+			t.Errorf("the MISP report's page:\n%s", got)
+		}
+		inert(a, "the MISP report")
+		a.Screenshot("report-misp-en")
+	}
 
 	// B sees everything, in English.
 	b := signIn(t, h, "user-org-b", testPassword, "en")
