@@ -99,6 +99,8 @@ func TestNoAnswerAfterAudienceNarrowed(t *testing.T) {
 				_, err = other.RevokeRecord(ctx, a, id, "")
 			}
 			if err != nil {
+				close(stop) // the reader must not outlive the test
+				wg.Wait()
 				t.Fatal(err)
 			}
 			mu.Lock()

@@ -3,6 +3,9 @@ package ui
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
+	"mime"
 	"net/http"
 	"time"
 
@@ -48,14 +51,41 @@ func (u *UI) page(s *session, titleKey string, data any) *Page {
 	return p
 }
 
+// maxForm bounds the body of a signed-in form, unless its route says more.
+const maxForm = 1 << 20
+
 // signedIn runs h with the request's session, or sends the reader to the
-// login page, which returns here once signed in.
+// login page. A POST's body is bounded by maxForm and must carry the
+// session's CSRF token.
 func (u *UI) signedIn(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+	return u.signedInMax(maxForm, h)
+}
+
+// signedInMax is signedIn with a POST body of at most max bytes.
+func (u *UI) signedInMax(max int64, h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s := u.session(r)
 		if s == nil {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, max)
+			// The form is read here, so that one too large is answered as
+			// such rather than as a missing CSRF token.
+			read := r.ParseForm
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+				read = func() error { return r.ParseMultipartForm(32 << 20) }
+			}
+			if err := read(); err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					http.Error(w, fmt.Sprintf("the form is larger than %d bytes", max), http.StatusRequestEntityTooLarge)
+					return
+				}
+				http.Error(w, "the form could not be read: "+err.Error(), http.StatusBadRequest)
+				return
+			}
 		}
 		if r.Method == http.MethodPost && !u.csrf.CheckRequest(r, s.id) {
 			u.log.Info("ui: CSRF token refused", "path", r.URL.Path, "org", s.caller.Org)
@@ -66,11 +96,11 @@ func (u *UI) signedIn(h func(http.ResponseWriter, *http.Request, *session)) http
 	}
 }
 
-// home serves GET /: the records for a signed-in reader, else the about
+// home serves GET /: the dashboard for a signed-in reader, else the about
 // page.
 func (u *UI) home(w http.ResponseWriter, r *http.Request) {
 	if u.session(r) != nil {
-		http.Redirect(w, r, "/records", http.StatusSeeOther)
+		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 		return
 	}
 	u.about(w, r)

@@ -41,7 +41,7 @@ type sharingView struct {
 	Warned bool
 }
 
-// Choices are the vocabularies the sharing fieldset offers.
+// TLPs lists the TLP labels, least restricted first.
 func (sharingView) TLPs() []intel.TLP { return intel.TLPs }
 
 // Labels lists the label vocabulary.
@@ -107,25 +107,8 @@ func (u *UI) renderSubmit(w http.ResponseWriter, r *http.Request, s *session, st
 	u.render(w, r, status, "submit.html", p)
 }
 
-// limitForm bounds the body of a POST to n bytes and parses its form
-// before h (and the CSRF check) runs: a larger body is refused with 413.
-func limitForm(n int64, h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, n)
-		if err := r.ParseForm(); err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				http.Error(w, fmt.Sprintf("the form is larger than %d bytes", n), http.StatusRequestEntityTooLarge)
-				return
-			}
-			http.Error(w, "the form could not be read: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		h(w, r)
-	}
-}
-
-// readSharing reads the sharing fields of the form whose ids start with prefix.
+// readSharing reads the sharing fields of a posted form (the names are
+// the same in every form; only the element ids carry a prefix).
 func readSharing(r *http.Request) sharing {
 	f := r.PostForm
 	return sharing{

@@ -98,6 +98,9 @@ type Hub interface {
 	GetReport(ctx context.Context, c *policy.Caller, id string) (intel.Report, error)
 	CreateReport(ctx context.Context, c *policy.Caller, in intel.ReportInput) (intel.Report, error)
 	UpdateReport(ctx context.Context, c *policy.Caller, id string, p intel.ReportPatch) (intel.Report, error)
+	// The dashboard's.
+	Feedback(ctx context.Context, c *policy.Caller, limit int, cursor string) (hub.FeedbackSummary, error)
+	AccessRequests(ctx context.Context, c *policy.Caller, received bool) ([]hub.AccessView, error)
 }
 
 // UI is the web UI's handlers and their dependencies.
@@ -137,12 +140,15 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("GET /records/{id}", u.signedIn(u.record))
 	// Submitting records, and reports.
 	mux.HandleFunc("GET /submit", u.signedIn(u.submitPage))
-	mux.HandleFunc("POST /submit", limitForm(maxSubmitForm, u.signedIn(u.submit)))
+	mux.HandleFunc("POST /submit", u.signedInMax(maxSubmitForm, u.submit))
 	mux.HandleFunc("GET /reports", u.signedIn(u.reports))
 	mux.HandleFunc("GET /reports/new", u.signedIn(u.newReportPage))
-	mux.HandleFunc("POST /reports/new", limitForm(maxReportForm, u.signedIn(u.newReport)))
+	mux.HandleFunc("POST /reports/new", u.signedInMax(maxReportForm, u.newReport))
 	mux.HandleFunc("GET /reports/{id}", u.signedIn(u.report))
-	mux.HandleFunc("POST /reports/{id}/records", limitForm(maxReportForm, u.signedIn(u.addReportRecords)))
+	mux.HandleFunc("POST /reports/{id}/records", u.signedInMax(maxReportForm, u.addReportRecords))
+	mux.HandleFunc("GET /dashboard", u.signedIn(u.dashboard))
+	mux.HandleFunc("GET /exercises", u.signedIn(u.exercises))
+	mux.HandleFunc("POST /exercises", u.signedInMax(2*maxExerciseFile+64<<10, u.exercises))
 	mux.HandleFunc("GET /static/{name}", u.serveAsset)
 	mux.HandleFunc("/", u.notFound)
 	return secure(mux)
