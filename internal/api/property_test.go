@@ -118,6 +118,12 @@ func (c *httpClient) CreateReport(org string, in intel.ReportInput) (string, err
 	return r.ID, err
 }
 
+func (c *httpClient) UpdateReport(org, id string, p intel.ReportPatch) (intel.Report, error) {
+	var r intel.Report
+	err := c.call(org, "PATCH", "/api/v1/reports/"+id, p, &r)
+	return r, err
+}
+
 func (c *httpClient) GetRecord(org, id string) (intel.Record, error) {
 	var r intel.Record
 	err := c.call(org, "GET", "/api/v1/records/"+id, nil, &r)

@@ -95,6 +95,9 @@ type Client interface {
 	UpdateRecord(org, id string, p intel.RecordPatch) error
 	RevokeRecord(org, id string) error
 	CreateReport(org string, in intel.ReportInput) (string, error)
+	// UpdateReport applies p to a report as org and returns the report
+	// as the hub answers it.
+	UpdateReport(org, id string, p intel.ReportPatch) (intel.Report, error)
 	GetRecord(org, id string) (intel.Record, error)
 	RecordHistory(org, id string) ([]intel.Record, error)
 	ListRecords(org string, f hub.RecordFilter) (hub.Page[intel.Record], error)
@@ -188,6 +191,9 @@ func (d Direct) RevokeRecord(org, id string) error {
 func (d Direct) CreateReport(org string, in intel.ReportInput) (string, error) {
 	r, err := d.H.CreateReport(context.Background(), d.Callers[org], in)
 	return r.ID, err
+}
+func (d Direct) UpdateReport(org, id string, p intel.ReportPatch) (intel.Report, error) {
+	return d.H.UpdateReport(context.Background(), d.Callers[org], id, p)
 }
 func (d Direct) GetRecord(org, id string) (intel.Record, error) {
 	return d.H.GetRecord(context.Background(), d.Callers[org], id)
@@ -492,6 +498,42 @@ func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Cli
 		must(t, err)
 		sh.Audience = normalize(sh.Audience)
 		s.reports = append(s.reports, &modelReport{id: repID, shared: sh, records: own})
+	}
+
+	// Reports regrouped and re-shared by their originators (as the web
+	// UI's "add records" does); attempts by others must fail. The answer
+	// lists the records the originator sees: all of its own, active.
+	for _, rep := range s.reports {
+		if !rapid.Bool().Draw(t, "report-change") {
+			continue
+		}
+		org := rep.shared.Originator
+		other := rapid.SampledFrom(w.Orgs).Draw(t, "report-intruder")
+		if other != org {
+			none := []string{}
+			if _, err := cl.UpdateReport(other, rep.id, intel.ReportPatch{Records: &none}); err == nil {
+				t.Fatalf("%s changed %s's report %s", other, org, rep.id)
+			}
+		}
+		own := slices.Clone(rep.records)
+		for _, m := range s.records {
+			if m.originator == org && !slices.Contains(own, m.id) && rapid.Bool().Draw(t, "report-add") {
+				own = append(own, m.id)
+			}
+		}
+		sh := w.DrawShared(t, org, w.GroupsOf(org))
+		if sh.TLP == "bogus" {
+			sh.TLP = intel.Amber
+		}
+		sh.Personal = false
+		tlp := string(sh.TLP)
+		got, err := cl.UpdateReport(org, rep.id, intel.ReportPatch{TLP: &tlp, Audience: &sh.Audience, Records: &own})
+		must(t, err)
+		sh.Audience = normalize(sh.Audience)
+		rep.shared, rep.records = sh, own
+		if want := s.visibleRecords(org, own); !slices.Equal(got.Records, want) || got.RecordCount != len(want) {
+			t.Fatalf("%s: updating report %s answers %v (count %d), want %v", org, rep.id, got.Records, got.RecordCount, want)
+		}
 	}
 	return s
 }

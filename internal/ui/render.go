@@ -91,6 +91,10 @@ func parseViews(fsys fs.FS, dir string) (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse the layout: %w", err)
 	}
+	// Partials (templates/partials/) are shared by several pages.
+	if _, err := layout.ParseFS(templateFS, "templates/partials/*.html"); err != nil {
+		return nil, fmt.Errorf("parse the partials: %w", err)
+	}
 	pages, err := fs.Glob(fsys, path.Join(dir, "*.html"))
 	if err != nil {
 		return nil, err

@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
-	"strings"
 	"time"
 
 	"fusion/internal/intel"
@@ -71,12 +71,19 @@ func (u *UI) signedInMax(max int64, h func(http.ResponseWriter, *http.Request, *
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, max)
-			// A form larger than max is refused saying so, not as a
-			// missing token. Multipart forms are left to the CSRF check
-			// and the handler (ParseForm would leave them unread).
-			var mb *http.MaxBytesError
-			if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") && errors.As(r.ParseForm(), &mb) {
-				http.Error(w, fmt.Sprintf("the form is larger than %d bytes: send less at a time", max), http.StatusRequestEntityTooLarge)
+			// The form is read here, so that one too large is answered as
+			// such rather than as a missing CSRF token.
+			read := r.ParseForm
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+				read = func() error { return r.ParseMultipartForm(32 << 20) }
+			}
+			if err := read(); err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					http.Error(w, fmt.Sprintf("the form is larger than %d bytes", max), http.StatusRequestEntityTooLarge)
+					return
+				}
+				http.Error(w, "the form could not be read: "+err.Error(), http.StatusBadRequest)
 				return
 			}
 		}

@@ -92,6 +92,14 @@ type Hub interface {
 	ListRecords(ctx context.Context, c *policy.Caller, f hub.RecordFilter) (hub.Page[intel.Record], error)
 	GetRecord(ctx context.Context, c *policy.Caller, id string) (intel.Record, error)
 	RecordHistory(ctx context.Context, c *policy.Caller, id string) ([]intel.Record, error)
+
+	// The submit and report pages (submit.go, reports.go, report.go,
+	// report_new.go).
+	CreateRecords(ctx context.Context, c *policy.Caller, ins []intel.RecordInput) ([]hub.Result[intel.Record], error)
+	ListReports(ctx context.Context, c *policy.Caller, f hub.ReportFilter) (hub.Page[intel.Report], error)
+	GetReport(ctx context.Context, c *policy.Caller, id string) (intel.Report, error)
+	CreateReport(ctx context.Context, c *policy.Caller, in intel.ReportInput) (intel.Report, error)
+	UpdateReport(ctx context.Context, c *policy.Caller, id string, p intel.ReportPatch) (intel.Report, error)
 	// The dashboard's.
 	Feedback(ctx context.Context, c *policy.Caller, limit int, cursor string) (hub.FeedbackSummary, error)
 	AccessRequests(ctx context.Context, c *policy.Caller, received bool) ([]hub.AccessView, error)
@@ -140,6 +148,14 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("POST /logout", u.signedIn(u.logout))
 	mux.HandleFunc("GET /records", u.signedIn(u.records))
 	mux.HandleFunc("GET /records/{id}", u.signedIn(u.record))
+	// Submitting records, and reports.
+	mux.HandleFunc("GET /submit", u.signedIn(u.submitPage))
+	mux.HandleFunc("POST /submit", u.signedInMax(maxSubmitForm, u.submit))
+	mux.HandleFunc("GET /reports", u.signedIn(u.reports))
+	mux.HandleFunc("GET /reports/new", u.signedIn(u.newReportPage))
+	mux.HandleFunc("POST /reports/new", u.signedInMax(maxReportForm, u.newReport))
+	mux.HandleFunc("GET /reports/{id}", u.signedIn(u.report))
+	mux.HandleFunc("POST /reports/{id}/records", u.signedInMax(maxReportForm, u.addReportRecords))
 	mux.HandleFunc("GET /dashboard", u.signedIn(u.dashboard))
 	mux.HandleFunc("GET /exercises", u.signedIn(u.exercises))
 	mux.HandleFunc("POST /exercises", u.signedInMax(2*maxExerciseFile+64<<10, u.exercises))
