@@ -226,6 +226,20 @@ func TestBrowserAccountAdmin(t *testing.T) {
 		strings.Contains(body(ann), "bob") {
 		t.Errorf("an analyst's /admin: %d %s", resp.Status, body(ann))
 	}
+	// A forged form (the page's own CSRF token, aimed at /admin/tokens) is
+	// refused by the hub's policy too, and issues nothing.
+	ann.Open(h.URL + "/account")
+	resp = ann.Navigate(
+		chromedp.SetAttributeValue(chromedp.CSS("form.logout"), "action", "/admin/tokens"),
+		chromedp.Click(chromedp.CSS("form.logout button")),
+	)
+	ann.Problems()
+	if resp.Status != 403 {
+		t.Errorf("an analyst's POST /admin/tokens: %d %s", resp.Status, body(ann))
+	}
+	if toks, err := h.Hub.OperatorTokens(ctx, "org-a"); err != nil || len(toks) != 2 {
+		t.Errorf("org-a's tokens after the analyst's attempt: %d, %v", len(toks), err)
+	}
 
 	// Japanese pages, for the screenshots.
 	adaJA := signIn(t, h, "ada", pw, "ja")
