@@ -17,8 +17,11 @@ import (
 // may not administer the organization.
 type adminData struct {
 	Forbidden bool
-	Users     []intel.User
-	Tokens    []intel.Token
+	// Self is the reader's login name: their own row offers no Disable
+	// (an admin locking themselves out), though the hub would allow it.
+	Self   string
+	Users  []intel.User
+	Tokens []intel.Token
 	// UserRoles and TokenRoles are what the forms offer.
 	UserRoles, TokenRoles []intel.Role
 	// NewLogin and NewPassword are the user just created and its password,
@@ -63,7 +66,7 @@ func (u *UI) renderAdmin(w http.ResponseWriter, r *http.Request, s *session, sta
 		u.fail(w, r, err)
 		return
 	}
-	d.UserRoles, d.TokenRoles = intel.UserRoles, intel.Roles
+	d.UserRoles, d.TokenRoles, d.Self = intel.UserRoles, intel.Roles, s.user.Login
 	if d.NewPassword != "" || d.TokenSecret != "" {
 		w.Header().Set("Cache-Control", "no-store")
 	}

@@ -41,12 +41,28 @@ func TestAdminThroughTheUI(t *testing.T) {
 		}
 		return len(toks)
 	}
+	anon := &uiClient{t: t, base: h.URL, token: "not-a-session", lang: "en"}
+	for _, p := range []string{"GET /account", "GET /admin", "POST /account/totp", "POST /account/totp/confirm", "POST /account/password",
+		"POST /account/sessions", "POST /admin/users", "POST /admin/users/ann/disable", "POST /admin/users/ann/enable",
+		"POST /admin/users/ann/sessions", "POST /admin/tokens", "POST /admin/tokens/x/revoke"} {
+		method, path, _ := strings.Cut(p, " ")
+		var form url.Values
+		if method == "POST" {
+			form = url.Values{"role": {"admin"}}
+		}
+		if st, loc, _ := anon.do(method, path, form, nil); st != 303 || loc != "/login" {
+			t.Errorf("%s without a session: %d %q", p, st, loc)
+		}
+	}
 	ada := signInHTTP(t, h, "ada", pw, "en")
 	page := ada.get("/admin", 200)
 	for _, want := range []string{`id="user-ada"`, `id="user-ann"`, `action="/admin/tokens"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("ada's /admin lacks %s", want)
 		}
+	}
+	if strings.Contains(page, `formaction="/admin/users/ada/disable"`) || !strings.Contains(page, `formaction="/admin/users/ann/disable"`) {
+		t.Errorf("the Disable buttons: ada's own row must have none, ann's one")
 	}
 	if strings.Contains(page, "bea") {
 		t.Errorf("LEAK: ada's /admin lists org-b's user")
