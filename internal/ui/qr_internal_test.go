@@ -40,7 +40,7 @@ func TestQRSVG(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := code.Bounds().Dx() + 8
-	if want := `viewBox="0 0 ` + itoa(n) + " " + itoa(n) + `"`; !strings.Contains(s, want) {
+	if want := `viewBox="0 0 ` + strconv.Itoa(n) + " " + strconv.Itoa(n) + `"`; !strings.Contains(s, want) {
 		t.Errorf("no %s in %.200s", want, s)
 	}
 	dark := 0
@@ -62,5 +62,3 @@ func TestQRSVG(t *testing.T) {
 		}
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
