@@ -11,6 +11,7 @@ import (
 
 	"github.com/boombuler/barcode/qr"
 
+	"fusion/internal/hub"
 	"fusion/internal/intel"
 )
 
@@ -117,14 +118,14 @@ func (u *UI) signedOut(w http.ResponseWriter, r *http.Request, done string) {
 // confirmation form on the page.
 func (u *UI) accountFailed(w http.ResponseWriter, r *http.Request, s *session, err error, confirm bool) bool {
 	var (
-		fe        *intel.FieldError
-		throttled interface{ RetryAfter() time.Duration }
+		fe *intel.FieldError
+		le *hub.LoginError
 	)
 	switch {
 	case err == nil:
 		return false
-	case errors.As(err, &throttled) && throttled.RetryAfter() > 0:
-		w.Header().Set("Retry-After", retryAfter(throttled.RetryAfter()))
+	case errors.As(err, &le) && le.Reason == hub.LoginThrottled:
+		w.Header().Set("Retry-After", retryAfter(le.RetryAfter))
 		u.renderAccount(w, r, s, http.StatusTooManyRequests, accountData{ErrorText: err.Error(), Confirm: confirm})
 	case errors.As(err, &fe):
 		u.renderAccount(w, r, s, http.StatusBadRequest, accountData{ErrorText: err.Error(), Confirm: confirm})
@@ -139,6 +140,8 @@ func (u *UI) accountFailed(w http.ResponseWriter, r *http.Request, s *session, e
 // qrSVG draws text as a QR code (error correction level M) in SVG: one
 // path of unit squares, with the four-module quiet zone the standard asks
 // for, black on white whatever the page's colours.
+//
+// SPEC: ISO/IEC 18004:2015, 9.1 (quiet zone)
 func qrSVG(text string) (template.HTML, error) {
 	code, err := qr.Encode(text, qr.M, qr.Auto)
 	if err != nil {
