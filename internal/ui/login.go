@@ -21,7 +21,13 @@ type loginData struct {
 	Pending string
 	// ErrorKey is the catalogue key of the failure shown, if any.
 	ErrorKey string
+	// NoticeKey is the catalogue key of why the reader is signed out
+	// (a password changed, sessions ended), if any.
+	NoticeKey string
 }
+
+// loginNotice maps the login page's done parameter to its notice.
+var loginNotice = map[string]string{"password": "login.done.password", "sessions": "login.done.sessions"}
 
 // Limits on what the login form accepts.
 const (
@@ -31,7 +37,7 @@ const (
 
 // loginPage serves GET /login: the first step of signing in.
 func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
-	u.renderLogin(w, r, http.StatusOK, loginData{Available: u.auth != nil, Step: 1})
+	u.renderLogin(w, r, http.StatusOK, loginData{Available: u.auth != nil, Step: 1, NoticeKey: loginNotice[r.URL.Query().Get("done")]})
 }
 
 // login serves POST /login. Without a pending challenge it is the first

@@ -111,6 +111,21 @@ type Hub interface {
 	DecideAccess(ctx context.Context, c *policy.Caller, id string, approve bool, reason string) (hub.AccessView, error)
 	AddFeedback(ctx context.Context, c *policy.Caller, recordID, outcome, note string) (hub.FeedbackItem, error)
 	TorCheck(ctx context.Context, c *policy.Caller, ip netip.Addr, t time.Time, window time.Duration) (tor.Answer, error)
+
+	// The account page's (account.go): the reader's own second factor,
+	// password and sessions.
+	EnrolTOTP(ctx context.Context, c *policy.Caller) (secret, url string, err error)
+	ConfirmTOTP(ctx context.Context, c *policy.Caller, code string) error
+	ChangePassword(ctx context.Context, c *policy.Caller, current, next string) error
+	RevokeSessions(ctx context.Context, c *policy.Caller, login string) error
+	// The administration page's (admin.go): the users and API tokens of
+	// the reader's own organization, admins only by the hub's policy.
+	ListUsers(ctx context.Context, c *policy.Caller) ([]intel.User, error)
+	CreateUser(ctx context.Context, c *policy.Caller, login, name string, role intel.Role, pw string) (intel.User, error)
+	DisableUser(ctx context.Context, c *policy.Caller, login string, disabled bool) (intel.User, error)
+	ListTokens(ctx context.Context, c *policy.Caller) ([]intel.Token, error)
+	IssueToken(ctx context.Context, c *policy.Caller, role intel.Role, name string) (string, intel.Token, error)
+	RevokeToken(ctx context.Context, c *policy.Caller, id string) error
 }
 
 // UI is the web UI's handlers and their dependencies.
@@ -169,6 +184,19 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("POST /records/{id}/feedback", u.signedInMax(maxSmallForm, u.addFeedback))
 	mux.HandleFunc("GET /feedback", u.signedIn(u.feedbackPage))
 	mux.HandleFunc("GET /tor", u.signedIn(u.torCheck))
+	// The reader's account, and the organization's administration.
+	mux.HandleFunc("GET /account", u.signedIn(u.account))
+	mux.HandleFunc("POST /account/totp", u.signedInMax(maxAccountForm, u.enrolTOTP))
+	mux.HandleFunc("POST /account/totp/confirm", u.signedInMax(maxAccountForm, u.confirmTOTP))
+	mux.HandleFunc("POST /account/password", u.signedInMax(maxAccountForm, u.changePassword))
+	mux.HandleFunc("POST /account/sessions", u.signedInMax(maxAccountForm, u.revokeOwnSessions))
+	mux.HandleFunc("GET /admin", u.signedIn(u.admin))
+	mux.HandleFunc("POST /admin/users", u.signedInMax(maxAccountForm, u.createUser))
+	mux.HandleFunc("POST /admin/users/{login}/disable", u.signedInMax(maxAccountForm, u.setUserDisabled(true)))
+	mux.HandleFunc("POST /admin/users/{login}/enable", u.signedInMax(maxAccountForm, u.setUserDisabled(false)))
+	mux.HandleFunc("POST /admin/users/{login}/sessions", u.signedInMax(maxAccountForm, u.revokeUserSessions))
+	mux.HandleFunc("POST /admin/tokens", u.signedInMax(maxAccountForm, u.issueToken))
+	mux.HandleFunc("POST /admin/tokens/{id}/revoke", u.signedInMax(maxAccountForm, u.revokeToken))
 	mux.HandleFunc("GET /static/{name}", u.serveAsset)
 	mux.HandleFunc("/", u.notFound)
 	return secure(mux)
