@@ -17,7 +17,7 @@ func TestPagesReadOnlyWhatTheHarnessCovers(t *testing.T) {
 	session := map[string]bool{"SessionCaller": true, "Logout": true}
 	// as names the harness method that drives a hub method of another name
 	// (authztest.Direct calls the hub's method).
-	as := map[string]string{"EvidenceEntries": "Entries", "RecordSightings": "Sightings"}
+	as := map[string]string{"EvidenceEntries": "Entries", "RecordSightings": "Sightings", "EvidenceBundle": "Bundle"}
 	covered := reflect.TypeFor[authztest.Client]()
 	pages := reflect.TypeFor[ui.Hub]()
 	for i := range pages.NumMethod() {

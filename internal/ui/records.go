@@ -111,6 +111,7 @@ func (u *UI) recordPage(w http.ResponseWriter, r *http.Request, s *session, id s
 		u.fail(w, r, err)
 		return
 	}
+	cust.Owner = rec.Originator == s.caller.Org
 	u.render(w, r, status, "record.html", u.page(s, "record.title", recordData{R: rec, History: hist, Feedback: fb, Custody: cust}))
 }
 

@@ -122,6 +122,9 @@ type Hub interface {
 	// Client.Sightings.
 	EvidenceEntries(ctx context.Context, c *policy.Caller, from, to int64) ([]hub.Entry, error)
 	RecordSightings(ctx context.Context, c *policy.Caller, obs []match.Observation) (hub.SightingResult, error)
+	// The evidence bundle download (custody.go); the harness drives it as
+	// Client.Bundle.
+	EvidenceBundle(ctx context.Context, c *policy.Caller, id string) (*evidence.Bundle, error)
 }
 
 // EvidenceLog is what the evidence page (evidence.go) and the chain of
@@ -198,6 +201,7 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("GET /tor", u.signedIn(u.torCheck))
 	// The evidence log, a record's evidence bundle, and sensor uploads.
 	mux.HandleFunc("GET /evidence", u.signedIn(u.evidencePage))
+	mux.HandleFunc("GET /records/{id}/evidence.bundle", u.signedIn(u.evidenceBundle))
 	mux.HandleFunc("GET /sensors", u.signedIn(u.sensors))
 	mux.HandleFunc("POST /sensors", u.signedInMax(maxSensorFile+64<<10, u.sensors))
 	mux.HandleFunc("GET /static/{name}", u.serveAsset)
