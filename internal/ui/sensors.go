@@ -9,6 +9,7 @@ import (
 	"fusion/internal/api"
 	"fusion/internal/hub"
 	"fusion/internal/match"
+	"fusion/internal/policy"
 	"fusion/internal/zeek"
 )
 
@@ -32,6 +33,12 @@ func (u *UI) sensors(w http.ResponseWriter, r *http.Request, s *session) {
 	d := sensorsData{}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
+		// As the API: a role that may not submit events is refused before
+		// its upload is read.
+		if err := policy.Require(s.caller, policy.SubmitEvents); err != nil {
+			u.fail(w, r, err)
+			return
+		}
 		obs, rows, name, err := formEvents(r, "log")
 		d.File = name
 		if err == nil {
