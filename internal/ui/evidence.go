@@ -2,9 +2,12 @@ package ui
 
 import (
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
+
+	"fusion/internal/evidence"
 )
 
 // evidenceData is the evidence page: the latest signed checkpoint and the
@@ -17,9 +20,12 @@ type evidenceData struct {
 	// CheckpointError is why no checkpoint could be signed (no key, or a
 	// check failed); empty on success.
 	CheckpointError string
-	Origin          string
-	Size            int64
-	Root            string
+	// CheckpointFailed: getting the checkpoint failed for another reason,
+	// which is logged and not shown.
+	CheckpointFailed bool
+	Origin           string
+	Size             int64
+	Root             string
 	// Note is the whole signed note, to copy into `fusion evidence verify`
 	// or a witness.
 	Note string
@@ -44,7 +50,14 @@ func (u *UI) evidencePage(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	cp, err := u.ev.Checkpoint(r.Context())
 	if err != nil {
-		d.CheckpointError = err.Error()
+		// The hub's reason for an inconsistent log is for every caller (the
+		// API serves it too); any other failure is logged, not shown.
+		if errors.Is(err, evidence.ErrInconsistent) {
+			d.CheckpointError = err.Error()
+		} else {
+			u.log.Error("ui: evidence checkpoint", "err", err)
+			d.CheckpointFailed = true
+		}
 		if d.Halted == "" {
 			if h := u.ev.Halted(); h != nil {
 				d.Halted = h.Error()
