@@ -3,6 +3,8 @@ package ui_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -52,7 +54,8 @@ func (c *uiClient) upload(name string, file []byte) (int, string) {
 // shows org-c's read in its chain of custody, which org-b's view of the
 // green record does not. An analyst may not upload sensor logs (403); an
 // admin's unreadable log is refused naming the field and the file (400);
-// its readable log is matched.
+// its readable log is matched. Once the log is halted, the evidence page
+// says so with the hub's reason.
 func TestEvidenceThroughTheUI(t *testing.T) {
 	w := newWorld(t)
 	a := signInHTTP(t, w.h, "user-org-a", w.pw, "en")
@@ -101,5 +104,14 @@ func TestEvidenceThroughTheUI(t *testing.T) {
 	st, body = adm.upload("dns.json", []byte(log))
 	if st != 200 || !strings.Contains(body, `href="/records/`+w.amber+`"`) {
 		t.Errorf("a readable log: %d %.3000s", st, body)
+	}
+
+	// A halted log: the page says so, with the hub's reason, and signs no
+	// checkpoint.
+	w.h.Hub.Evidence().Halt(errors.New("leaf 3 does not match its MAC"))
+	body = c.get("/evidence", 200)
+	en := ui.LangByCode("en")
+	if !strings.Contains(body, html.EscapeString(en.T("evidence.halted"))) || !strings.Contains(body, "leaf 3 does not match its MAC") || strings.Contains(body, `<pre class="note">`) {
+		t.Errorf("the evidence page of a halted log:\n%s", body)
 	}
 }
