@@ -65,6 +65,28 @@ func (s *Server) evidenceEntries(w http.ResponseWriter, r *http.Request, c *poli
 	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
 }
 
+// evidenceBundle serves the evidence bundle of one record (?record=ID), as
+// `fusion evidence export` writes it, to the record's owner
+// (hub.EvidenceBundle decides).
+func (s *Server) evidenceBundle(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	q, err := query(r, "record")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := q.Get("record")
+	if id == "" {
+		s.fail(w, r, &intel.FieldError{Field: "record", Reason: "is required"})
+		return
+	}
+	b, err := s.hub.EvidenceBundle(r.Context(), c, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
 type proofAnswer struct {
 	Index  int64    `json:"index,omitempty"`
 	Old    int64    `json:"old,omitempty"`

@@ -166,6 +166,8 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 		tr.step("GET", "/api/v1/evidence/key", "/api/v1/evidence/key", "", nil, nil, 200)
 		tr.step("GET", "/api/v1/evidence/entries", "/api/v1/evidence/entries?from=0&to=1000", "hub-op", nil, nil, 200)
 		tr.step("GET", "/api/v1/evidence/proof/inclusion", "/api/v1/evidence/proof/inclusion?index=0", "hub-op", nil, nil, 200)
+		tr.step("GET", "/api/v1/evidence/bundle", "/api/v1/evidence/bundle?record="+ids[0], "org-a", nil, nil, 200)
+		tr.step("GET", "/api/v1/evidence/bundle", "/api/v1/evidence/bundle?record="+ids[0], "org-b", nil, nil, 403) // reads it, does not own it
 		tr.step("GET", "/api/v1/evidence/proof/consistency", "/api/v1/evidence/proof/consistency?old=1", "org-b", nil, nil, 200)
 		tr.step("GET", "/api/v1/records/{id}", "/api/v1/records/"+ids[1], "org-c", nil, nil, 200) // granted, a disclosure after the checkpoint
 

@@ -74,6 +74,8 @@ func (c *httpClient) call(org, method, path string, body, out any) error {
 		return fmt.Errorf("%s %s: %w", method, path, intel.ErrNotFound)
 	case resp.StatusCode == http.StatusConflict:
 		return fmt.Errorf("%s %s: %s: %w", method, path, raw, intel.ErrConflict)
+	case resp.StatusCode == http.StatusForbidden:
+		return fmt.Errorf("%s %s: %d %s: %w", method, path, resp.StatusCode, raw, intel.ErrForbidden)
 	case resp.StatusCode >= 300:
 		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
 	}
@@ -312,6 +314,12 @@ func (c *httpClient) Entries(org string, from, to int64) ([]hub.Entry, error) {
 	}
 	err := c.call(org, "GET", fmt.Sprintf("/api/v1/evidence/entries?from=%d&to=%d", from, to), nil, &ans)
 	return ans.Entries, err
+}
+
+func (c *httpClient) Bundle(org, id string) ([]byte, error) {
+	var raw json.RawMessage
+	err := c.call(org, "GET", "/api/v1/evidence/bundle?record="+url.QueryEscape(id), nil, &raw)
+	return raw, err
 }
 
 func (c *httpClient) Groups(org string) ([]intel.Group, error) {

@@ -148,6 +148,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/evidence/checkpoint", true, 0, s.evidenceCheckpoint},
 		{"GET", "/api/v1/evidence/key", false, 0, s.evidenceKey},
 		{"GET", "/api/v1/evidence/entries", true, 0, s.evidenceEntries},
+		{"GET", "/api/v1/evidence/bundle", true, 0, s.evidenceBundle},
 		{"GET", "/api/v1/evidence/proof/inclusion", true, 0, s.evidenceInclusion},
 		{"GET", "/api/v1/evidence/proof/consistency", true, 0, s.evidenceConsistency},
 		{"POST", "/api/v1/witness/add-checkpoint", false, MaxWitnessBody, s.witnessAddCheckpoint},

@@ -8,6 +8,8 @@ package authztest
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -17,6 +19,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"fusion/internal/evidence"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/match"
@@ -127,6 +130,9 @@ type Client interface {
 	DecideAccess(org, id string, approve bool) error
 	AccessRequests(org string, received bool) ([]hub.AccessView, error)
 	Entries(org string, from, to int64) ([]hub.Entry, error)
+	// Bundle returns the evidence bundle of record id as org gets it (the
+	// JSON of evidence.Bundle).
+	Bundle(org, id string) ([]byte, error)
 	Groups(org string) ([]intel.Group, error)
 	Group(org, id string) (intel.Group, error)
 
@@ -242,6 +248,13 @@ func (d Direct) AccessRequests(org string, received bool) ([]hub.AccessView, err
 }
 func (d Direct) Entries(org string, from, to int64) ([]hub.Entry, error) {
 	return d.H.EvidenceEntries(context.Background(), d.Callers[org], from, to)
+}
+func (d Direct) Bundle(org, id string) ([]byte, error) {
+	b, err := d.H.EvidenceBundle(context.Background(), d.Callers[org], id)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(b)
 }
 func (d Direct) TorCheck(org string, ip netip.Addr, at time.Time, window time.Duration) (tor.Answer, error) {
 	return d.H.TorCheck(context.Background(), d.Callers[org], ip, at, window)
@@ -538,6 +551,40 @@ func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Cli
 	return s
 }
 
+// maxBundleChecks bounds the records of a world whose evidence bundles are
+// fetched (each reads the whole log and proves each entry).
+const maxBundleChecks = 4
+
+// checkBundle: a record's evidence bundle is the owner's alone. A hidden
+// record's is not found; any other reader's is forbidden; the owner's
+// checks offline (evidence.CheckBundle) and holds the record in full.
+func (s *worldState) checkBundle(t *rapid.T, org string, m *modelRecord, want policy.Form) {
+	if i := slices.Index(s.records, m); i < 0 || i >= maxBundleChecks {
+		return
+	}
+	data, err := s.c.Bundle(org, m.id)
+	switch {
+	case want == policy.Hidden:
+		if !hub.IsNotFoundErr(err) {
+			t.Fatalf("LEAK: %s gets the evidence bundle of hidden record %s (err %v)", org, m.id, err)
+		}
+	case org != m.originator:
+		if !errors.Is(err, intel.ErrForbidden) {
+			t.Fatalf("LEAK: %s, not the owner %s, gets the evidence bundle of %s (err %v)", org, m.originator, m.id, err)
+		}
+	default:
+		must(t, err)
+		c, err := evidence.CheckBundle(data, "")
+		if err != nil {
+			t.Fatalf("%s: the evidence bundle of its record %s does not check: %v", org, m.id, err)
+		}
+		if c.RecordID != m.id || c.Record.Value != m.value || c.Record.Originator != org {
+			t.Fatalf("%s: the evidence bundle of %s holds record %s (%q by %s), want %q by %s", org, m.id, c.RecordID, c.Record.Value, c.Record.Originator, m.value, org)
+		}
+	}
+	s.cases++
+}
+
 func (s *worldState) checkAll(t *rapid.T) {
 	for _, org := range s.w.Orgs {
 
@@ -546,6 +593,7 @@ func (s *worldState) checkAll(t *rapid.T) {
 			want := s.w.Form(org, m.shared)
 			got, err := s.c.GetRecord(org, m.id)
 			s.checkRecord(t, org, "get", m, want, got, err)
+			s.checkBundle(t, org, m, want)
 			hist, err := s.c.RecordHistory(org, m.id)
 			if want == policy.Hidden {
 				if !hub.IsNotFoundErr(err) {

@@ -195,3 +195,34 @@ func (h *Hub) EvidenceEntryVisible(ctx context.Context, c *policy.Caller, index 
 	}
 	return nil
 }
+
+// EvidenceBundle returns the evidence bundle of record id (evidence.Log.Export,
+// what `fusion evidence export` writes) to a caller who may have all of it:
+// the record's owner, who sees the record in full and every entry about it.
+// A record c may not see is not found; to anyone else who may see it the
+// bundle is forbidden, for it holds the record unredacted and entries about
+// other organizations. Every entry is checked against policy.Entry besides,
+// so that the bundle fails closed if the two rules ever disagree.
+func (h *Hub) EvidenceBundle(ctx context.Context, c *policy.Caller, id string) (*evidence.Bundle, error) {
+	stored, _, err := h.lookupRecord(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	if stored.Originator != c.Org {
+		return nil, fmt.Errorf("the evidence bundle of record %s is for its owner only: %w", id, intel.ErrForbidden)
+	}
+	b, err := h.ev.Export(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range b.Entries {
+		leaf, err := evidence.ParseLeaf([]byte(e.Leaf))
+		if err != nil {
+			return nil, fmt.Errorf("evidence bundle entry %d: %w", i, err)
+		}
+		if !policy.Entry(c, &leaf) {
+			return nil, fmt.Errorf("the evidence bundle of record %s holds entry %d, which %s may not see: %w", id, leaf.Seq, c.Org, intel.ErrForbidden)
+		}
+	}
+	return b, nil
+}

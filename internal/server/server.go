@@ -110,7 +110,11 @@ func (s *Server) routes() http.Handler {
 	if auth == nil && s.cfg.Hub != nil {
 		auth = HubAuth(s.cfg.Hub)
 	}
-	mux.Handle("/", ui.Handler(ui.Options{Auth: auth, Hub: s.cfg.Hub, Key: uiKey(s.cfg.Secret), Log: s.cfg.Log}))
+	uo := ui.Options{Auth: auth, Hub: s.cfg.Hub, Key: uiKey(s.cfg.Secret), Log: s.cfg.Log}
+	if s.cfg.Hub != nil && s.cfg.Hub.Evidence() != nil {
+		uo.Evidence = s.cfg.Hub.Evidence()
+	}
+	mux.Handle("/", ui.Handler(uo))
 	return mux
 }
 

@@ -78,6 +78,9 @@ type recordData struct {
 	R        intel.Record
 	History  []intel.Record
 	Feedback feedbackForm
+	// Custody is the record's chain of custody as the reader may see it
+	// (custody.go).
+	Custody custody
 }
 
 // record serves GET /records/{id}: one record as the reader may see it,
@@ -103,7 +106,13 @@ func (u *UI) recordPage(w http.ResponseWriter, r *http.Request, s *session, id s
 	if len(hist) > 0 && hist[len(hist)-1].Version == rec.Version {
 		hist = hist[:len(hist)-1] // the current version is the page itself
 	}
-	u.render(w, r, status, "record.html", u.page(s, "record.title", recordData{R: rec, History: hist, Feedback: fb}))
+	cust, err := u.recordCustody(r.Context(), s.caller, id)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	cust.Owner = rec.Originator == s.caller.Org
+	u.render(w, r, status, "record.html", u.page(s, "record.title", recordData{R: rec, History: hist, Feedback: fb, Custody: cust}))
 }
 
 // fail answers a hub error: not found (hidden or absent) as the 404 page,

@@ -62,6 +62,13 @@ func (p *Page) HCode(code string) string { return HCode(code, p.Lang) }
 // Value writes a record value defanged, with its canonical form to copy.
 func (p *Page) Value(t, v string) template.HTML { return Value(observable.Type(t), v, p.Lang) }
 
+// ValueOf is Value of a value whose type is not at hand (a match's), of the
+// type observable.Detect finds (none if no rule fits).
+func (p *Page) ValueOf(v string) template.HTML {
+	t, _ := observable.Detect(v)
+	return Value(t, v, p.Lang)
+}
+
 // Visible shows hidden characters of s as codes.
 func (p *Page) Visible(s string) string { return Visible(s) }
 

@@ -27,8 +27,10 @@ package ui
 
 import (
 	"context"
+	"fusion/internal/evidence"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
+	"fusion/internal/match"
 	"fusion/internal/policy"
 	"fusion/internal/tor"
 	"log/slog"
@@ -80,7 +82,10 @@ type Options struct {
 	// Hub is what the signed-in pages read through; nil: no page needs a
 	// session (the login page then still signs in through Auth).
 	Hub Hub
-	Log *slog.Logger
+	// Evidence is the hub's evidence log; nil: the evidence page says the
+	// hub keeps none, and the record page shows no chain of custody.
+	Evidence EvidenceLog
+	Log      *slog.Logger
 }
 
 // Hub is what the signed-in pages call: the hub's methods, each deciding
@@ -126,12 +131,36 @@ type Hub interface {
 	ListTokens(ctx context.Context, c *policy.Caller) ([]intel.Token, error)
 	IssueToken(ctx context.Context, c *policy.Caller, role intel.Role, name string) (string, intel.Token, error)
 	RevokeToken(ctx context.Context, c *policy.Caller, id string) error
+	// The chain of custody on the record page (custody.go) and the sensors
+	// page (sensors.go): the harness drives them as Client.Entries and
+	// Client.Sightings.
+	EvidenceEntries(ctx context.Context, c *policy.Caller, from, to int64) ([]hub.Entry, error)
+	RecordSightings(ctx context.Context, c *policy.Caller, obs []match.Observation) (hub.SightingResult, error)
+	// The evidence bundle download (custody.go); the harness drives it as
+	// Client.Bundle.
+	EvidenceBundle(ctx context.Context, c *policy.Caller, id string) (*evidence.Bundle, error)
+}
+
+// EvidenceLog is what the evidence page (evidence.go) and the chain of
+// custody read of the hub's evidence log as a whole: its size, its signed
+// checkpoint and whether it is halted. None of it takes a caller or names a
+// record (a checkpoint is an origin, a size and a root hash), and any
+// signed-in caller gets the same over the API (GET
+// /api/v1/evidence/checkpoint), so it is not a ui.Hub method. The hub's
+// *evidence.Log satisfies it.
+type EvidenceLog interface {
+	Size(ctx context.Context) (int64, error)
+	// Checkpoint signs a checkpoint of the whole log if it grew, checking
+	// the new entries first (see evidence.Log.Checkpoint).
+	Checkpoint(ctx context.Context) (evidence.Checkpoint, error)
+	Halted() error
 }
 
 // UI is the web UI's handlers and their dependencies.
 type UI struct {
 	auth   Auth
 	hub    Hub
+	ev     EvidenceLog
 	csrf   *CSRF
 	secure bool
 	log    *slog.Logger
@@ -142,7 +171,7 @@ func New(opts Options) *UI {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	return &UI{auth: opts.Auth, hub: opts.Hub, csrf: NewCSRF(opts.Key), secure: opts.SecureCookies, log: opts.Log}
+	return &UI{auth: opts.Auth, hub: opts.Hub, ev: opts.Evidence, csrf: NewCSRF(opts.Key), secure: opts.SecureCookies, log: opts.Log}
 }
 
 // Handler returns New(opts).Handler().
@@ -197,6 +226,11 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("POST /admin/users/{login}/sessions", u.signedInMax(maxAccountForm, u.revokeUserSessions))
 	mux.HandleFunc("POST /admin/tokens", u.signedInMax(maxAccountForm, u.issueToken))
 	mux.HandleFunc("POST /admin/tokens/{id}/revoke", u.signedInMax(maxAccountForm, u.revokeToken))
+	// The evidence log, a record's evidence bundle, and sensor uploads.
+	mux.HandleFunc("GET /evidence", u.signedIn(u.evidencePage))
+	mux.HandleFunc("GET /records/{id}/evidence.bundle", u.signedIn(u.evidenceBundle))
+	mux.HandleFunc("GET /sensors", u.signedIn(u.sensors))
+	mux.HandleFunc("POST /sensors", u.signedInMax(maxSensorFile+64<<10, u.sensors))
 	mux.HandleFunc("GET /static/{name}", u.serveAsset)
 	mux.HandleFunc("/", u.notFound)
 	return secure(mux)
