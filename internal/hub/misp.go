@@ -283,7 +283,7 @@ func (m *mispImport) mapAttributes(ctx context.Context, i int, e *misp.Event) {
 				p.revoke = append(p.revoke, id)
 			}
 		case a.Record == nil:
-			if tlpRank(a.TLP) > tlpRank(e.TLP) {
+			if a.TLP.Rank() > e.TLP.Rank() {
 				p.dropped[j] = true
 				o.Attributes.Dropped++
 				continue
@@ -721,18 +721,3 @@ var mispEventSpace = uuid.MustParse("0a6c1d52-5b1e-4a57-9a3f-6d1f3c1a7e10")
 // to amber so that an audience can hold it (misp.EventFor gives it back).
 func mispTLPTag(t intel.TLP) string { return `fusion:misp-tlp="` + string(t) + `"` }
 
-// tlpRank orders TLP levels from the widest to the narrowest.
-func tlpRank(t intel.TLP) int {
-	switch t {
-	case intel.Clear:
-		return 0
-	case intel.Green:
-		return 1
-	case intel.Amber:
-		return 2
-	case intel.AmberStrict:
-		return 3
-	default:
-		return 4
-	}
-}

@@ -127,7 +127,7 @@ func (h *Hub) MISPSearchEvent(ctx context.Context, c *policy.Caller, f RecordFil
 			continue
 		}
 		recs = append(recs, r)
-		if tlpRank(r.TLP) > tlpRank(tlp) {
+		if r.TLP.Rank() > tlp.Rank() {
 			tlp = r.TLP
 		}
 	}

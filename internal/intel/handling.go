@@ -23,6 +23,15 @@ const (
 // TLPs lists every label from least to most restricted.
 var TLPs = []TLP{Clear, Green, Amber, AmberStrict, Red}
 
+// Rank orders t among TLPs, 0 for the least restricted; an unknown label
+// ranks above red, so that it is never taken for a wider one.
+func (t TLP) Rank() int {
+	if i := slices.Index(TLPs, t); i >= 0 {
+		return i
+	}
+	return len(TLPs)
+}
+
 // ParseTLP accepts a TLP 2.0 label in any case, with or without the "tlp:" prefix.
 func ParseTLP(s string) (TLP, error) {
 	v := strings.ToLower(strings.TrimSpace(s))

@@ -271,18 +271,16 @@ func tlpLevel(level string) (intel.TLP, error) {
 
 // strictest returns the most restricted of ts.
 func strictest(ts []intel.TLP) (intel.TLP, bool) {
-	best := -1
-	for _, t := range ts {
-		for i, l := range intel.TLPs {
-			if l == t && i > best {
-				best = i
-			}
-		}
-	}
-	if best < 0 {
+	if len(ts) == 0 {
 		return "", false
 	}
-	return intel.TLPs[best], true
+	best := ts[0]
+	for _, t := range ts[1:] {
+		if t.Rank() > best.Rank() {
+			best = t
+		}
+	}
+	return best, true
 }
 
 // galaxies turns Galaxy[].GalaxyCluster[] into misp-galaxy:<type>="<value>".

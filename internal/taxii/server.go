@@ -14,7 +14,6 @@ package taxii
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -142,7 +141,7 @@ func (s *Server) wrap(auth bool, h func(http.ResponseWriter, *http.Request, *pol
 			h(w, r, nil)
 			return
 		}
-		secret, err := credentials(r)
+		secret, err := hub.TokenFromAuthorization(r.Header.Get("Authorization"), false)
 		if err == nil {
 			var c *policy.Caller
 			if c, err = s.hub.Authenticate(r.Context(), secret); err == nil {
@@ -152,31 +151,6 @@ func (s *Server) wrap(auth bool, h func(http.ResponseWriter, *http.Request, *pol
 		}
 		s.fail(w, r, err)
 	})
-}
-
-// credentials returns the token of a request: Bearer, Token, or the
-// password of Basic.
-func credentials(r *http.Request) (string, error) {
-	h := r.Header.Get("Authorization")
-	scheme, rest, _ := strings.Cut(h, " ")
-	rest = strings.TrimSpace(rest)
-	switch strings.ToLower(scheme) {
-	case "bearer", "token":
-		return rest, nil
-	case "basic":
-		b, err := base64.StdEncoding.DecodeString(rest)
-		if err != nil {
-			return "", fmt.Errorf("%w: Authorization: Basic credentials are not base64", hub.ErrUnauthenticated)
-		}
-		user, pass, _ := strings.Cut(string(b), ":")
-		if pass == "" {
-			pass = user // some clients put the token as the user name
-		}
-		return pass, nil
-	case "":
-		return "", fmt.Errorf("%w: no Authorization header (Bearer, Token or Basic with the token as password)", hub.ErrUnauthenticated)
-	}
-	return "", fmt.Errorf("%w: Authorization scheme %q is not Bearer, Token or Basic", hub.ErrUnauthenticated, scheme)
 }
 
 // acceptable reports whether an Accept header allows the TAXII 2.1 media

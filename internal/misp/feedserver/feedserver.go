@@ -11,7 +11,6 @@ package feedserver
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,7 +52,9 @@ func Handler(h Hub, log *slog.Logger) http.Handler {
 			fail(w, http.StatusNotFound, "no such feed file "+r.URL.Path+" (manifest.json, hashes.csv or <uuid>.json)")
 			return
 		}
-		secret, err := credentials(r)
+		// The token in the header, or the bare token: MISP's feed settings
+		// send custom headers as they are typed.
+		secret, err := hub.TokenFromAuthorization(r.Header.Get("Authorization"), true)
 		var c *policy.Caller
 		if err == nil {
 			c, err = h.Authenticate(r.Context(), secret)
@@ -98,36 +99,6 @@ func Handler(h Hub, log *slog.Logger) http.Handler {
 			w.Write(body)
 		}
 	})
-}
-
-// credentials returns the token of a request: "Bearer T", "Token T", a
-// bare "T" (MISP's custom headers are often set that way), or the
-// password of Basic.
-func credentials(r *http.Request) (string, error) {
-	h := strings.TrimSpace(r.Header.Get("Authorization"))
-	if h == "" {
-		return "", fmt.Errorf("%w: no Authorization header: give the feed a custom header \"Authorization: Bearer <token>\"", hub.ErrUnauthenticated)
-	}
-	scheme, rest, found := strings.Cut(h, " ")
-	if !found {
-		return h, nil
-	}
-	rest = strings.TrimSpace(rest)
-	switch strings.ToLower(scheme) {
-	case "bearer", "token":
-		return rest, nil
-	case "basic":
-		b, err := base64.StdEncoding.DecodeString(rest)
-		if err != nil {
-			return "", fmt.Errorf("%w: Authorization: Basic credentials are not base64", hub.ErrUnauthenticated)
-		}
-		user, pass, _ := strings.Cut(string(b), ":")
-		if pass == "" {
-			pass = user
-		}
-		return pass, nil
-	}
-	return "", fmt.Errorf("%w: Authorization scheme %q is not Bearer, Token or Basic", hub.ErrUnauthenticated, scheme)
 }
 
 // fail answers as MISP does: {"name", "message", "url"}.
