@@ -45,6 +45,14 @@ func (p *Page) T(key string, args ...any) string { return p.Lang.T(key, args...)
 // Time writes t in the reader's time zone with UTC beside it.
 func (p *Page) Time(t time.Time) template.HTML { return timeHTML(t, p.Loc, p.Lang) }
 
+// With returns a copy of p whose Data is data: how a page hands a part of
+// its data to a shared partial that needs the page's helpers.
+func (p *Page) With(data any) *Page {
+	c := *p
+	c.Data = data
+	return &c
+}
+
 // TimeOf is Time of *t, or nothing for nil.
 func (p *Page) TimeOf(t *time.Time) template.HTML {
 	if t == nil {
