@@ -32,16 +32,18 @@ import (
 // that name them must be called. Each comment says who writes the kind and
 // what its entity is.
 const (
-	C2Beacon     = "c2-beacon"     // scenario network: periodic connections to a C2 server; entity: internal host IP
-	C2Poll       = "c2-poll"       // scenario network: a host polling a web page for commands; entity: internal host IP
-	TorUse       = "tor-use"       // scenario network, tor.Scanner: a host connecting to Tor relays; entity: internal host IP
-	IntelContact = "intel-contact" // scenario network, match.Matcher: contact with a known-bad value; entity: the indicator value
-	SMSPumping   = "sms-pumping"   // scenario sms: a pumping campaign; entity: the E.164 prefix of the targeted block
-	FraudRing    = "fraud-ring"    // scenario transactions: a fraudulent booking; entity: the booking id
+	C2Beacon     = "c2-beacon"       // scenario network: periodic connections to a C2 server; entity: internal host IP
+	C2Poll       = "c2-poll"         // scenario network: a host polling a web page for commands; entity: internal host IP
+	C2DNS        = "c2-dns"          // scenario network: a host tunnelling through DNS queries under one domain; entity: internal host IP
+	LongConn     = "long-connection" // scenario network: connections, or chains of them, to one destination lasting hours; entity: internal host IP
+	TorUse       = "tor-use"         // scenario network, tor.Scanner: a host connecting to Tor relays; entity: internal host IP
+	IntelContact = "intel-contact"   // scenario network, match.Matcher: contact with a known-bad value; entity: the indicator value
+	SMSPumping   = "sms-pumping"     // scenario sms: a pumping campaign; entity: the E.164 prefix of the targeted block
+	FraudRing    = "fraud-ring"      // scenario transactions: a fraudulent booking; entity: the booking id
 )
 
 // Kinds lists every finding kind.
-var Kinds = []string{C2Beacon, C2Poll, TorUse, IntelContact, SMSPumping, FraudRing}
+var Kinds = []string{C2Beacon, C2Poll, C2DNS, LongConn, TorUse, IntelContact, SMSPumping, FraudRing}
 
 // Finding is one detection, or one injected activity in a truth file.
 type Finding struct {
@@ -80,6 +82,28 @@ type Finding struct {
 	Relays []string `json:"relays,omitempty"`
 	// Onions are the .onion names looked up.
 	Onions []string `json:"onions,omitempty"`
+
+	// Evidence of a C2 finding (c2-beacon, c2-poll, c2-dns,
+	// long-connection).
+
+	// Src is the internal host; Dst the destination: an IP address, or a
+	// name (FQDN, or registered domain for c2-dns) when grouped by name.
+	Src string `json:"src,omitempty"`
+	Dst string `json:"dst,omitempty"`
+	// Score is the detector's score in [0, 1]; Severity its bucket
+	// (critical, high, medium, low).
+	Score    float64 `json:"score,omitempty"`
+	Severity string  `json:"severity,omitempty"`
+	// Scores are the sub-scores behind Score, by name.
+	Scores map[string]float64 `json:"scores,omitempty"`
+	// Stats are the figures the scores rest on (connection count,
+	// interval and size statistics, durations, query counts), by name.
+	Stats map[string]float64 `json:"stats,omitempty"`
+	// Explanation says in words what was seen ("every 300 s ±4 s, 1,049
+	// bytes each, for 23 h").
+	Explanation string `json:"explanation,omitempty"`
+	// UIDs are Zeek uids of evidence lines (the first and last few).
+	UIDs []string `json:"uids,omitempty"`
 }
 
 // Record is an indicator record behind a finding, as the caller may see it.
