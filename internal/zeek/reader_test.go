@@ -398,3 +398,75 @@ func TestDecodeAfterEnd(t *testing.T) {
 		t.Errorf("decode after the end: %v, %v", err, r.Err())
 	}
 }
+
+func TestTypedFields(t *testing.T) {
+	log := "#separator \\x09\n#fields\tts\tid.orig_h\tid.resp_p\torig_bytes\tduration\n" +
+		"1.5\t10.0.0.1\t443\t120\t3.25\n" +
+		"2\t-\t-\t-\t-\n" +
+		"3\tnot-an-ip\t443\t120\t3\n" +
+		"4\t10.0.0.1\t70000\t120\t3\n" +
+		"5\t10.0.0.1\t443\tx\t3\n" +
+		"6\t10.0.0.1\t443\t1\t-3\n"
+	r, err := NewReader(strings.NewReader(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Next() {
+		t.Fatal(r.Err())
+	}
+	a, ok, err := r.AddrField(r.Index("id.orig_h"))
+	if err != nil || !ok || a.String() != "10.0.0.1" {
+		t.Errorf("addr = %v %v %v", a, ok, err)
+	}
+	p, ok, err := r.PortField(r.Index("id.resp_p"))
+	if err != nil || !ok || p != 443 {
+		t.Errorf("port = %v %v %v", p, ok, err)
+	}
+	n, ok, err := r.CountField(r.Index("orig_bytes"))
+	if err != nil || !ok || n != 120 {
+		t.Errorf("count = %v %v %v", n, ok, err)
+	}
+	d, ok, err := r.IntervalField(r.Index("duration"))
+	if err != nil || !ok || d != 3250*time.Millisecond {
+		t.Errorf("interval = %v %v %v", d, ok, err)
+	}
+	if !r.Next() {
+		t.Fatal(r.Err())
+	}
+	for _, name := range []string{"id.orig_h", "id.resp_p", "orig_bytes", "duration", "absent"} {
+		i := r.Index(name)
+		_, ok1, err1 := r.AddrField(i)
+		_, ok2, err2 := r.CountField(i)
+		_, ok3, err3 := r.IntervalField(i)
+		_, ok4, err4 := r.PortField(i)
+		if ok1 || ok2 || ok3 || ok4 || err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+			t.Errorf("%s unset: got a value or an error", name)
+		}
+	}
+	bad := []struct{ field, want string }{
+		{"id.orig_h", `line 5: id.orig_h: "not-an-ip" is not an address`},
+		{"id.resp_p", `line 6: id.resp_p: "70000" is not a port`},
+		{"orig_bytes", `line 7: orig_bytes: "x" is not a count`},
+		{"duration", `line 8: duration: "-3" is not an interval`},
+	}
+	for _, b := range bad {
+		if !r.Next() {
+			t.Fatal(r.Err())
+		}
+		i := r.Index(b.field)
+		var err error
+		switch b.field {
+		case "id.orig_h":
+			_, _, err = r.AddrField(i)
+		case "id.resp_p":
+			_, _, err = r.PortField(i)
+		case "orig_bytes":
+			_, _, err = r.CountField(i)
+		case "duration":
+			_, _, err = r.IntervalField(i)
+		}
+		if err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%s: err = %v, want %q", b.field, err, b.want)
+		}
+	}
+}
