@@ -1,6 +1,6 @@
 // Package c2 finds command-and-control traffic in enterprise network logs:
 // hosts beaconing to a server, and hosts tunnelling through DNS. This file
-// and score.go and severity.go are the pure scoring core: no I/O,
+// and score.go, severity.go and explain.go are the pure scoring core: no I/O,
 // nothing but numbers and names in, scores and findings out.
 //
 // # Beacon score
