@@ -1,0 +1,59 @@
+// Package c2 finds command-and-control traffic in enterprise network logs:
+// hosts beaconing to a server, and hosts tunnelling through DNS. This file
+// and score.go, severity.go and explain.go are the pure scoring core: no I/O,
+// nothing but numbers and names in, scores and findings out.
+//
+// # Beacon score
+//
+// The beacon score is RITA v5's (Active Countermeasures,
+// github.com/activecm/rita, analysis/beacons.go and config/config.go),
+// reimplemented here with RITA's default parameters ([DefaultParams]). A
+// source→destination pair is scored over a window — RITA's last 24 hours —
+// from its connections' start times and the bytes its source sent on each
+// (Zeek's orig_ip_bytes; RITA's src_ip_bytes). A pair needs at least 4
+// distinct timestamps (3 intervals); a pair averaging one connection a
+// second or more (86,400 a day) is a strobe, reported as such and not
+// scored. The score is the mean of four sub-scores, each in [0, 1] and
+// rounded to three decimals as RITA rounds them:
+//
+//   - Timestamp: over the intervals between consecutive distinct
+//     timestamps, the mean of a skewness score and a dispersion score. The
+//     skewness score is 1 − |Bowley skewness|, with the Bowley skewness
+//     (Q1 + Q3 − 2·Q2)/(Q3 − Q1) taken as 0 when the interquartile range is
+//     under 10 s or the median equals a quartile (RITA's guards against
+//     small jitter). The dispersion score is (median − MAD)/median, MAD
+//     being the median absolute deviation from the median, floored at 0;
+//     with a median under 1 s it is 1. Quartiles are medians of the lower
+//     and upper halves, the middle value left out for odd counts
+//     (montanaflynn/stats, which RITA uses). A perfect beacon scores 1.
+//   - Size: the same over the bytes sent per connection, except that a
+//     median under 1 byte scores 0 for dispersion. RITA v4 added a
+//     "smallness" term (1 − mode/65,535); v5 dropped it, and so does this
+//     package.
+//   - Histogram: connections are counted in 24 equal bins over the window.
+//     The score is the better of 1 − CV (the coefficient of variation of
+//     the 24 counts, population standard deviation over mean; 0 when CV >
+//     1) and a bimodal fit: the busy bins' counts are put in buckets 5% of
+//     the busiest bin wide, and the fit is the share of busy bins in the two
+//     fullest buckets, one bin forgiven as an outlier; it needs 11 busy
+//     bins. A beacon that sleeps overnight or alternates two rates fits
+//     two modes.
+//   - Duration: with at least 6 busy bins, the better of the coverage
+//     (last − first connection over the window's length) and the
+//     consistency (the longest run of consecutive busy bins, wrapping from
+//     the last bin to the first, over 12); both capped at 1. With fewer
+//     busy bins it is 0.
+//
+// [ThreatScore] maps a beacon score to RITA's threat score (scores from 0.5
+// to 0.75 onto 0.2–0.4, 0.75–0.9 onto 0.4–0.6, 0.9–1 onto 0.6–0.8; below 0.5
+// is 0), and [Category] names a threat score: none up to 0.2, low up to 0.4,
+// medium up to 0.6, high up to 0.8, critical above — reachable only when
+// modifiers such as low prevalence raise the threat score, as in RITA.
+// [Severity] is the two together.
+//
+// # Memory
+//
+// A beacon [Series] costs 8 bytes a connection (a 32-bit offset and a
+// 32-bit byte count); a [Scorer] needs 12 bytes a connection of scratch
+// for the longest series it scores and allocates nothing after that.
+package c2
