@@ -1,7 +1,7 @@
 // Package c2 finds command-and-control traffic in enterprise network logs:
 // hosts beaconing to a server, and hosts tunnelling through DNS. This file
-// and score.go, severity.go and explain.go are the pure scoring core: no I/O,
-// nothing but numbers and names in, scores and findings out.
+// and score.go, severity.go, explain.go and dns.go are the pure scoring
+// core: no I/O, nothing but numbers and names in, scores and findings out.
 //
 // # Beacon score
 //
@@ -51,9 +51,18 @@
 // modifiers such as low prevalence raise the threat score, as in RITA.
 // [Severity] is the two together.
 //
+// # DNS tunnelling score
+//
+// See [DNSTunnels]: queries are grouped by source host and registered
+// domain (public suffix plus one label), and each group is scored on the
+// number of unique subdomains, their length, their character entropy and
+// the share of record types that carry data (TXT, NULL, CNAME, MX, ANY),
+// then damped by prevalence — how many hosts query the domain.
+//
 // # Memory
 //
 // A beacon [Series] costs 8 bytes a connection (a 32-bit offset and a
 // 32-bit byte count); a [Scorer] needs 12 bytes a connection of scratch
-// for the longest series it scores and allocates nothing after that.
+// for the longest series it scores and allocates nothing after that. A DNS
+// group's state is bounded: see [DNSTunnels].
 package c2
