@@ -65,6 +65,9 @@ func commands() map[string]*command {
 			"add":  {summary: "pull a partner hub's TAXII collection on a schedule", run: federationAdd},
 			"list": {summary: "list partner hubs and their last runs", run: federationList},
 		}},
+		"detect": {summary: "sensors over logs: find command-and-control traffic", subs: map[string]*command{
+			"c2": {summary: "find beacons, bulletin-board polling, DNS tunnels and long connections in Zeek logs", run: detectC2},
+		}},
 		"exercise": {summary: "score findings against a scenario's truth", subs: map[string]*command{
 			"score": {summary: "precision, recall and F1 per kind", run: exerciseScore},
 		}},
