@@ -160,3 +160,33 @@ func (q Query) String() string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// Matches reports whether text, as Text writes it (words one space
+// apart), holds every phrase of q: each phrase's words one after the
+// other. It is how the full-text indexes match, computed on one text.
+func (q Query) Matches(text string) bool {
+	words := strings.Fields(text)
+	for _, p := range q {
+		if !hasRun(words, p) {
+			return false
+		}
+	}
+	return len(q) > 0
+}
+
+// hasRun reports whether words holds phrase as consecutive elements.
+func hasRun(words, phrase []string) bool {
+	if len(phrase) == 0 {
+		return true
+	}
+	for i := 0; i+len(phrase) <= len(words); i++ {
+		j := 0
+		for j < len(phrase) && words[i+j] == phrase[j] {
+			j++
+		}
+		if j == len(phrase) {
+			return true
+		}
+	}
+	return false
+}

@@ -86,3 +86,33 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestQueryMatches(t *testing.T) {
+	text := search.Text("login-bank-a.example.com", "東京都の銀行", "phishing")
+	for _, tc := range []struct {
+		q    string
+		want bool
+	}{
+		{"bank-a", true},
+		{"bank example", true},
+		{`"a example com"`, true},
+		{`"example a"`, false},
+		{"login phishing", true},
+		{"login fraud", false},
+		{"京都", true},
+		{"東京都", true},
+		{"京銀", false},
+		{"exampl", false}, // whole words only
+	} {
+		q, err := search.Parse(tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := q.Matches(text); got != tc.want {
+			t.Errorf("%q in %q = %v, want %v", tc.q, text, got, tc.want)
+		}
+	}
+	if (search.Query{}).Matches(text) {
+		t.Error("an empty query matched")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -373,6 +374,9 @@ func (s *Store) Records(ctx context.Context, q RecordQuery, vis *Visibility) ([]
 // matched in their redacted text too. Without a search every record
 // found is Redacted: nothing it hides was searched.
 func (s *Store) FindRecords(ctx context.Context, q RecordQuery, vis *Visibility) ([]Found, error) {
+	if len(q.Search) > 0 && s.d.name == "sqlite" {
+		return s.searchRecordsFTS(ctx, q, vis)
+	}
 	var where []string
 	var args []any
 	redacted := "1"
@@ -382,6 +386,85 @@ func (s *Store) FindRecords(ctx context.Context, q RecordQuery, vis *Visibility)
 		cond, cargs = s.d.searchCond(recordSearch, "full", q.Search)
 		where, args = append(where, cond), append(args, cargs...)
 	}
+	where, args = recordConds(q, where, args)
+	where, args = append(where, "records.id > ?"), append(args, q.After)
+	var vw string
+	vw, args = vis.where("records", "record_terms", "record_id", args)
+	where = append(where, vw)
+	args = append(args, recordLimit(q))
+	rs, err := s.query(ctx, "SELECT body, "+redacted+" FROM records WHERE "+strings.Join(where, " AND ")+" ORDER BY records.id LIMIT ?", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list records: %w", err)
+	}
+	defer rs.Close()
+	var out []Found
+	for rs.Next() {
+		var body string
+		var red int
+		if err := rs.Scan(&body, &red); err != nil {
+			return nil, err
+		}
+		r, err := decodeRecord(body)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Found{Record: r, Redacted: red == 1})
+	}
+	return out, rs.Err()
+}
+
+// searchRecordsFTS is FindRecords for a search on SQLite. The rows come
+// in the order of the full-text index (a record's rid: the order records
+// were first indexed, which is nearly their id order), not by id, so that
+// FTS5 hands over matches already ordered and the query stops at the
+// page's end: its cost is the page's, where ordering by id cost every
+// match (a common word among 1,000,000 records: 250 ms instead of 2).
+// The cursor is still the last record's id; its rid says where to go on.
+// Whether the redacted text matches too is decided here, on the page's
+// records, by the same rule as the index (search.Query.Matches).
+func (s *Store) searchRecordsFTS(ctx context.Context, q RecordQuery, vis *Visibility) ([]Found, error) {
+	var after int64
+	if q.After != "" {
+		err := s.queryRow(ctx, "SELECT rid FROM "+recordSearch.rows+" WHERE "+recordSearch.key+" = ?", q.After).Scan(&after)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil // not a record: nothing after it
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: search records: %w", err)
+		}
+	}
+	where := []string{"f." + recordSearch.index + " MATCH ?", "f.rowid > ?"}
+	args := []any{ftsQuery("full", q.Search), after}
+	where, args = recordConds(q, where, args)
+	var vw string
+	vw, args = vis.where("records", "record_terms", "record_id", args)
+	where = append(where, vw)
+	args = append(args, recordLimit(q))
+	rs, err := s.query(ctx, "SELECT records.body FROM "+recordSearch.index+" f JOIN "+recordSearch.rows+" m ON m.rid = f.rowid JOIN records ON records.id = m."+recordSearch.key+
+		" WHERE "+strings.Join(where, " AND ")+" ORDER BY f.rowid LIMIT ?", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: search records: %w", err)
+	}
+	defer rs.Close()
+	var out []Found
+	for rs.Next() {
+		var body string
+		if err := rs.Scan(&body); err != nil {
+			return nil, err
+		}
+		r, err := decodeRecord(body)
+		if err != nil {
+			return nil, err
+		}
+		_, red := recordSearchText(&r)
+		out = append(out, Found{Record: r, Redacted: q.Search.Matches(red)})
+	}
+	return out, rs.Err()
+}
+
+// recordConds appends the conditions of q other than the search and the
+// cursor.
+func recordConds(q RecordQuery, where []string, args []any) ([]string, []any) {
 	if q.Tag != "" {
 		where, args = append(where, "records.id IN (SELECT record_id FROM record_terms WHERE term = ?)"), append(args, tagTerm(q.Tag))
 	}
@@ -403,34 +486,14 @@ func (s *Store) FindRecords(ctx context.Context, q RecordQuery, vis *Visibility)
 	if !q.IncludeRevoked {
 		where = append(where, "records.revoked IS NULL")
 	}
-	where, args = append(where, "records.id > ?"), append(args, q.After)
-	var vw string
-	vw, args = vis.where("records", "record_terms", "record_id", args)
-	where = append(where, vw)
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 100
+	return where, args
+}
+
+func recordLimit(q RecordQuery) int {
+	if q.Limit <= 0 {
+		return 100
 	}
-	args = append(args, limit)
-	rs, err := s.query(ctx, "SELECT body, "+redacted+" FROM records WHERE "+strings.Join(where, " AND ")+" ORDER BY records.id LIMIT ?", args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: list records: %w", err)
-	}
-	defer rs.Close()
-	var out []Found
-	for rs.Next() {
-		var body string
-		var red int
-		if err := rs.Scan(&body, &red); err != nil {
-			return nil, err
-		}
-		r, err := decodeRecord(body)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Found{Record: r, Redacted: red == 1})
-	}
-	return out, rs.Err()
+	return q.Limit
 }
 
 // RecordsByID returns the stored records among ids, in no particular order.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -109,36 +110,51 @@ func (t *Tx) indexForSearch(st searchTables, rows [][]any) error {
 	return b.flush()
 }
 
-// reindexForSearch replaces an object's texts in the search index.
+// reindexForSearch replaces an object's texts in the search index. On
+// SQLite the object keeps its rid, and so its place in search results'
+// order (see searchRecordsFTS).
 func (t *Tx) reindexForSearch(st searchTables, row []any) error {
 	if t.d.name == "sqlite" {
-		if _, err := t.exec("DELETE FROM "+st.index+" WHERE rowid = (SELECT rid FROM "+st.rows+" WHERE "+st.key+" = ?)", row[0]); err != nil {
+		var rid int64
+		err := t.queryRow("SELECT rid FROM "+st.rows+" WHERE "+st.key+" = ?", row[0]).Scan(&rid)
+		if errors.Is(err, sql.ErrNoRows) {
+			return t.indexForSearch(st, [][]any{row})
+		}
+		if err != nil {
 			return err
 		}
-		if _, err := t.exec("DELETE FROM "+st.rows+" WHERE "+st.key+" = ?", row[0]); err != nil {
+		if _, err := t.exec("DELETE FROM "+st.index+" WHERE rowid = ?", rid); err != nil {
 			return err
 		}
-	} else if _, err := t.exec("DELETE FROM "+st.index+" WHERE "+st.key+" = ?", row[0]); err != nil {
+		_, err = t.exec("INSERT INTO "+st.index+" (rowid, "+strings.Join(st.cols, ", ")+") VALUES ("+placeholders(1+len(st.cols))+")", append([]any{rid}, row[1:]...)...)
+		return err
+	}
+	if _, err := t.exec("DELETE FROM "+st.index+" WHERE "+st.key+" = ?", row[0]); err != nil {
 		return err
 	}
 	return t.indexForSearch(st, [][]any{row})
+}
+
+// ftsQuery returns the FTS5 query for column col matching q (SQLite).
+func ftsQuery(col string, q search.Query) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "{%s} : (", col)
+	for i, p := range q {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		b.WriteString(`"` + strings.Join(p, " ") + `"`) // words hold no quotes
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 // searchCond returns the condition that an object's column col matches q,
 // and its arguments.
 func (d *dialect) searchCond(st searchTables, col string, q search.Query) (string, []any) {
 	if d.name == "sqlite" {
-		var b strings.Builder
-		fmt.Fprintf(&b, "{%s} : (", col)
-		for i, p := range q {
-			if i > 0 {
-				b.WriteString(" AND ")
-			}
-			b.WriteString(`"` + strings.Join(p, " ") + `"`) // words hold no quotes
-		}
-		b.WriteString(")")
 		return fmt.Sprintf("%s.id IN (SELECT %s FROM %s WHERE rid IN (SELECT rowid FROM %s WHERE %s MATCH ?))",
-			st.object, st.key, st.rows, st.index, st.index), []any{b.String()}
+			st.object, st.key, st.rows, st.index, st.index), []any{ftsQuery(col, q)}
 	}
 	tsv := col + "_tsv"
 	if col == "text" {
