@@ -526,3 +526,41 @@ func BenchmarkScore288(b *testing.B) {
 		}
 	}
 }
+
+func TestHelperProperties(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		counts := rapid.SliceOfN(rapid.Int32Range(0, math.MaxInt32/2), 1, 64).Draw(t, "counts")
+		if cv := CoefVar(counts); !(cv >= 0) || math.IsInf(cv, 0) {
+			t.Fatalf("CoefVar(%v) = %v", counts, cv)
+		}
+		p := DefaultParams()
+		p.ModeSensitivity = rapid.Float64Range(1e-6, 1).Draw(t, "sensitivity")
+		p.BimodalOutlierRemoval = rapid.IntRange(0, 30).Draw(t, "outliers")
+		p.BimodalMinBins = rapid.IntRange(3, 30).Draw(t, "min bins")
+		var busy []int32
+		var largest int32
+		for _, c := range counts {
+			if c > 0 {
+				busy = append(busy, c)
+				largest = max(largest, c)
+			}
+		}
+		if f := BimodalFit(busy, largest, len(busy), p); !(f >= 0 && f <= 1) {
+			t.Fatalf("BimodalFit = %v", f)
+		}
+		vals := rapid.SliceOfN(rapid.Float64Range(0, 1e12), 2, 64).Draw(t, "vals")
+		slices.Sort(vals)
+		q, err := Quartiles(vals)
+		if err != nil || !(q.Q1 <= q.Q2 && q.Q2 <= q.Q3) {
+			t.Fatalf("Quartiles(%v) = %v, %v", vals, q, err)
+		}
+		if b := Bowley(q); !(b >= -1 && b <= 1) {
+			t.Fatalf("Bowley(%v) = %v", q, b)
+		}
+		for _, z := range []float64{0, 1} {
+			if st := statScore(vals, z); !(st.score >= 0 && st.score <= 1) {
+				t.Fatalf("statScore(%v) = %+v", vals, st)
+			}
+		}
+	})
+}
