@@ -564,3 +564,28 @@ func TestHelperProperties(t *testing.T) {
 		}
 	})
 }
+
+// FuzzScore feeds arbitrary series and windows: Score must return a
+// result in range or one of its errors, never panic.
+func FuzzScore(f *testing.F) {
+	f.Add(int64(0), int64(day), int64(0), []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15})
+	f.Add(int64(-5), int64(0), int64(-5), []byte{255, 255, 255, 127, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, start, end, base int64, raw []byte) {
+		s := Series{Base: base}
+		for i := 0; i+8 <= len(raw); i += 8 {
+			o := int32(uint32(raw[i]) | uint32(raw[i+1])<<8 | uint32(raw[i+2])<<16 | uint32(raw[i+3])<<24)
+			b := uint32(raw[i+4]) | uint32(raw[i+5])<<8 | uint32(raw[i+6])<<16 | uint32(raw[i+7])<<24
+			s.Offsets = append(s.Offsets, o)
+			s.Bytes = append(s.Bytes, b)
+		}
+		r, err := Score(s, Window{start, end})
+		if err != nil {
+			if !errors.Is(err, ErrNotEnough) && !errors.Is(err, ErrWindow) && !errors.Is(err, ErrSeries) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		checkResult(t, r)
+		_ = Explain(r)
+	})
+}
