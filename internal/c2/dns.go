@@ -41,10 +41,14 @@ var DefaultDNSAllow = []string{
 	"uribl.com",
 }
 
+const defaultMinPrevalenceHosts = 3
+
 // DNSTunnels finds DNS tunnelling: a host sending many queries for unique
 // names under one registered domain, with long, high-entropy subdomains,
 // often of record types that carry data in their answers. Feed it queries
-// with Observe, then ask for Findings. It is not safe for concurrent use.
+// with Observe, then ask for Findings. The zero value works, with an empty
+// allow list; NewDNSTunnels sets the defaults. It is not safe for
+// concurrent use.
 //
 // # Grouping
 //
@@ -106,7 +110,7 @@ type DNSTunnels struct {
 	// trailing dot. It is read on the first Observe: set it before.
 	Allow []string
 	// MinPrevalenceHosts is the number of hosts a domain may have before
-	// prevalence damps its score (default 3).
+	// prevalence damps its score; 0 means the default, 3.
 	MinPrevalenceHosts int
 
 	seed    maphash.Seed
@@ -146,7 +150,7 @@ type dnsDomain struct {
 func NewDNSTunnels() *DNSTunnels {
 	return &DNSTunnels{
 		Allow:              slices.Clone(DefaultDNSAllow),
-		MinPrevalenceHosts: 3,
+		MinPrevalenceHosts: defaultMinPrevalenceHosts,
 		seed:               maphash.MakeSeed(),
 		groups:             map[groupKey]*dnsGroup{},
 		domains:            map[string]*dnsDomain{},
@@ -162,6 +166,12 @@ func (d *DNSTunnels) Observe(tsMicro int64, src netip.Addr, query, qtype string)
 	if !src.IsValid() {
 		d.ignored++
 		return
+	}
+	if d.groups == nil { // the zero DNSTunnels, without NewDNSTunnels's allow list
+		d.seed = maphash.MakeSeed()
+		d.groups = map[groupKey]*dnsGroup{}
+		d.domains = map[string]*dnsDomain{}
+		d.hosts = map[netip.Addr]struct{}{}
 	}
 	src = src.Unmap()
 	name, domain, ok := d.split(query)
@@ -460,7 +470,11 @@ func (d *DNSTunnels) score(k groupKey, g *dnsGroup) DNSScore {
 	s.Entropy = clamp01(s.MeanEntropy - 3)
 	s.QType = clamp01(s.DataShare)
 	s.Prevalence = 1
-	if s.Hosts > float64(d.MinPrevalenceHosts) && s.HostShare > 0.05 {
+	minHosts := d.MinPrevalenceHosts
+	if minHosts <= 0 {
+		minHosts = defaultMinPrevalenceHosts
+	}
+	if s.Hosts > float64(minHosts) && s.HostShare > 0.05 {
 		s.Prevalence = clamp01((0.25 - s.HostShare) / 0.20)
 	}
 	content := (s.Length + s.Entropy + s.QType) / 3

@@ -235,6 +235,14 @@ func TestDNSBenign(t *testing.T) {
 	}
 }
 
+func TestDNSZeroValue(t *testing.T) {
+	var d DNSTunnels
+	iodine(&d, host(5), "mcafee.com", 300, "TXT") // no allow list: scored
+	if d.Groups() != 1 || len(d.Findings(0.5)) != 1 {
+		t.Errorf("zero value: %d groups, findings %+v", d.Groups(), d.Findings(0.5))
+	}
+}
+
 func TestDNSAllow(t *testing.T) {
 	d := NewDNSTunnels()
 	iodine(d, host(3), "avqs.McAfee.com.", 500, "A")

@@ -28,6 +28,12 @@ type Window struct {
 	Start, End int64
 }
 
+// Day is RITA's scoring window, 24 hours, in seconds.
+const Day = 86400
+
+// LastDay returns the window of the 24 hours ending at end (Unix s).
+func LastDay(end int64) Window { return Window{Start: end - Day, End: end} }
+
 // Len returns End − Start in seconds.
 func (w Window) Len() int64 { return w.End - w.Start }
 

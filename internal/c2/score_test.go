@@ -193,7 +193,7 @@ func every(start, step int64, n int, size uint32) Series {
 func TestScorePerfectBeacon(t *testing.T) {
 	// 288 connections every 300 s from 0 to 86,100: intervals all 300,
 	// 12 in each of the 24 hourly bins; span 86,100/86,400 → ⌈996.5⌉/1000.
-	r, err := Score(every(0, 300, 288, 1049), Window{0, day})
+	r, err := Score(every(0, 300, 288, 1049), LastDay(Day))
 	if err != nil {
 		t.Fatal(err)
 	}
