@@ -41,10 +41,14 @@ var DefaultDNSAllow = []string{
 	"uribl.com",
 }
 
+const defaultMinPrevalenceHosts = 3
+
 // DNSTunnels finds DNS tunnelling: a host sending many queries for unique
 // names under one registered domain, with long, high-entropy subdomains,
 // often of record types that carry data in their answers. Feed it queries
-// with Observe, then ask for Findings. It is not safe for concurrent use.
+// with Observe, then ask for Findings. The zero value works, with an empty
+// allow list; NewDNSTunnels sets the defaults. It is not safe for
+// concurrent use.
 //
 // # Grouping
 //
@@ -97,14 +101,16 @@ var DefaultDNSAllow = []string{
 // see [SketchSize]); a domain holds its name and a hash set of its hosts
 // (at most 1 KiB); the set of all hosts seen is exact (16 bytes a host).
 // Nothing grows with the number of queries: a million unique names from
-// one host cost one group of at most about 1.2 KiB.
+// one host cost one group. Measured with map overhead and a domain of its
+// own (BenchmarkDNSGroupMemory): about 400 bytes for a group of a few
+// names, 1.4 KiB for a group past SketchSize.
 type DNSTunnels struct {
 	// Allow lists registered domains never scored; NewDNSTunnels sets it
 	// to DefaultDNSAllow. Entries are compared lower-case and without a
 	// trailing dot. It is read on the first Observe: set it before.
 	Allow []string
 	// MinPrevalenceHosts is the number of hosts a domain may have before
-	// prevalence damps its score (default 3).
+	// prevalence damps its score; 0 means the default, 3.
 	MinPrevalenceHosts int
 
 	seed    maphash.Seed
@@ -144,7 +150,7 @@ type dnsDomain struct {
 func NewDNSTunnels() *DNSTunnels {
 	return &DNSTunnels{
 		Allow:              slices.Clone(DefaultDNSAllow),
-		MinPrevalenceHosts: 3,
+		MinPrevalenceHosts: defaultMinPrevalenceHosts,
 		seed:               maphash.MakeSeed(),
 		groups:             map[groupKey]*dnsGroup{},
 		domains:            map[string]*dnsDomain{},
@@ -160,6 +166,12 @@ func (d *DNSTunnels) Observe(tsMicro int64, src netip.Addr, query, qtype string)
 	if !src.IsValid() {
 		d.ignored++
 		return
+	}
+	if d.groups == nil { // the zero DNSTunnels, without NewDNSTunnels's allow list
+		d.seed = maphash.MakeSeed()
+		d.groups = map[groupKey]*dnsGroup{}
+		d.domains = map[string]*dnsDomain{}
+		d.hosts = map[netip.Addr]struct{}{}
 	}
 	src = src.Unmap()
 	name, domain, ok := d.split(query)
@@ -217,8 +229,12 @@ func (d *DNSTunnels) split(query string) (name, domain string, ok bool) {
 	if hasUpper(name) {
 		name = strings.ToLower(name)
 	}
-	if _, err := netip.ParseAddr(strings.Trim(name, "[]")); err == nil {
-		return "", "", false
+	// An address ends in a digit (IPv4, most IPv6) or holds a colon; no
+	// top-level domain starts with a digit.
+	if c := name[len(name)-1]; '0' <= c && c <= '9' || strings.ContainsAny(name, ":[]") {
+		if _, err := netip.ParseAddr(strings.Trim(name, "[]")); err == nil {
+			return "", "", false
+		}
 	}
 	if name == "arpa" || strings.HasSuffix(name, ".arpa") || name == "local" || strings.HasSuffix(name, ".local") {
 		return "", "", false
@@ -341,10 +357,11 @@ func entropy(s string) float64 {
 		return 0
 	}
 	var h float64
-	for _, c := range counts {
-		if c > 0 {
+	for i := range len(s) { // visit each symbol once, through the string
+		if c := counts[s[i]]; c > 0 && s[i] != '.' {
 			p := float64(c) / float64(n)
 			h -= p * math.Log2(p)
+			counts[s[i]] = 0
 		}
 	}
 	return h
@@ -453,7 +470,11 @@ func (d *DNSTunnels) score(k groupKey, g *dnsGroup) DNSScore {
 	s.Entropy = clamp01(s.MeanEntropy - 3)
 	s.QType = clamp01(s.DataShare)
 	s.Prevalence = 1
-	if s.Hosts > float64(d.MinPrevalenceHosts) && s.HostShare > 0.05 {
+	minHosts := d.MinPrevalenceHosts
+	if minHosts <= 0 {
+		minHosts = defaultMinPrevalenceHosts
+	}
+	if s.Hosts > float64(minHosts) && s.HostShare > 0.05 {
 		s.Prevalence = clamp01((0.25 - s.HostShare) / 0.20)
 	}
 	content := (s.Length + s.Entropy + s.QType) / 3

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/netip"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -234,6 +235,14 @@ func TestDNSBenign(t *testing.T) {
 	}
 }
 
+func TestDNSZeroValue(t *testing.T) {
+	var d DNSTunnels
+	iodine(&d, host(5), "mcafee.com", 300, "TXT") // no allow list: scored
+	if d.Groups() != 1 || len(d.Findings(0.5)) != 1 {
+		t.Errorf("zero value: %d groups, findings %+v", d.Groups(), d.Findings(0.5))
+	}
+}
+
 func TestDNSAllow(t *testing.T) {
 	d := NewDNSTunnels()
 	iodine(d, host(3), "avqs.McAfee.com.", 500, "A")
@@ -403,4 +412,52 @@ func FuzzDNSObserve(f *testing.F) {
 			t.Fatalf("%d groups from one source and one name", d.Groups())
 		}
 	})
+}
+
+func BenchmarkDNSObserve(b *testing.B) {
+	names := make([]string, 4096)
+	for i := range names {
+		if i%2 == 0 {
+			names[i] = strings.ToLower(b32.EncodeToString(randBytes(30))) + ".t.tunnel.example"
+		} else {
+			names[i] = fmt.Sprintf("www%d.example%d.com", i%5, i%300)
+		}
+	}
+	d := NewDNSTunnels()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		d.Observe(t0+int64(i), host(i%200), names[i%len(names)], "A")
+		i++
+	}
+}
+
+// BenchmarkDNSGroupMemory reports the heap held per (source, domain)
+// group for ordinary browsing (a few names each) and for tunnels (past
+// SketchSize unique names each).
+func BenchmarkDNSGroupMemory(b *testing.B) {
+	for _, tc := range []struct {
+		name  string
+		names int
+	}{{"browsing", 3}, {"tunnel", 2 * SketchSize}} {
+		b.Run(tc.name, func(b *testing.B) {
+			const groups = 2000
+			for b.Loop() {
+				runtime.GC()
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				d := NewDNSTunnels()
+				for g := range groups {
+					dom := fmt.Sprintf("site%d.example", g)
+					for k := range tc.names {
+						d.Observe(t0, host(g%250), fmt.Sprintf("n%d.%s", k, dom), "A")
+					}
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/groups, "B/group")
+				runtime.KeepAlive(d)
+			}
+		})
+	}
 }

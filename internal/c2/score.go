@@ -28,6 +28,12 @@ type Window struct {
 	Start, End int64
 }
 
+// Day is RITA's scoring window, 24 hours, in seconds.
+const Day = 86400
+
+// LastDay returns the window of the 24 hours ending at end (Unix s).
+func LastDay(end int64) Window { return Window{Start: end - Day, End: end} }
+
 // Len returns End − Start in seconds.
 func (w Window) Len() int64 { return w.End - w.Start }
 
@@ -126,8 +132,8 @@ func (p Params) Check() error {
 		return fmt.Errorf("c2: params: bins %d is outside 1..%d", p.Bins, maxBins)
 	case p.MinUnique < 4:
 		return fmt.Errorf("c2: params: min unique %d is below 4 (three intervals are needed)", p.MinUnique)
-	case p.StrobePerDay < 1:
-		return fmt.Errorf("c2: params: strobe per day %d is below 1", p.StrobePerDay)
+	case p.StrobePerDay < 1 || p.StrobePerDay > math.MaxInt32:
+		return fmt.Errorf("c2: params: strobe per day %d is outside 1..%d", p.StrobePerDay, math.MaxInt32)
 	case !(p.ModeSensitivity > 0 && p.ModeSensitivity <= 1):
 		return fmt.Errorf("c2: params: mode sensitivity %v is outside (0, 1]", p.ModeSensitivity)
 	case p.BimodalOutlierRemoval < 0:
@@ -206,11 +212,13 @@ func (r Result) Stats() map[string]float64 {
 		"interval_q1":     r.IntervalQ1,
 		"interval_median": r.IntervalMedian,
 		"interval_q3":     r.IntervalQ3,
+		"interval_iqr":    r.IntervalQ3 - r.IntervalQ1,
 		"interval_mad":    r.IntervalMAD,
 		"interval_skew":   r.IntervalSkew,
 		"size_q1":         r.SizeQ1,
 		"size_median":     r.SizeMedian,
 		"size_q3":         r.SizeQ3,
+		"size_iqr":        r.SizeQ3 - r.SizeQ1,
 		"size_mad":        r.SizeMAD,
 		"size_skew":       r.SizeSkew,
 		"total_bytes":     float64(r.TotalBytes),
