@@ -283,7 +283,7 @@ var interned = func() map[string]string {
 	m := map[string]string{}
 	for _, s := range []string{
 		"tcp", "udp", "icmp", "unknown_transport",
-		"ssl", "http", "dns", "ntp", "ssh", "smtp", "smb", "krb", "ldap", "imap", "quic",
+		"ssl", "http", "http,ssl", "dns", "ntp", "ssh", "smtp", "smb", "krb", "ldap", "imap", "quic",
 		"S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0", "RSTRH", "SH", "SHR", "OTH",
 		"D", "Dd", "S", "Sr", "ShADadFf", "ShADadfF", "ShADdaFf", "ShADadR", "ShADadr", "ShADad", "ShAdDaFf", "ShADadFfR",
 		"C_INTERNET", "A", "AAAA", "CNAME", "PTR", "MX", "TXT", "SRV", "HTTPS", "NS", "SOA",

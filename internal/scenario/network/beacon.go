@@ -48,6 +48,7 @@ type beacon struct {
 	ob, rb int64
 	uri    string
 	body   int64
+	sni    string // the name a TLS beacon sends
 }
 
 func (b *beacon) at() int64 { return b.next }
@@ -77,6 +78,7 @@ func (b *beacon) step(g *gen) (bool, error) {
 			rb = int64(between(r, 2000, 20000))
 		}
 		established(c, b.ob+int64(r.IntN(int(b.ob/30)+1)), rb, seconds(uniform(r, 0.08, 0.6)), "ShADadFf")
+		g.tlsHello(r, c, b.sni, tlsMalware)
 	}
 	b.ep.saw(us)
 	b.next += int64(b.period * (1 + b.jitter*(2*r.Float64()-1)) * 1e6)
@@ -113,6 +115,9 @@ func (g *gen) scheduleBeacons(nBeacon, nPoll int, taken map[int]bool) {
 			jitter: uniform(r, minBeaconJitter, maxBeaconJitter),
 			r:      g.run.Rand(fmt.Sprintf("network/beacon/%d", i)),
 			ob:     int64(between(r, 180, 420)), rb: int64(between(r, 90, 350)),
+		}
+		if b.sni = g.pop.dests[dest].name; b.sni == "" {
+			b.sni = hostName(r)
 		}
 		b.next, b.end = g.span(r, minBeaconSpan.Microseconds())
 		g.schedule(b)

@@ -32,6 +32,8 @@ type gen struct {
 	conns table[zeek.Conn]
 	dnss  table[zeek.DNS]
 	https table[zeek.HTTP]
+	ssls  table[zeek.SSL]
+	certs certChains
 
 	acts actHeap
 	seq  int

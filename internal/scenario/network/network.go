@@ -1,11 +1,11 @@
 // Package network generates the "network" scenario kind: the Zeek logs of
-// an enterprise network — conn.log, dns.log and http.log — with command-and-
-// control beacons, bulletin-board polling, Tor use and contacts with
+// an enterprise network — conn.log, dns.log, http.log and ssl.log — with
+// command-and-control beacons, bulletin-board polling, Tor use and contacts with
 // known-bad indicators hidden in normal traffic.
 //
 // # Output
 //
-// conn.log, dns.log and http.log in Zeek's default TSV form (--format tsv)
+// conn.log, dns.log, http.log and ssl.log in Zeek's default TSV form (--format tsv)
 // or its JSON-lines form (--format jsonl), with Zeek 6.0's default fields
 // (see package zeek); each file is in time order. truth.jsonl holds one
 // line per injected activity:
@@ -50,8 +50,11 @@
 // connections are mostly SF with the usual histories, some reset, some
 // unanswered (S0) or refused (REJ); byte counts and durations are
 // log-normal with heavy tails. Connection uids ("C" and 17 base62
-// characters) are shared between a connection and its dns.log or http.log
-// rows.
+// characters) are shared between a connection and its dns.log, http.log or
+// ssl.log rows. Every TLS connection (HTTPS, IMAPS, CONNECT tunnels
+// through the proxy, beacons, Tor, benign agents) has an ssl.log row with
+// the name the client sent (server_name): mostly TLS 1.3 with ALPN from
+// browsers, TLS 1.2 with a certificate chain otherwise.
 //
 // # Injected activities
 //
@@ -94,7 +97,7 @@ import (
 // Kind is the network scenario kind.
 var Kind = scenario.Kind{
 	Name:     "network",
-	Summary:  "enterprise Zeek logs with C2 beacons, board polling, Tor use and intel contacts (conn.log, dns.log, http.log)",
+	Summary:  "enterprise Zeek logs with C2 beacons, board polling, Tor use and intel contacts (conn.log, dns.log, http.log, ssl.log)",
 	Defaults: defaults,
 	Check:    check,
 	Generate: generate,
@@ -201,6 +204,7 @@ func generate(ctx context.Context, run *scenario.Run) error {
 	g.cache = newDNSCache(p.Hosts, g.startUS)
 	g.bg = run.Rand("network/background")
 	g.uids = uidPool{r: run.Rand("network/uid"), prefix: 'C'}
+	g.certs = certChains{}
 	g.fuids = uidPool{r: run.Rand("network/fuid"), prefix: 'F'}
 
 	taken := map[int]bool{}
@@ -210,8 +214,8 @@ func generate(ctx context.Context, run *scenario.Run) error {
 	}
 	g.scheduleIntel(vals)
 
-	var ws [3]*zeek.Writer
-	for i, l := range []zeek.Log{zeek.ConnLog, zeek.DNSLog, zeek.HTTPLog} {
+	var ws [4]*zeek.Writer
+	for i, l := range []zeek.Log{zeek.ConnLog, zeek.DNSLog, zeek.HTTPLog, zeek.SSLLog} {
 		w, err := run.Create(l.Path() + ".log")
 		if err != nil {
 			return err
@@ -224,7 +228,7 @@ func generate(ctx context.Context, run *scenario.Run) error {
 		return err
 	}
 	end := ts(g.endUS)
-	return errors.Join(ws[0].Close(end), ws[1].Close(end), ws[2].Close(end))
+	return errors.Join(ws[0].Close(end), ws[1].Close(end), ws[2].Close(end), ws[3].Close(end))
 }
 
 // sliceLength returns the length of a time slice for this many hosts.
@@ -234,7 +238,7 @@ func sliceLength(hosts int) int64 {
 }
 
 // run1 generates every slice and writes it.
-func (g *gen) run1(ctx context.Context, ws [3]*zeek.Writer, progress func(int64)) error {
+func (g *gen) run1(ctx context.Context, ws [4]*zeek.Writer, progress func(int64)) error {
 	step := sliceLength(g.hosts)
 	minutes := int64(0)
 	for from := g.startUS; from < g.endUS; from += step {
@@ -258,13 +262,15 @@ func (g *gen) run1(ctx context.Context, ws [3]*zeek.Writer, progress func(int64)
 	g.conns.drop()
 	g.dnss.drop()
 	g.https.drop()
+	g.ssls.drop()
 	return nil
 }
 
-func (g *gen) flush(ws [3]*zeek.Writer, from, to int64) error {
+func (g *gen) flush(ws [4]*zeek.Writer, from, to int64) error {
 	return errors.Join(
 		g.conns.flush(from, to, ws[0].WriteConn),
 		g.dnss.flush(from, to, ws[1].WriteDNS),
 		g.https.flush(from, to, ws[2].WriteHTTP),
+		g.ssls.flush(from, to, ws[3].WriteSSL),
 	)
 }

@@ -23,7 +23,7 @@ import (
 
 const consensusFixture = "../../../../shared/fixtures/tor/2017-04-15-00-00-00-consensus"
 
-var logFiles = []string{"conn.log", "dns.log", "http.log"}
+var logFiles = []string{"conn.log", "dns.log", "http.log", "ssl.log"}
 
 // generateIn runs the network kind with p into a new temporary directory.
 func generateIn(t testing.TB, p scenario.Params) string {
@@ -217,9 +217,26 @@ func TestLogsParse(t *testing.T) {
 					t.Fatalf("http.log line %d: host %q is not a canonical domain: %v", r.Line(), h.Host, err)
 				}
 			})
-			t.Logf("%s: %d connections, %d lookups, %d requests", format, conns, lookups, requests)
-			if conns < 100_000 || lookups < 10_000 || requests < 5_000 {
-				t.Errorf("too little traffic: %d connections, %d lookups, %d requests", conns, lookups, requests)
+			prev = time.Time{}
+			hellos := eachRow(t, dir, "ssl.log", func(r *zeek.Reader) {
+				checkRow(r, "ssl.log", 18, &prev)
+				var s zeek.SSL
+				if err := r.SSL(&s); err != nil {
+					t.Fatal(err)
+				}
+				if !uids[s.UID] {
+					t.Fatalf("ssl.log line %d: uid %s not in conn.log", r.Line(), s.UID)
+				}
+				if s.ServerName == "" || s.Version == "" || s.Cipher == "" {
+					t.Fatalf("ssl.log line %d: server_name %q, version %q, cipher %q", r.Line(), s.ServerName, s.Version, s.Cipher)
+				}
+				if o, err := canon.Parse(observable.Domain, s.ServerName); err != nil || o.Value != s.ServerName {
+					t.Fatalf("ssl.log line %d: server_name %q is not a canonical domain: %v", r.Line(), s.ServerName, err)
+				}
+			})
+			t.Logf("%s: %d connections, %d lookups, %d requests, %d handshakes", format, conns, lookups, requests, hellos)
+			if conns < 100_000 || lookups < 10_000 || requests < 5_000 || hellos < 50_000 {
+				t.Errorf("too little traffic: %d connections, %d lookups, %d requests, %d handshakes", conns, lookups, requests, hellos)
 			}
 		})
 	}
