@@ -158,10 +158,19 @@ func check(p *scenario.Params) error {
 	return nil
 }
 
-// counts returns how many hosts beacon, poll and use Tor.
-func counts(hosts int) (beacons, polls, torUsers int) {
+// shares holds how many hosts carry each injected activity.
+type shares struct {
+	beacons, polls, tunnels, longConns, torUsers int
+}
+
+// counts returns how many hosts beacon, poll, tunnel through DNS, hold a
+// long connection and use Tor: a share of the hosts, at least one each.
+func counts(hosts int) shares {
 	share := func(s float64) int { return max(1, int(math.Round(s*float64(hosts)))) }
-	return share(beaconShare), share(pollShare), share(torShare)
+	return shares{
+		beacons: share(beaconShare), polls: share(pollShare), tunnels: share(dnsTunnelShare),
+		longConns: share(longConnShare), torUsers: share(torShare),
+	}
 }
 
 func generate(ctx context.Context, run *scenario.Run) error {
@@ -175,9 +184,10 @@ func generate(ctx context.Context, run *scenario.Run) error {
 		startUS: p.Start.UnixMicro(),
 		endUS:   p.Start.Add(time.Duration(p.Days) * 24 * time.Hour).UnixMicro(),
 	}
-	nBeacon, nPoll, nTor := counts(p.Hosts)
+	n := counts(p.Hosts)
 	g.pop = buildPopulation(run.Rand("network/population"), poolSizes{
-		services: min(2000+30*p.Hosts, 150_000), c2: nBeacon + 16, forums: nPoll + 4,
+		services: min(2000+30*p.Hosts, 150_000), c2: n.beacons + n.longConns + 16, forums: n.polls + 4,
+		tunnels: n.tunnels + 4,
 	})
 	if p.TorConsensus != "" {
 		sum, err := g.pop.addRelays(p.TorConsensus)
@@ -208,10 +218,13 @@ func generate(ctx context.Context, run *scenario.Run) error {
 	g.fuids = uidPool{r: run.Rand("network/fuid"), prefix: 'F'}
 
 	taken := map[int]bool{}
-	g.scheduleBeacons(nBeacon, nPoll, taken)
+	g.scheduleBeacons(n.beacons, n.polls, taken)
+	g.scheduleDNSTunnels(n.tunnels, taken)
+	g.scheduleLongConns(n.longConns, taken)
 	if p.TorConsensus != "" {
-		g.scheduleTor(nTor, taken)
+		g.scheduleTor(n.torUsers, taken)
 	}
+	g.scheduleBenign()
 	g.scheduleIntel(vals)
 
 	var ws [4]*zeek.Writer
@@ -225,6 +238,9 @@ func generate(ctx context.Context, run *scenario.Run) error {
 	bar := run.Bar("network", int64(p.Days)*24*60, "min")
 	defer bar.Finish()
 	if err := g.run1(ctx, ws, bar.Add); err != nil {
+		return err
+	}
+	if err := g.writeBenign(); err != nil {
 		return err
 	}
 	end := ts(g.endUS)
