@@ -151,16 +151,18 @@ func buildPopulation(r *rand.Rand, n poolSizes) *population {
 	for range ntpServers {
 		p.add(dest{name: "time." + p.uniqueName(r, registrable), addr: publicIPv4(r), ttl: 300, kind: dNTP}, r)
 	}
-	for range n.c2 {
+	for i := range n.c2 {
 		// Half the C2 servers are reached by name, with a short TTL; the
 		// others by address, though their implant still sends a name. A
 		// third of those reached by name sit behind a CDN or are fronted:
-		// the name resolves to two to four addresses, used in turn.
+		// the name resolves to two to four addresses, used in turn. The
+		// kinds come in a fixed cycle, fronted first, so that even a small
+		// run (which hands C2 servers out in order) has one.
 		d := dest{addr: publicIPv4(r), ttl: int64(between(r, 60, 300)), kind: dC2}
-		switch x := r.IntN(6); {
-		case x < 2:
+		switch i % 6 {
+		case 2, 4:
 			d.name = p.uniqueName(r, hostName)
-		case x < 3:
+		case 0:
 			d.name = p.uniqueName(r, hostName)
 			d.alts = []netip.Addr{d.addr}
 			for range between(r, 1, 3) {
