@@ -44,7 +44,8 @@ type dnsTunnel struct {
 	r       *rand.Rand
 	next    int64
 	end     int64
-	left    int // queries left in the current burst
+	left    int  // queries left in the current burst or idle polling
+	polling bool // idle, polling every poll seconds
 	ep      episode
 	types   map[int64]int
 }
@@ -84,13 +85,19 @@ func (t *dnsTunnel) step(g *gen) (bool, error) {
 	t.ep.saw(t.next)
 	t.types[qtype]++
 	t.left--
-	if t.left > 0 {
+	switch {
+	case t.left > 0 && t.polling:
+		t.next += int64(t.poll * uniform(r, 0.8, 1.2) * 1e6)
+	case t.left > 0:
 		t.next += int64(logNormal(r, 0.3, 1, 0.02, 5) * 1e6)
-	} else {
+	case t.polling: // the idle time is over: a burst
+		t.polling = false
+		t.left = between(r, minTunnelBurst, maxTunnelBurst)
+		t.next += int64(t.poll * uniform(r, 0.8, 1.2) * 1e6)
+	default: // the burst is over: idle, polling if the implant does
 		idle := logUniform(r, minTunnelIdle, maxTunnelIdle)
 		if t.poll > 0 && idle > 3*t.poll {
-			// The implant polls while idle: one query, then the rest
-			// of the idle time as a new short "burst".
+			t.polling = true
 			t.left = int(idle / t.poll)
 			t.next += int64(t.poll * uniform(r, 0.8, 1.2) * 1e6)
 		} else {

@@ -1,24 +1,34 @@
 // Package network generates the "network" scenario kind: the Zeek logs of
 // an enterprise network — conn.log, dns.log, http.log and ssl.log — with
-// command-and-control beacons, bulletin-board polling, Tor use and contacts with
-// known-bad indicators hidden in normal traffic.
+// command-and-control beacons, bulletin-board polling, DNS tunnels, long
+// connections, Tor use and contacts with known-bad indicators hidden in
+// normal traffic and in benign periodic services.
 //
 // # Output
 //
-// conn.log, dns.log, http.log and ssl.log in Zeek's default TSV form (--format tsv)
-// or its JSON-lines form (--format jsonl), with Zeek 6.0's default fields
-// (see package zeek); each file is in time order. truth.jsonl holds one
-// line per injected activity:
+// conn.log, dns.log, http.log and ssl.log in Zeek's default TSV form
+// (--format tsv) or its JSON-lines form (--format jsonl), with Zeek 6.0's
+// default fields (see package zeek); each file is in time order.
+// truth.jsonl holds one line per injected activity:
 //
-//	c2-beacon      one per infected host; entity the host's address
-//	c2-poll        one per polling host; entity the host's address
-//	tor-use        one per Tor session; entity the host's address
-//	intel-contact  one per contacted indicator value per episode; entity the
-//	               value as the indicator set holds it (canonical)
+//	c2-beacon        one per infected host; entity the host's address
+//	c2-poll          one per polling host; entity the host's address
+//	c2-dns           one per tunnelling host; entity the host's address
+//	long-connection  one per host holding a long connection; entity the
+//	                 host's address
+//	tor-use          one per Tor session; entity the host's address
+//	intel-contact    one per contacted indicator value per episode; entity
+//	                 the value as the indicator set holds it (canonical)
 //
 // start and end are the first and last time the entity shows in the logs
-// for that activity. Detail says where the activity went (destination,
-// period, guard relay, ...).
+// for that activity (the ts of the first and last evidence row; a single
+// long connection has start = end, its ts, and says when it ended in
+// Detail "ends"). Detail says where the activity went (destination,
+// period, domain, guard relay, ...).
+//
+// benign.jsonl holds one line per benign periodic service (see benign.go):
+// its names, addresses, port, protocol, period and how many hosts ran it.
+// These are not in the truth: a detector that reports them is wrong.
 //
 // # The enterprise
 //
@@ -58,20 +68,37 @@
 //
 // # Injected activities
 //
-// By default about 1% of hosts beacon (at least one): every 60 to 900
-// seconds with 1 to 5% jitter, to a C2 address (sometimes reached by a
-// name with a short TTL) on 443, 8443 or 8080, a few hundred bytes each
-// way, for 2 hours up to the whole run. About 0.5% of hosts (at least one)
-// poll a bulletin board over plain HTTP every 5 to 30 minutes with 2 to 8%
-// jitter: a GET of the same read.cgi thread URI with an old Internet
-// Explorer user agent, as the remote-control malware of the 2012 Japanese
-// false-arrest cases read its commands from a board. With
+// By default about 2% of hosts beacon (at least one): every 10 seconds to
+// an hour (log-uniform) with up to 30% jitter, some with long random
+// sleeps now and then, some only in office hours (they sleep overnight and
+// at weekends), some with widely varying sizes (see beacon.go), to a C2
+// server on 443, 8443 or 8080 over TLS with a name in the handshake; a
+// sixth of the C2 servers resolve to two to four addresses (a CDN or
+// fronting) that the beacon uses in turn. About 1% of hosts (at least one)
+// poll a bulletin board over plain HTTP every 5 to 30 minutes with 2 to
+// 15% jitter, some only in office hours: a GET of the same read.cgi
+// thread URI with an old Internet Explorer user agent or the host's own
+// browser's, as the remote-control malware of the 2012 Japanese
+// false-arrest cases read its commands from a board; three to eight other
+// hosts read the same board at human times. About 1% of hosts (at least
+// one) tunnel through DNS (dnstunnel.go) and 1% hold a connection, or a
+// chain of them, to one address for 2 to 16 hours (longconn.go): a run of
+// 500 hosts has 10 beacons and 5 of each of the others. With
 // --tor-consensus, about 2% of hosts (at least one) use Tor: sessions of
 // 20 minutes to 4 hours (0.7 a day, at least one), keeping a TLS
 // connection to the address and ORPort of a guard relay of that
 // consensus, and sometimes one to another relay. With --intel, hosts
 // contact values of that intel scenario's records.jsonl (see intel.go) in
 // episodes, 0.025 per host and day, at least three.
+//
+// # Benign periodic services
+//
+// Most hosts also run software that calls home on a timer: NTP to public
+// pool servers (every 1024 s, a few every 64 s), OS and software update
+// checks (every 4 and 6 hours), telemetry (15 min), an antivirus cloud
+// (5 min), safe-browsing updates (30 min), the enterprise's monitoring
+// agent polling its server (2 min), and push-notification connections held
+// for 28 minutes and renewed; each is looked up by name before use.
 //
 // # Memory and speed
 //
@@ -97,7 +124,7 @@ import (
 // Kind is the network scenario kind.
 var Kind = scenario.Kind{
 	Name:     "network",
-	Summary:  "enterprise Zeek logs with C2 beacons, board polling, Tor use and intel contacts (conn.log, dns.log, http.log, ssl.log)",
+	Summary:  "enterprise Zeek logs with C2 beacons, board polling, DNS tunnels, long connections, Tor use and intel contacts (conn.log, dns.log, http.log, ssl.log, benign.jsonl)",
 	Defaults: defaults,
 	Check:    check,
 	Generate: generate,

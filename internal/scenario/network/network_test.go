@@ -994,6 +994,11 @@ func checkIntelTruth(t *testing.T, dir string, truth []finding.Finding) int {
 	eachRow(t, dir, "dns.log", func(r *zeek.Reader) {
 		rows = append(rows, seen{"name " + r.Field(r.Index("query")), r.Time()})
 	})
+	eachRow(t, dir, "ssl.log", func(r *zeek.Reader) {
+		if sni := r.Field(r.Index("server_name")); sni != "" {
+			rows = append(rows, seen{"name " + sni, r.Time()})
+		}
+	})
 	eachRow(t, dir, "http.log", func(r *zeek.Reader) {
 		// A request shows its URL, and its host and address as well.
 		host, port := r.Field(r.Index("host")), r.Field(r.Index("id.resp_p"))

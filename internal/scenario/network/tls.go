@@ -54,10 +54,11 @@ func (c certChains) of(sni string) []string {
 func handshaken(c *zeek.Conn) bool { return c.ConnState != "S0" && c.ConnState != "REJ" }
 
 // tlsHello adds the ssl.log row of TLS connection c, whose client sent sni
-// (none when sni is ""), a moment after the connection started.
-func (g *gen) tlsHello(r *rand.Rand, c *zeek.Conn, sni string, prof tlsProfile) {
+// (none when sni is ""), a moment after the connection started, and
+// returns its time; -1 when the connection was not answered and has none.
+func (g *gen) tlsHello(r *rand.Rand, c *zeek.Conn, sni string, prof tlsProfile) int64 {
 	if !handshaken(c) {
-		return
+		return -1
 	}
 	delay := int64(between(r, 300, 40000))
 	if c.Duration >= 0 {
@@ -97,6 +98,7 @@ func (g *gen) tlsHello(r *rand.Rand, c *zeek.Conn, sni string, prof tlsProfile) 
 		s.Established, s.SSLHistory = zeek.False, s.SSLHistory[:2]
 		s.NextProtocol, s.CertChainFPs, s.SNIMatchesCert = "", nil, zeek.BoolUnset
 	}
+	return at
 }
 
 func alpn(r *rand.Rand) string {
