@@ -220,13 +220,15 @@ func (g *gen) scheduleBeacons(nBeacon, nPoll int, taken map[int]bool) {
 			port:   ports[r.IntN(len(ports))],
 			period: math.Round(logUniform(r, minBeaconPeriod, maxBeaconPeriod)),
 			jitter: uniform(r, 0, maxBeaconJitter),
-			mode:   [...]string{sleepUniform, sleepUniform, sleepLong, sleepOffice}[r.IntN(4)],
-			r:      g.run.Rand(fmt.Sprintf("network/beacon/%d", i)),
-			ob:     int64(between(r, 180, 420)), rb: int64(between(r, 90, 350)),
+			// The modes come in a cycle so that even a few beacons show
+			// each of them.
+			mode: [...]string{sleepUniform, sleepOffice, sleepLong, sleepUniform}[i%4],
+			r:    g.run.Rand(fmt.Sprintf("network/beacon/%d", i)),
+			ob:   int64(between(r, 180, 420)), rb: int64(between(r, 90, 350)),
 			sni:  g.pop.dests[dest].tlsName(),
 			used: map[netip.Addr]bool{},
 		}
-		if r.IntN(3) == 0 {
+		if i%3 == 1 {
 			b.sizeSD = uniform(r, 0.3, 1)
 		}
 		b.next, b.end = g.span(r, minBeaconSpan.Microseconds())
@@ -259,7 +261,7 @@ func (g *gen) scheduleBeacons(nBeacon, nPoll int, taken map[int]bool) {
 			used:   map[netip.Addr]bool{},
 		}
 		if r.IntN(2) == 0 { // the malware borrows the host's browser's user agent
-			b.ua = hostUserAgent(h)
+			b.ua = browserAgent(h)
 		}
 		b.next, b.end = g.span(r, minPollSpan.Microseconds())
 		if r.IntN(3) == 0 {
@@ -285,8 +287,15 @@ func (g *gen) scheduleBeacons(nBeacon, nPoll int, taken map[int]bool) {
 	}
 }
 
-// hostUserAgent is the browser user agent host h sends.
-func hostUserAgent(h int) string { return userAgents[splitmix(uint64(h))%uint64(len(userAgents))] }
+// browserAgent is the user agent of host h's web browser: the one its
+// plain-HTTP traffic sends when that is a browser's, else another browser.
+func browserAgent(h int) string {
+	i := splitmix(uint64(h)) % uint64(len(userAgents))
+	if i >= browsers {
+		i = splitmix(uint64(h)+1) % browsers
+	}
+	return userAgents[i]
+}
 
 // boardReader is a person on another host who reads a poller's board:
 // a few sessions a working day, each a handful of page views (the board's
@@ -330,14 +339,14 @@ func (br *boardReader) step(g *gen) (bool, error) {
 	case x < 6:
 		page = br.thread
 	case x < 9:
-		page = br.board[:len(br.board)-1] + "/" + strconv.Itoa(1340000000+r.IntN(10000000)) + "/"
+		page = br.board + strconv.Itoa(1340000000+r.IntN(10000000)) + "/"
 	}
 	body := int64(logNormal(r, 40000, 0.6, 3000, 500000))
 	h := g.https.add(at)
 	*h = zeek.HTTP{
 		TS: ts(at), UID: c.UID, OrigH: orig, OrigP: port, RespH: d.addr, RespP: 80,
 		TransDepth: 1, Method: "GET", Host: d.name, URI: page, Referrer: "http://" + d.name + br.board,
-		Version: "1.1", UserAgent: hostUserAgent(br.host),
+		Version: "1.1", UserAgent: browserAgent(br.host),
 		RequestBodyLen: 0, ResponseBodyLen: body, StatusCode: 200, StatusMsg: "OK", InfoCode: zeek.Unset,
 		Tags: emptySet, RespFUIDs: g.one.of(g.fuids.uid()), RespMIMETypes: mimeSlice("text/html"),
 	}
