@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"time"
 )
 
 // Benign periodic services: software on many hosts calls home on a timer,
@@ -19,7 +20,12 @@ import (
 //	{"service":"ntp","names":["0.pool.ntp.org"],"addrs":["..."],"port":123,"proto":"udp","period_s":1024,"hosts":412}
 //
 // A push service's line has "long":true: each host holds one connection
-// at a time, for about the period, and reconnects at once.
+// at a time, for about the period, and reconnects at once. A reputation
+// service's line has "lookups":true: hosts ask the enterprise's resolvers
+// (addrs) about file hashes as names under its name — hex labels as long
+// as a DNS tunnel's, but from many hosts, a few a working hour, and with
+// no connection; period_s is then the mean time between lookups (they
+// come as a Poisson process, not on a timer).
 
 // benignService is one benign periodic service.
 type benignService struct {
@@ -31,6 +37,7 @@ type benignService struct {
 	Period  float64  `json:"period_s"`
 	Hosts   int      `json:"hosts"`
 	Long    bool     `json:"long,omitempty"`
+	Lookups bool     `json:"lookups,omitempty"`
 
 	share   float64 // of hosts that run it
 	jitter  float64 // relative
@@ -55,6 +62,7 @@ var benignSpecs = []struct {
 	share   float64
 	ob, rb  float64
 	long    bool
+	lookups bool
 }{
 	{service: "ntp", fixed: []string{"0.pool.ntp.org", "1.pool.ntp.org", "2.pool.ntp.org", "3.pool.ntp.org"}, addrs: 1,
 		port: 123, proto: "udp", zeekSvc: "ntp", period: 1024, jitter: 0.005, share: 0.6, ob: 48, rb: 48},
@@ -71,6 +79,8 @@ var benignSpecs = []struct {
 	{service: "safe-browsing", prefix: []string{"safebrowsing"}, addrs: 1,
 		port: 443, proto: "tcp", zeekSvc: "ssl", period: 1800, jitter: 0.05, share: 0.5, ob: 700, rb: 2500},
 	{service: "monitoring-agent", port: 10051, proto: "tcp", period: 120, jitter: 0.001, share: 1, ob: 900, rb: 120},
+	{service: "dns-reputation", prefix: []string{"rep"}, port: 53, proto: "udp", zeekSvc: "dns",
+		period: 900, share: 0.4, lookups: true},
 	{service: "push", prefix: []string{"push", "mtalk"}, addrs: 2,
 		port: 5228, proto: "tcp", zeekSvc: "ssl", period: 1680, jitter: 0.05, share: 0.35, ob: 3000, rb: 4000, long: true},
 }
@@ -81,6 +91,7 @@ func (p *population) addBenign(r *rand.Rand) {
 		s := &benignService{
 			Service: spec.service, Port: spec.port, Proto: spec.proto, Period: spec.period, Long: spec.long,
 			share: spec.share, jitter: spec.jitter, zeekSvc: spec.zeekSvc, ob: spec.ob, rb: spec.rb,
+			Lookups: spec.lookups,
 		}
 		names := spec.fixed
 		if spec.prefix != nil {
@@ -94,7 +105,10 @@ func (p *population) addBenign(r *rand.Rand) {
 		}
 		for _, name := range names {
 			p.names[name] = true
-			d := dest{name: name, addr: publicIPv4(r), ttl: int64(between(r, 60, 3600)), kind: dBenign}
+			d := dest{name: name, ttl: int64(between(r, 60, 3600)), kind: dBenign}
+			if !spec.lookups {
+				d.addr = publicIPv4(r)
+			}
 			if spec.addrs > 1 {
 				d.alts = []netip.Addr{d.addr}
 				for range spec.addrs - 1 {
@@ -124,6 +138,9 @@ func (a *agent) step(g *gen) (bool, error) {
 	r, s := a.r, a.svc
 	i := s.dests[r.IntN(len(s.dests))]
 	d := &g.pop.dests[i]
+	if s.Lookups {
+		return a.lookup(g, d.name)
+	}
 	us := g.resolve(r, a.next, a.host, i)
 	addr := d.addr
 	if len(d.alts) > 1 {
@@ -150,12 +167,47 @@ func (a *agent) step(g *gen) (bool, error) {
 			g.tlsHello(r, c, d.name, tlsBrowser)
 		}
 	}
+	s.count(a)
+	a.next += int64(period * 1e6)
+	return a.next < g.endUS-lastStep, nil
+}
+
+// lookup asks the resolver about a file hash under name, mostly in
+// working hours.
+func (a *agent) lookup(g *gen, name string) (bool, error) {
+	r := a.r
+	const hx = "0123456789abcdef"
+	b := make([]byte, 0, 64+len(name))
+	for range between(r, 32, 40) {
+		b = append(b, hx[r.IntN(16)])
+	}
+	b = append(b, '.')
+	for range 8 {
+		b = append(b, hx[r.IntN(16)])
+	}
+	b = append(b, '.')
+	b = append(b, name...)
+	qtype, answers := int64(qtypeA), []string{"127.0.0." + string(rune('1'+r.IntN(4)))}
+	if r.IntN(4) == 0 {
+		qtype, answers = qtypeTXT, []string{"TXT 8 " + string(b[:8])}
+	}
+	g.lookup(r, a.next, a.host, string(b), qtype, rcodeOK, answers, []time.Duration{seconds(uniform(r, 60, 600))}, int64(len(answers[0])+12))
+	a.svc.count(a)
+	for range 64 { // a new file opened: mostly while someone works
+		a.next += int64(r.ExpFloat64() * a.svc.Period / 2 * 1e6)
+		if workHours(ts(a.next)) || r.IntN(8) == 0 {
+			break
+		}
+	}
+	return a.next < g.endUS-lastStep, nil
+}
+
+// count counts a's host the first time it calls.
+func (s *benignService) count(a *agent) {
 	if !a.seen {
 		a.seen = true
 		*a.count++
 	}
-	a.next += int64(period * 1e6)
-	return a.next < g.endUS-lastStep, nil
 }
 
 // scheduleBenign starts each benign service on its share of the hosts, at
@@ -201,12 +253,20 @@ func (g *gen) writeBenign() error {
 		for _, i := range s.dests {
 			d := &g.pop.dests[i]
 			s.Names = append(s.Names, d.name)
+			if s.Lookups {
+				continue
+			}
 			if len(d.alts) > 1 {
 				for _, a := range d.alts {
 					s.Addrs = append(s.Addrs, a.String())
 				}
 			} else {
 				s.Addrs = append(s.Addrs, d.addr.String())
+			}
+		}
+		if s.Lookups {
+			for _, a := range dnsServers {
+				s.Addrs = append(s.Addrs, a.String())
 			}
 		}
 		if err := enc.Encode(s); err != nil {

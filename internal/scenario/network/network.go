@@ -100,7 +100,10 @@
 // checks (every 4 and 6 hours), telemetry (15 min), an antivirus cloud
 // (5 min), safe-browsing updates (30 min), the enterprise's monitoring
 // agent polling its server (2 min), and push-notification connections held
-// for 28 minutes and renewed; each is looked up by name before use.
+// for 28 minutes and renewed; each is looked up by name before use. Many
+// hosts also ask a reputation service about file hashes in DNS (hex
+// labels as long as a tunnel's under one domain, a few a working hour):
+// the hard negative for a DNS-tunnel detector.
 //
 // # Memory and speed
 //

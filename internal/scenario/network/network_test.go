@@ -583,11 +583,37 @@ func TestBenign(t *testing.T) {
 	}
 	byHost := connsByHost(t, dir)
 	queried := rowsOf(t, dir, "dns.log", field("query"))
+	queries := queriesByHost(t, dir)
 	truth := readTruth(t, dir)
 	for _, s := range services {
 		t.Run(s.Service+"/"+strconv.Itoa(int(s.Period)), func(t *testing.T) {
 			if len(s.Names) == 0 || len(s.Addrs) == 0 || s.Hosts == 0 || s.Period <= 0 {
 				t.Fatalf("incomplete line %+v", s)
+			}
+			if s.Lookups {
+				// Hash lookups under the names, through the resolvers.
+				hosts, n := 0, 0
+				for _, qs := range queries {
+					m := 0
+					for _, q := range qs {
+						for _, name := range s.Names {
+							if strings.HasSuffix(q.query, "."+name) {
+								m++
+								if label, _, _ := strings.Cut(q.query, "."); len(label) < 32 || strings.Trim(label, "0123456789abcdef") != "" {
+									t.Errorf("lookup %s: first label is not a hex hash", q.query)
+								}
+							}
+						}
+					}
+					if m > 0 {
+						hosts++
+						n += m
+					}
+				}
+				if hosts != s.Hosts || n < 10*hosts {
+					t.Errorf("%d hosts made %d lookups under %v, line says %d hosts", hosts, n, s.Names, s.Hosts)
+				}
+				return
 			}
 			addrs := map[netip.AddrPort]bool{}
 			for _, a := range s.Addrs {
