@@ -98,3 +98,47 @@ func BenchmarkReadConnJSON(b *testing.B) { benchRead(b, JSON, false) }
 
 // BenchmarkDecodeConn reads and decodes every record into a Conn.
 func BenchmarkDecodeConn(b *testing.B) { benchRead(b, TSV, true) }
+
+// BenchmarkDecodeSSL reads and decodes ssl.log records (TSV) with a
+// server name and, every third record, a certificate chain.
+func BenchmarkDecodeSSL(b *testing.B) {
+	const n = 100_000
+	s := sampleSSL()[0]
+	var buf bytes.Buffer
+	w := NewWriter(&buf, SSLLog, TSV, t0)
+	for i := range n {
+		s.TS = t0.Add(time.Duration(i) * 1777 * time.Microsecond)
+		s.OrigP = uint16(49152 + i%16384)
+		s.CertChainFPs = nil
+		if i%3 == 0 {
+			s.CertChainFPs = sampleSSL()[0].CertChainFPs
+		}
+		if err := w.WriteSSL(&s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(t0); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	events := 0
+	for b.Loop() {
+		r, err := NewReader(bytes.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var got SSL
+		for r.Next() {
+			if err := r.SSL(&got); err != nil {
+				b.Fatal(err)
+			}
+			events++
+		}
+		if r.Err() != nil {
+			b.Fatal(r.Err())
+		}
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}

@@ -251,18 +251,50 @@ func (r *Reader) HTTP(h *HTTP) error {
 	return d.err
 }
 
+// SSL decodes the current record into s, as Conn does.
+func (r *Reader) SSL(s *SSL) error {
+	d := r.decoder(SSLLog)
+	*s = SSL{
+		TS:                 r.ts,
+		UID:                d.str(1),
+		OrigH:              d.addr(2),
+		OrigP:              d.port(3),
+		RespH:              d.addr(4),
+		RespP:              d.port(5),
+		Version:            d.str(6),
+		Cipher:             d.str(7),
+		Curve:              d.str(8),
+		ServerName:         d.str(9),
+		Resumed:            d.boolean(10),
+		LastAlert:          d.str(11),
+		NextProtocol:       d.str(12),
+		Established:        d.boolean(13),
+		SSLHistory:         d.str(14),
+		CertChainFPs:       d.strs(15),
+		ClientCertChainFPs: d.strs(16),
+		SNIMatchesCert:     d.boolean(17),
+	}
+	return d.err
+}
+
 // interned holds values that recur in nearly every record, so that decoding
 // them does not allocate.
 var interned = func() map[string]string {
 	m := map[string]string{}
 	for _, s := range []string{
 		"tcp", "udp", "icmp", "unknown_transport",
-		"ssl", "http", "dns", "ntp", "ssh", "smtp", "smb", "krb", "ldap", "imap", "quic",
+		"ssl", "http", "http,ssl", "dns", "ntp", "ssh", "smtp", "smb", "krb", "ldap", "imap", "quic",
 		"S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0", "RSTRH", "SH", "SHR", "OTH",
 		"D", "Dd", "S", "Sr", "ShADadFf", "ShADadfF", "ShADdaFf", "ShADadR", "ShADadr", "ShADad", "ShAdDaFf", "ShADadFfR",
 		"C_INTERNET", "A", "AAAA", "CNAME", "PTR", "MX", "TXT", "SRV", "HTTPS", "NS", "SOA",
 		"NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED",
 		"GET", "POST", "HEAD", "PUT", "CONNECT", "OPTIONS", "1.0", "1.1",
+		"TLSv10", "TLSv11", "TLSv12", "TLSv13", "DTLSv12",
+		"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+		"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+		"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+		"x25519", "secp256r1", "secp384r1", "h2", "http/1.1",
+		"CsiI", "CsxknGIi", "CsxknGIij", "CscxnGIi", "CsiIj",
 		"OK", "Not Modified", "Found", "Moved Permanently", "Not Found", "No Content", "Connection established",
 	} {
 		m[s] = s

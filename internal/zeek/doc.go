@@ -36,9 +36,9 @@
 //
 // # Records
 //
-// [Conn], [DNS] and [HTTP] hold one record each with typed fields, which
-// [Writer] writes and [Reader.Conn] and its siblings fill. Unset fields are
-// spelt without extra flags: a string "" is unset; a netip.Addr that is
+// [Conn], [DNS], [HTTP] and [SSL] hold one record each with typed fields,
+// which [Writer] writes and [Reader.Conn] and its siblings fill. Unset
+// fields are spelt without extra flags: a string "" is unset; a netip.Addr that is
 // not valid is unset; an int64 or time.Duration below zero is unset (see
 // [Unset]); a [Bool] has its own unset value; a nil slice is unset and an
 // empty non-nil slice is an empty set or vector. Times and intervals are
@@ -47,11 +47,12 @@
 // # Field lists
 //
 // The writer emits the default fields of Zeek 6.0 (the LTS release) for
-// conn.log, dns.log and http.log: see [Log.Fields]. The reader takes any
-// log and follows its "#fields" line (or, for JSON, the keys it meets).
+// conn.log, dns.log, http.log and ssl.log: see [Log.Fields]. The reader
+// takes any log and follows its "#fields" line (or, for JSON, the keys it meets).
 //
 // SPEC: https://docs.zeek.org/en/lts/log-formats.html
 // SPEC: https://docs.zeek.org/en/lts/scripts/base/protocols/conn/main.zeek.html#type-Conn::Info
 // SPEC: https://docs.zeek.org/en/lts/scripts/base/protocols/dns/main.zeek.html#type-DNS::Info
 // SPEC: https://docs.zeek.org/en/lts/scripts/base/protocols/http/main.zeek.html#type-HTTP::Info
+// SPEC: https://docs.zeek.org/en/lts/scripts/base/protocols/ssl/main.zeek.html#type-SSL::Info
 package zeek

@@ -26,7 +26,8 @@ func exercise(t *testing.T, data []byte) {
 		var c Conn
 		var d DNS
 		var h HTTP
-		_, _, _ = r.Conn(&c), r.DNS(&d), r.HTTP(&h)
+		var s SSL
+		_, _, _, _ = r.Conn(&c), r.DNS(&d), r.HTTP(&h), r.SSL(&s)
 	}
 	err = r.Err()
 	if err == nil {
@@ -50,7 +51,7 @@ func FuzzReader(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(golden)
-	for _, l := range []Log{ConnLog, DNSLog, HTTPLog} {
+	for _, l := range []Log{ConnLog, DNSLog, HTTPLog, SSLLog} {
 		f.Add(encodeAll(f, l, TSV))
 	}
 	f.Add([]byte("#separator ,\n#fields,ts,a\n1,\\x2\n"))
@@ -61,7 +62,7 @@ func FuzzReader(f *testing.F) {
 }
 
 func FuzzReaderJSON(f *testing.F) {
-	for _, l := range []Log{ConnLog, DNSLog, HTTPLog} {
+	for _, l := range []Log{ConnLog, DNSLog, HTTPLog, SSLLog} {
 		f.Add(encodeAll(f, l, JSON))
 	}
 	f.Add([]byte(`{"_path":"dns","ts":"2026-11-02T00:00:00Z","id":{"orig_h":"::1"},"answers":["a",1,true,null],"s":"\ud83d\ude00\u0041\n"}`))

@@ -387,5 +387,7 @@ func (r *Reader) guessPath() {
 		r.path = "dns"
 	case has("trans_depth") || has("method") && has("uri"):
 		r.path = "http"
+	case has("ssl_history") || has("server_name") && has("cipher"):
+		r.path = "ssl"
 	}
 }

@@ -82,7 +82,7 @@ type Reader struct {
 	elem    []byte // EachSet's buffer for an unescaped element
 
 	// Field indexes of the typed decoders, per field-list generation.
-	decIdx [HTTPLog + 1]decodeIndex
+	decIdx [SSLLog + 1]decodeIndex
 }
 
 // NewReader returns a reader of r. Gzip-compressed input is decompressed;

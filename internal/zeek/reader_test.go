@@ -45,6 +45,20 @@ func sampleRecords() ([]Conn, []DNS, []HTTP) {
 	return []Conn{c1, c2, c3}, []DNS{d1, d2}, []HTTP{h1, h2}
 }
 
+func sampleSSL() []SSL {
+	c1 := sampleConn()
+	s1 := SSL{TS: t0, UID: c1.UID, OrigH: c1.OrigH, OrigP: c1.OrigP, RespH: c1.RespH, RespP: 443,
+		Version: "TLSv13", Cipher: "TLS_AES_128_GCM_SHA256", Curve: "x25519", ServerName: "www.example.com",
+		Resumed: False, NextProtocol: "h2", Established: True, SSLHistory: "CsiI",
+		CertChainFPs:       []string{"6c0b4fe5b2c1c9c9e0a1cd0d5ab0bd7fd2d4fd3c0ea0d2e1e2a3b7c9d1e2f3a4", "1c2d"},
+		ClientCertChainFPs: []string{}, SNIMatchesCert: True}
+	s2 := SSL{TS: t0.Add(time.Second), UID: "CsSl2", OrigH: c1.OrigH, OrigP: 40001,
+		RespH: netip.MustParseAddr("2001:db8::443"), RespP: 8443,
+		Version: "TLSv12", Cipher: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", ServerName: "odd\tname,x",
+		Resumed: True, LastAlert: "unknown_ca", Established: False, SSLHistory: "CsxknGIi"}
+	return []SSL{s1, s2}
+}
+
 // encodeAll writes the sample records of log l in form f.
 func encodeAll(t testing.TB, l Log, f Format) []byte {
 	t.Helper()
@@ -65,6 +79,11 @@ func encodeAll(t testing.TB, l Log, f Format) []byte {
 		for i := range https {
 			err = errors.Join(err, w.WriteHTTP(&https[i]))
 		}
+	case SSLLog:
+		ssls := sampleSSL()
+		for i := range ssls {
+			err = errors.Join(err, w.WriteSSL(&ssls[i]))
+		}
 	}
 	if err = errors.Join(err, w.Close(t0.Add(time.Hour))); err != nil {
 		t.Fatal(err)
@@ -74,8 +93,9 @@ func encodeAll(t testing.TB, l Log, f Format) []byte {
 
 func TestRoundTrip(t *testing.T) {
 	conns, dnss, https := sampleRecords()
+	ssls := sampleSSL()
 	for _, f := range []Format{TSV, JSON} {
-		for _, l := range []Log{ConnLog, DNSLog, HTTPLog} {
+		for _, l := range []Log{ConnLog, DNSLog, HTTPLog, SSLLog} {
 			t.Run(f.String()+"/"+l.Path(), func(t *testing.T) {
 				data := encodeAll(t, l, f)
 				r, err := NewReader(bytes.NewReader(data))
@@ -104,6 +124,10 @@ func TestRoundTrip(t *testing.T) {
 						var h HTTP
 						err = r.HTTP(&h)
 						got, want = h, https[n]
+					case SSLLog:
+						var s SSL
+						err = r.SSL(&s)
+						got, want = s, ssls[n]
 					}
 					if err != nil {
 						t.Fatalf("record %d: %v", n, err)
@@ -116,7 +140,7 @@ func TestRoundTrip(t *testing.T) {
 				if err := r.Err(); err != nil {
 					t.Fatal(err)
 				}
-				if want := map[Log]int{ConnLog: len(conns), DNSLog: len(dnss), HTTPLog: len(https)}[l]; n != want {
+				if want := map[Log]int{ConnLog: len(conns), DNSLog: len(dnss), HTTPLog: len(https), SSLLog: len(ssls)}[l]; n != want {
 					t.Errorf("read %d records, want %d", n, want)
 				}
 			})
@@ -396,6 +420,47 @@ func TestDecodeAfterEnd(t *testing.T) {
 	var c Conn
 	if err := r.Conn(&c); err != nil || r.Err() != nil {
 		t.Errorf("decode after the end: %v, %v", err, r.Err())
+	}
+}
+
+// TestDecodeSSLAllocs checks that decoding an ssl.log record allocates
+// nothing for the values that recur in every record (version, cipher,
+// curve, ALPN, history): only unique strings and vectors cost memory.
+func TestDecodeSSLAllocs(t *testing.T) {
+	s := SSL{TS: t0, OrigH: netip.MustParseAddr("10.0.0.1"), OrigP: 1, RespH: netip.MustParseAddr("10.0.0.2"), RespP: 443,
+		Version: "TLSv13", Cipher: "TLS_AES_128_GCM_SHA256", Curve: "x25519", Resumed: False,
+		NextProtocol: "h2", Established: True, SSLHistory: "CsiI", SNIMatchesCert: True}
+	var buf bytes.Buffer
+	w := NewWriter(&buf, SSLLog, TSV, t0)
+	for range 200 {
+		if err := w.WriteSSL(&s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(t0); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Next() {
+		t.Fatal(r.Err())
+	}
+	var got SSL
+	allocs := testing.AllocsPerRun(100, func() {
+		if !r.Next() {
+			t.Fatal("ran out of records")
+		}
+		if err := r.SSL(&got); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%.1f allocations per record, want 0", allocs)
+	}
+	if !reflect.DeepEqual(got, s) {
+		t.Errorf("got %+v, want %+v", got, s)
 	}
 }
 

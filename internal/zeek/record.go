@@ -115,3 +115,31 @@ type HTTP struct {
 	RespFilenames   []string
 	RespMIMETypes   []string
 }
+
+// SSL is one ssl.log record (SSL::Info): one TLS (or SSL, or DTLS)
+// handshake Zeek saw, with the name the client asked for (server_name, the
+// SNI) and the fingerprints of the certificates offered.
+type SSL struct {
+	TS           time.Time
+	UID          string
+	OrigH        netip.Addr
+	OrigP        uint16
+	RespH        netip.Addr
+	RespP        uint16
+	Version      string // e.g. "TLSv12", "TLSv13"
+	Cipher       string // e.g. "TLS_AES_128_GCM_SHA256"
+	Curve        string // e.g. "x25519"
+	ServerName   string // the SNI the client sent
+	Resumed      Bool
+	LastAlert    string
+	NextProtocol string // the ALPN protocol chosen, e.g. "h2"
+	Established  Bool
+	// SSLHistory holds one letter per handshake message, upper case from
+	// the client, lower case from the server (e.g. "CsxknGIi").
+	SSLHistory string
+	// CertChainFPs and ClientCertChainFPs are the SHA-256 fingerprints of
+	// the certificates the server and the client offered, leaf first.
+	CertChainFPs       []string
+	ClientCertChainFPs []string
+	SNIMatchesCert     Bool
+}

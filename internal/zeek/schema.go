@@ -13,6 +13,7 @@ const (
 	ConnLog Log = iota + 1 // conn.log
 	DNSLog                 // dns.log
 	HTTPLog                // http.log
+	SSLLog                 // ssl.log
 )
 
 type schema struct {
@@ -22,7 +23,7 @@ type schema struct {
 }
 
 // schemas holds the default field lists of Zeek 6.0 (Conn::Info, DNS::Info,
-// HTTP::Info with only the base scripts loaded).
+// HTTP::Info, SSL::Info with only the base scripts loaded).
 var schemas = [...]schema{
 	ConnLog: {
 		path: "conn",
@@ -61,11 +62,22 @@ var schemas = [...]schema{
 			"vector[string]", "vector[string]", "vector[string]",
 			"vector[string]", "vector[string]", "vector[string]"},
 	},
+	SSLLog: {
+		path: "ssl",
+		fields: []string{"ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p",
+			"version", "cipher", "curve", "server_name", "resumed", "last_alert",
+			"next_protocol", "established", "ssl_history", "cert_chain_fps",
+			"client_cert_chain_fps", "sni_matches_cert"},
+		types: []string{"time", "string", "addr", "port", "addr", "port",
+			"string", "string", "string", "string", "bool", "string",
+			"string", "bool", "string", "vector[string]",
+			"vector[string]", "bool"},
+	},
 }
 
-func (l Log) valid() bool { return l >= ConnLog && l <= HTTPLog }
+func (l Log) valid() bool { return l >= ConnLog && l <= SSLLog }
 
-// Path returns the log's path ("conn", "dns", "http"), or "" for an
+// Path returns the log's path ("conn", "dns", "http", "ssl"), or "" for an
 // unknown Log.
 func (l Log) Path() string {
 	if !l.valid() {
@@ -100,12 +112,12 @@ func (l Log) Types() []string {
 
 // ParseLog returns the Log whose path is s.
 func ParseLog(s string) (Log, error) {
-	for l := ConnLog; l <= HTTPLog; l++ {
+	for l := ConnLog; l <= SSLLog; l++ {
 		if schemas[l].path == s {
 			return l, nil
 		}
 	}
-	return 0, fmt.Errorf("zeek: %q is not a log this package writes (conn, dns, http)", s)
+	return 0, fmt.Errorf("zeek: %q is not a log this package writes (conn, dns, http, ssl)", s)
 }
 
 // Format is a Zeek log encoding.

@@ -199,6 +199,35 @@ func (w *Writer) WriteHTTP(h *HTTP) error {
 	return w.done()
 }
 
+// WriteSSL appends s; the writer must be an ssl.log writer.
+func (w *Writer) WriteSSL(s *SSL) error {
+	if !w.check(SSLLog) {
+		return w.err
+	}
+	e := &w.e
+	e.begin()
+	e.time("ts", s.TS)
+	e.str("uid", s.UID)
+	e.addr("id.orig_h", s.OrigH)
+	e.port("id.orig_p", s.OrigP)
+	e.addr("id.resp_h", s.RespH)
+	e.port("id.resp_p", s.RespP)
+	e.str("version", s.Version)
+	e.str("cipher", s.Cipher)
+	e.str("curve", s.Curve)
+	e.str("server_name", s.ServerName)
+	e.boolean("resumed", s.Resumed)
+	e.str("last_alert", s.LastAlert)
+	e.str("next_protocol", s.NextProtocol)
+	e.boolean("established", s.Established)
+	e.str("ssl_history", s.SSLHistory)
+	e.strs("cert_chain_fps", s.CertChainFPs)
+	e.strs("client_cert_chain_fps", s.ClientCertChainFPs)
+	e.boolean("sni_matches_cert", s.SNIMatchesCert)
+	e.end()
+	return w.done()
+}
+
 // Flush hands the buffered records to the underlying writer.
 func (w *Writer) Flush() error {
 	if w.err != nil {

@@ -77,6 +77,43 @@ func TestWriteConnJSON(t *testing.T) {
 	}
 }
 
+func TestWriteSSL(t *testing.T) {
+	s := sampleSSL()[0]
+	s.TS = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
+	s.CertChainFPs = []string{"ab", "cd"}
+	var tsv, js bytes.Buffer
+	for _, w := range []*Writer{NewWriter(&tsv, SSLLog, TSV, t0), NewWriter(&js, SSLLog, JSON, t0)} {
+		if err := w.WriteSSL(&s); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantTSV := "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tversion\tcipher\tcurve\tserver_name\tresumed\tlast_alert\tnext_protocol\testablished\tssl_history\tcert_chain_fps\tclient_cert_chain_fps\tsni_matches_cert\n" +
+		"#types\ttime\tstring\taddr\tport\taddr\tport\tstring\tstring\tstring\tstring\tbool\tstring\tstring\tbool\tstring\tvector[string]\tvector[string]\tbool\n" +
+		"1793611800.000000\tCAbCdEfGhIjKlMnOpQ\t10.1.2.3\t51234\t93.184.215.14\t443\tTLSv13\tTLS_AES_128_GCM_SHA256\tx25519\twww.example.com\tF\t-\th2\tT\tCsiI\tab,cd\t(empty)\tT\n"
+	if !strings.Contains(tsv.String(), "#path\tssl\n") || !strings.Contains(tsv.String(), wantTSV) {
+		t.Errorf("tsv:\n%s\nwant to contain\n%s", tsv.String(), wantTSV)
+	}
+	wantJSON := `{"ts":1793611800.0,"uid":"CAbCdEfGhIjKlMnOpQ","id.orig_h":"10.1.2.3","id.orig_p":51234,` +
+		`"id.resp_h":"93.184.215.14","id.resp_p":443,"version":"TLSv13","cipher":"TLS_AES_128_GCM_SHA256",` +
+		`"curve":"x25519","server_name":"www.example.com","resumed":false,"next_protocol":"h2",` +
+		`"established":true,"ssl_history":"CsiI","cert_chain_fps":["ab","cd"],"client_cert_chain_fps":[],` +
+		`"sni_matches_cert":true}` + "\n"
+	if js.String() != wantJSON {
+		t.Errorf("json:\n%s\nwant\n%s", js.String(), wantJSON)
+	}
+	// Without _path, a JSON ssl.log is recognised by its fields.
+	r, err := NewReader(&js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Next() || r.Path() != "ssl" {
+		t.Errorf("path %q, err %v", r.Path(), r.Err())
+	}
+}
+
 func TestWriteWrongLog(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewWriter(&buf, DNSLog, TSV, t0)
@@ -160,7 +197,7 @@ func TestParseFormatLog(t *testing.T) {
 	if _, err := ParseFormat("xml"); err == nil {
 		t.Error("ParseFormat(xml) succeeded")
 	}
-	for _, l := range []Log{ConnLog, DNSLog, HTTPLog} {
+	for _, l := range []Log{ConnLog, DNSLog, HTTPLog, SSLLog} {
 		got, err := ParseLog(l.Path())
 		if err != nil || got != l {
 			t.Errorf("ParseLog(%s) = %v, %v", l.Path(), got, err)

@@ -105,6 +105,7 @@ func (g *gen) event(r *rand.Rand, us int64, o int, cat category) {
 			c := g.conn(us, g.origin(o), ephemeral(r), p.dests[i].addr, 993, "tcp", "ssl")
 			tcpState(r, c, int64(logNormal(r, 2000, 1, 300, 1e7)), int64(logNormal(r, 15000, 1.8, 300, 1e9)),
 				seconds(logNormal(r, 60, 2, 0.1, 4*3600)))
+			g.tlsHello(r, c, p.dests[i].name, tlsBrowser)
 		}
 	case catNTP:
 		c := g.conn(us, g.origin(o), 123, dcAddr, 123, "udp", "ntp")
@@ -156,6 +157,7 @@ func (g *gen) https443(r *rand.Rand, us int64, o int, i int32) {
 	c := g.conn(us, g.origin(o), ephemeral(r), g.pop.dests[i].addr, 443, "tcp", "ssl")
 	tcpState(r, c, int64(logNormal(r, 1500, 1, 300, 5e8)), int64(logNormal(r, 9000, 1.6, 200, 2e9)),
 		seconds(logNormal(r, 1.2, 1.5, 0.005, 3600)))
+	g.tlsHello(r, c, g.pop.dests[i].name, tlsBrowser)
 }
 
 // lookupOnly is a DNS query no connection follows: a prefetch, a name that
@@ -271,7 +273,7 @@ func (g *gen) proxyConnect(r *rand.Rand, us int64, o int, i int32) {
 	d := &g.pop.dests[i]
 	orig := g.origin(o)
 	port := ephemeral(r)
-	c := g.conn(us, orig, port, proxyAddr, 3128, "tcp", "http")
+	c := g.conn(us, orig, port, proxyAddr, 3128, "tcp", "http,ssl")
 	established(c, int64(logNormal(r, 2500, 1, 400, 5e8)), int64(logNormal(r, 12000, 1.6, 300, 2e9)),
 		seconds(logNormal(r, 5, 1.5, 0.05, 3600)), "ShADadFf")
 	at := us + int64(between(r, 500, 5000))
@@ -283,4 +285,7 @@ func (g *gen) proxyConnect(r *rand.Rand, us int64, o int, i int32) {
 		RequestBodyLen: 0, ResponseBodyLen: 0, StatusCode: 200, StatusMsg: "Connection established",
 		InfoCode: zeek.Unset, Tags: emptySet,
 	}
+	// Zeek follows the tunnel into TLS: an ssl.log row on the proxy
+	// connection's uid, with the service's name.
+	g.tlsHello(r, c, d.name, tlsBrowser)
 }

@@ -32,6 +32,8 @@ type gen struct {
 	conns table[zeek.Conn]
 	dnss  table[zeek.DNS]
 	https table[zeek.HTTP]
+	ssls  table[zeek.SSL]
+	certs certChains
 
 	acts actHeap
 	seq  int
@@ -170,11 +172,29 @@ func seconds(s float64) time.Duration {
 
 // DNS record types and codes.
 const (
-	qtypeA    = 1
-	qtypeAAAA = 28
-	rcodeOK   = 0
-	rcodeNX   = 3
+	qtypeA     = 1
+	qtypeCNAME = 5
+	qtypeNULL  = 10
+	qtypeTXT   = 16
+	qtypeAAAA  = 28
+	rcodeOK    = 0
+	rcodeNX    = 3
 )
+
+// qtypeName returns Zeek's name of a query type.
+func qtypeName(qtype int64) string {
+	switch qtype {
+	case qtypeCNAME:
+		return "CNAME"
+	case qtypeNULL:
+		return "NULL"
+	case qtypeTXT:
+		return "TXT"
+	case qtypeAAAA:
+		return "AAAA"
+	}
+	return "A"
+}
 
 // lookup writes a DNS query from origin o for name at us (a connection to
 // the resolver and its dns.log row) and returns when the answer arrived.
@@ -193,13 +213,10 @@ func (g *gen) lookup(r *rand.Rand, us int64, o int, name string, qtype int64, rc
 	*d = zeek.DNS{
 		TS: c.TS, UID: c.UID, OrigH: orig, OrigP: port, RespH: res, RespP: 53, Proto: "udp",
 		TransID: int64(r.IntN(65536)), RTT: rtt, Query: name,
-		QClass: 1, QClassName: "C_INTERNET", QType: qtype, QTypeName: "A",
+		QClass: 1, QClassName: "C_INTERNET", QType: qtype, QTypeName: qtypeName(qtype),
 		RCode: rcode, RCodeName: "NOERROR",
 		AA: zeek.False, TC: zeek.False, RD: zeek.True, RA: zeek.True, Z: 0,
 		Answers: answers, TTLs: ttls, Rejected: zeek.False,
-	}
-	if qtype == qtypeAAAA {
-		d.QTypeName = "AAAA"
 	}
 	if rcode == rcodeNX {
 		d.RCodeName = "NXDOMAIN"

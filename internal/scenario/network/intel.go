@@ -386,6 +386,14 @@ func (c *contact) step(g *gen) (bool, error) {
 		if v.typ == observable.IPv4 {
 			c.valEp.saw(us)
 		}
+		// The handshake names the domain (a client that connects to an
+		// address sends no name).
+		if at := g.tlsHello(r, conn, v.name, tlsBrowser); at >= 0 && v.name != "" {
+			c.nameEp.saw(at)
+			if v.typ == observable.Domain {
+				c.valEp.saw(at)
+			}
+		}
 	}
 	c.addrEp.saw(us)
 	c.left--

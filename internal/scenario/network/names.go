@@ -131,8 +131,8 @@ func publicIPv4(r *rand.Rand) netip.Addr {
 	}
 }
 
-// userAgents are the browsers of the enterprise's hosts; each host keeps
-// one.
+// userAgents are the browsers of the enterprise's hosts (the first
+// browsers of them) and two Windows services; each host keeps one.
 var userAgents = []string{
 	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
 	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0",
@@ -142,6 +142,9 @@ var userAgents = []string{
 	"Microsoft-Delivery-Optimization/10.0",
 	"Microsoft-CryptoAPI/10.0",
 }
+
+// browsers is how many of userAgents are web browsers.
+const browsers = 5
 
 // pollUserAgent is what the remote-control malware sends when it reads its
 // bulletin board: an old Internet Explorer string, as such tools use.

@@ -1,24 +1,34 @@
 // Package network generates the "network" scenario kind: the Zeek logs of
-// an enterprise network — conn.log, dns.log and http.log — with command-and-
-// control beacons, bulletin-board polling, Tor use and contacts with
-// known-bad indicators hidden in normal traffic.
+// an enterprise network — conn.log, dns.log, http.log and ssl.log — with
+// command-and-control beacons, bulletin-board polling, DNS tunnels, long
+// connections, Tor use and contacts with known-bad indicators hidden in
+// normal traffic and in benign periodic services.
 //
 // # Output
 //
-// conn.log, dns.log and http.log in Zeek's default TSV form (--format tsv)
-// or its JSON-lines form (--format jsonl), with Zeek 6.0's default fields
-// (see package zeek); each file is in time order. truth.jsonl holds one
-// line per injected activity:
+// conn.log, dns.log, http.log and ssl.log in Zeek's default TSV form
+// (--format tsv) or its JSON-lines form (--format jsonl), with Zeek 6.0's
+// default fields (see package zeek); each file is in time order.
+// truth.jsonl holds one line per injected activity:
 //
-//	c2-beacon      one per infected host; entity the host's address
-//	c2-poll        one per polling host; entity the host's address
-//	tor-use        one per Tor session; entity the host's address
-//	intel-contact  one per contacted indicator value per episode; entity the
-//	               value as the indicator set holds it (canonical)
+//	c2-beacon        one per infected host; entity the host's address
+//	c2-poll          one per polling host; entity the host's address
+//	c2-dns           one per tunnelling host; entity the host's address
+//	long-connection  one per host holding a long connection; entity the
+//	                 host's address
+//	tor-use          one per Tor session; entity the host's address
+//	intel-contact    one per contacted indicator value per episode; entity
+//	                 the value as the indicator set holds it (canonical)
 //
 // start and end are the first and last time the entity shows in the logs
-// for that activity. Detail says where the activity went (destination,
-// period, guard relay, ...).
+// for that activity (the ts of the first and last evidence row; a single
+// long connection has start = end, its ts, and says when it ended in
+// Detail "ends"). Detail says where the activity went (destination,
+// period, domain, guard relay, ...).
+//
+// benign.jsonl holds one line per benign periodic service (see benign.go):
+// its names, addresses, port, protocol, period and how many hosts ran it.
+// These are not in the truth: a detector that reports them is wrong.
 //
 // # The enterprise
 //
@@ -33,9 +43,11 @@
 // peaks at 0.22 a second on weekday mornings and afternoons, dips at lunch,
 // is a tenth of that at night and lower still at weekends. Hosts differ in
 // how busy they are (log-normal). A weekday makes about 8,500 connections
-// and 7,000 DNS lookups (each also a conn.log row) per host: the default
-// run writes about 3.1 million conn.log, 1.4 million dns.log and 0.2
-// million http.log rows.
+// and 7,000 DNS lookups (each also a conn.log row) per host, and the
+// benign periodic services about 1,200 more calls a day: the default run
+// writes about 3.4 million conn.log, 1.5 million dns.log, 0.2 million
+// http.log and 1.2 million ssl.log rows (a 500-host, 2-day run: 17.4, 7.7,
+// 1.1 and 6.2 million, 4.8 GB of TSV).
 //
 // Destinations are drawn by popularity (Zipf, s=1) from a synthetic
 // population of 2,000 + 30 per host web services (at most 150,000), each a
@@ -50,25 +62,48 @@
 // connections are mostly SF with the usual histories, some reset, some
 // unanswered (S0) or refused (REJ); byte counts and durations are
 // log-normal with heavy tails. Connection uids ("C" and 17 base62
-// characters) are shared between a connection and its dns.log or http.log
-// rows.
+// characters) are shared between a connection and its dns.log, http.log or
+// ssl.log rows. Every TLS connection (HTTPS, IMAPS, CONNECT tunnels
+// through the proxy, beacons, Tor, benign agents) has an ssl.log row with
+// the name the client sent (server_name): mostly TLS 1.3 with ALPN from
+// browsers, TLS 1.2 with a certificate chain otherwise.
 //
 // # Injected activities
 //
-// By default about 1% of hosts beacon (at least one): every 60 to 900
-// seconds with 1 to 5% jitter, to a C2 address (sometimes reached by a
-// name with a short TTL) on 443, 8443 or 8080, a few hundred bytes each
-// way, for 2 hours up to the whole run. About 0.5% of hosts (at least one)
-// poll a bulletin board over plain HTTP every 5 to 30 minutes with 2 to 8%
-// jitter: a GET of the same read.cgi thread URI with an old Internet
-// Explorer user agent, as the remote-control malware of the 2012 Japanese
-// false-arrest cases read its commands from a board. With
+// By default about 2% of hosts beacon (at least one): every 10 seconds to
+// an hour (log-uniform) with up to 30% jitter, some with long random
+// sleeps now and then, some only in office hours (they sleep overnight and
+// at weekends), some with widely varying sizes (see beacon.go), to a C2
+// server on 443, 8443 or 8080 over TLS with a name in the handshake; a
+// sixth of the C2 servers resolve to two to four addresses (a CDN or
+// fronting) that the beacon uses in turn. About 1% of hosts (at least one)
+// poll a bulletin board over plain HTTP every 5 to 30 minutes with 2 to
+// 15% jitter, some only in office hours: a GET of the same read.cgi
+// thread URI with an old Internet Explorer user agent or the host's own
+// browser's, as the remote-control malware of the 2012 Japanese
+// false-arrest cases read its commands from a board; three to eight other
+// hosts read the same board at human times. About 1% of hosts (at least
+// one) tunnel through DNS (dnstunnel.go) and 1% hold a connection, or a
+// chain of them, to one address for 2 to 16 hours (longconn.go): a run of
+// 500 hosts has 10 beacons and 5 of each of the others. With
 // --tor-consensus, about 2% of hosts (at least one) use Tor: sessions of
 // 20 minutes to 4 hours (0.7 a day, at least one), keeping a TLS
 // connection to the address and ORPort of a guard relay of that
 // consensus, and sometimes one to another relay. With --intel, hosts
 // contact values of that intel scenario's records.jsonl (see intel.go) in
 // episodes, 0.025 per host and day, at least three.
+//
+// # Benign periodic services
+//
+// Most hosts also run software that calls home on a timer: NTP to public
+// pool servers (every 1024 s, a few every 64 s), OS and software update
+// checks (every 4 and 6 hours), telemetry (15 min), an antivirus cloud
+// (5 min), safe-browsing updates (30 min), the enterprise's monitoring
+// agent polling its server (2 min), and push-notification connections held
+// for 28 minutes and renewed; each is looked up by name before use. Many
+// hosts also ask a reputation service about file hashes in DNS (hex
+// labels as long as a tunnel's under one domain, a few a working hour):
+// the hard negative for a DNS-tunnel detector.
 //
 // # Memory and speed
 //
@@ -94,7 +129,7 @@ import (
 // Kind is the network scenario kind.
 var Kind = scenario.Kind{
 	Name:     "network",
-	Summary:  "enterprise Zeek logs with C2 beacons, board polling, Tor use and intel contacts (conn.log, dns.log, http.log)",
+	Summary:  "enterprise Zeek logs with C2 beacons, board polling, DNS tunnels, long connections, Tor use and intel contacts (conn.log, dns.log, http.log, ssl.log, benign.jsonl)",
 	Defaults: defaults,
 	Check:    check,
 	Generate: generate,
@@ -155,10 +190,19 @@ func check(p *scenario.Params) error {
 	return nil
 }
 
-// counts returns how many hosts beacon, poll and use Tor.
-func counts(hosts int) (beacons, polls, torUsers int) {
+// shares holds how many hosts carry each injected activity.
+type shares struct {
+	beacons, polls, tunnels, longConns, torUsers int
+}
+
+// counts returns how many hosts beacon, poll, tunnel through DNS, hold a
+// long connection and use Tor: a share of the hosts, at least one each.
+func counts(hosts int) shares {
 	share := func(s float64) int { return max(1, int(math.Round(s*float64(hosts)))) }
-	return share(beaconShare), share(pollShare), share(torShare)
+	return shares{
+		beacons: share(beaconShare), polls: share(pollShare), tunnels: share(dnsTunnelShare),
+		longConns: share(longConnShare), torUsers: share(torShare),
+	}
 }
 
 func generate(ctx context.Context, run *scenario.Run) error {
@@ -172,9 +216,10 @@ func generate(ctx context.Context, run *scenario.Run) error {
 		startUS: p.Start.UnixMicro(),
 		endUS:   p.Start.Add(time.Duration(p.Days) * 24 * time.Hour).UnixMicro(),
 	}
-	nBeacon, nPoll, nTor := counts(p.Hosts)
+	n := counts(p.Hosts)
 	g.pop = buildPopulation(run.Rand("network/population"), poolSizes{
-		services: min(2000+30*p.Hosts, 150_000), c2: nBeacon + 16, forums: nPoll + 4,
+		services: min(2000+30*p.Hosts, 150_000), c2: n.beacons + n.longConns + 16, forums: n.polls + 4,
+		tunnels: n.tunnels + 4,
 	})
 	if p.TorConsensus != "" {
 		sum, err := g.pop.addRelays(p.TorConsensus)
@@ -201,17 +246,21 @@ func generate(ctx context.Context, run *scenario.Run) error {
 	g.cache = newDNSCache(p.Hosts, g.startUS)
 	g.bg = run.Rand("network/background")
 	g.uids = uidPool{r: run.Rand("network/uid"), prefix: 'C'}
+	g.certs = certChains{}
 	g.fuids = uidPool{r: run.Rand("network/fuid"), prefix: 'F'}
 
 	taken := map[int]bool{}
-	g.scheduleBeacons(nBeacon, nPoll, taken)
+	g.scheduleBeacons(n.beacons, n.polls, taken)
+	g.scheduleDNSTunnels(n.tunnels, taken)
+	g.scheduleLongConns(n.longConns, taken)
 	if p.TorConsensus != "" {
-		g.scheduleTor(nTor, taken)
+		g.scheduleTor(n.torUsers, taken)
 	}
+	g.scheduleBenign()
 	g.scheduleIntel(vals)
 
-	var ws [3]*zeek.Writer
-	for i, l := range []zeek.Log{zeek.ConnLog, zeek.DNSLog, zeek.HTTPLog} {
+	var ws [4]*zeek.Writer
+	for i, l := range []zeek.Log{zeek.ConnLog, zeek.DNSLog, zeek.HTTPLog, zeek.SSLLog} {
 		w, err := run.Create(l.Path() + ".log")
 		if err != nil {
 			return err
@@ -223,8 +272,11 @@ func generate(ctx context.Context, run *scenario.Run) error {
 	if err := g.run1(ctx, ws, bar.Add); err != nil {
 		return err
 	}
+	if err := g.writeBenign(); err != nil {
+		return err
+	}
 	end := ts(g.endUS)
-	return errors.Join(ws[0].Close(end), ws[1].Close(end), ws[2].Close(end))
+	return errors.Join(ws[0].Close(end), ws[1].Close(end), ws[2].Close(end), ws[3].Close(end))
 }
 
 // sliceLength returns the length of a time slice for this many hosts.
@@ -234,7 +286,7 @@ func sliceLength(hosts int) int64 {
 }
 
 // run1 generates every slice and writes it.
-func (g *gen) run1(ctx context.Context, ws [3]*zeek.Writer, progress func(int64)) error {
+func (g *gen) run1(ctx context.Context, ws [4]*zeek.Writer, progress func(int64)) error {
 	step := sliceLength(g.hosts)
 	minutes := int64(0)
 	for from := g.startUS; from < g.endUS; from += step {
@@ -258,13 +310,15 @@ func (g *gen) run1(ctx context.Context, ws [3]*zeek.Writer, progress func(int64)
 	g.conns.drop()
 	g.dnss.drop()
 	g.https.drop()
+	g.ssls.drop()
 	return nil
 }
 
-func (g *gen) flush(ws [3]*zeek.Writer, from, to int64) error {
+func (g *gen) flush(ws [4]*zeek.Writer, from, to int64) error {
 	return errors.Join(
 		g.conns.flush(from, to, ws[0].WriteConn),
 		g.dnss.flush(from, to, ws[1].WriteDNS),
 		g.https.flush(from, to, ws[2].WriteHTTP),
+		g.ssls.flush(from, to, ws[3].WriteSSL),
 	)
 }

@@ -10,6 +10,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +25,7 @@ import (
 
 const consensusFixture = "../../../../shared/fixtures/tor/2017-04-15-00-00-00-consensus"
 
-var logFiles = []string{"conn.log", "dns.log", "http.log"}
+var logFiles = []string{"conn.log", "dns.log", "http.log", "ssl.log"}
 
 // generateIn runs the network kind with p into a new temporary directory.
 func generateIn(t testing.TB, p scenario.Params) string {
@@ -117,7 +119,7 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 	a, b := generateIn(t, p), generateIn(t, p)
-	for _, name := range append(logFiles, "truth.jsonl", "scenario.json") {
+	for _, name := range append(logFiles, "truth.jsonl", "scenario.json", "benign.jsonl") {
 		x, err := os.ReadFile(filepath.Join(a, name))
 		if err != nil {
 			t.Fatal(err)
@@ -217,9 +219,26 @@ func TestLogsParse(t *testing.T) {
 					t.Fatalf("http.log line %d: host %q is not a canonical domain: %v", r.Line(), h.Host, err)
 				}
 			})
-			t.Logf("%s: %d connections, %d lookups, %d requests", format, conns, lookups, requests)
-			if conns < 100_000 || lookups < 10_000 || requests < 5_000 {
-				t.Errorf("too little traffic: %d connections, %d lookups, %d requests", conns, lookups, requests)
+			prev = time.Time{}
+			hellos := eachRow(t, dir, "ssl.log", func(r *zeek.Reader) {
+				checkRow(r, "ssl.log", 18, &prev)
+				var s zeek.SSL
+				if err := r.SSL(&s); err != nil {
+					t.Fatal(err)
+				}
+				if !uids[s.UID] {
+					t.Fatalf("ssl.log line %d: uid %s not in conn.log", r.Line(), s.UID)
+				}
+				if s.ServerName == "" || s.Version == "" || s.Cipher == "" {
+					t.Fatalf("ssl.log line %d: server_name %q, version %q, cipher %q", r.Line(), s.ServerName, s.Version, s.Cipher)
+				}
+				if o, err := canon.Parse(observable.Domain, s.ServerName); err != nil || o.Value != s.ServerName {
+					t.Fatalf("ssl.log line %d: server_name %q is not a canonical domain: %v", r.Line(), s.ServerName, err)
+				}
+			})
+			t.Logf("%s: %d connections, %d lookups, %d requests, %d handshakes", format, conns, lookups, requests, hellos)
+			if conns < 100_000 || lookups < 10_000 || requests < 5_000 || hellos < 50_000 {
+				t.Errorf("too little traffic: %d connections, %d lookups, %d requests, %d handshakes", conns, lookups, requests, hellos)
 			}
 		})
 	}
@@ -228,8 +247,11 @@ func TestLogsParse(t *testing.T) {
 // connsByHost indexes conn.log: for each originator, its rows' times and
 // destinations.
 type connRow struct {
-	ts   time.Time
-	resp netip.AddrPort
+	ts    time.Time
+	resp  netip.AddrPort
+	uid   string
+	proto string
+	dur   time.Duration
 }
 
 func connsByHost(t testing.TB, dir string) map[netip.Addr][]connRow {
@@ -239,8 +261,60 @@ func connsByHost(t testing.TB, dir string) map[netip.Addr][]connRow {
 		if err := r.Conn(&c); err != nil {
 			t.Fatal(err)
 		}
-		out[c.OrigH] = append(out[c.OrigH], connRow{c.TS, netip.AddrPortFrom(c.RespH, c.RespP)})
+		out[c.OrigH] = append(out[c.OrigH], connRow{c.TS, netip.AddrPortFrom(c.RespH, c.RespP), c.UID, c.Proto, c.Duration})
 	})
+	return out
+}
+
+// dnsRow is a query of dns.log.
+type dnsRow struct {
+	ts    time.Time
+	query string
+	qtype string
+}
+
+// queriesByHost indexes dns.log by originator.
+func queriesByHost(t testing.TB, dir string) map[netip.Addr][]dnsRow {
+	out := map[netip.Addr][]dnsRow{}
+	var d zeek.DNS
+	eachRow(t, dir, "dns.log", func(r *zeek.Reader) {
+		if err := r.DNS(&d); err != nil {
+			t.Fatal(err)
+		}
+		out[d.OrigH] = append(out[d.OrigH], dnsRow{d.TS, d.Query, d.QTypeName})
+	})
+	return out
+}
+
+// sniByUID indexes ssl.log: the server name of each connection.
+func sniByUID(t testing.TB, dir string) map[string]string {
+	out := map[string]string{}
+	var s zeek.SSL
+	eachRow(t, dir, "ssl.log", func(r *zeek.Reader) {
+		if err := r.SSL(&s); err != nil {
+			t.Fatal(err)
+		}
+		out[s.UID] = s.ServerName
+	})
+	return out
+}
+
+// detailDests returns the destinations a truth line names: "dests" when
+// the activity used several addresses, else "dest".
+func detailDests(t testing.TB, tr finding.Finding) map[netip.AddrPort]bool {
+	t.Helper()
+	list := tr.Detail["dest"]
+	if v := tr.Detail["dests"]; v != "" {
+		list = v
+	}
+	out := map[netip.AddrPort]bool{}
+	for _, s := range strings.Split(list, ",") {
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil {
+			t.Fatalf("%s: detail dest %q: %v", tr.ID, s, err)
+		}
+		out[ap] = true
+	}
 	return out
 }
 
@@ -253,6 +327,20 @@ func TestTruth(t *testing.T) {
 		start = scenario.DefaultStart
 	}
 	byHost := connsByHost(t, dir)
+	queries := queriesByHost(t, dir)
+	snis := sniByUID(t, dir)
+	// Requests to each board, by the host that made them.
+	boards := map[string]map[netip.Addr]int{}
+	for _, tr := range truth {
+		if tr.Kind == finding.C2Poll {
+			boards[tr.Detail["domain"]] = map[netip.Addr]int{}
+		}
+	}
+	eachRow(t, dir, "http.log", func(r *zeek.Reader) {
+		if m := boards[r.Field(r.Index("host"))]; m != nil {
+			m[netip.MustParseAddr(r.Field(r.Index("id.orig_h")))]++
+		}
+	})
 
 	raw, err := os.ReadFile(consensusFixture)
 	if err != nil {
@@ -328,27 +416,287 @@ func TestTruth(t *testing.T) {
 				t.Errorf("%s: no connection to a relay", tr.ID)
 			}
 		case finding.C2Beacon, finding.C2Poll:
-			dest, err := netip.ParseAddrPort(tr.Detail["dest"])
-			if err != nil {
-				t.Fatalf("%s: detail dest %q: %v", tr.ID, tr.Detail["dest"], err)
-			}
+			dests := detailDests(t, tr)
 			n := 0
+			used := map[netip.AddrPort]bool{}
 			for _, c := range inside {
-				if c.resp == dest {
-					n++
+				if !dests[c.resp] {
+					continue
+				}
+				n++
+				used[c.resp] = true
+				if tr.Kind == finding.C2Beacon {
+					if sni := snis[c.uid]; sni != tr.Detail["sni"] {
+						t.Errorf("%s: connection %s sent server name %q, want %q", tr.ID, c.uid, sni, tr.Detail["sni"])
+					}
 				}
 			}
-			if n < 3 {
-				t.Errorf("%s: only %d connections to %s", tr.ID, n, dest)
+			if n < 3 || len(used) != len(dests) {
+				t.Errorf("%s: %d connections to %d of the %d destinations %v", tr.ID, n, len(used), len(dests), dests)
+			}
+			if tr.Kind == finding.C2Poll {
+				readers := 0
+				for h := range boards[tr.Detail["domain"]] {
+					if h != host {
+						readers++
+					}
+				}
+				if readers < 2 {
+					t.Errorf("%s: only %d other hosts read the board %s", tr.ID, readers, tr.Detail["domain"])
+				}
+			}
+		case finding.C2DNS:
+			checkDNSTunnel(t, tr, host, queries)
+		case finding.LongConn:
+			checkLongConn(t, tr, inside)
+		}
+	}
+	// Only the tunnelling host queries a tunnel's domain.
+	for h, qs := range queries {
+		for _, q := range qs {
+			for _, tr := range truth {
+				if tr.Kind == finding.C2DNS && strings.HasSuffix(q.query, "."+tr.Detail["domain"]) && h.String() != tr.Entity {
+					t.Errorf("%s queried %s, under %s's domain", h, q.query, tr.ID)
+				}
 			}
 		}
 	}
-	for _, k := range []string{finding.C2Beacon, finding.C2Poll, finding.TorUse} {
+	for _, k := range []string{finding.C2Beacon, finding.C2Poll, finding.C2DNS, finding.LongConn, finding.TorUse} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s truth line", k)
 		}
 	}
 	t.Logf("truth: %v", kinds)
+}
+
+// checkDNSTunnel checks a c2-dns line against the host's queries: queries
+// under the domain at its start and its end, as many in between as the
+// line says and none outside, each with a long label of base32 or hex.
+func checkDNSTunnel(t *testing.T, tr finding.Finding, host netip.Addr, queries map[netip.Addr][]dnsRow) {
+	t.Helper()
+	domain := tr.Detail["domain"]
+	if domain == "" {
+		t.Fatalf("%s: no domain", tr.ID)
+	}
+	var atStart, atEnd bool
+	n := 0
+	types := map[string]bool{}
+	for _, q := range queries[host] {
+		if !strings.HasSuffix(q.query, "."+domain) {
+			continue
+		}
+		if q.ts.Before(tr.Start) || q.ts.After(tr.End) {
+			t.Errorf("%s: query %s at %v outside [%v, %v]", tr.ID, q.query, q.ts, tr.Start, tr.End)
+			continue
+		}
+		n++
+		atStart = atStart || q.ts.Equal(tr.Start)
+		atEnd = atEnd || q.ts.Equal(tr.End)
+		types[q.qtype] = true
+		label, _, _ := strings.Cut(q.query, ".")
+		if len(label) < minTunnelLabel || len(label) > maxTunnelLabel ||
+			strings.Trim(label, "abcdefghijklmnopqrstuvwxyz234567") != "" && strings.Trim(label, "0123456789abcdef") != "" {
+			t.Errorf("%s: query %s: first label is not 30 to 63 characters of base32 or hex", tr.ID, q.query)
+		}
+	}
+	if !atStart || !atEnd {
+		t.Errorf("%s: no query under %s at start %v (%v) or end %v (%v)", tr.ID, domain, tr.Start, atStart, tr.End, atEnd)
+	}
+	if want, _ := strconv.Atoi(tr.Detail["queries"]); n != want || n < 20 {
+		t.Errorf("%s: %d queries under %s, detail says %s", tr.ID, n, domain, tr.Detail["queries"])
+	}
+	var got []string
+	for q := range types {
+		got = append(got, q)
+	}
+	slices.Sort(got)
+	if strings.Join(got, ",") != tr.Detail["qtypes"] {
+		t.Errorf("%s: query types %v, detail says %s", tr.ID, got, tr.Detail["qtypes"])
+	}
+}
+
+// checkLongConn checks a long-connection line against the host's
+// connections to its destination: as many as it says, back to back, their
+// durations adding up to its duration, the last ending when it says.
+func checkLongConn(t *testing.T, tr finding.Finding, inside []connRow) {
+	t.Helper()
+	dest, err := netip.ParseAddrPort(tr.Detail["dest"])
+	if err != nil {
+		t.Fatalf("%s: detail dest %q: %v", tr.ID, tr.Detail["dest"], err)
+	}
+	var links []connRow
+	for _, c := range inside {
+		if c.resp == dest && c.proto == "tcp" {
+			links = append(links, c)
+		}
+	}
+	if want, _ := strconv.Atoi(tr.Detail["connections"]); len(links) != want || want == 0 {
+		t.Fatalf("%s: %d connections to %s, detail says %s", tr.ID, len(links), dest, tr.Detail["connections"])
+	}
+	var total time.Duration
+	for i, c := range links {
+		total += c.dur
+		if i > 0 {
+			prevEnd := links[i-1].ts.Add(links[i-1].dur)
+			if gap := c.ts.Sub(prevEnd); gap < 0 || gap > 10*time.Second {
+				t.Errorf("%s: connection %d starts %v after the previous one ended", tr.ID, i+1, gap)
+			}
+		}
+	}
+	want, err := time.ParseDuration(tr.Detail["duration"])
+	if err != nil {
+		t.Fatalf("%s: duration %q: %v", tr.ID, tr.Detail["duration"], err)
+	}
+	if d := total - want; d < -time.Second || d > time.Second {
+		t.Errorf("%s: connections last %v in all, detail says %v", tr.ID, total, want)
+	}
+	if total < time.Hour {
+		t.Errorf("%s: only %v of connection", tr.ID, total)
+	}
+	last := links[len(links)-1]
+	if ends := last.ts.Add(last.dur).Format(time.RFC3339Nano); ends != tr.Detail["ends"] {
+		t.Errorf("%s: last connection ends %s, detail says %s", tr.ID, ends, tr.Detail["ends"])
+	}
+}
+
+// TestBenign checks benign.jsonl against the logs: each service's
+// addresses are reached on its port by exactly the hosts it counts, at its
+// period, its names are looked up, and no truth line points at them.
+func TestBenign(t *testing.T) {
+	dir := generateIn(t, scenario.Params{Seed: 4, Hosts: 60, Days: 1})
+	f, err := os.Open(filepath.Join(dir, "benign.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var services []benignService
+	dec := json.NewDecoder(f)
+	for dec.More() {
+		var s benignService
+		if err := dec.Decode(&s); err != nil {
+			t.Fatal(err)
+		}
+		services = append(services, s)
+	}
+	if len(services) < 8 {
+		t.Fatalf("%d benign services, want the %d specs", len(services), len(benignSpecs))
+	}
+	byHost := connsByHost(t, dir)
+	queried := rowsOf(t, dir, "dns.log", field("query"))
+	queries := queriesByHost(t, dir)
+	truth := readTruth(t, dir)
+	for _, s := range services {
+		t.Run(s.Service+"/"+strconv.Itoa(int(s.Period)), func(t *testing.T) {
+			if len(s.Names) == 0 || len(s.Addrs) == 0 || s.Hosts == 0 || s.Period <= 0 {
+				t.Fatalf("incomplete line %+v", s)
+			}
+			if s.Lookups {
+				// Hash lookups under the names, through the resolvers.
+				hosts, n := 0, 0
+				for _, qs := range queries {
+					m := 0
+					for _, q := range qs {
+						for _, name := range s.Names {
+							if strings.HasSuffix(q.query, "."+name) {
+								m++
+								if label, _, _ := strings.Cut(q.query, "."); len(label) < 32 || strings.Trim(label, "0123456789abcdef") != "" {
+									t.Errorf("lookup %s: first label is not a hex hash", q.query)
+								}
+							}
+						}
+					}
+					if m > 0 {
+						hosts++
+						n += m
+					}
+				}
+				if hosts != s.Hosts || n < 10*hosts {
+					t.Errorf("%d hosts made %d lookups under %v, line says %d hosts", hosts, n, s.Names, s.Hosts)
+				}
+				return
+			}
+			addrs := map[netip.AddrPort]bool{}
+			for _, a := range s.Addrs {
+				addrs[netip.AddrPortFrom(netip.MustParseAddr(a), s.Port)] = true
+			}
+			hosts := 0
+			var gaps []float64
+			for _, rows := range byHost {
+				var times []time.Time
+				for _, c := range rows {
+					if addrs[c.resp] && c.proto == s.Proto {
+						times = append(times, c.ts)
+						if s.Long && (c.dur.Seconds() < 0.9*s.Period || c.dur.Seconds() > 1.1*s.Period) {
+							t.Errorf("push connection of %v, period %vs", c.dur, s.Period)
+						}
+					}
+				}
+				if len(times) == 0 {
+					continue
+				}
+				hosts++
+				slices.SortFunc(times, time.Time.Compare)
+				for i := 1; i < len(times); i++ {
+					gaps = append(gaps, times[i].Sub(times[i-1]).Seconds())
+				}
+			}
+			if hosts != s.Hosts {
+				t.Errorf("%d hosts reach %v, line says %d", hosts, s.Addrs, s.Hosts)
+			}
+			if len(gaps) > 10 {
+				slices.Sort(gaps)
+				// A lookup before a call delays it a little.
+				if m := gaps[len(gaps)/2]; m < 0.85*s.Period || m > 1.15*s.Period {
+					t.Errorf("median gap between calls %.1fs, period %vs", m, s.Period)
+				}
+			}
+			looked := false
+			for _, n := range s.Names {
+				looked = looked || len(queried[n]) > 0
+			}
+			if !looked {
+				t.Errorf("none of %v looked up", s.Names)
+			}
+			for _, tr := range truth {
+				if tr.Detail["dest"] == "" {
+					continue
+				}
+				for ap := range detailDests(t, tr) {
+					if addrs[ap] || slices.Contains(s.Addrs, ap.Addr().String()) {
+						t.Errorf("%s points at benign %s (%s)", tr.ID, ap, s.Service)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestCounts checks that a run of 500 hosts has at least five of each C2
+// kind, so that a detector's F1 rests on more than one or two cases.
+func TestCounts(t *testing.T) {
+	n := counts(500)
+	for name, v := range map[string]int{"c2-beacon": n.beacons, "c2-poll": n.polls, "c2-dns": n.tunnels, "long-connection": n.longConns} {
+		if v < 5 {
+			t.Errorf("%s: %d hosts of 500", name, v)
+		}
+	}
+	if n := counts(1); n.beacons != 1 || n.polls != 1 || n.tunnels != 1 || n.longConns != 1 {
+		t.Errorf("one host: %+v", n)
+	}
+}
+
+func TestNextWorkStart(t *testing.T) {
+	for _, tc := range []struct{ at, want string }{
+		{"2026-11-06T19:00:00Z", "2026-11-09T08:00:00Z"}, // Friday evening: Monday
+		{"2026-11-03T07:59:00Z", "2026-11-03T08:00:00Z"}, // Tuesday before work
+		{"2026-11-03T08:00:00Z", "2026-11-04T08:00:00Z"}, // Tuesday at work: next day
+		{"2026-11-07T10:00:00Z", "2026-11-09T08:00:00Z"}, // Saturday
+	} {
+		at, _ := time.Parse(time.RFC3339, tc.at)
+		if got := ts(nextWorkStart(at.UnixMicro())).Format(time.RFC3339); got != tc.want {
+			t.Errorf("nextWorkStart(%s) = %s, want %s", tc.at, got, tc.want)
+		}
+	}
 }
 
 // TestTorAbsent checks that without a consensus there is no Tor use and
@@ -671,6 +1019,11 @@ func checkIntelTruth(t *testing.T, dir string, truth []finding.Finding) int {
 	})
 	eachRow(t, dir, "dns.log", func(r *zeek.Reader) {
 		rows = append(rows, seen{"name " + r.Field(r.Index("query")), r.Time()})
+	})
+	eachRow(t, dir, "ssl.log", func(r *zeek.Reader) {
+		if sni := r.Field(r.Index("server_name")); sni != "" {
+			rows = append(rows, seen{"name " + sni, r.Time()})
+		}
 	})
 	eachRow(t, dir, "http.log", func(r *zeek.Reader) {
 		// A request shows its URL, and its host and address as well.

@@ -25,6 +25,8 @@ const (
 	dNX                       // name that does not resolve
 	dGuard                    // Tor relay with the Guard flag
 	dRelay                    // other running Tor relay
+	dTunnel                   // registered domain a DNS tunnel queries under
+	dBenign                   // endpoint of a benign periodic service (see benign.go)
 	numKinds
 )
 
@@ -41,6 +43,20 @@ type dest struct {
 	port    uint16          // a Tor relay's ORPort
 	kind    destKind
 	tainted bool // collides with an indicator: never used
+	// sni is the name a TLS client sends when it differs from name (a C2
+	// reached by address still sends one).
+	sni string
+	// alts are all the addresses a name resolves to when there are
+	// several (a C2 behind a CDN or fronted): clients connect to any.
+	alts []netip.Addr
+}
+
+// tlsName returns the name a TLS client sends to d.
+func (d *dest) tlsName() string {
+	if d.sni != "" {
+		return d.sni
+	}
+	return d.name
 }
 
 // population is the world outside the hosts.
@@ -51,6 +67,8 @@ type population struct {
 	byKind   [numKinds][]int32
 	corp     string // the enterprise's domain
 	uris     []uri
+	benign   []*benignService
+	taken    [numKinds]int // how many of each kind take has handed out
 
 	names map[string]bool // every name made, to keep them unique
 }
@@ -63,6 +81,7 @@ var (
 	mailRelay  = netip.MustParseAddr("10.0.0.25")
 	proxyAddr  = netip.MustParseAddr("10.0.0.8")
 	jumpHost   = netip.MustParseAddr("10.0.0.40")
+	monitorSrv = netip.MustParseAddr("10.0.0.50")
 )
 
 // Internal dest slots, in order, in byKind[dInternal].
@@ -72,11 +91,12 @@ const (
 	intProxy
 	intJump
 	intMail
+	intMonitor
 )
 
 // sizes of the pools besides services.
 type poolSizes struct {
-	services, c2, forums int
+	services, c2, forums, tunnels int
 }
 
 const (
@@ -104,7 +124,8 @@ func buildPopulation(r *rand.Rand, n poolSizes) *population {
 	internal := []struct {
 		label string
 		addr  netip.Addr
-	}{{"dc01", dcAddr}, {"fs01", fileServer}, {"proxy", proxyAddr}, {"jump", jumpHost}, {"mail", mailRelay}}
+	}{{"dc01", dcAddr}, {"fs01", fileServer}, {"proxy", proxyAddr}, {"jump", jumpHost}, {"mail", mailRelay},
+		{"monitor", monitorSrv}}
 	for _, in := range internal {
 		p.add(dest{name: in.label + "." + p.corp, addr: in.addr, ttl: 1200, kind: dInternal}, r)
 	}
@@ -130,14 +151,32 @@ func buildPopulation(r *rand.Rand, n poolSizes) *population {
 	for range ntpServers {
 		p.add(dest{name: "time." + p.uniqueName(r, registrable), addr: publicIPv4(r), ttl: 300, kind: dNTP}, r)
 	}
-	for range n.c2 {
-		// Half the C2 servers are reached by name, with a short TTL.
+	for i := range n.c2 {
+		// Half the C2 servers are reached by name, with a short TTL; the
+		// others by address, though their implant still sends a name. A
+		// third of those reached by name sit behind a CDN or are fronted:
+		// the name resolves to two to four addresses, used in turn. The
+		// kinds come in a fixed cycle, fronted first, so that even a small
+		// run (which hands C2 servers out in order) has one.
 		d := dest{addr: publicIPv4(r), ttl: int64(between(r, 60, 300)), kind: dC2}
-		if r.IntN(2) == 0 {
+		switch i % 6 {
+		case 2, 4:
 			d.name = p.uniqueName(r, hostName)
+		case 0:
+			d.name = p.uniqueName(r, hostName)
+			d.alts = []netip.Addr{d.addr}
+			for range between(r, 1, 3) {
+				d.alts = append(d.alts, publicIPv4(r))
+			}
+		default:
+			d.sni = p.uniqueName(r, hostName)
 		}
 		p.add(d, r)
 	}
+	for range n.tunnels {
+		p.add(dest{name: p.uniqueName(r, registrable), kind: dTunnel}, r)
+	}
+	p.addBenign(r)
 	for range n.forums {
 		name := p.uniqueName(r, func(r *rand.Rand) string {
 			switch r.IntN(3) {
@@ -180,7 +219,14 @@ func (p *population) add(d dest, r *rand.Rand) {
 	if d.name != "" && d.addr.IsValid() {
 		ttl := time.Duration(d.ttl) * time.Second
 		d.respLen = 16 // the A record, its name compressed
-		if d.kind == dService && r.Float64() < cnameShare {
+		if len(d.alts) > 1 {
+			d.answers = d.answers[:0]
+			for _, a := range d.alts {
+				d.answers = append(d.answers, a.String())
+				d.ttls = append(d.ttls, ttl)
+			}
+			d.respLen = 16 * int64(len(d.alts))
+		} else if d.kind == dService && r.Float64() < cnameShare {
 			cname := cdnName(r)
 			d.answers = []string{cname, d.addr.String()}
 			d.ttls = []time.Duration{ttl, time.Duration(min(d.ttl, 60)) * time.Second}
@@ -227,6 +273,18 @@ func (p *population) of(r *rand.Rand, k destKind) int32 {
 	return l[r.IntN(len(l))]
 }
 
+// take hands out the dests of kind k in turn, so that activities get
+// distinct ones while there are enough; -1 when there are none.
+func (p *population) take(k destKind) int32 {
+	l := p.byKind[k]
+	if len(l) == 0 {
+		return -1
+	}
+	i := l[p.taken[k]%len(l)]
+	p.taken[k]++
+	return i
+}
+
 // internal returns the internal dest in slot s, or -1 if it is tainted.
 func (p *population) internal(s int) int32 {
 	i := p.byKind[dInternal][s]
@@ -256,11 +314,20 @@ func (p *population) collisions() *collisionIndex {
 			for _, n := range parents(d.name) {
 				c.byName[n] = append(c.byName[n], int32(i))
 			}
-			if len(d.answers) == 2 {
+			if len(d.answers) == 2 && len(d.alts) == 0 {
 				for _, n := range parents(d.answers[0]) {
 					c.byName[n] = append(c.byName[n], int32(i))
 				}
 			}
+		}
+		if d.sni != "" {
+			for _, n := range parents(d.sni) {
+				c.byName[n] = append(c.byName[n], int32(i))
+			}
+		}
+		for _, a := range d.alts[min(1, len(d.alts)):] {
+			c.byAddr[a] = append(c.byAddr[a], int32(i))
+			c.sorted = append(c.sorted, addrRef{a, int32(i)})
 		}
 		if d.addr.IsValid() {
 			c.byAddr[d.addr] = append(c.byAddr[d.addr], int32(i))

@@ -120,6 +120,7 @@ func (t *torUser) relayConn(g *gen, us int64, i int32, dur time.Duration) {
 	// after the TLS handshake.
 	ob, rb = ob-ob%514+517, rb-rb%514+1448
 	established(c, ob, rb, dur, "ShADadFf")
+	g.tlsHello(r, c, torSNI(r), tlsTor)
 	t.ep.saw(us)
 }
 
