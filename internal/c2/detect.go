@@ -22,6 +22,12 @@ type Config struct {
 	Window time.Duration
 	// MinScore is the lowest beacon or poll score reported.
 	MinScore float64
+	// ShortSpan and ShortMinScore: a pair that does not reach MinScore
+	// over its window, active for at least ShortSpan but less than half
+	// the window, with at least 10 distinct times, is scored again over
+	// its own span and reported when that reaches ShortMinScore.
+	ShortSpan     time.Duration
+	ShortMinScore float64
 	// Internal are the networks whose hosts are watched; connections from
 	// them to addresses outside them are scored. Default: the private,
 	// shared, link-local and unique-local ranges.
@@ -46,14 +52,17 @@ type Config struct {
 }
 
 // DefaultConfig returns the defaults: a 24-hour window, RITA's parameters,
-// score at least 0.8, popular at 10% of hosts and at least 5, long
+// score at least 0.8 (0.9 for pairs active an hour to half a window,
+// scored over their span), popular at 5% of hosts and at least 5, long
 // connections of an hour with pauses of at most 10 s.
 func DefaultConfig() Config {
 	return Config{
 		Window:          24 * time.Hour,
 		MinScore:        0.8,
+		ShortSpan:       time.Hour,
+		ShortMinScore:   0.9,
 		Internal:        privateNets,
-		PrevalenceShare: 0.1,
+		PrevalenceShare: 0.05,
 		PrevalenceMin:   5,
 		LongConnection:  time.Hour,
 		ChainGap:        10 * time.Second,
@@ -79,6 +88,10 @@ func (c Config) Check() error {
 		return fmt.Errorf("window: %s is not between 1m and 720h", c.Window)
 	case c.MinScore < 0 || c.MinScore > 1 || math.IsNaN(c.MinScore):
 		return fmt.Errorf("min score: %v is not between 0 and 1", c.MinScore)
+	case c.ShortMinScore < 0 || c.ShortMinScore > 1 || math.IsNaN(c.ShortMinScore):
+		return fmt.Errorf("short min score: %v is not between 0 and 1", c.ShortMinScore)
+	case c.ShortSpan < time.Minute:
+		return fmt.Errorf("short span: %s is shorter than 1m", c.ShortSpan)
 	case c.DNSMinScore < 0 || c.DNSMinScore > 1 || math.IsNaN(c.DNSMinScore):
 		return fmt.Errorf("dns min score: %v is not between 0 and 1", c.DNSMinScore)
 	case c.PrevalenceShare <= 0 || c.PrevalenceShare > 1 || math.IsNaN(c.PrevalenceShare):
@@ -94,6 +107,10 @@ func (c Config) Check() error {
 }
 
 type ipKey struct{ src, dst netip.Addr }
+
+// shortMinUnique is the fewest distinct times a pair scored over its own
+// span needs.
+const shortMinUnique = 10
 
 // v6Key is an address pair that is not two IPv4 addresses; two IPv4
 // addresses are packed into a uint64 key, whose map is faster.
@@ -557,6 +574,7 @@ type candidate struct {
 	name     int32 // the name of the destination, or -1
 	byName   bool  // a name pair (dst is the name)
 	urlKey   uint64
+	window   Window // what the score rests on
 	res      Result
 	uids     []string
 	url      string
@@ -576,11 +594,29 @@ func (d *Detector) close(s *series, kind string) {
 		return
 	}
 	d.offsets, d.sizes = s.unpack(d.offsets, d.sizes)
-	r, err := d.scorer.Score(Series{Base: s.start, Offsets: d.offsets, Bytes: d.sizes}, w)
-	if err != nil || r.Strobe || r.Score < d.cfg.MinScore {
+	series := Series{Base: s.start, Offsets: d.offsets, Bytes: d.sizes}
+	r, err := d.scorer.Score(series, w)
+	if err != nil || r.Strobe {
 		return
 	}
-	c := candidate{kind: kind, src: s.src, dstAddr: s.dst, name: s.name, res: r, uids: s.uids.list(), url: s.url, urlKey: s.urlKey}
+	scored := w
+	if r.Score < d.cfg.MinScore {
+		// RITA's histogram and duration scores ask for a day of activity:
+		// a pair active for a few hours cannot reach the threshold however
+		// regular it is. Such a pair is scored again over its own span,
+		// when that span and its connections are enough to rest on, and
+		// must then reach the stricter ShortMinScore.
+		span := Window{Start: r.First, End: r.Last}
+		if r.Unique < shortMinUnique || span.Len() < int64(d.cfg.ShortSpan/time.Second) || span.Len() > w.Len()/2 {
+			return
+		}
+		r, err = d.scorer.Score(series, span)
+		if err != nil || r.Strobe || r.Score < d.cfg.ShortMinScore {
+			return
+		}
+		scored = span
+	}
+	c := candidate{kind: kind, src: s.src, dstAddr: s.dst, name: s.name, res: r, uids: s.uids.list(), url: s.url, urlKey: s.urlKey, window: scored}
 	switch {
 	case kind == finding.C2Poll:
 		c.dst = s.url
@@ -695,7 +731,11 @@ func (d *Detector) Findings() []finding.Finding {
 	}
 	out = append(out, merge(final)...)
 	out = append(out, d.longConnections()...)
-	out = append(out, d.dns.Findings(d.cfg.DNSMinScore)...)
+	for _, f := range d.dns.Findings(d.cfg.DNSMinScore) {
+		if !d.cfg.Allow.Name(f.Dst) {
+			out = append(out, f)
+		}
+	}
 	slices.SortStableFunc(out, func(a, b finding.Finding) int {
 		if a.Score != b.Score {
 			if a.Score > b.Score {
@@ -728,6 +768,7 @@ func merge(cands []candidate) []finding.Finding {
 		k := key{c.kind, c.dst, c.src}
 		f := c.res.Finding(c.src.String(), c.dst)
 		f.Kind, f.UIDs = c.kind, c.uids
+		f.Stats["window_s"] = float64(c.window.Len())
 		f.Stats["windows"] = 1
 		i, ok := idx[k]
 		if !ok {
