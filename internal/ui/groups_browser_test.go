@@ -20,7 +20,8 @@ import (
 // again, each step through the forms and each seen by the hub; the other
 // member's admin sees the group read-only; an analyst sees the directory
 // with the settings read-only and no link to the users page. Screenshots
-// of the organizations, groups and group pages in both languages.
+// of the organizations, groups and group pages in both languages. A group
+// named with markup shows it as text.
 func TestBrowserDirectory(t *testing.T) {
 	ctx := context.Background()
 	h := servertest.Start(t)
@@ -153,6 +154,21 @@ func TestBrowserDirectory(t *testing.T) {
 		resp = adaJA.Open(h.URL + p.path)
 		checkPage(t, adaJA, uitest.Header(resp, "Content-Security-Policy"), ja)
 		adaJA.Screenshot(p.shot)
+	}
+
+	// A hostile group name is text on both pages: no element, no script
+	// run, no dialog, no CSP report.
+	const hostile = `<img src=x onerror=alert(1)><script>alert(2)</script>`
+	adaJA.Navigate(chromedp.Click(chromedp.CSS(`nav.subnav a[href="/admin/groups"]`)))
+	resp = adaJA.Navigate(chromedp.SendKeys(chromedp.CSS("#group-name"), hostile), chromedp.Click(chromedp.CSS(`#group-form button`)))
+	checkPage(t, adaJA, uitest.Header(resp, "Content-Security-Policy"), ja)
+	if got := text(adaJA, "h1"); got != ja.T("group.heading", hostile) || count(adaJA, "main img, main script") != 0 {
+		t.Errorf("a hostile group name: heading %q, %d elements", got, count(adaJA, "main img, main script"))
+	}
+	resp = adaJA.Open(h.URL + "/admin/groups")
+	checkPage(t, adaJA, uitest.Header(resp, "Content-Security-Policy"), ja)
+	if count(adaJA, "main img, main script") != 0 || !strings.Contains(body(adaJA), hostile) {
+		t.Errorf("the groups page with a hostile name: %s", body(adaJA))
 	}
 }
 
