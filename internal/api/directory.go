@@ -15,7 +15,12 @@ func (s *Server) whoami(w http.ResponseWriter, r *http.Request, c *policy.Caller
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"org": org, "role": c.Role, "token": c.TokenID, "groups": c.Groups})
+	settings, err := s.hub.OwnOrgSettings(r.Context(), c)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"org": org, "settings": settings, "role": c.Role, "token": c.TokenID, "groups": c.Groups})
 }
 
 // vocabulary lists the controlled terms the API accepts.

@@ -394,3 +394,43 @@ func (c *httpClient) MISPFeed(org string) ([]intel.Record, error) {
 		return body, nil
 	})
 }
+
+func (c *httpClient) ListOrgs(org string) ([]intel.Org, error) {
+	var ans struct {
+		Orgs []intel.Org `json:"orgs"`
+	}
+	err := c.call(org, "GET", "/api/v1/orgs", nil, &ans)
+	return ans.Orgs, err
+}
+
+func (c *httpClient) GetOrg(org, id string) (intel.Org, error) {
+	var o intel.Org
+	err := c.call(org, "GET", "/api/v1/orgs/"+url.PathEscape(id), nil, &o)
+	return o, err
+}
+
+func (c *httpClient) OwnOrgSettings(org string) (hub.OrgSettings, error) {
+	var ans struct {
+		Settings hub.OrgSettings `json:"settings"`
+	}
+	err := c.call(org, "GET", "/api/v1/whoami", nil, &ans)
+	return ans.Settings, err
+}
+
+func (c *httpClient) CreateGroup(org, name string) (intel.Group, error) {
+	var g intel.Group
+	err := c.call(org, "POST", "/api/v1/groups", map[string]string{"name": name}, &g)
+	return g, err
+}
+
+func (c *httpClient) AddGroupMember(org, group, member string) (intel.Group, error) {
+	var g intel.Group
+	err := c.call(org, "POST", "/api/v1/groups/"+url.PathEscape(group)+"/members", map[string]string{"org": member}, &g)
+	return g, err
+}
+
+func (c *httpClient) RemoveGroupMember(org, group, member string) (intel.Group, error) {
+	var g intel.Group
+	err := c.call(org, "DELETE", "/api/v1/groups/"+url.PathEscape(group)+"/members/"+url.PathEscape(member), nil, &g)
+	return g, err
+}

@@ -136,6 +136,16 @@ type Client interface {
 	Groups(org string) ([]intel.Group, error)
 	Group(org, id string) (intel.Group, error)
 
+	// The directory and its administration (checkDirectory): the member
+	// organizations, org's own settings, and groups created and changed
+	// by org.
+	ListOrgs(org string) ([]intel.Org, error)
+	GetOrg(org, id string) (intel.Org, error)
+	OwnOrgSettings(org string) (hub.OrgSettings, error)
+	CreateGroup(org, name string) (intel.Group, error)
+	AddGroupMember(org, group, member string) (intel.Group, error)
+	RemoveGroupMember(org, group, member string) (intel.Group, error)
+
 	// TorCheck answers whether ip was a Tor relay or exit around at, from
 	// the public Tor data the hub holds: the same for every organization.
 	TorCheck(org string, ip netip.Addr, at time.Time, window time.Duration) (tor.Answer, error)
@@ -157,6 +167,7 @@ func Run(t *testing.T, st *store.Store, h *hub.Hub, minCases int, newClient func
 			s.checkRelations(rt)
 			index(rt, st, h) // approvals widened audiences: the feed would catch up within a poll
 			s.checkAll(rt)
+			s.checkDirectory(rt) // last: it creates groups
 			total += s.cases
 		})
 	}
@@ -264,6 +275,24 @@ func (d Direct) Groups(org string) ([]intel.Group, error) {
 }
 func (d Direct) Group(org, id string) (intel.Group, error) {
 	return d.H.GetGroup(context.Background(), d.Callers[org], id)
+}
+func (d Direct) ListOrgs(org string) ([]intel.Org, error) {
+	return d.H.ListOrgs(context.Background(), d.Callers[org])
+}
+func (d Direct) GetOrg(org, id string) (intel.Org, error) {
+	return d.H.GetOrg(context.Background(), d.Callers[org], id)
+}
+func (d Direct) OwnOrgSettings(org string) (hub.OrgSettings, error) {
+	return d.H.OwnOrgSettings(context.Background(), d.Callers[org])
+}
+func (d Direct) CreateGroup(org, name string) (intel.Group, error) {
+	return d.H.CreateGroup(context.Background(), d.Callers[org], name)
+}
+func (d Direct) AddGroupMember(org, group, member string) (intel.Group, error) {
+	return d.H.AddGroupMember(context.Background(), d.Callers[org], group, member)
+}
+func (d Direct) RemoveGroupMember(org, group, member string) (intel.Group, error) {
+	return d.H.RemoveGroupMember(context.Background(), d.Callers[org], group, member)
 }
 func (d Direct) Export(org string) ([]intel.Record, error) {
 	var out []intel.Record

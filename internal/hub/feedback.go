@@ -220,6 +220,21 @@ type OrgSettings struct {
 	AnonymousFeedback *bool `json:"anonymous_feedback"`
 }
 
+// OwnOrgSettings returns the settings of c's own organization, for any of
+// its members who may read intel to see (changing them is UpdateOrg's, for
+// its admins). No organization reads another's settings.
+func (h *Hub) OwnOrgSettings(ctx context.Context, c *policy.Caller) (OrgSettings, error) {
+	if err := policy.Require(c, policy.ReadIntel); err != nil {
+		return OrgSettings{}, err
+	}
+	anon, err := h.store.AnonymousFeedback(ctx)
+	if err != nil {
+		return OrgSettings{}, err
+	}
+	a := anon[c.Org]
+	return OrgSettings{AnonymousFeedback: &a}, nil
+}
+
 // UpdateOrg changes organization org's own settings, as c (an admin of it).
 func (h *Hub) UpdateOrg(ctx context.Context, c *policy.Caller, org string, s OrgSettings) (intel.Org, error) {
 	if err := policy.ChangeOrg(c, org); err != nil {

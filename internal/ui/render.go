@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strings"
 	"time"
 
 	"fusion/internal/observable"
@@ -82,6 +83,12 @@ func (p *Page) Visible(s string) string { return Visible(s) }
 
 // Asset returns the hashed URL of an embedded asset.
 func (p *Page) Asset(name string) string { return AssetURL(name) }
+
+// Under reports whether the page's path is prefix or below it (the
+// navigation marks a section's link as current on all its pages).
+func (p *Page) Under(prefix string) bool {
+	return p.Path == prefix || strings.HasPrefix(p.Path, prefix+"/")
+}
 
 // Langs lists the languages for the switch.
 func (p *Page) Langs() []*Lang { return Langs }

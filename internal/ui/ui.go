@@ -131,6 +131,17 @@ type Hub interface {
 	ListTokens(ctx context.Context, c *policy.Caller) ([]intel.Token, error)
 	IssueToken(ctx context.Context, c *policy.Caller, role intel.Role, name string) (string, intel.Token, error)
 	RevokeToken(ctx context.Context, c *policy.Caller, id string) error
+	// The organizations and groups pages (orgs.go, groups.go, group.go):
+	// the directory, the reader's own organization's settings, and the
+	// groups it belongs to, changed by admins of a group's owner.
+	ListOrgs(ctx context.Context, c *policy.Caller) ([]intel.Org, error)
+	OwnOrgSettings(ctx context.Context, c *policy.Caller) (hub.OrgSettings, error)
+	UpdateOrg(ctx context.Context, c *policy.Caller, org string, s hub.OrgSettings) (intel.Org, error)
+	ListGroups(ctx context.Context, c *policy.Caller) ([]intel.Group, error)
+	GetGroup(ctx context.Context, c *policy.Caller, id string) (intel.Group, error)
+	CreateGroup(ctx context.Context, c *policy.Caller, name string) (intel.Group, error)
+	AddGroupMember(ctx context.Context, c *policy.Caller, group, org string) (intel.Group, error)
+	RemoveGroupMember(ctx context.Context, c *policy.Caller, group, org string) (intel.Group, error)
 	// The chain of custody on the record page (custody.go) and the sensors
 	// page (sensors.go): the harness drives them as Client.Entries and
 	// Client.Sightings.
@@ -226,6 +237,14 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("POST /admin/users/{login}/sessions", u.signedInMax(maxAccountForm, u.revokeUserSessions))
 	mux.HandleFunc("POST /admin/tokens", u.signedInMax(maxAccountForm, u.issueToken))
 	mux.HandleFunc("POST /admin/tokens/{id}/revoke", u.signedInMax(maxAccountForm, u.revokeToken))
+	// The directory: organizations and sharing groups.
+	mux.HandleFunc("GET /admin/orgs", u.signedIn(u.orgs))
+	mux.HandleFunc("POST /admin/orgs/settings", u.signedInMax(maxGroupForm, u.updateOrgSettings))
+	mux.HandleFunc("GET /admin/groups", u.signedIn(u.groups))
+	mux.HandleFunc("POST /admin/groups", u.signedInMax(maxGroupForm, u.createGroup))
+	mux.HandleFunc("GET /admin/groups/{id}", u.signedIn(u.group))
+	mux.HandleFunc("POST /admin/groups/{id}/members", u.signedInMax(maxGroupForm, u.addGroupMember))
+	mux.HandleFunc("POST /admin/groups/{id}/members/{org}/remove", u.signedInMax(maxGroupForm, u.removeGroupMember))
 	// The evidence log, a record's evidence bundle, and sensor uploads.
 	mux.HandleFunc("GET /evidence", u.signedIn(u.evidencePage))
 	mux.HandleFunc("GET /records/{id}/evidence.bundle", u.signedIn(u.evidenceBundle))
