@@ -394,7 +394,9 @@ func (d *Detector) conn(zr *zeek.Reader, f *connFields) error {
 // when it falls past the current one.
 func (d *Detector) addTo(s *series, ts int64, n uint32, uid []byte, kind string) {
 	if ts >= s.start+int64(d.cfg.Window/time.Second) {
-		d.close(s, kind)
+		if c, ok := d.score(s, kind); ok {
+			d.cands = append(d.cands, c)
+		}
 		s.reset(ts)
 	} else if ts < s.start {
 		ts = s.start // late by less than a window: counted at the window's start
@@ -575,29 +577,31 @@ type candidate struct {
 	byName   bool  // a name pair (dst is the name)
 	urlKey   uint64
 	window   Window // what the score rests on
+	// intervals is the histogram of intervals (Finding.Intervals).
+	intervals []int
 	res      Result
 	uids     []string
 	url      string
 	longSpan chainSpan
 }
 
-// close scores s's window and keeps it as a candidate when it scores.
-func (d *Detector) close(s *series, kind string) {
+// score scores s's window and returns it as a candidate when it scores.
+func (d *Detector) score(s *series, kind string) (candidate, bool) {
 	if int(s.count) < d.cfg.Params.MinUnique {
-		return
+		return candidate{}, false
 	}
 	w := Window{Start: s.start, End: s.start + int64(d.cfg.Window/time.Second)}
 	if d.last > s.start && d.last < w.End {
 		w.End = d.last // the data ends inside the window
 	}
 	if w.End <= w.Start {
-		return
+		return candidate{}, false
 	}
 	d.offsets, d.sizes = s.unpack(d.offsets, d.sizes)
 	series := Series{Base: s.start, Offsets: d.offsets, Bytes: d.sizes}
 	r, err := d.scorer.Score(series, w)
 	if err != nil || r.Strobe {
-		return
+		return candidate{}, false
 	}
 	scored := w
 	if r.Score < d.cfg.MinScore {
@@ -608,15 +612,16 @@ func (d *Detector) close(s *series, kind string) {
 		// must then reach the stricter ShortMinScore.
 		span := Window{Start: r.First, End: r.Last}
 		if r.Unique < shortMinUnique || span.Len() < int64(d.cfg.ShortSpan/time.Second) || span.Len() > w.Len()/2 {
-			return
+			return candidate{}, false
 		}
 		r, err = d.scorer.Score(series, span)
 		if err != nil || r.Strobe || r.Score < d.cfg.ShortMinScore {
-			return
+			return candidate{}, false
 		}
 		scored = span
 	}
-	c := candidate{kind: kind, src: s.src, dstAddr: s.dst, name: s.name, res: r, uids: s.uids.list(), url: s.url, urlKey: s.urlKey, window: scored}
+	c := candidate{kind: kind, src: s.src, dstAddr: s.dst, name: s.name, res: r, uids: s.uids.list(), url: s.url, urlKey: s.urlKey, window: scored,
+		intervals: intervalHistogram(d.offsets)}
 	switch {
 	case kind == finding.C2Poll:
 		c.dst = s.url
@@ -625,7 +630,35 @@ func (d *Detector) close(s *series, kind string) {
 	default:
 		c.kind, c.dst = finding.C2Beacon, s.dst.String()
 	}
-	d.cands = append(d.cands, c)
+	return c, true
+}
+
+// IntervalBins is the number of bins of Finding.Intervals: four to an
+// octave, from 1 s to 2^18 s (three days).
+const IntervalBins = 72
+
+// IntervalBin returns the lower edge, in seconds, of bin i of
+// Finding.Intervals: 2^(i/4). Bin 0 also holds intervals under a second,
+// the last bin every longer interval.
+func IntervalBin(i int) float64 { return math.Exp2(float64(i) / 4) }
+
+// intervalHistogram counts the intervals between the distinct times among
+// offsets (which it sorts) in IntervalBins bins, trailing empty bins cut.
+func intervalHistogram(offsets []int32) []int {
+	slices.Sort(offsets)
+	h := make([]int, IntervalBins)
+	last := -1
+	for i := 1; i < len(offsets); i++ {
+		gap := offsets[i] - offsets[i-1]
+		if gap == 0 {
+			continue
+		}
+		b := int(math.Floor(4 * math.Log2(float64(gap))))
+		b = min(max(b, 0), IntervalBins-1)
+		h[b]++
+		last = max(last, b)
+	}
+	return h[:last+1]
 }
 
 // addrPairs yields every address pair's series.
@@ -664,21 +697,25 @@ func (d *Detector) popular(hosts int32) bool {
 	return hosts >= int32(d.cfg.PrevalenceMin) && hosts >= need
 }
 
-// Findings scores every open window and returns what was found, merged
-// per kind, source and destination across windows, highest score first.
-// The Detector's state is consumed: call it once, at the end.
+// Findings returns what was found so far: the windows already closed and
+// every open window scored as it stands, merged per kind, source and
+// destination across windows, highest score first. It changes nothing,
+// so a Detector that keeps reading (serve's) can be asked again later.
 func (d *Detector) Findings() []finding.Finding {
-	for _, s := range d.ips {
-		d.close(s, "")
+	cands := slices.Clone(d.cands)
+	open := func(s *series, kind string) {
+		if c, ok := d.score(s, kind); ok {
+			cands = append(cands, c)
+		}
 	}
-	for _, s := range d.ips6 {
-		d.close(s, "")
+	for s := range d.addrPairs() {
+		open(s, "")
 	}
 	for _, s := range d.named {
-		d.close(s, "")
+		open(s, "")
 	}
 	for _, s := range d.polls {
-		d.close(s, finding.C2Poll)
+		open(s, finding.C2Poll)
 	}
 
 	// Polls: the hosts and addresses polled, per source, so that the same
@@ -700,7 +737,7 @@ func (d *Detector) Findings() []finding.Finding {
 		}
 	}
 	var kept []candidate
-	for _, c := range d.cands {
+	for _, c := range cands {
 		if !keep(c) {
 			continue
 		}
@@ -767,7 +804,7 @@ func merge(cands []candidate) []finding.Finding {
 	for _, c := range cands {
 		k := key{c.kind, c.dst, c.src}
 		f := c.res.Finding(c.src.String(), c.dst)
-		f.Kind, f.UIDs = c.kind, c.uids
+		f.Kind, f.UIDs, f.Intervals = c.kind, c.uids, c.intervals
 		f.Stats["window_s"] = float64(c.window.Len())
 		f.Stats["windows"] = 1
 		i, ok := idx[k]
@@ -788,7 +825,7 @@ func merge(cands []candidate) []finding.Finding {
 		}
 		if c.res.Score > best[i] {
 			best[i] = c.res.Score
-			g.Score, g.Severity, g.Scores, g.Stats, g.Explanation, g.UIDs = f.Score, f.Severity, f.Scores, f.Stats, f.Explanation, f.UIDs
+			g.Score, g.Severity, g.Scores, g.Stats, g.Explanation, g.UIDs, g.Intervals = f.Score, f.Severity, f.Scores, f.Stats, f.Explanation, f.UIDs, f.Intervals
 		}
 		g.Stats["connections_all_windows"] = total
 		g.Stats["windows"] = windows

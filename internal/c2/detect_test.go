@@ -174,6 +174,42 @@ func TestBeaconFoundAmongBrowsing(t *testing.T) {
 	if n := len(found) - 1; n != 0 {
 		t.Errorf("%d more findings in browsing: %+v", n, found)
 	}
+	// The intervals peak at 300 s: bin ⌊4·log2 300⌋ = 32, [294 s, 304 s).
+	peak := 0
+	for i, n := range b.Intervals {
+		if n > b.Intervals[peak] {
+			peak = i
+		}
+	}
+	if peak != 32 || IntervalBin(32) > 300 || IntervalBin(33) <= 300 {
+		t.Errorf("interval histogram peaks at bin %d (%v s): %v", peak, IntervalBin(peak), b.Intervals)
+	}
+}
+
+func TestFindingsTwiceAndGoingOn(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	var tr traffic
+	tr.browsing(r, 10, 24*time.Hour)
+	tr.periodic(r, day0.Add(time.Hour), 20*time.Hour, 120*time.Second, 0.02, "10.1.0.107", []string{"203.0.113.70"}, 443, 300, "")
+	d, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	w := zeek.NewWriter(&b, zeek.ConnLog, zeek.TSV, day0)
+	sortByTime(tr.conns, func(c zeek.Conn) time.Time { return c.TS })
+	for i := range tr.conns {
+		w.WriteConn(&tr.conns[i])
+	}
+	w.Flush()
+	zr, _ := zeek.NewReader(&b)
+	if err := d.Log(zr); err != nil {
+		t.Fatal(err)
+	}
+	first, second := d.Findings(), d.Findings()
+	if len(first) != 1 || len(second) != 1 || first[0].Score != second[0].Score || first[0].Stats["connections"] != second[0].Stats["connections"] {
+		t.Fatalf("asked twice: %+v, then %+v", first, second)
+	}
 }
 
 func TestPopularPeriodicServiceNotReported(t *testing.T) {

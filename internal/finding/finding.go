@@ -104,6 +104,11 @@ type Finding struct {
 	Explanation string `json:"explanation,omitempty"`
 	// UIDs are Zeek uids of evidence lines (the first and last few).
 	UIDs []string `json:"uids,omitempty"`
+	// Intervals is a beacon's or poll's histogram of the intervals
+	// between its distinct connection times: bin i counts intervals from
+	// 2^(i/4) s up to the next bin's edge (four bins to an octave; bin 0
+	// also holds intervals under a second), trailing empty bins left out.
+	Intervals []int `json:"intervals,omitempty"`
 }
 
 // Record is an indicator record behind a finding, as the caller may see it.
