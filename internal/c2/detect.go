@@ -569,20 +569,20 @@ func (d *Detector) dnsQuery(zr *zeek.Reader, f *dnsFields) error {
 
 // A candidate is a scored window of one pair.
 type candidate struct {
-	kind     string
-	src      netip.Addr
-	dst      string
-	dstAddr  netip.Addr
-	name     int32 // the name of the destination, or -1
-	byName   bool  // a name pair (dst is the name)
-	urlKey   uint64
-	window   Window // what the score rests on
+	kind    string
+	src     netip.Addr
+	dst     string
+	dstAddr netip.Addr
+	name    int32 // the name of the destination, or -1
+	byName  bool  // a name pair (dst is the name)
+	urlKey  uint64
+	window  Window // what the score rests on
 	// intervals is the histogram of intervals (Finding.Intervals).
 	intervals []int
-	res      Result
-	uids     []string
-	url      string
-	longSpan chainSpan
+	res       Result
+	uids      []string
+	url       string
+	longSpan  chainSpan
 }
 
 // score scores s's window and returns it as a candidate when it scores.
