@@ -148,13 +148,16 @@ type pollKey struct {
 type Detector struct {
 	cfg    Config
 	scorer *Scorer
-	limit  int // connections kept per window
+	// spanScorers score pairs over their own span, by number of bins.
+	spanScorers map[int]*Scorer
+	limit       int // connections kept per window
 	// chainGap and chainKeep are Config.ChainGap and a quarter of
 	// Config.LongConnection, in µs.
 	chainGap, chainKeep int64
 	// Scratch for scoring.
 	offsets []int32
 	sizes   []uint32
+	runs    []uint64
 
 	seed maphash.Seed
 
@@ -579,10 +582,12 @@ type candidate struct {
 	window  Window // what the score rests on
 	// intervals is the histogram of intervals (Finding.Intervals).
 	intervals []int
-	res       Result
-	uids      []string
-	url       string
-	longSpan  chainSpan
+	// noHistogram: the score left the histogram out (too few connections).
+	noHistogram bool
+	res         Result
+	uids        []string
+	url         string
+	longSpan    chainSpan
 }
 
 // score scores s's window and returns it as a candidate when it scores.
@@ -597,31 +602,51 @@ func (d *Detector) score(s *series, kind string) (candidate, bool) {
 	if w.End <= w.Start {
 		return candidate{}, false
 	}
-	d.offsets, d.sizes = s.unpack(d.offsets, d.sizes)
+	d.offsets, d.sizes = unpack(s.conns, d.offsets, d.sizes)
 	series := Series{Base: s.start, Offsets: d.offsets, Bytes: d.sizes}
 	r, err := d.scorer.Score(series, w)
 	if err != nil || r.Strobe {
 		return candidate{}, false
 	}
 	scored := w
+	histogramLeftOut := false
 	if r.Score < d.cfg.MinScore {
 		// RITA's histogram and duration scores ask for a day of activity:
-		// a pair active for a few hours cannot reach the threshold however
-		// regular it is. Such a pair is scored again over its own span,
-		// when that span and its connections are enough to rest on, and
-		// must then reach the stricter ShortMinScore.
-		span := Window{Start: r.First, End: r.Last}
-		if r.Unique < shortMinUnique || span.Len() < int64(d.cfg.ShortSpan/time.Second) || span.Len() > w.Len()/2 {
+		// a pair active for a few hours, or only in office hours, cannot
+		// reach the threshold however regular it is. Its longest active
+		// stretch (split at silences of four median intervals, and at
+		// least ShortSpan) is scored again over its own span, when that
+		// span and its connections are enough to rest on, and must then
+		// reach the stricter ShortMinScore.
+		gap := max(int64(d.cfg.ShortSpan/time.Second), int64(4*r.IntervalMedian))
+		run := d.longestRun(s, gap)
+		span := Window{Start: s.start + int64(run[0]>>32), End: s.start + int64(run[len(run)-1]>>32)}
+		if distinct(run) < shortMinUnique || span.Len() < int64(d.cfg.ShortSpan/time.Second) || span.Len() > int64(d.cfg.Window/time.Second)/2 {
 			return candidate{}, false
 		}
-		r, err = d.scorer.Score(series, span)
-		if err != nil || r.Strobe || r.Score < d.cfg.ShortMinScore {
+		d.offsets, d.sizes = unpack(run, d.offsets, d.sizes)
+		series = Series{Base: s.start, Offsets: d.offsets, Bytes: d.sizes}
+		sc, bins := d.spanScorer(distinct(run))
+		r, err = sc.Score(series, span)
+		if err != nil || r.Strobe {
+			return candidate{}, false
+		}
+		if r.Unique < 2*bins {
+			// Under two connections a bin, the histogram shows the
+			// jitter more than any pattern (ten hourly connections with
+			// 30% jitter leave bins empty and doubled): it is left out,
+			// and the score is the mean of the other three.
+			r.Histogram = 0
+			r.Score = math.Round((r.Timestamp+r.Size+r.Duration)/3*1000) / 1000
+			histogramLeftOut = true
+		}
+		if r.Score < d.cfg.ShortMinScore {
 			return candidate{}, false
 		}
 		scored = span
 	}
 	c := candidate{kind: kind, src: s.src, dstAddr: s.dst, name: s.name, res: r, uids: s.uids.list(), url: s.url, urlKey: s.urlKey, window: scored,
-		intervals: intervalHistogram(d.offsets)}
+		intervals: intervalHistogram(d.offsets), noHistogram: histogramLeftOut}
 	switch {
 	case kind == finding.C2Poll:
 		c.dst = s.url
@@ -631,6 +656,69 @@ func (d *Detector) score(s *series, kind string) (candidate, bool) {
 		c.kind, c.dst = finding.C2Beacon, s.dst.String()
 	}
 	return c, true
+}
+
+// longestRun returns the longest stretch of s's connections, in time
+// order, in which no two distinct times are more than gap seconds apart.
+// It sorts a copy of the connections in the Detector's scratch.
+func (d *Detector) longestRun(s *series, gap int64) []uint64 {
+	d.runs = append(d.runs[:0], s.conns...)
+	slices.Sort(d.runs) // by offset: the high 32 bits
+	best, start := d.runs[:1], 0
+	for i := 1; i <= len(d.runs); i++ {
+		if i == len(d.runs) || int64(d.runs[i]>>32)-int64(d.runs[i-1]>>32) > gap {
+			if d.runs[i-1]>>32-d.runs[start]>>32 > best[len(best)-1]>>32-best[0]>>32 {
+				best = d.runs[start:i]
+			}
+			start = i
+		}
+	}
+	return best
+}
+
+// distinct counts the distinct times among sorted packed connections.
+func distinct(run []uint64) int {
+	n := 0
+	for i := range run {
+		if i == 0 || run[i]>>32 != run[i-1]>>32 {
+			n++
+		}
+	}
+	return n
+}
+
+// unpack writes packed connections into the scorer's form.
+func unpack(conns []uint64, offsets []int32, bytes []uint32) ([]int32, []uint32) {
+	offsets, bytes = offsets[:0], bytes[:0]
+	for _, c := range conns {
+		offsets = append(offsets, int32(c>>32))
+		bytes = append(bytes, uint32(c))
+	}
+	return offsets, bytes
+}
+
+// spanScorer returns the scorer for a pair of unique distinct times scored
+// over its own span: one histogram bin per interval, at most the window's
+// bins, so that a regular pair fills its bins evenly (over a window, the
+// bins are hours; over a span of ten hourly connections, 24 bins would be
+// half empty).
+func (d *Detector) spanScorer(unique int) (*Scorer, int) {
+	bins := min(d.cfg.Params.Bins, max(d.cfg.Params.DurationMinBins, unique-1))
+	if sc := d.spanScorers[bins]; sc != nil {
+		return sc, bins
+	}
+	p := d.cfg.Params
+	p.Bins = bins
+	p.BimodalMinBins = min(p.BimodalMinBins, bins)
+	sc, err := NewScorer(p)
+	if err != nil {
+		return d.scorer, d.cfg.Params.Bins // cannot happen: p differs from a checked Params only in bins within its range
+	}
+	if d.spanScorers == nil {
+		d.spanScorers = map[int]*Scorer{}
+	}
+	d.spanScorers[bins] = sc
+	return sc, bins
 }
 
 // IntervalBins is the number of bins of Finding.Intervals: four to an
@@ -806,6 +894,9 @@ func merge(cands []candidate) []finding.Finding {
 		f := c.res.Finding(c.src.String(), c.dst)
 		f.Kind, f.UIDs, f.Intervals = c.kind, c.uids, c.intervals
 		f.Stats["window_s"] = float64(c.window.Len())
+		if c.noHistogram {
+			delete(f.Scores, "histogram")
+		}
 		f.Stats["windows"] = 1
 		i, ok := idx[k]
 		if !ok {

@@ -385,3 +385,46 @@ func TestConfigCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestBeaconShapes: beacons every 10 s to an hour, with jitter up to 30%,
+// running around the clock or sleeping overnight (office hours only), each
+// among people's browsing for two days, are each found, and by the host.
+func TestBeaconShapes(t *testing.T) {
+	periods := []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute, 30 * time.Minute, time.Hour}
+	jitters := []float64{0, 0.1, 0.3}
+	for _, office := range []bool{false, true} {
+		for _, p := range periods {
+			for _, j := range jitters {
+				name := fmt.Sprintf("%v/%.0f%%/office=%v", p, j*100, office)
+				t.Run(name, func(t *testing.T) {
+					r := rand.New(rand.NewPCG(uint64(p), uint64(j*100)))
+					var tr traffic
+					tr.browsing(r, 20, 48*time.Hour)
+					for day := 0; day < 2; day++ {
+						start, span := day0.Add(time.Duration(day)*24*time.Hour), 24*time.Hour
+						if office {
+							start, span = start.Add(8*time.Hour), 10*time.Hour
+						}
+						tr.periodic(r, start.Add(time.Duration(r.IntN(int(p/time.Second)))*time.Second), span, p, j, "10.1.0.110", []string{"203.0.113.99"}, 443, 420, "")
+					}
+					found := tr.run(t, DefaultConfig())
+					beacons := only(t, found, finding.C2Beacon)
+					if len(beacons) != 1 || beacons[0].Entity != "10.1.0.110" {
+						t.Fatalf("beacons = %d (want 1 from 10.1.0.110); all findings: %v", len(beacons), summary(found))
+					}
+					if n := len(found) - 1; n != 0 {
+						t.Errorf("%d findings besides the beacon: %v", n, summary(found))
+					}
+				})
+			}
+		}
+	}
+}
+
+func summary(found []finding.Finding) []string {
+	var out []string
+	for _, f := range found {
+		out = append(out, fmt.Sprintf("%s %s→%s %.3f %v", f.Kind, f.Src, f.Dst, f.Score, f.Scores))
+	}
+	return out
+}

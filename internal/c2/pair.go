@@ -67,16 +67,6 @@ func (s *series) reset(ts int64) {
 	s.uids = uidRing{}
 }
 
-// unpack writes the window's connections into the scorer's form.
-func (s *series) unpack(offsets []int32, bytes []uint32) ([]int32, []uint32) {
-	offsets, bytes = offsets[:0], bytes[:0]
-	for _, c := range s.conns {
-		offsets = append(offsets, int32(c>>32))
-		bytes = append(bytes, uint32(c))
-	}
-	return offsets, bytes
-}
-
 // uidRing keeps the first two and the last two uids of a window, as
 // evidence a person can look up in the logs, without allocating per
 // connection.
