@@ -90,3 +90,10 @@ func FuzzParseAllowlist(f *testing.F) {
 		}
 	})
 }
+
+func TestDefaultAllowlist(t *testing.T) {
+	a := DefaultAllowlist()
+	if a.Len() != len(DefaultAllowed) || !a.Name("2.europe.pool.ntp.org") || !a.Name("time.cloudflare.com") || a.Name("cloudflare.com") {
+		t.Errorf("default allowlist: %d entries", a.Len())
+	}
+}

@@ -22,6 +22,12 @@ type Config struct {
 	Window time.Duration
 	// MinScore is the lowest beacon or poll score reported.
 	MinScore float64
+	// MaxJitter is the largest median absolute deviation of a beacon's or
+	// poll's intervals, as a share of their median: a beacon is periodic,
+	// and RITA's mean lets a steady but irregular pair (a mail relay's
+	// deliveries every hour or so) through on its histogram and duration.
+	// Uniform jitter of ±30% has a deviation of 15%.
+	MaxJitter float64
 	// ShortSpan and ShortMinScore: a pair that does not reach MinScore
 	// over its window, active for at least ShortSpan but less than half
 	// the window, with at least 10 distinct times, is scored again over
@@ -52,13 +58,16 @@ type Config struct {
 }
 
 // DefaultConfig returns the defaults: a 24-hour window, RITA's parameters,
-// score at least 0.8 (0.9 for pairs active an hour to half a window,
-// scored over their span), popular at 5% of hosts and at least 5, long
-// connections of an hour with pauses of at most 10 s.
+// score at least 0.8 with intervals deviating at most 30% (0.9 for pairs
+// active an hour to half a window, scored over their span), popular at 5%
+// of hosts and at least 5, long connections of an hour with pauses of at
+// most 10 s, and DefaultAllowlist.
 func DefaultConfig() Config {
 	return Config{
 		Window:          24 * time.Hour,
 		MinScore:        0.8,
+		MaxJitter:       0.3,
+		Allow:           DefaultAllowlist(),
 		ShortSpan:       time.Hour,
 		ShortMinScore:   0.9,
 		Internal:        privateNets,
@@ -88,6 +97,8 @@ func (c Config) Check() error {
 		return fmt.Errorf("window: %s is not between 1m and 720h", c.Window)
 	case c.MinScore < 0 || c.MinScore > 1 || math.IsNaN(c.MinScore):
 		return fmt.Errorf("min score: %v is not between 0 and 1", c.MinScore)
+	case !(c.MaxJitter > 0 && c.MaxJitter <= 1):
+		return fmt.Errorf("max jitter: %v is not a share above 0 and at most 1", c.MaxJitter)
 	case c.ShortMinScore < 0 || c.ShortMinScore > 1 || math.IsNaN(c.ShortMinScore):
 		return fmt.Errorf("short min score: %v is not between 0 and 1", c.ShortMinScore)
 	case c.ShortSpan < time.Minute:
@@ -176,6 +187,11 @@ type Detector struct {
 	ipPrev map[netip.Addr]int32    // destination address → hosts reaching it
 	nmPrev map[int32]int32         // name → hosts reaching it
 	urPrev map[uint64]int32        // poll URL → hosts polling it
+	// resolved maps an address to the name dns.log last saw resolve to
+	// it; svcPrev, computed when findings are asked for, counts the hosts
+	// reaching each such name over all its addresses.
+	resolved map[netip.Addr]int32
+	svcPrev  map[int32]int32
 
 	dns *DNSTunnels
 
@@ -203,8 +219,9 @@ func New(cfg Config) (*Detector, error) {
 		nameIDs: map[string]int32{}, byUID: map[uint64]int32{},
 		ips: map[uint64]*series{}, ips6: map[v6Key]*series{}, named: map[nameKey]*series{}, polls: map[pollKey]*series{},
 		hosts: map[netip.Addr]struct{}{}, ipPrev: map[netip.Addr]int32{}, nmPrev: map[int32]int32{}, urPrev: map[uint64]int32{},
-		dns:    NewDNSTunnels(),
-		Events: map[string]int{},
+		resolved: map[netip.Addr]int32{},
+		dns:      NewDNSTunnels(),
+		Events:   map[string]int{},
 	}, nil
 }
 
@@ -387,7 +404,7 @@ func (d *Detector) conn(zr *zeek.Reader, f *connFields) error {
 			d.nmPrev[name]++
 			d.hosts[src] = struct{}{}
 		}
-		ns.dst = dst
+		ns.reached(dst)
 		d.addTo(ns, ts, size, uid, "")
 	}
 	return nil
@@ -538,8 +555,8 @@ func (d *Detector) ssl(zr *zeek.Reader, f *sslFields) error {
 }
 
 type dnsFields struct {
-	fields              []string
-	orig, query, qtypeN int
+	fields                       []string
+	orig, query, qtypeN, answers int
 }
 
 func (f *dnsFields) at(zr *zeek.Reader) {
@@ -547,7 +564,7 @@ func (f *dnsFields) at(zr *zeek.Reader) {
 		return
 	}
 	f.fields = zr.Fields()
-	f.orig, f.query, f.qtypeN = zr.Index("id.orig_h"), zr.Index("query"), zr.Index("qtype_name")
+	f.orig, f.query, f.qtypeN, f.answers = zr.Index("id.orig_h"), zr.Index("query"), zr.Index("qtype_name"), zr.Index("answers")
 }
 
 // dnsQuery feeds a lookup to the tunnel scorer.
@@ -566,8 +583,31 @@ func (d *Detector) dnsQuery(zr *zeek.Reader, f *dnsFields) error {
 		return nil
 	}
 	d.seen(t.Unix())
-	d.dns.Observe(t.UnixMicro(), src, string(q), string(zr.Bytes(f.qtypeN)))
+	qtype := zr.Bytes(f.qtypeN)
+	d.dns.Observe(t.UnixMicro(), src, string(q), string(qtype))
+	// The addresses a name resolves to serve that name: a service on
+	// several addresses (anycast, round robin) counts its hosts together.
+	if string(qtype) == "A" || string(qtype) == "AAAA" {
+		var name int32 = -1
+		zr.EachSet(f.answers, func(b []byte) {
+			if a, ok := parseAnswer(b); ok {
+				if name < 0 {
+					name = d.name(strings.ToLower(strings.TrimSuffix(string(q), ".")))
+				}
+				d.resolved[a] = name
+			}
+		})
+	}
 	return nil
+}
+
+// parseAnswer returns a dns.log answer that is an address.
+func parseAnswer(b []byte) (netip.Addr, bool) {
+	if len(b) == 0 || len(b) > 45 || !(b[0] >= '0' && b[0] <= '9' || b[0] >= 'a' && b[0] <= 'f' || b[0] == ':') {
+		return netip.Addr{}, false
+	}
+	a, err := netip.ParseAddr(string(b))
+	return a, err == nil
 }
 
 // A candidate is a scored window of one pair.
@@ -584,10 +624,12 @@ type candidate struct {
 	intervals []int
 	// noHistogram: the score left the histogram out (too few connections).
 	noHistogram bool
-	res         Result
-	uids        []string
-	url         string
-	longSpan    chainSpan
+	// addrs are a name pair's addresses.
+	addrs    []string
+	res      Result
+	uids     []string
+	url      string
+	longSpan chainSpan
 }
 
 // score scores s's window and returns it as a candidate when it scores.
@@ -645,6 +687,9 @@ func (d *Detector) score(s *series, kind string) (candidate, bool) {
 		}
 		scored = span
 	}
+	if r.IntervalMAD > d.cfg.MaxJitter*r.IntervalMedian {
+		return candidate{}, false
+	}
 	c := candidate{kind: kind, src: s.src, dstAddr: s.dst, name: s.name, res: r, uids: s.uids.list(), url: s.url, urlKey: s.urlKey, window: scored,
 		intervals: intervalHistogram(d.offsets), noHistogram: histogramLeftOut}
 	switch {
@@ -652,6 +697,9 @@ func (d *Detector) score(s *series, kind string) (candidate, bool) {
 		c.dst = s.url
 	case kind == "" && s.url == "" && s.name >= 0 && d.named[nameKey{s.src, s.name}] == s:
 		c.kind, c.byName, c.dst = finding.C2Beacon, true, d.names[s.name]
+		for _, a := range s.addrs {
+			c.addrs = append(c.addrs, a.String())
+		}
 	default:
 		c.kind, c.dst = finding.C2Beacon, s.dst.String()
 	}
@@ -778,6 +826,24 @@ func (d *Detector) Stats() Stats {
 		Span: time.Duration(d.last-d.first) * time.Second}
 }
 
+// countServices counts, for each name dns.log resolved, the internal
+// hosts that connected to any of its addresses.
+func (d *Detector) countServices() {
+	d.svcPrev = map[int32]int32{}
+	if len(d.resolved) == 0 {
+		return
+	}
+	seen := map[nameKey]bool{}
+	for s := range d.addrPairs() {
+		n, ok := d.resolved[s.dst]
+		if !ok || seen[nameKey{s.src, n}] {
+			continue
+		}
+		seen[nameKey{s.src, n}] = true
+		d.svcPrev[n]++
+	}
+}
+
 // popularAddr reports whether a destination is reached by so many of the
 // internal hosts that it is a common service.
 func (d *Detector) popular(hosts int32) bool {
@@ -806,6 +872,8 @@ func (d *Detector) Findings() []finding.Finding {
 		open(s, finding.C2Poll)
 	}
 
+	d.countServices()
+
 	// Polls: the hosts and addresses polled, per source, so that the same
 	// traffic is not also called a beacon.
 	polled := map[ipKey]bool{}
@@ -821,6 +889,9 @@ func (d *Detector) Findings() []finding.Finding {
 		case c.byName:
 			return !d.popular(d.nmPrev[c.name])
 		default:
+			if n, ok := d.resolved[c.dstAddr]; ok && (d.popular(d.svcPrev[n]) || d.cfg.Allow.Name(d.names[n])) {
+				return false
+			}
 			return !d.popular(d.ipPrev[c.dstAddr]) && (c.name < 0 || !d.popular(d.nmPrev[c.name]))
 		}
 	}
@@ -892,7 +963,7 @@ func merge(cands []candidate) []finding.Finding {
 	for _, c := range cands {
 		k := key{c.kind, c.dst, c.src}
 		f := c.res.Finding(c.src.String(), c.dst)
-		f.Kind, f.UIDs, f.Intervals = c.kind, c.uids, c.intervals
+		f.Kind, f.UIDs, f.Intervals, f.DstAddrs = c.kind, c.uids, c.intervals, c.addrs
 		f.Stats["window_s"] = float64(c.window.Len())
 		if c.noHistogram {
 			delete(f.Scores, "histogram")
@@ -941,6 +1012,9 @@ func (d *Detector) longConnections() []finding.Finding {
 			continue
 		}
 		if d.popular(d.ipPrev[s.dst]) || d.cfg.Allow.Addr(s.dst) || (s.name >= 0 && (d.popular(d.nmPrev[s.name]) || d.cfg.Allow.Name(d.names[s.name]))) {
+			continue
+		}
+		if n, ok := d.resolved[s.dst]; ok && (d.popular(d.svcPrev[n]) || d.cfg.Allow.Name(d.names[n])) {
 			continue
 		}
 		dst := s.dst.String()

@@ -2,6 +2,7 @@ package c2
 
 import (
 	"net/netip"
+	"slices"
 )
 
 // A series holds one pair's connections in its current window, and, for
@@ -11,9 +12,11 @@ import (
 // packed) up to the strobe limit of the window (86,400 a day: 675 KiB at
 // worst); past the limit only the count grows.
 type series struct {
-	src  netip.Addr
-	dst  netip.Addr // the address; for a name pair, the last address used
-	name int32      // the name the connections were made to (-1: none)
+	src netip.Addr
+	dst netip.Addr // the address; for a name pair, the last address used
+	// addrs are a name pair's addresses, the first maxAddrs.
+	addrs []netip.Addr
+	name  int32 // the name the connections were made to (-1: none)
 	// count is the connections in the window, including those past the
 	// limit.
 	count int32
@@ -56,6 +59,17 @@ func (s *series) add(ts int64, n uint32, limit int, uid []byte) {
 		s.conns = append(s.conns, uint64(uint32(ts-s.start))<<32|uint64(n))
 	}
 	s.uids.add(uid)
+}
+
+// maxAddrs bounds the addresses a name pair keeps.
+const maxAddrs = 8
+
+// reached notes that a name pair's connection went to a.
+func (s *series) reached(a netip.Addr) {
+	s.dst = a
+	if len(s.addrs) < maxAddrs && !slices.Contains(s.addrs, a) {
+		s.addrs = append(s.addrs, a)
+	}
 }
 
 // reset starts a new window at ts, keeping the buffers.

@@ -44,6 +44,8 @@ func detectC2(ctx context.Context, env *Env, args []string) error {
 	cfg := c2.DefaultConfig()
 	fls.DurationVar(&cfg.Window, "window", cfg.Window, "score each pair over this `DURATION` from its first connection")
 	fls.Float64Var(&cfg.MinScore, "min-score", cfg.MinScore, "report beacons and polls scoring at least this `SCORE` (0 to 1)")
+	fls.Float64Var(&cfg.MaxJitter, "max-jitter", cfg.MaxJitter, "report beacons and polls whose intervals deviate from their median by at most this `SHARE` (median absolute deviation)")
+	noDefault := fls.Bool("no-default-allow", false, "do not allow the public time services of c2.DefaultAllowlist by default")
 	fls.Float64Var(&cfg.DNSMinScore, "dns-min-score", cfg.DNSMinScore, "report DNS tunnels scoring at least this `SCORE`")
 	fls.DurationVar(&cfg.LongConnection, "long", cfg.LongConnection, "report connections, or chains of them, lasting at least this `DURATION`")
 	fls.Float64Var(&cfg.PrevalenceShare, "prevalence", cfg.PrevalenceShare, "skip destinations reached by at least this `SHARE` of internal hosts (and by at least --prevalence-min)")
@@ -76,6 +78,9 @@ func detectC2(ctx context.Context, env *Env, args []string) error {
 			}
 			cfg.Internal = append(cfg.Internal, p.Masked())
 		}
+	}
+	if *noDefault {
+		cfg.Allow = nil
 	}
 	for _, a := range allows {
 		f, err := os.Open(a)
@@ -256,9 +261,11 @@ func sendFindings(ctx context.Context, env *Env, client *hubClient, found []find
 		if f.Kind == finding.C2Poll {
 			dst = "http://" + dst
 		}
-		line, _ := json.Marshal(map[string]string{"time": f.Start.Format(time.RFC3339), "value": dst})
-		events.Write(line)
-		events.WriteByte('\n')
+		for _, v := range append([]string{dst}, f.DstAddrs...) {
+			line, _ := json.Marshal(map[string]string{"time": f.Start.Format(time.RFC3339), "value": v})
+			events.Write(line)
+			events.WriteByte('\n')
+		}
 		if submit && !seen[dst] {
 			seen[dst] = true
 			recs = append(recs, rec{Value: dst, TLP: "amber", Labels: []string{"botnet-c2"},

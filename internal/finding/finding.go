@@ -90,6 +90,8 @@ type Finding struct {
 	// name (FQDN, or registered domain for c2-dns) when grouped by name.
 	Src string `json:"src,omitempty"`
 	Dst string `json:"dst,omitempty"`
+	// DstAddrs are the addresses a name was reached at (the first eight).
+	DstAddrs []string `json:"dst_addrs,omitempty"`
 	// Score is the detector's score in [0, 1]; Severity its bucket
 	// (critical, high, medium, low).
 	Score    float64 `json:"score,omitempty"`
