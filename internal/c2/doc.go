@@ -1,7 +1,53 @@
 // Package c2 finds command-and-control traffic in enterprise network logs:
-// hosts beaconing to a server, and hosts tunnelling through DNS. This file
-// and score.go, severity.go, explain.go and dns.go are the pure scoring
-// core: no I/O, nothing but numbers and names in, scores and findings out.
+// hosts beaconing to a server, polling a bulletin board for commands,
+// tunnelling through DNS, or holding a connection open for hours. score.go,
+// severity.go, explain.go and dns.go are the pure scoring core: numbers
+// and names in, scores and findings out. detect.go, pair.go and allow.go
+// are the streaming [Detector] that feeds them from Zeek logs.
+//
+// # The detector
+//
+// A [Detector] reads Zeek logs one at a time ([Detector.Log]): http.log and
+// ssl.log first, which name connections (HTTP Host, a proxied CONNECT's
+// target, TLS server name) by their uid; then dns.log (each query to the
+// DNS tunnel scorer; each A/AAAA answer ties an address to the name it
+// serves); then conn.log. Each connection from an internal host
+// ([Config.Internal]) to an outside address joins its address pair and,
+// when a name was seen for its uid (also through an internal proxy), its
+// name pair (source, name), so that a C2 behind a CDN or several
+// addresses is one series. Each http.log GET joins a poll pair (source,
+// host and URI) scored on the response sizes. A pair's window starts at
+// its first connection and lasts [Config.Window]; a connection past it
+// closes the window, which is scored.
+//
+// A window is reported when it scores at least [Config.MinScore] and its
+// intervals deviate (median absolute deviation) at most [Config.MaxJitter]
+// of their median: RITA's mean alone lets steady irregular traffic through
+// on its histogram and duration. A pair active for less than half a
+// window (a beacon of a few hours, or one that sleeps overnight) cannot
+// reach the threshold over a day; its longest active stretch, split at
+// silences of four median intervals, is scored again over its own span
+// with one histogram bin per interval (up to 24), the histogram left out
+// below two connections a bin, and must reach [Config.ShortMinScore].
+//
+// Then, when findings are asked for ([Detector.Findings], which changes
+// nothing and can be asked again while reading goes on): destinations on
+// the allowlist ([DefaultAllowlist]: public time services) are dropped,
+// and so are popular ones — reached by at least [Config.PrevalenceShare]
+// of the internal hosts and [Config.PrevalenceMin] of them, counted per
+// address, per TLS/HTTP name and per resolved name over all its
+// addresses. A poll hides the beacon of the same traffic; a name pair's
+// beacon hides the address pairs it was reached over. Windows of one
+// pair are merged into one finding (the best window's scores, the span of
+// all). Long connections are each address pair's longest chain of
+// connections at most [Config.ChainGap] apart that lasts
+// [Config.LongConnection] and is busy nine tenths of it.
+//
+// Memory is bounded per pair: about 350 bytes, plus 8 bytes a connection
+// past the third up to the strobe limit (86,400 a day: 675 KiB at worst),
+// plus up to 8 addresses for a name pair; a connection's name waits in a
+// map (about 40 bytes) until its conn.log row comes. Pairs are kept for
+// the whole run.
 //
 // # Beacon score
 //
