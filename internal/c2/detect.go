@@ -193,6 +193,17 @@ type Detector struct {
 	resolved map[netip.Addr]int32
 	svcPrev  map[int32]int32
 
+	// Pairs idle for a window are scored and forgotten (see sweep); the
+	// keys of those forgotten are kept, 8 to 32 bytes each, so that a
+	// pair that comes back is not counted twice for prevalence, and
+	// their long-connection chains are kept in longs.
+	lastSweep  int64
+	swept4     map[uint64]struct{}
+	swept6     map[v6Key]struct{}
+	sweptNamed map[nameKey]struct{}
+	sweptPolls map[pollKey]struct{}
+	longs      []longChain
+
 	dns *DNSTunnels
 
 	cands []candidate
@@ -220,8 +231,9 @@ func New(cfg Config) (*Detector, error) {
 		ips: map[uint64]*series{}, ips6: map[v6Key]*series{}, named: map[nameKey]*series{}, polls: map[pollKey]*series{},
 		hosts: map[netip.Addr]struct{}{}, ipPrev: map[netip.Addr]int32{}, nmPrev: map[int32]int32{}, urPrev: map[uint64]int32{},
 		resolved: map[netip.Addr]int32{},
-		dns:      NewDNSTunnels(),
-		Events:   map[string]int{},
+		swept4:   map[uint64]struct{}{}, swept6: map[v6Key]struct{}{}, sweptNamed: map[nameKey]struct{}{}, sweptPolls: map[pollKey]struct{}{},
+		dns:    NewDNSTunnels(),
+		Events: map[string]int{},
 	}, nil
 }
 
@@ -300,7 +312,11 @@ func (d *Detector) Log(zr *zeek.Reader) error {
 			return err
 		}
 		n++
+		if n%sweepEvery == 0 {
+			d.maybeSweep()
+		}
 	}
+	d.maybeSweep()
 	d.Events[kind] += n
 	return zr.Err()
 }
@@ -385,7 +401,15 @@ func (d *Detector) conn(zr *zeek.Reader, f *connFields) error {
 			} else {
 				d.ips6[k6] = s
 			}
-			d.ipPrev[dst]++
+			swept := false
+			if is4 {
+				_, swept = d.swept4[k4]
+			} else {
+				_, swept = d.swept6[k6]
+			}
+			if !swept {
+				d.ipPrev[dst]++
+			}
 			d.hosts[src] = struct{}{}
 		}
 		if name >= 0 {
@@ -401,7 +425,9 @@ func (d *Detector) conn(zr *zeek.Reader, f *connFields) error {
 		if ns == nil {
 			ns = newSeries(src, dst, name, ts)
 			d.named[nameKey{src, name}] = ns
-			d.nmPrev[name]++
+			if _, ok := d.sweptNamed[nameKey{src, name}]; !ok {
+				d.nmPrev[name]++
+			}
 			d.hosts[src] = struct{}{}
 		}
 		ns.reached(dst)
@@ -492,7 +518,9 @@ func (d *Detector) http(zr *zeek.Reader, f *httpFields) error {
 		s = newSeries(src, dst, id, ts)
 		s.url, s.urlKey = d.names[id]+string(uri), k.url
 		d.polls[k] = s
-		d.urPrev[k.url]++
+		if _, ok := d.sweptPolls[k]; !ok {
+			d.urPrev[k.url]++
+		}
 	}
 	d.addTo(s, ts, ClampBytes(rb), zr.Bytes(f.uid), finding.C2Poll)
 	return nil
@@ -999,45 +1027,128 @@ func merge(cands []candidate) []finding.Finding {
 // lasts at least Config.LongConnection and is busy at least nine tenths of
 // its span (back-to-back, not a beacon's short calls).
 func (d *Detector) longConnections() []finding.Finding {
-	min := d.cfg.LongConnection.Microseconds()
 	var out []finding.Finding
 	for s := range d.addrPairs() {
 		s.chain.keep(d.chainKeep)
-		b := s.chain.best
-		if b == nil {
-			continue
+		if f, ok := d.longFinding(longChain{s.src, s.dst, s.name, s.chain.best}); ok {
+			out = append(out, f)
 		}
-		span := b.end - b.start
-		if span < min || float64(b.busy) < 0.9*float64(span) {
-			continue
+	}
+	for _, l := range d.longs {
+		if f, ok := d.longFinding(l); ok {
+			out = append(out, f)
 		}
-		if d.popular(d.ipPrev[s.dst]) || d.cfg.Allow.Addr(s.dst) || (s.name >= 0 && (d.popular(d.nmPrev[s.name]) || d.cfg.Allow.Name(d.names[s.name]))) {
-			continue
-		}
-		if n, ok := d.resolved[s.dst]; ok && (d.popular(d.svcPrev[n]) || d.cfg.Allow.Name(d.names[n])) {
-			continue
-		}
-		dst := s.dst.String()
-		if s.name >= 0 {
-			dst = d.names[s.name]
-		}
-		hours := float64(span) / 3.6e9
-		score := math.Min(1, 0.5+hours/24) // an hour: 0.54; twelve hours or more: 1
-		conns := "one connection"
-		if b.conns > 1 {
-			conns = fmt.Sprintf("%s connections back to back", Thousands(int64(b.conns)))
-		}
-		out = append(out, finding.Finding{
-			Kind: finding.LongConn, Entity: s.src.String(), Src: s.src.String(), Dst: dst,
-			Start: time.UnixMicro(b.start).UTC(), End: time.UnixMicro(b.end).UTC(),
-			Score: math.Round(score*1000) / 1000, Severity: Severity(score),
-			Stats: map[string]float64{
-				"duration_s": math.Round(float64(span) / 1e6), "busy_s": math.Round(float64(b.busy) / 1e6),
-				"connections": float64(b.conns), "bytes_sent": float64(b.bytes),
-			},
-			Explanation: fmt.Sprintf("%s to %s for %s, %s bytes sent", conns, dst, Duration(float64(span)/1e6), Thousands(b.bytes)),
-			UIDs:        b.uids,
-		})
 	}
 	return out
+}
+
+// longChain is an address pair's longest chain.
+type longChain struct {
+	src, dst netip.Addr
+	name     int32
+	best     *chainSpan
+}
+
+// longFinding returns l as a long-connection finding, when it is one.
+func (d *Detector) longFinding(l longChain) (finding.Finding, bool) {
+	b := l.best
+	if b == nil {
+		return finding.Finding{}, false
+	}
+	span := b.end - b.start
+	if span < d.cfg.LongConnection.Microseconds() || float64(b.busy) < 0.9*float64(span) {
+		return finding.Finding{}, false
+	}
+	if d.popular(d.ipPrev[l.dst]) || d.cfg.Allow.Addr(l.dst) || (l.name >= 0 && (d.popular(d.nmPrev[l.name]) || d.cfg.Allow.Name(d.names[l.name]))) {
+		return finding.Finding{}, false
+	}
+	if n, ok := d.resolved[l.dst]; ok && (d.popular(d.svcPrev[n]) || d.cfg.Allow.Name(d.names[n])) {
+		return finding.Finding{}, false
+	}
+	dst := l.dst.String()
+	if l.name >= 0 {
+		dst = d.names[l.name]
+	}
+	hours := float64(span) / 3.6e9
+	score := math.Min(1, 0.5+hours/24) // an hour: 0.54; twelve hours or more: 1
+	conns := "one connection"
+	if b.conns > 1 {
+		conns = fmt.Sprintf("%s connections back to back", Thousands(int64(b.conns)))
+	}
+	return finding.Finding{
+		Kind: finding.LongConn, Entity: l.src.String(), Src: l.src.String(), Dst: dst,
+		Start: time.UnixMicro(b.start).UTC(), End: time.UnixMicro(b.end).UTC(),
+		Score: math.Round(score*1000) / 1000, Severity: Severity(score),
+		Stats: map[string]float64{
+			"duration_s": math.Round(float64(span) / 1e6), "busy_s": math.Round(float64(b.busy) / 1e6),
+			"connections": float64(b.conns), "bytes_sent": float64(b.bytes),
+		},
+		Explanation: fmt.Sprintf("%s to %s for %s, %s bytes sent", conns, dst, Duration(float64(span)/1e6), Thousands(b.bytes)),
+		UIDs:        b.uids,
+	}, true
+}
+
+// sweepEvery is how many rows Log reads between checks for a sweep.
+const sweepEvery = 1 << 20
+
+// maybeSweep sweeps when the logs have moved on a window since the last.
+func (d *Detector) maybeSweep() {
+	if d.last-d.lastSweep >= int64(d.cfg.Window/time.Second) {
+		if d.lastSweep != 0 {
+			d.sweep()
+		}
+		d.lastSweep = d.last
+	}
+}
+
+// sweep scores and forgets the pairs with no connection for a window: a
+// connection of theirs now would start a new window anyway. So a
+// Detector that reads for days (serve's) holds the pairs of the last
+// window or two, not of every day.
+func (d *Detector) sweep() {
+	cut := d.last - int64(d.cfg.Window/time.Second)
+	forget := func(s *series, kind string) bool {
+		if s.last >= cut {
+			return false
+		}
+		if c, ok := d.score(s, kind); ok {
+			d.cands = append(d.cands, c)
+		}
+		return true
+	}
+	for k, s := range d.ips {
+		if forget(s, "") {
+			d.keepChain(s)
+			delete(d.ips, k)
+			d.swept4[k] = struct{}{}
+		}
+	}
+	for k, s := range d.ips6 {
+		if forget(s, "") {
+			d.keepChain(s)
+			delete(d.ips6, k)
+			d.swept6[k] = struct{}{}
+		}
+	}
+	for k, s := range d.named {
+		if forget(s, "") {
+			delete(d.named, k)
+			d.sweptNamed[k] = struct{}{}
+		}
+	}
+	for k, s := range d.polls {
+		if forget(s, finding.C2Poll) {
+			delete(d.polls, k)
+			d.sweptPolls[k] = struct{}{}
+		}
+	}
+}
+
+// keepChain keeps a forgotten pair's longest chain when it may be a long
+// connection.
+func (d *Detector) keepChain(s *series) {
+	s.chain.keep(d.chainKeep)
+	if b := s.chain.best; b != nil && b.end-b.start >= d.cfg.LongConnection.Microseconds() {
+		d.longs = append(d.longs, longChain{s.src, s.dst, s.name, b})
+	}
 }

@@ -428,3 +428,55 @@ func summary(found []finding.Finding) []string {
 	}
 	return out
 }
+
+// TestSweepForgetsIdlePairs feeds three days one log a day, as serve's
+// detector gets them: pairs idle for a window are scored and forgotten, and
+// what they showed is still reported.
+func TestSweepForgetsIdlePairs(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	d, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pairs []int
+	for day := 0; day < 3; day++ {
+		var tr traffic
+		start := day0.Add(time.Duration(day) * 24 * time.Hour)
+		for h := 0; h < 20; h++ { // each day other sites
+			src := fmt.Sprintf("10.1.0.%d", 100+h)
+			for i := 0; i < 40; i++ {
+				tr.conn(start.Add(time.Duration(8*3600+r.IntN(10*3600))*time.Second), src, fmt.Sprintf("198.%d.%d.%d", 18+day, r.IntN(200), r.IntN(200)+1), 443, 900, time.Second)
+			}
+		}
+		if day == 0 {
+			tr.conn(start.Add(2*time.Hour), "10.1.0.101", "192.0.2.44", 22, 5_000_000, 3*time.Hour) // a long connection, then never again
+			tr.periodic(r, start.Add(time.Hour), 22*time.Hour, 5*time.Minute, 0.05, "10.1.0.102", []string{"203.0.113.7"}, 443, 300, "")
+		}
+		if day == 1 {
+			tr.periodic(r, start, 20*time.Hour, 5*time.Minute, 0.05, "10.1.0.102", []string{"203.0.113.7"}, 443, 300, "")
+		}
+		var b bytes.Buffer
+		w := zeek.NewWriter(&b, zeek.ConnLog, zeek.TSV, start)
+		sortByTime(tr.conns, func(c zeek.Conn) time.Time { return c.TS })
+		for i := range tr.conns {
+			w.WriteConn(&tr.conns[i])
+		}
+		w.Flush()
+		zr, _ := zeek.NewReader(&b)
+		if err := d.Log(zr); err != nil {
+			t.Fatal(err)
+		}
+		pairs = append(pairs, d.Stats().AddrPairs)
+	}
+	if pairs[2] >= pairs[1]+pairs[0] {
+		t.Errorf("address pairs after each day %v: none forgotten", pairs)
+	}
+	found := d.Findings()
+	long, beacons := only(t, found, finding.LongConn), only(t, found, finding.C2Beacon)
+	if len(long) != 1 || long[0].Entity != "10.1.0.101" {
+		t.Errorf("long connections %v", summary(long))
+	}
+	if len(beacons) != 1 || beacons[0].Entity != "10.1.0.102" || beacons[0].Stats["windows"] != 2 {
+		t.Errorf("beacons %v", summary(beacons))
+	}
+}
