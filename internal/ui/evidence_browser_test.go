@@ -153,6 +153,10 @@ func TestBrowserEvidence(t *testing.T) {
 		t.Errorf("the evidence page's checkpoint %q: %v", note, err)
 	}
 	c.Screenshot("evidence-en")
+	cj := signIn(t, h, "user-org-c", pw, "ja")
+	resp = cj.Open(h.URL + "/evidence")
+	checkPage(t, cj, uitest.Header(resp, "Content-Security-Policy"), ui.LangByCode("ja"))
+	cj.Screenshot("evidence-ja")
 
 	// B's sensor upload of a conn log naming A's address matches it.
 	conn, err := os.ReadFile("../zeek/testdata/conn.log")
@@ -177,4 +181,12 @@ func TestBrowserEvidence(t *testing.T) {
 		t.Errorf("org-b's sensor upload: %d %q: %s", resp.Status, row, uitest.Eval[string](b, "document.body.innerText"))
 	}
 	b.Screenshot("sensors-en")
+	bj := signIn(t, h, "user-org-b", pw, "ja")
+	bj.Open(h.URL + "/sensors")
+	resp = bj.Navigate(
+		chromedp.SetUploadFiles(chromedp.CSS("#log"), []string{path}),
+		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+	)
+	checkPage(t, bj, uitest.Header(resp, "Content-Security-Policy"), ui.LangByCode("ja"))
+	bj.Screenshot("sensors-ja")
 }

@@ -245,6 +245,15 @@ func TestBrowserExercise(t *testing.T) {
 		t.Errorf("score row %q", row)
 	}
 	tab.Screenshot("exercises-ja")
+	te := signIn(t, h, "ann", pw, "en")
+	te.Open(h.URL + "/exercises")
+	resp = te.Navigate(
+		chromedp.SetUploadFiles(chromedp.CSS("#truth"), []string{truth}),
+		chromedp.SetUploadFiles(chromedp.CSS("#found"), []string{found}),
+		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+	)
+	checkPage(t, te, uitest.Header(resp, "Content-Security-Policy"), ui.LangByCode("en"))
+	te.Screenshot("exercises-en")
 	tab.Open(h.URL + "/exercises")
 	resp = tab.Navigate(
 		chromedp.SetUploadFiles(chromedp.CSS("#truth"), []string{bad}),
