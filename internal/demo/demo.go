@@ -446,10 +446,10 @@ police-nl's sensor posts traffic (Zeek, JSON lines or CSV) and never reads recor
   echo '{"ts":1764500000.5,"id.orig_h":"10.1.2.3","id.resp_h":"{C2}","id.resp_p":443}' |
        curl -s -X POST {BASE}/api/v1/events -H "Authorization: Bearer $S" --data-binary @-
   curl -s {BASE}/api/v1/sightings -H "Authorization: Bearer $S"
-It also posted a day of a small network's Zeek logs (generated: its public
-addresses and names are random, not documentation ranges); the C2 detector
-found {DETECTIONS} beacons, tunnels and long connections (police-nl's
-Detections page in the UI):
+It also posted a day of a small generated network's Zeek logs (its public
+addresses and names are random, not documentation ranges). police-nl's C2
+detections — {DETECTIONS} beacons, DNS tunnels and long connections — are on
+its Detections page in the UI, and:
   curl -s {BASE}/api/v1/detections -H "Authorization: Bearer $S"
 and cert-fr sees what its records led to:
   curl -s {BASE}/api/v1/feedback -H "Authorization: Bearer {CERT}"
