@@ -143,7 +143,14 @@ func (h *Hub) Detect(ctx context.Context, c *policy.Caller, zr *zeek.Reader) (De
 	if len(obs) == 0 {
 		return res, nil
 	}
-	res.Sightings, err = h.RecordSightings(ctx, c, obs)
+	if res.Sightings, err = h.RecordSightings(ctx, c, obs); err != nil {
+		// Not recorded: the next log reports them again.
+		d.mu.Lock()
+		for _, f := range fresh {
+			delete(d.reported, detectionKey{f.Kind, f.Src, f.Dst})
+		}
+		d.mu.Unlock()
+	}
 	return res, err
 }
 
