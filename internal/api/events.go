@@ -57,8 +57,34 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, c *policy.Caller
 	res.Events = rows
 	if err == nil {
 		s.obs.Matched(res.Events, res.Matches)
+		s.detect(r, c, body)
 	}
 	s.answered(w, r, c, id, err, res)
+}
+
+// detect feeds a conn, http, ssl or dns log to the caller's organization's
+// C2 detector once its sightings are recorded; another body is not read.
+// The sightings stand whatever happens here, so a line the detector
+// refuses is logged, not answered.
+func (s *Server) detect(r *http.Request, c *policy.Caller, body []byte) {
+	zr, err := zeek.NewReader(bytes.NewReader(body))
+	if err == nil {
+		_, err = s.hub.Detect(r.Context(), c, zr)
+	}
+	if err != nil {
+		s.log.Warn("c2 detection: log not read to its end", "org", c.Org, "err", err)
+	}
+}
+
+// detections lists the C2 detections of the caller's organization's
+// traffic, as they stand after its last log.
+func (s *Server) detections(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	fs, err := s.hub.Detections(r.Context(), c)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"detections": fs})
 }
 
 // ownSightings lists what the caller's organization's traffic matched.

@@ -14,7 +14,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"fusion/internal/authztest"
 	"fusion/internal/evidence"
 	"fusion/internal/evidence/evidencetest"
 	"fusion/internal/hub"
@@ -129,6 +131,9 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 		tr.step("POST", "/api/v1/events", "/api/v1/events", "org-b", events, nil, 200)
 		tr.step("POST", "/api/v1/events", "/api/v1/events", "org-b", events, nil, 200)
 		tr.step("GET", "/api/v1/sightings", "/api/v1/sightings", "org-b", nil, nil, 200)
+		beacon := string(authztest.BeaconLog("10.0.0.5", "198.18.0.9", time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC), 288, 5*time.Minute))
+		tr.step("POST", "/api/v1/events", "/api/v1/events", "org-b", beacon, nil, 200)
+		tr.step("GET", "/api/v1/detections", "/api/v1/detections", "org-b", nil, nil, 200)
 		var granted, denied hub.AccessView
 		tr.step("POST", "/api/v1/access-requests", "/api/v1/access-requests", "org-c", map[string]string{"ref": hits.Results[0].Hits[0].Ref, "purpose": "takedown"}, &granted, 201)
 		tr.step("POST", "/api/v1/access-requests", "/api/v1/access-requests", "org-b", map[string]string{"ref": bHits.Results[0].Hits[0].Ref, "purpose": "case 2026-114"}, &denied, 201)

@@ -18,6 +18,7 @@ import (
 
 	"fusion/internal/authztest"
 	"fusion/internal/evidence/evidencetest"
+	"fusion/internal/finding"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/match"
@@ -207,6 +208,29 @@ func (c *httpClient) TorCheck(org string, ip netip.Addr, at time.Time, window ti
 	var ans tor.Answer
 	err := c.call(org, "GET", "/api/v1/tor/check?"+q.Encode(), nil, &ans)
 	return ans, err
+}
+
+func (c *httpClient) Events(org string, log []byte) error {
+	req, _ := http.NewRequest("POST", c.base+"/api/v1/events", bytes.NewReader(log))
+	req.Header.Set("Authorization", "Bearer "+c.tokens[org])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("POST /api/v1/events: %d %s", resp.StatusCode, raw)
+	}
+	return nil
+}
+
+func (c *httpClient) Detections(org string) ([]finding.Finding, error) {
+	var ans struct {
+		Detections []finding.Finding `json:"detections"`
+	}
+	err := c.call(org, "GET", "/api/v1/detections", nil, &ans)
+	return ans.Detections, err
 }
 
 func (c *httpClient) Export(org string) ([]intel.Record, error) {

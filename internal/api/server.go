@@ -137,6 +137,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/hits", true, MaxHitsBody, s.hits},
 		{"POST", "/api/v1/events", true, MaxBatchBody, s.events},
 		{"GET", "/api/v1/sightings", true, 0, s.ownSightings},
+		{"GET", "/api/v1/detections", true, 0, s.detections},
 		{"POST", "/api/v1/access-requests", true, MaxBody, s.requestAccess},
 		{"GET", "/api/v1/access-requests", true, 0, s.listAccessRequests},
 		{"POST", "/api/v1/access-requests/{id}/approve", true, MaxBody, s.decideAccess(true)},

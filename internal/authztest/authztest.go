@@ -6,6 +6,7 @@
 package authztest
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -20,6 +21,7 @@ import (
 	"pgregory.net/rapid"
 
 	"fusion/internal/evidence"
+	"fusion/internal/finding"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/match"
@@ -31,6 +33,7 @@ import (
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
 	"fusion/internal/tor"
+	"fusion/internal/zeek"
 )
 
 // values is a small pool so that records share values and value search has
@@ -149,6 +152,12 @@ type Client interface {
 	// TorCheck answers whether ip was a Tor relay or exit around at, from
 	// the public Tor data the hub holds: the same for every organization.
 	TorCheck(org string, ip netip.Addr, at time.Time, window time.Duration) (tor.Answer, error)
+
+	// Events posts a Zeek log of org's traffic (POST /api/v1/events): its
+	// sightings, and its organization's C2 detector fed.
+	Events(org string, log []byte) error
+	// Detections returns org's C2 detections (GET /api/v1/detections).
+	Detections(org string) ([]finding.Finding, error)
 }
 
 // Run checks random worlds built in st through the client newClient returns
@@ -269,6 +278,32 @@ func (d Direct) Bundle(org, id string) ([]byte, error) {
 }
 func (d Direct) TorCheck(org string, ip netip.Addr, at time.Time, window time.Duration) (tor.Answer, error) {
 	return d.H.TorCheck(context.Background(), d.Callers[org], ip, at, window)
+}
+func (d Direct) Events(org string, log []byte) error {
+	zr, err := zeek.NewReader(bytes.NewReader(log))
+	if err != nil {
+		return err
+	}
+	x := match.NewExtractor(zr)
+	x.Events = true
+	var obs []match.Observation
+	for zr.Next() {
+		x.Row(func(o match.Observation) { obs = append(obs, o.Own()) })
+	}
+	if err := zr.Err(); err != nil {
+		return err
+	}
+	if _, err := d.H.RecordSightings(context.Background(), d.Callers[org], obs); err != nil {
+		return err
+	}
+	if zr, err = zeek.NewReader(bytes.NewReader(log)); err != nil {
+		return err
+	}
+	_, err = d.H.Detect(context.Background(), d.Callers[org], zr)
+	return err
+}
+func (d Direct) Detections(org string) ([]finding.Finding, error) {
+	return d.H.Detections(context.Background(), d.Callers[org])
 }
 func (d Direct) Groups(org string) ([]intel.Group, error) {
 	return d.H.ListGroups(context.Background(), d.Callers[org])

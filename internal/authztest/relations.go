@@ -200,6 +200,7 @@ func (s *worldState) checkRelations(t *rapid.T) {
 		s.checkEntries(t, org, viewers)
 	}
 	s.checkTor(t)
+	s.checkDetections(t)
 }
 
 // checkTor: a Tor check reads no record. For an address that is a record's

@@ -22,7 +22,8 @@ type seededRecord struct {
 // API makes: police-nl's sensor sights C2 addresses and phishing pages
 // (which their originators see as feedback), members report what records
 // led to, and bank-alpha's hit/no-hit query on a C2 address it may not see
-// leaves an access request waiting for cert-fr.
+// leaves an access request waiting for cert-fr; the sensor also posts a day
+// of a small network's Zeek logs, whose beacons police-nl's detections show.
 func activity(ctx context.Context, h *hub.Hub, callers map[string]*policy.Caller, recs []seededRecord, now time.Time, out *Seeded) error {
 	if h.Index() == nil {
 		return fmt.Errorf("the hub has no match index: the demo's sightings and hits need one")
@@ -99,5 +100,9 @@ func activity(ctx context.Context, h *hub.Hub, callers map[string]*policy.Caller
 	if _, err := h.RequestAccess(ctx, callers["bank-alpha"], ans[0].Hits[0].Ref, "customer PCs beaconed to this address; fraud case GB-2026-311"); err != nil {
 		return fmt.Errorf("demo access request: %w", err)
 	}
-	return nil
+
+	// A day of a small network's Zeek logs, posted by the same sensor:
+	// police-nl's C2 detections.
+	out.Detections, err = detections(ctx, h, sensor, now)
+	return err
 }

@@ -51,6 +51,9 @@ type Seeded struct {
 	// C2Value is a C2 address cert-fr shared with the police only,
 	// discoverable, which police-nl's sensor has sighted.
 	C2Value string
+	// Detections is how many C2 detections police-nl's sensor's day of
+	// network logs gave (GET /api/v1/detections, the Detections page).
+	Detections int
 	// Password signs in to the web UI every organization's user, whose
 	// login name is the organization's id (a fresh one each demo).
 	Password string
@@ -412,7 +415,7 @@ func PrintWelcome(out io.Writer, base, dataDir string, s Seeded) {
 	}
 	strings.NewReplacer(
 		"{BASE}", base, "{DATA}", dataDir, "{POLICE}", tok["police-nl"], "{BANK}", tok["bank-alpha"], "{CERT}", tok["cert-fr"],
-		"{SENSOR}", s.Sensor, "{PASSWORD}", s.Password, "{C2}", s.C2Value, "{PHISH}", url.QueryEscape(s.PhishURL), "{RED}", s.RedRecord, "{VISIBLE}", hub.CollectionVisible, "{MISPEVENT}", MISPEvent,
+		"{SENSOR}", s.Sensor, "{PASSWORD}", s.Password, "{C2}", s.C2Value, "{PHISH}", url.QueryEscape(s.PhishURL), "{RED}", s.RedRecord, "{VISIBLE}", hub.CollectionVisible, "{MISPEVENT}", MISPEvent, "{DETECTIONS}", fmt.Sprint(s.Detections),
 	).WriteString(out, welcome)
 }
 
@@ -443,6 +446,11 @@ police-nl's sensor posts traffic (Zeek, JSON lines or CSV) and never reads recor
   echo '{"ts":1764500000.5,"id.orig_h":"10.1.2.3","id.resp_h":"{C2}","id.resp_p":443}' |
        curl -s -X POST {BASE}/api/v1/events -H "Authorization: Bearer $S" --data-binary @-
   curl -s {BASE}/api/v1/sightings -H "Authorization: Bearer $S"
+It also posted a day of a small generated network's Zeek logs (its public
+addresses and names are random, not documentation ranges). police-nl's C2
+detections — {DETECTIONS} beacons, DNS tunnels and long connections — are on
+its Detections page in the UI, and:
+  curl -s {BASE}/api/v1/detections -H "Authorization: Bearer $S"
 and cert-fr sees what its records led to:
   curl -s {BASE}/api/v1/feedback -H "Authorization: Bearer {CERT}"
 

@@ -12,6 +12,7 @@ import (
 
 	"fusion/internal/demo"
 	"fusion/internal/evidence/evidencetest"
+	"fusion/internal/finding"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/match"
@@ -107,6 +108,21 @@ func TestSeed(t *testing.T) {
 	}
 	if err != nil || len(sighted) != 9 {
 		t.Errorf("police-nl's sightings name %d records, want 9 (6 C2 addresses, 3 phishing pages): %v", len(sighted), err)
+	}
+	// The sensor's day of network logs: police-nl's detections show a
+	// beacon; nobody else's show anything.
+	fs, err := h.Detections(ctx, sensor)
+	beacons := 0
+	for _, f := range fs {
+		if f.Kind == finding.C2Beacon {
+			beacons++
+		}
+	}
+	if err != nil || beacons == 0 || len(fs) != s.Detections {
+		t.Errorf("police-nl's detections: %d, %d beacons (seeded %d): %v", len(fs), beacons, s.Detections, err)
+	}
+	if fs, err := h.Detections(ctx, certFR); err != nil || len(fs) != 0 {
+		t.Errorf("cert-fr, which posted no logs, has %d detections: %v", len(fs), err)
 	}
 	var out bytes.Buffer
 	demo.PrintWelcome(&out, "http://127.0.0.1:8080", "/tmp/x", s)

@@ -61,6 +61,8 @@ type Hub struct {
 
 	people *people // users' sessions, sign-in throttle, password hashing
 
+	det detectors // each organization's C2 detector (detect.go)
+
 	touchMu sync.Mutex
 	touched map[string]time.Time // token id -> last time last_used was written
 }

@@ -22,7 +22,7 @@ const (
 	ManageTokens  Action = "manage-tokens" // issue and revoke own organization's tokens; the organization's settings
 	ManageUsers   Action = "manage-users"  // list, create, disable and enable own organization's users (people); end their sessions
 	SubmitEvents  Action = "submit-events" // send traffic events to be matched into sightings
-	ReadVerdicts  Action = "read-verdicts" // the organization's own sightings, Tor checks: verdicts on what it observed
+	ReadVerdicts  Action = "read-verdicts" // the organization's own sightings, Tor checks, C2 detections: verdicts on what it observed
 	GiveFeedback  Action = "give-feedback" // report what a record led to
 	// Federate is a partner hub's read: through TAXII only, and only what
 	// Forward lets leave the hub.

@@ -50,6 +50,8 @@ func TestContrast(t *testing.T) {
 		{vars["ink"], vars["paper"]}, {vars["muted"], vars["paper"]}, {vars["link"], vars["paper"]},
 		{vars["error"], "#fde7e9"}, {vars["ink"], "#fff4ce"}, {vars["ink"], "#f1f3f5"},
 		{"#ffffff", vars["band"]}, {"#d6dde8", vars["band"]},
+		{"#ffffff", vars["critical"]}, {"#ffffff", vars["high"]}, {vars["ink"], vars["medium"]}, {vars["ink"], vars["low"]},
+		{vars["muted"], "#f1f3f5"},
 	} {
 		if pair[0] == "" || pair[1] == "" {
 			t.Fatalf("a colour variable is missing from app.css: %v", vars)

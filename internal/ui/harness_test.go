@@ -33,7 +33,7 @@ func TestPagesReadOnlyWhatTheHarnessCovers(t *testing.T) {
 	// as names the harness method that drives a hub method of another name
 	// (authztest.Direct calls the hub's method).
 	as := map[string]string{"EvidenceEntries": "Entries", "RecordSightings": "Sightings", "EvidenceBundle": "Bundle",
-		"ListGroups": "Groups", "GetGroup": "Group", "UpdateOrg": "SetAnonymous"}
+		"ListGroups": "Groups", "GetGroup": "Group", "UpdateOrg": "SetAnonymous", "Detect": "Events"}
 	covered := reflect.TypeFor[authztest.Client]()
 	pages := reflect.TypeFor[ui.Hub]()
 	for i := range pages.NumMethod() {

@@ -47,7 +47,7 @@ func templateKeys(t *testing.T) map[string]string {
 // literals (page titles, error messages), and the keys helpers derive.
 func codeKeys(t *testing.T) map[string]string {
 	t.Helper()
-	re := regexp.MustCompile(`"((?:layout|nav|login|about|notfound|tlp|handling|value|submit|reports?|reportnew|hits|access|feedback|tor|orgs|groups?|directory)\.[a-z0-9.\-]+)"`)
+	re := regexp.MustCompile(`"((?:layout|nav|login|about|notfound|tlp|handling|value|submit|reports?|reportnew|hits|access|feedback|tor|orgs|groups?|directory|detections)\.[a-z0-9.\-]+)"`)
 	keys := map[string]string{}
 	files, _ := filepath.Glob("*.go")
 	for _, f := range files {

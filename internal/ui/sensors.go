@@ -20,6 +20,7 @@ const maxSensorFile = 32 << 20
 type sensorsData struct {
 	File      string
 	Result    *hub.SightingResult
+	Detect    *hub.DetectResult
 	ErrorText string
 }
 
@@ -50,11 +51,37 @@ func (u *UI) sensors(w http.ResponseWriter, r *http.Request, s *session) {
 			}
 			res.Events = rows
 			d.Result = &res
+			// Then, as the API does, the organization's C2 detector
+			// (a log that is not conn, http, ssl or dns is not fed).
+			if det, err := u.formDetect(r, s, "log"); err != nil {
+				d.ErrorText = err.Error()
+			} else if det.Fed {
+				d.Detect = &det
+			}
 		} else {
 			d.ErrorText, status = err.Error(), http.StatusBadRequest
 		}
 	}
 	u.render(w, r, status, "sensors.html", u.page(s, "sensors.title", d))
+}
+
+// formDetect feeds the uploaded file field to the organization's C2
+// detector (hub.Detect).
+func (u *UI) formDetect(r *http.Request, s *session, field string) (hub.DetectResult, error) {
+	f, hdr, err := r.FormFile(field)
+	if err != nil {
+		return hub.DetectResult{}, fmt.Errorf("%s: no file uploaded (%v)", field, err)
+	}
+	defer f.Close()
+	zr, err := zeek.NewReader(io.LimitReader(f, maxSensorFile))
+	if err != nil {
+		return hub.DetectResult{}, fmt.Errorf("%s: %s: %v", field, hdr.Filename, err)
+	}
+	res, err := u.hub.Detect(r.Context(), s.caller, zr)
+	if err != nil {
+		return res, fmt.Errorf("%s: %s: C2 detection: %v", field, hdr.Filename, err)
+	}
+	return res, nil
 }
 
 // formEvents reads the uploaded file field as Zeek log rows and returns

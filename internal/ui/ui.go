@@ -28,11 +28,13 @@ package ui
 import (
 	"context"
 	"fusion/internal/evidence"
+	"fusion/internal/finding"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/match"
 	"fusion/internal/policy"
 	"fusion/internal/tor"
+	"fusion/internal/zeek"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -147,6 +149,12 @@ type Hub interface {
 	// Client.Sightings.
 	EvidenceEntries(ctx context.Context, c *policy.Caller, from, to int64) ([]hub.Entry, error)
 	RecordSightings(ctx context.Context, c *policy.Caller, obs []match.Observation) (hub.SightingResult, error)
+	// The sensors page also feeds an uploaded log to the organization's C2
+	// detector, and the detections page (detections.go) lists what it
+	// found: the harness drives them as Client.Events and
+	// Client.Detections.
+	Detect(ctx context.Context, c *policy.Caller, zr *zeek.Reader) (hub.DetectResult, error)
+	Detections(ctx context.Context, c *policy.Caller) ([]finding.Finding, error)
 	// The evidence bundle download (custody.go); the harness drives it as
 	// Client.Bundle.
 	EvidenceBundle(ctx context.Context, c *policy.Caller, id string) (*evidence.Bundle, error)
@@ -248,6 +256,7 @@ func (u *UI) Handler() http.Handler {
 	// The evidence log, a record's evidence bundle, and sensor uploads.
 	mux.HandleFunc("GET /evidence", u.signedIn(u.evidencePage))
 	mux.HandleFunc("GET /records/{id}/evidence.bundle", u.signedIn(u.evidenceBundle))
+	mux.HandleFunc("GET /detections", u.signedIn(u.detections))
 	mux.HandleFunc("GET /sensors", u.signedIn(u.sensors))
 	mux.HandleFunc("POST /sensors", u.signedInMax(maxSensorFile+64<<10, u.sensors))
 	mux.HandleFunc("GET /static/{name}", u.serveAsset)

@@ -348,3 +348,81 @@ func (b *svg) label(x, y float64, anchor, s string, max int) {
 func num(v float64) string {
 	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
 }
+
+// Tick is a labelled position under a histogram: At counts bins from the
+// left edge of the first (2.5 is the middle of the third bin).
+type Tick struct {
+	At    float64
+	Label string
+}
+
+// Histogram is a histogram: one bar per bin, side by side with a hairline
+// between them, labelled only at its Ticks (a histogram has too many bins
+// to label each).
+type Histogram struct {
+	Title, Desc   string
+	YLabel        string
+	ID            string
+	Width, Height int
+	// Bins are the bins in order: each bar's label (its range, shown as
+	// the bar's tooltip and in the description) and count.
+	Bins  []Point
+	Ticks []Tick
+}
+
+// SVG draws the histogram.
+func (c Histogram) SVG() []byte {
+	w, h, p := plotArea(c.Width, c.Height)
+	max := 0.0
+	for _, pt := range c.Bins {
+		max = math.Max(max, clean(pt.Value))
+	}
+	top := NiceMax(max)
+	desc := c.Desc
+	if desc == "" {
+		for _, pt := range c.Bins {
+			if clean(pt.Value) == 0 {
+				continue
+			}
+			if desc != "" {
+				desc += "; "
+			}
+			desc += pt.Label + ": " + num(clean(pt.Value))
+		}
+	}
+	var b svg
+	b.open(c.ID, w, h, c.Title, desc)
+	b.axes(p, top, c.YLabel)
+	n := len(c.Bins)
+	if n == 0 {
+		b.close()
+		return b.Bytes()
+	}
+	band := p.W / float64(n)
+	gap := math.Min(1, band/4)
+	for i, pt := range c.Bins {
+		v := clean(pt.Value)
+		if v == 0 {
+			continue
+		}
+		bh := v / top * p.H
+		b.printf(`<rect class="bar" fill="#1f5fa8" x="%s" y="%s" width="%s" height="%s"><title>`, num(p.X+float64(i)*band+gap/2), num(p.Y+p.H-bh), num(band-gap), num(bh))
+		b.text(pt.Label + ": " + num(v))
+		b.printf("</title></rect>\n")
+	}
+	room := 24
+	if len(c.Ticks) > 0 {
+		room = fit(p.W / float64(len(c.Ticks)))
+	}
+	for _, t := range c.Ticks {
+		at := math.Max(0, math.Min(float64(n), t.At))
+		if math.IsNaN(t.At) {
+			at = 0
+		}
+		x := p.X + at*band
+		b.printf(`<line class="tickmark" stroke="#333" x1="%s" y1="%s" x2="%s" y2="%s"/>`+"\n", num(x), num(p.Y+p.H), num(x), num(p.Y+p.H+4))
+		b.label(x, p.Y+p.H+16, "middle", t.Label, room)
+	}
+	b.close()
+	return b.Bytes()
+}

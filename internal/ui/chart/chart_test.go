@@ -202,7 +202,61 @@ func FuzzCharts(f *testing.F) {
 			checkXML(t, s)
 		}
 		checkXML(t, bar)
+		checkXML(t, Histogram{Title: l1, ID: l2, Width: w, Height: h, Bins: []Point{{l1, v1}, {l2, v2}, {l1, v2}}, Ticks: []Tick{{v1, l2}, {v2, l1}}}.SVG())
 	})
+}
+
+// TestHistogramGeometry: bars side by side over the whole plot width, a
+// hairline apart, empty bins drawn as nothing, labels only at the ticks,
+// the description listing the bins that hold something.
+func TestHistogramGeometry(t *testing.T) {
+	c := Histogram{Title: "Intervals", YLabel: "intervals", Width: 640, Height: 240,
+		Bins:  []Point{{"1–2 s", 0}, {"2–4 s", 8}, {"4–8 s", 2}, {"8–16 s", 0}},
+		Ticks: []Tick{{0, "1 s"}, {2, "4 s"}, {4, "16 s"}, {-3, "clamped"}}}
+	n := parse(t, c.SVG())
+	// Plot area: x 56..624 (w 568), y 16..192 (h 176); the axis tops at 10.
+	bars := n.all("rect")
+	if len(bars) != 2 {
+		t.Fatalf("%d bars, want 2 (empty bins draw nothing)", len(bars))
+	}
+	band := 568.0 / 4
+	for i, want := range []struct{ bin, h float64 }{{1, 140.8}, {2, 35.2}} {
+		b := bars[i]
+		if h := b.f(t, "height"); !near(h, want.h) {
+			t.Errorf("bar %d height %v, want %v", i, h, want.h)
+		}
+		if y := b.f(t, "y"); !near(y+b.f(t, "height"), 192) {
+			t.Errorf("bar %d does not stand on the x axis: y %v", i, y)
+		}
+		if x := b.f(t, "x"); !near(x, 56+want.bin*band+0.5) {
+			t.Errorf("bar %d x %v, want %v", i, x, 56+want.bin*band+0.5)
+		}
+		if w := b.f(t, "width"); !near(w, band-1) {
+			t.Errorf("bar %d width %v, want %v", i, w, band-1)
+		}
+	}
+	var labels []string
+	var xs []float64
+	for _, tx := range n.all("text") {
+		if tx.attr("class") == "xlabel" {
+			labels = append(labels, tx.Text)
+			xs = append(xs, tx.f(t, "x"))
+		}
+	}
+	if got := strings.Join(labels, " "); got != "1 s 4 s 16 s clamped" {
+		t.Errorf("x labels %q", got)
+	}
+	for i, want := range []float64{56, 56 + 2*band, 624, 56} {
+		if !near(xs[i], want) {
+			t.Errorf("label %q at x %v, want %v", labels[i], xs[i], want)
+		}
+	}
+	if got := n.all("desc")[0].Text; got != "2–4 s: 8; 4–8 s: 2" {
+		t.Errorf("desc %q", got)
+	}
+	if got := parse(t, Histogram{Title: "none"}.SVG()).all("rect"); len(got) != 0 {
+		t.Errorf("an empty histogram draws %d bars", len(got))
+	}
 }
 
 func checkXML(t *testing.T, b []byte) {
