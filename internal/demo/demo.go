@@ -446,9 +446,10 @@ police-nl's sensor posts traffic (Zeek, JSON lines or CSV) and never reads recor
   echo '{"ts":1764500000.5,"id.orig_h":"10.1.2.3","id.resp_h":"{C2}","id.resp_p":443}' |
        curl -s -X POST {BASE}/api/v1/events -H "Authorization: Bearer $S" --data-binary @-
   curl -s {BASE}/api/v1/sightings -H "Authorization: Bearer $S"
-It also posted a day of a small generated network's Zeek logs (its public
-addresses and names are random, not documentation ranges). police-nl's C2
-detections — {DETECTIONS} beacons, DNS tunnels and long connections — are on
+It also posted a day of a small office network's Zeek logs (fictional, like
+everything here: documentation addresses and .example names). police-nl's C2
+detections — {DETECTIONS}: a beacon, a bulletin-board poll, a DNS tunnel and
+a long connection into a bulletproof-hosting block cert-fr shared — are on
 its Detections page in the UI, and:
   curl -s {BASE}/api/v1/detections -H "Authorization: Bearer $S"
 and cert-fr sees what its records led to:

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -106,20 +107,31 @@ func TestSeed(t *testing.T) {
 	for _, x := range sightings.Items {
 		sighted[x.Record] = true
 	}
-	if err != nil || len(sighted) != 9 {
-		t.Errorf("police-nl's sightings name %d records, want 9 (6 C2 addresses, 3 phishing pages): %v", len(sighted), err)
+	if err != nil || len(sighted) != 10 {
+		t.Errorf("police-nl's sightings name %d records, want 10 (6 C2 addresses, 3 phishing pages, and the hosting block its network's long connection went to): %v", len(sighted), err)
 	}
-	// The sensor's day of network logs: police-nl's detections show a
-	// beacon; nobody else's show anything.
+	// The sensor's day of network logs: police-nl's detections show the
+	// demo network's beacon, poll, DNS tunnel and long connection, each
+	// from its host and to a fictional destination, and nothing else;
+	// nobody else's show anything.
 	fs, err := h.Detections(ctx, sensor)
-	beacons := 0
+	want := map[string]string{finding.C2Beacon: "10.20.0.14", finding.C2Poll: "10.20.0.17", finding.C2DNS: "10.20.0.19", finding.LongConn: "10.20.0.12"}
 	for _, f := range fs {
-		if f.Kind == finding.C2Beacon {
-			beacons++
+		if want[f.Kind] != f.Entity {
+			t.Errorf("unexpected detection %s of %s → %s", f.Kind, f.Entity, f.Dst)
+		}
+		delete(want, f.Kind)
+		dst, _, _ := strings.Cut(f.Dst, "/")
+		if a, err := netip.ParseAddr(dst); err == nil {
+			if !slices.ContainsFunc(docNets, func(p netip.Prefix) bool { return p.Contains(a) }) {
+				t.Errorf("detection %s → %s: not a documentation address", f.Kind, f.Dst)
+			}
+		} else if !strings.HasSuffix(dst, ".example") {
+			t.Errorf("detection %s → %s: not a name under .example", f.Kind, f.Dst)
 		}
 	}
-	if err != nil || beacons == 0 || len(fs) != s.Detections {
-		t.Errorf("police-nl's detections: %d, %d beacons (seeded %d): %v", len(fs), beacons, s.Detections, err)
+	if err != nil || len(want) != 0 || len(fs) != s.Detections {
+		t.Errorf("police-nl's detections: %d (seeded %d), missing %v: %v", len(fs), s.Detections, want, err)
 	}
 	if fs, err := h.Detections(ctx, certFR); err != nil || len(fs) != 0 {
 		t.Errorf("cert-fr, which posted no logs, has %d detections: %v", len(fs), err)
