@@ -1,6 +1,7 @@
 package sms
 
 import (
+	"strconv"
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
@@ -90,7 +91,7 @@ func prefix3(e164 string) string { return e164[:len(e164)-3] }
 func prefix4(e164 string) string { return e164[:len(e164)-4] }
 
 // Analyse parses and analyses an E.164 number with libphonenumber. It
-// costs about 16 µs; the engine caches its answers per block (see
+// costs 10 to 30 µs; the engine caches its answers per block (see
 // Analyser).
 func Analyse(e164 string) (Number, error) {
 	if !isE164(e164) {
@@ -100,13 +101,16 @@ func Analyse(e164 string) (Number, error) {
 	if err != nil {
 		return Number{}, &FieldError{Field: "number", Value: quote(e164), Reason: err.Error()}
 	}
-	n := Number{E164: phonenumbers.Format(pn, phonenumbers.E164)}
-	if !phonenumbers.IsValidNumber(pn) {
-		n.Type = Invalid
-		return n, nil
-	}
+	n := Number{E164: "+" + strconv.Itoa(int(pn.GetCountryCode())) + phonenumbers.GetNationalSignificantNumber(pn)}
+	// libphonenumber holds a number valid when its calling code has a
+	// region and its national number matches one of the region's types:
+	// IsValidNumber is GetNumberType != UNKNOWN, so one call does both.
 	n.Region = phonenumbers.GetRegionCodeForNumber(pn)
-	n.Type = typeOf(phonenumbers.GetNumberType(pn))
+	t := phonenumbers.GetNumberType(pn)
+	if n.Region == "" || t == phonenumbers.UNKNOWN {
+		return Number{E164: n.E164, Type: Invalid}, nil
+	}
+	n.Type = typeOf(t)
 	if n.Type == Mobile || n.Type == FixedOrMobile || n.Type == PersonalNumber || n.Type == Pager {
 		n.Carrier, _ = phonenumbers.GetCarrierForNumber(pn, "en")
 	}
