@@ -350,25 +350,28 @@ func (t *tally) add(r *sms.Request, d sms.Decision) {
 }
 
 func (t *tally) print(w io.Writer) {
-	fmt.Fprintf(w, "%-8s %-14s %-3s %-10s %8s %8s %8s %8s\n", "campaign", "prefix", "cc", "pattern", "requests", "stopped", "allowed", "first")
+	fmt.Fprintf(w, "%-8s %-14s %-3s %-10s %8s %8s %8s %8s\n", "campaign", "prefix", "cc", "pattern", "requests", "stopped", "allowed", "before")
 	var pump, stopped int64
 	var firsts []int64
 	for _, c := range t.campaigns {
 		s := c.verdicts[sms.Challenge] + c.verdicts[sms.Block]
 		pump += c.seen
 		stopped += s
-		first := "never"
+		// Requests sent before the first one stopped: all of them if none was.
+		before := c.seen
 		if c.stoppedAt > 0 {
-			first = fmt.Sprint(c.stoppedAt)
-			firsts = append(firsts, c.stoppedAt)
-		} else {
-			firsts = append(firsts, c.seen+1)
+			before = c.stoppedAt - 1
+		}
+		firsts = append(firsts, before)
+		first := fmt.Sprint(before)
+		if c.stoppedAt == 0 {
+			first = "never"
 		}
 		fmt.Fprintf(w, "%-8s %-14s %-3s %-10s %8d %7.1f%% %8d %8s\n", c.truth.ID, c.truth.Entity, c.truth.Detail["country"],
 			c.truth.Detail["pattern"], c.seen, pct(s, c.seen), c.verdicts[sms.Allow], first)
 	}
 	legit := t.legit[0] + t.legit[1] + t.legit[2]
-	fmt.Fprintf(w, "pumping: %.2f%% of %d requests blocked or challenged before send (target >= 95%%); median requests until stopped: %s (target <= 50)\n",
+	fmt.Fprintf(w, "pumping: %.2f%% of %d requests blocked or challenged before send (target >= 95%%); median requests sent before the first stopped: %s (target <= 50)\n",
 		pct(stopped, pump), pump, median(firsts))
 	fmt.Fprintf(w, "legitimate: %.3f%% of %d requests blocked (target <= 0.5%%), %.3f%% challenged\n",
 		pct(t.legit[sms.Block], legit), legit, pct(t.legit[sms.Challenge], legit))

@@ -158,6 +158,10 @@ func (a AppConfig) check() error {
 	return nil
 }
 
+// minWindowMatured is the fewest requests in a block's hour window, past
+// its newest bucket, whose conversion decides on its own.
+const minWindowMatured = 10
+
 // ringSize is how many recent requests a prefix block remembers.
 const ringSize = 16
 
@@ -431,7 +435,8 @@ func (g *Guard) Check(r *Request) Decision {
 
 	// Signals of the block from its recent sent requests.
 	suffix := suffix3(r.Number)
-	s := g.signals(b, suffix, t)
+	_, repeat := a.history[p3]
+	s := g.signals(b, suffix, t, repeat)
 	d.Reasons |= s.reasons
 	verdict, rule := Allow, Reasons(0)
 	if d.Reasons.Has(ReasonRiskyType) {
@@ -537,7 +542,10 @@ type blockSignals struct {
 
 // signals reads a block's recent requests, with the current one (suffix,
 // t) counted in.
-func (g *Guard) signals(b *block, suffix uint16, t int64) blockSignals {
+//
+// A prefix blocked before (repeat) needs no more than MinMatured numbers,
+// however spread out, to be blocked again.
+func (g *Guard) signals(b *block, suffix uint16, t int64, repeat bool) blockSignals {
 	var s blockSignals
 	const window = int64(10 * time.Minute)
 	mature := t - int64(g.cfg.MatureAfter)
@@ -545,7 +553,7 @@ func (g *Guard) signals(b *block, suffix uint16, t int64) blockSignals {
 		inMinute, inWindow, neighbours int
 		matured, entered               int
 		lo, hi                         = suffix, suffix
-		anyVerified                    bool
+		verifiedIn                     int
 		ips, uas                       [ringSize]uint32
 		nIP, nUA                       int
 		seenMin                        [ringSize]uint16
@@ -570,13 +578,13 @@ func (g *Guard) signals(b *block, suffix uint16, t int64) blockSignals {
 				entered++ // a later request for the same number was entered
 			}
 		}
-		if e.verified {
-			anyVerified = true
-		}
 		if t-e.t > window {
 			continue
 		}
 		inWindow++
+		if e.verified {
+			verifiedIn++
+		}
 		if d := int(e.suffix) - int(suffix); d != 0 && d >= -3 && d <= 3 {
 			neighbours++
 		}
@@ -598,8 +606,17 @@ func (g *Guard) signals(b *block, suffix uint16, t int64) blockSignals {
 	entered = min(entered, matured)
 	// Few numbers are evidence only when they came close together.
 	if matured >= g.cfg.MinMatured && float64(entered) <= g.cfg.MaxConversion*float64(matured) &&
-		(matured >= 2*g.cfg.MinMatured || inWindow >= g.cfg.MinMatured) {
+		(matured >= 2*g.cfg.MinMatured || inWindow >= g.cfg.MinMatured || repeat) {
 		s.lowConversion = true
+	}
+	// The ring holds the last 16 requests: a fast stream's are all too
+	// young. The hour window counts them all: requests at least one bucket
+	// (2.5 to 5 minutes) old against the codes entered in the hour.
+	wm := b.Req[Hour].Sum(t, HourBucket) - b.Req[Hour].Recent(t, HourBucket, 1)
+	if wm >= uint64(minWindowMatured) && float64(b.Ver[Hour].Sum(t, HourBucket)) <= g.cfg.MaxConversion*float64(wm) {
+		s.lowConversion = true
+	}
+	if s.lowConversion {
 		s.reasons |= ReasonLowConversion
 	}
 	distinct := inMinute + 1
@@ -609,10 +626,11 @@ func (g *Guard) signals(b *block, suffix uint16, t int64) blockSignals {
 	if neighbours >= 2 {
 		s.reasons |= ReasonSequential
 	}
-	if inWindow >= 4 && hi-lo <= 300 && !anyVerified {
+	few := float64(verifiedIn) <= g.cfg.MaxConversion*float64(inWindow)
+	if inWindow >= 4 && hi-lo <= 300 && few {
 		s.reasons |= ReasonClustered
 	}
-	if distinct >= g.cfg.BlockBurst && !anyVerified && s.reasons&(ReasonSequential|ReasonClustered) != 0 {
+	if distinct >= g.cfg.BlockBurst && few && s.reasons&(ReasonSequential|ReasonClustered) != 0 {
 		s.blockBurst = true
 	}
 	if inWindow >= 4 && nIP >= inWindow {

@@ -273,3 +273,64 @@ func TestAnalyse(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestCampaignShapes runs campaigns of other shapes after a day of
+// legitimate traffic: one across a 10,000-number block (reported as the
+// 10,000), a slow one (a request every four minutes), and one whose codes
+// are entered one time in five. Each is stopped within its first 20
+// requests and mostly blocked.
+func TestCampaignShapes(t *testing.T) {
+	lv := example(t, "LV", phonenumbers.MOBILE)
+	bases := []string{example(t, "GB", phonenumbers.MOBILE), example(t, "DE", phonenumbers.MOBILE), lv}
+	cases := []struct {
+		name    string
+		n       int
+		every   time.Duration
+		entered int // one in this many entered; 0 none
+		first   int // suffix of the first number; numbers run in sequence
+		entity  string
+	}{
+		{"across 10,000", 3000, time.Second, 0, 0, prefix4(lv)},
+		{"slow", 60, 4 * time.Minute, 0, 200, lv[:len(lv)-4] + "0"},
+		{"one in five entered", 400, 3 * time.Second, 5, 300, lv[:len(lv)-4] + "0"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := newGuard(t, DefaultConfig())
+			if b := legit(g, "shop", bases, t0, 24*time.Hour, 10000); b != 0 {
+				t.Fatalf("%d legitimate requests blocked", b)
+			}
+			start := t0.Add(24 * time.Hour)
+			base := lv[:len(lv)-4]
+			stopped, blocked := 0, 0
+			for i := range c.n {
+				num := fmt.Sprintf("%s%04d", base, c.first+i)
+				at := start.Add(time.Duration(i) * c.every)
+				d := g.Check(req("shop", num, at, fmt.Sprintf("203.0.113.%d", i%250+1)))
+				if d.Decision != Allow && stopped == 0 {
+					stopped = i + 1
+				}
+				if d.Decision == Block {
+					blocked++
+				}
+				if c.entered > 0 && i%c.entered == 0 && d.Decision != Block {
+					g.Verified(&Verified{App: "shop", Number: num, Time: at.Add(15 * time.Second)})
+				}
+			}
+			if stopped == 0 || stopped > 20 {
+				t.Errorf("first stopped at request %d, want within 20", stopped)
+			}
+			if blocked < c.n*8/10 {
+				t.Errorf("%d of %d blocked", blocked, c.n)
+			}
+			found := g.Findings()
+			var entities []string
+			for _, f := range found {
+				entities = append(entities, f.Entity)
+			}
+			if len(found) == 0 || found[0].Entity != c.entity {
+				t.Errorf("findings name %v, want %s first", entities, c.entity)
+			}
+		})
+	}
+}
