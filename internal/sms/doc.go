@@ -27,17 +27,20 @@
 // # State
 //
 // Per app: Counts (requests and verifications in sliding minute, hour and
-// day windows of 24 buckets each, a fixed 624 bytes) per destination
+// day windows of 24 buckets each, a fixed 672 bytes) per destination
 // country, per carrier and per 1,000-number block; for each block the
 // last 16 requests sent (time, last digits, entered or not, hashes of
 // address and user agent); per country a baseline (hourly volume and
 // conversion, exponentially weighted over about a day, surges folded in
 // clipped); per client address the countries it asked for in the hour; the
 // blocks in force with their history. Memory is bounded per app by
-// Config.MaxPrefixes blocks (about 1.1 KB each: 72 MB at the default
-// 65,536) and Config.MaxIPs addresses (about 140 bytes each: 37 MB at the
-// default 262,144); at a bound, entries idle for an hour go first, then
-// any, down to three quarters. Countries and carriers are a few hundred.
+// Config.MaxPrefixes blocks (a 1,152-byte allocation each, about 1.2 KB
+// with the map: 80 MB at the default 65,536) and Config.MaxIPs addresses
+// (96 bytes in the map, up to 200 with its slack: 52 MB at the default
+// 262,144); at a bound, entries idle for an hour go first, then any, down
+// to three quarters. Countries and carriers are a few hundred. Measured:
+// 9,500 blocks and addresses with 60,000 cached analyses held 26.7 MB of
+// heap.
 // The analysis cache holds at most 2^20 blocks, the findings at most
 // Config.MaxEpisodes block episodes.
 //

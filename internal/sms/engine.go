@@ -34,8 +34,8 @@ type Config struct {
 	Default AppConfig
 
 	// MaxPrefixes bounds the 1,000-number blocks tracked per app (about
-	// 1.2 KB each); MaxIPs the client addresses tracked per app (about
-	// 150 bytes each). At the bound, entries idle for an hour are
+	// 1.2 KB each); MaxIPs the client addresses tracked per app (up to
+	// 200 bytes each). At the bound, entries idle for an hour are
 	// dropped, then any.
 	MaxPrefixes int
 	MaxIPs      int
@@ -169,7 +169,7 @@ const ringSize = 16
 // verifications. It is safe for concurrent use (one lock: a decision costs
 // about a microsecond).
 //
-// Memory is bounded per app by MaxPrefixes × ~1.2 KB + MaxIPs × ~150 B +
+// Memory is bounded per app by MaxPrefixes × ~1.2 KB + MaxIPs × ~200 B +
 // about 1 KB per destination country and carrier, plus MaxEpisodes × ~300 B
 // and the analysis cache (at most 2^20 blocks, ~100 B each).
 type Guard struct {
@@ -209,7 +209,7 @@ type appState struct {
 	countries map[string]*country
 	carriers  map[string]*Counts
 	prefixes  map[string]*block
-	ips       map[netip.Addr]*ipState
+	ips       map[netip.Addr]ipState
 	blocks    map[string]*episode // open episodes by prefix
 	parents   map[string]int64    // by 10,000-number prefix: when the last block of a 1,000-number block in it ends
 	history   map[string]blockHistory
@@ -295,10 +295,12 @@ type entry struct {
 	ip, ua   uint32
 }
 
+// ipState is what a client address asked for: the last four
+// destination countries and when (64 bytes, held in the map).
 type ipState struct {
 	last    int64
-	regions [4]string
 	times   [4]int64
+	regions [4][2]byte
 }
 
 // episode is a prefix blocked from Start until it expired.
@@ -327,7 +329,7 @@ func (g *Guard) app(name string) *appState {
 		cfg = g.cfg.Default
 	}
 	a = &appState{name: name, cfg: cfg, countries: map[string]*country{}, carriers: map[string]*Counts{},
-		prefixes: map[string]*block{}, ips: map[netip.Addr]*ipState{}, blocks: map[string]*episode{}, parents: map[string]int64{}, history: map[string]blockHistory{}}
+		prefixes: map[string]*block{}, ips: map[netip.Addr]ipState{}, blocks: map[string]*episode{}, parents: map[string]int64{}, history: map[string]blockHistory{}}
 	if len(cfg.Allowed) > 0 {
 		a.allowed = map[string]bool{}
 		for _, c := range cfg.Allowed {
@@ -663,44 +665,40 @@ func containsU32(s []uint32, v uint32) bool {
 // noteIP records the destination country for a client address and
 // returns the distinct countries it asked for within the hour.
 func (g *Guard) noteIP(a *appState, ip netip.Addr, region string, t int64) int {
-	if !ip.IsValid() {
+	if !ip.IsValid() || len(region) != 2 {
 		return 0
 	}
-	s := a.ips[ip]
-	if s == nil {
-		if len(a.ips) >= g.cfg.MaxIPs {
-			for k, v := range a.ips {
-				if t-v.last > hourNS || len(a.ips) >= g.cfg.MaxIPs {
-					delete(a.ips, k)
-				}
-				if len(a.ips) < g.cfg.MaxIPs*3/4 {
-					break
-				}
+	s, ok := a.ips[ip]
+	if !ok && len(a.ips) >= g.cfg.MaxIPs {
+		for k, v := range a.ips {
+			if t-v.last > hourNS || len(a.ips) >= g.cfg.MaxIPs {
+				delete(a.ips, k)
+			}
+			if len(a.ips) < g.cfg.MaxIPs*3/4 {
+				break
 			}
 		}
-		s = &ipState{}
-		a.ips[ip] = s
 	}
 	s.last = t
-	found := false
+	code := [2]byte{region[0], region[1]}
+	slot, old := -1, 0
 	for i := range s.regions {
-		if s.regions[i] == region {
-			s.times[i] = t
-			found = true
+		if s.regions[i] == code {
+			slot = i
+		}
+		if s.times[i] < s.times[old] {
+			old = i
 		}
 	}
-	if !found {
-		old := 0
-		for i := range s.times {
-			if s.times[i] < s.times[old] {
-				old = i
-			}
-		}
-		s.regions[old], s.times[old] = region, t
+	if slot < 0 {
+		slot = old
+		s.regions[slot] = code
 	}
+	s.times[slot] = t
+	a.ips[ip] = s
 	n := 0
 	for i := range s.regions {
-		if s.regions[i] != "" && t-s.times[i] <= hourNS {
+		if s.times[i] != 0 && t-s.times[i] <= hourNS {
 			n++
 		}
 	}

@@ -334,3 +334,36 @@ func TestCampaignShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedStopsCampaignAtOnce: the prefixes one app's guard found,
+// shared, make a second guard block the same campaign from its first
+// request.
+func TestSharedStopsCampaignAtOnce(t *testing.T) {
+	lv := example(t, "LV", phonenumbers.MOBILE)
+	campaign := func(g *Guard, app string) (firstStopped int, d0 Decision) {
+		for i := range 200 {
+			d := g.Check(req(app, withSuffix(lv, i), t0.Add(time.Duration(i)*time.Second), "203.0.113.5"))
+			if i == 0 {
+				d0 = d
+			}
+			if d.Decision == Block && firstStopped == 0 {
+				firstStopped = i + 1
+			}
+		}
+		return firstStopped, d0
+	}
+	first := newGuard(t, DefaultConfig())
+	if n, _ := campaign(first, "bank"); n < 2 {
+		t.Fatalf("the first guard blocked at request %d: it has nothing to learn from", n)
+	}
+	second := newGuard(t, DefaultConfig())
+	for _, f := range first.Findings() {
+		if err := second.Shared().Add(f.Entity); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, d0 := campaign(second, "airline")
+	if n != 1 || d0.Rule != "shared-intelligence" || d0.Prefix != prefix3(lv) {
+		t.Fatalf("second guard: first blocked request %d, first decision %+v", n, d0)
+	}
+}

@@ -14,23 +14,26 @@ const Buckets = 24
 // Times are Unix nanoseconds; the width is the caller's and must be the
 // same on every call.
 type Window struct {
-	last int64 // the newest bucket index added to; buckets before last-Buckets+1 are stale
-	n    [Buckets]uint32
+	last  int64 // the newest bucket index added to; buckets before last-Buckets+1 are stale
+	total uint64
+	n     [Buckets]uint32
 }
 
 // Add counts n events at time t and reports whether they were counted
 // (false: t is before the span of the newest event).
 func (w *Window) Add(t, width int64, n uint32) bool {
 	k := floorDiv(t, width)
-	if w.empty() {
+	if w.total == 0 {
 		w.last = k
 	}
 	switch {
 	case k > w.last:
 		if k-w.last >= Buckets {
 			w.n = [Buckets]uint32{}
+			w.total = 0
 		} else {
 			for j := w.last + 1; j <= k; j++ {
+				w.total -= uint64(w.n[mod(j)])
 				w.n[mod(j)] = 0
 			}
 		}
@@ -39,12 +42,26 @@ func (w *Window) Add(t, width int64, n uint32) bool {
 		return false
 	}
 	w.n[mod(k)] += n
+	w.total += uint64(n)
 	return true
 }
 
 // Sum is the count of events in the span ending at t's bucket.
 func (w *Window) Sum(t, width int64) uint64 {
 	k := floorDiv(t, width)
+	switch d := k - w.last; {
+	case d == 0:
+		return w.total
+	case d >= Buckets:
+		return 0
+	case d > 0:
+		// The buckets from last-Buckets+1 to k-Buckets have slid out.
+		s := w.total
+		for j := w.last - Buckets + 1; j <= k-Buckets; j++ {
+			s -= uint64(w.n[mod(j)])
+		}
+		return s
+	}
 	var s uint64
 	for i := int64(0); i < Buckets; i++ {
 		j := w.last - i
@@ -73,8 +90,6 @@ func (w *Window) Recent(t, width int64, buckets int) uint64 {
 // nanoseconds.
 func (w *Window) Newest(width int64) int64 { return w.last * width }
 
-func (w *Window) empty() bool { return w.n == [Buckets]uint32{} }
-
 func mod(j int64) int {
 	m := j % Buckets
 	if m < 0 {
@@ -99,7 +114,7 @@ const (
 )
 
 // Counts are the requests and verifications of one key (a country, a
-// prefix block, a carrier) over the minute, hour and day windows: 624
+// prefix block, a carrier) over the minute, hour and day windows: 672
 // bytes.
 type Counts struct {
 	Req, Ver [3]Window // minute, hour, day
