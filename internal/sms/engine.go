@@ -348,6 +348,11 @@ func (g *Guard) app(name string) *appState {
 	return a
 }
 
+// Prepare analyses a number ahead of its request, outside the Guard's
+// lock, so that Check finds the analysis cached: a replay calls it from
+// the goroutine that parses requests. It is safe for concurrent use.
+func (g *Guard) Prepare(number string) { g.nums.Analyse(number) }
+
 // Check decides on a request and records it. A number that is not E.164
 // is blocked as invalid.
 func (g *Guard) Check(r *Request) Decision {
