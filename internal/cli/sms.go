@@ -399,8 +399,8 @@ func (t *tally) add(r *sms.Request, d sms.Decision) {
 }
 
 func (t *tally) print(w io.Writer) {
-	fmt.Fprintf(w, "%-8s %-14s %-3s %-10s %8s %8s %8s %8s\n", "campaign", "prefix", "cc", "pattern", "requests", "stopped", "allowed", "before")
-	var pump, stopped int64
+	fmt.Fprintf(w, "%-8s %-14s %-3s %-10s %8s %8s %8s %8s %8s\n", "campaign", "prefix", "cc", "pattern", "requests", "stopped", "blocked", "allowed", "before")
+	var pump, stopped, blocked int64
 	var firsts []int64
 	for _, c := range t.campaigns {
 		s := c.verdicts[sms.Challenge] + c.verdicts[sms.Block]
@@ -416,12 +416,13 @@ func (t *tally) print(w io.Writer) {
 		if c.stoppedAt == 0 {
 			first = "never"
 		}
-		fmt.Fprintf(w, "%-8s %-14s %-3s %-10s %8d %7.1f%% %8d %8s\n", c.truth.ID, c.truth.Entity, c.truth.Detail["country"],
-			c.truth.Detail["pattern"], c.seen, pct(s, c.seen), c.verdicts[sms.Allow], first)
+		fmt.Fprintf(w, "%-8s %-14s %-3s %-10s %8d %7.1f%% %7.1f%% %8d %8s\n", c.truth.ID, c.truth.Entity, c.truth.Detail["country"],
+			c.truth.Detail["pattern"], c.seen, pct(s, c.seen), pct(c.verdicts[sms.Block], c.seen), c.verdicts[sms.Allow], first)
+		blocked += c.verdicts[sms.Block]
 	}
 	legit := t.legit[0] + t.legit[1] + t.legit[2]
-	fmt.Fprintf(w, "pumping: %.2f%% of %d requests blocked or challenged before send (target >= 95%%); median requests sent before the first stopped: %s (target <= 50)\n",
-		pct(stopped, pump), pump, median(firsts))
+	fmt.Fprintf(w, "pumping: %.2f%% of %d requests blocked or challenged before send (target >= 95%%), %.2f%% blocked; median requests sent before the first stopped: %s (target <= 50)\n",
+		pct(stopped, pump), pump, pct(blocked, pump), median(firsts))
 	fmt.Fprintf(w, "legitimate: %.3f%% of %d requests blocked (target <= 0.5%%), %.3f%% challenged\n",
 		pct(t.legit[sms.Block], legit), legit, pct(t.legit[sms.Challenge], legit))
 }

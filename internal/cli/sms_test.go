@@ -3,10 +3,12 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fusion/internal/finding"
 	"fusion/internal/scenario"
@@ -131,5 +133,53 @@ func TestSMSReplayErrors(t *testing.T) {
 		if code == 0 || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, stderr, tc.want)
 		}
+	}
+}
+
+// TestSMSReplayVerified: forty requests to one block, a second apart. With
+// their codes entered ten seconds later (a --verified file) nothing is
+// blocked (the burst is challenged); without, the block is found; in
+// record-only mode it is found but nothing refused.
+func TestSMSReplayVerified(t *testing.T) {
+	dir := t.TempDir()
+	var reqs, vers strings.Builder
+	start := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	for i := range 40 {
+		at := start.Add(time.Duration(i) * time.Second)
+		num := fmt.Sprintf("+37121234%03d", 100+i*7)
+		fmt.Fprintf(&reqs, `{"app":"shop","number":%q,"ip":"192.0.2.%d","user_agent":"curl/8.0","time":%q}`+"\n", num, i+1, at.Format(time.RFC3339))
+		fmt.Fprintf(&vers, `{"app":"shop","number":%q,"time":%q}`+"\n", num, at.Add(10*time.Second).Format(time.RFC3339))
+	}
+	in := filepath.Join(dir, "requests.jsonl")
+	ver := filepath.Join(dir, "verified.jsonl")
+	os.WriteFile(in, []byte(reqs.String()), 0o644)
+	os.WriteFile(ver, []byte(vers.String()), 0o644)
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		findings int
+		summary  string
+	}{
+		{"entered", []string{"--verified", ver}, 0, " 0 blocked; 0 blocked prefixes"},
+		{"not entered", nil, 1, "blocked; 1 blocked prefixes"},
+		{"record-only", []string{"--mode", "record-only"}, 1, "40 allowed, 0 challenged, 0 blocked; 1 blocked prefixes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, tc.name+".jsonl")
+			code, _, stderr := run(t, nil, append([]string{"sms", "replay", "--in", in, "--out", out}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			if !strings.Contains(stderr, tc.summary) {
+				t.Errorf("summary lacks %q:\n%s", tc.summary, stderr)
+			}
+			found := readFindings(t, out)
+			if len(found) != tc.findings {
+				t.Fatalf("%d findings, want %d: %+v", len(found), tc.findings, found)
+			}
+			if tc.findings > 0 && found[0].Entity != "+37121234" {
+				t.Errorf("finding names %s, want +37121234", found[0].Entity)
+			}
+		})
 	}
 }

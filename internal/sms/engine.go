@@ -158,6 +158,11 @@ func (a AppConfig) check() error {
 	return nil
 }
 
+// burstBuckets are the newest minute-window buckets (30 seconds) whose
+// requests are too young for their codes' absence to count: most people
+// enter a code within 30 seconds.
+const burstBuckets = 12
+
 // minWindowMatured is the fewest requests in a block's hour window, past
 // its newest bucket, whose conversion decides on its own.
 const minWindowMatured = 10
@@ -592,6 +597,7 @@ func (g *Guard) signals(b *block, suffix uint16, t int64, repeat bool) blockSign
 		if e.verified {
 			verifiedIn++
 		}
+
 		if d := int(e.suffix) - int(suffix); d != 0 && d >= -3 && d <= 3 {
 			neighbours++
 		}
@@ -637,7 +643,13 @@ func (g *Guard) signals(b *block, suffix uint16, t int64, repeat bool) blockSign
 	if inWindow >= 4 && hi-lo <= 300 && few {
 		s.reasons |= ReasonClustered
 	}
-	if distinct >= g.cfg.BlockBurst && few && s.reasons&(ReasonSequential|ReasonClustered) != 0 {
+	// A burst blocks once its requests have had time to be entered (a
+	// company signing up its staff's consecutive numbers enters them): the
+	// minute window's requests 30 to 60 seconds old against the codes
+	// entered in the minute.
+	old := b.Req[Minute].Sum(t, MinuteBucket) - b.Req[Minute].Recent(t, MinuteBucket, burstBuckets)
+	oldVerified := b.Ver[Minute].Sum(t, MinuteBucket)
+	if distinct >= g.cfg.BlockBurst && old >= 3 && float64(oldVerified) <= g.cfg.MaxConversion*float64(old) && s.reasons&(ReasonSequential|ReasonClustered) != 0 {
 		s.blockBurst = true
 	}
 	if inWindow >= 4 && nIP >= inWindow {
