@@ -39,8 +39,12 @@ type Config struct {
 	// dropped, then any.
 	MaxPrefixes int
 	MaxIPs      int
-	// MaxEpisodes bounds the block episodes kept for Findings.
+	// MaxEpisodes bounds the block episodes kept for Findings, and the
+	// blocked prefixes remembered per app for escalation.
 	MaxEpisodes int
+	// MaxApps bounds the apps with their own state; requests for apps
+	// past it share the state of OtherApps.
+	MaxApps int
 
 	// BlockTTL is how long a prefix stays blocked the first time; each
 	// repeat within RepeatWithin doubles it, up to MaxBlockTTL.
@@ -85,6 +89,7 @@ func DefaultConfig() Config {
 		MaxPrefixes:          1 << 16,
 		MaxIPs:               1 << 18,
 		MaxEpisodes:          1 << 16,
+		MaxApps:              1024,
 		BlockTTL:             time.Hour,
 		MaxBlockTTL:          7 * 24 * time.Hour,
 		RepeatWithin:         7 * 24 * time.Hour,
@@ -105,8 +110,8 @@ func DefaultConfig() Config {
 // Check reports the first setting that makes no sense.
 func (c Config) Check() error {
 	switch {
-	case c.MaxPrefixes < 1 || c.MaxIPs < 1 || c.MaxEpisodes < 1:
-		return errors.New("max-prefixes, max-ips and max-episodes must be at least 1")
+	case c.MaxPrefixes < 1 || c.MaxIPs < 1 || c.MaxEpisodes < 1 || c.MaxApps < 1:
+		return errors.New("max-prefixes, max-ips, max-episodes and max-apps must be at least 1")
 	case c.BlockTTL <= 0 || c.MaxBlockTTL < c.BlockTTL:
 		return fmt.Errorf("block TTL %s, max %s: need 0 < TTL <= max", c.BlockTTL, c.MaxBlockTTL)
 	case c.MatureAfter <= 0 || c.MatureAfter > time.Hour:
@@ -166,6 +171,9 @@ const burstBuckets = 12
 // minWindowMatured is the fewest requests in a block's hour window, past
 // its newest bucket, whose conversion decides on its own.
 const minWindowMatured = 10
+
+// OtherApps names the state that apps past Config.MaxApps share.
+const OtherApps = "(other apps)"
 
 // ringSize is how many recent requests a prefix block remembers.
 const ringSize = 16
@@ -330,6 +338,13 @@ func (g *Guard) app(name string) *appState {
 	a := g.apps[name]
 	if a != nil {
 		return a
+	}
+	if len(g.apps) >= g.cfg.MaxApps {
+		// Past the bound, new apps share one state.
+		name = OtherApps
+		if a = g.apps[name]; a != nil {
+			return a
+		}
 	}
 	cfg, ok := g.cfg.Apps[name]
 	if !ok {
@@ -815,11 +830,35 @@ func (g *Guard) open(a *appState, prefix string, free int, num Number, rule, rea
 			break
 		}
 	}
+	g.sweepBlocks(a, t)
 	e := &episode{app: a.name, prefix: prefix, rule: ruleName(rule), reasons: reasons | rule, country: num.Region,
 		carrier: num.Carrier, numberType: num.Type, start: t, placed: t, until: t + int64(ttl), last: t, level: level, free: free}
 	a.blocks[prefix] = e
 	a.history[prefix] = blockHistory{level: level, last: t}
 	return e
+}
+
+// sweepBlocks closes an app's expired blocks and forgets the history of
+// prefixes not blocked within RepeatWithin, when they are many: blocks are
+// otherwise closed when their prefix is seen again.
+func (g *Guard) sweepBlocks(a *appState, t int64) {
+	if len(a.blocks) >= 256 {
+		for p, e := range a.blocks {
+			if t >= e.until {
+				g.close(a, p, e)
+			}
+		}
+	}
+	if len(a.history) >= g.cfg.MaxEpisodes {
+		for p, h := range a.history {
+			if t-h.last > int64(g.cfg.RepeatWithin) || len(a.history) >= g.cfg.MaxEpisodes {
+				delete(a.history, p)
+			}
+			if len(a.history) < g.cfg.MaxEpisodes*3/4 {
+				break
+			}
+		}
+	}
 }
 
 // close moves an expired episode to the closed list.

@@ -226,6 +226,7 @@ func TestMemoryBound(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.MaxPrefixes = 100
 	cfg.MaxIPs = 50
+	cfg.MaxApps = 3
 	g := newGuard(t, cfg)
 	gb := example(t, "GB", phonenumbers.MOBILE)
 	for i := range 2000 {
@@ -235,6 +236,12 @@ func TestMemoryBound(t *testing.T) {
 		if len(a.prefixes) > cfg.MaxPrefixes || len(a.ips) > cfg.MaxIPs {
 			t.Fatalf("after %d requests: %d blocks, %d addresses", i+1, len(a.prefixes), len(a.ips))
 		}
+	}
+	for i := range 10 {
+		g.Check(req(fmt.Sprintf("app-%d", i), gb, t0, "192.0.2.1"))
+	}
+	if len(g.apps) != 4 || g.apps[OtherApps] == nil {
+		t.Fatalf("%d apps with state, want 3 and the others'", len(g.apps))
 	}
 }
 
