@@ -297,9 +297,13 @@ type block struct {
 	Counts
 	num    Number // the analysis of the block's numbers of length numLen
 	numLen uint8
-	recent [ringSize]entry
-	next   int
-	last   int64
+	// suspect is when the block's requests first gave a reason for
+	// suspicion (burst, sequence, cluster, low conversion) in the hour
+	// before the latest such request: where a finding starts.
+	suspect, suspectLast int64
+	recent               [ringSize]entry
+	next                 int
+	last                 int64
 }
 
 // entry is a recent request sent to a block.
@@ -486,6 +490,12 @@ func (g *Guard) Check(r *Request) Decision {
 	_, repeat := a.history[p3]
 	s := g.signals(b, suffix, t, repeat)
 	d.Reasons |= s.reasons
+	if s.reasons&(ReasonBurst|ReasonSequential|ReasonClustered|ReasonLowConversion) != 0 {
+		if b.suspect == 0 || t-b.suspectLast > hourNS {
+			b.suspect = t
+		}
+		b.suspectLast = t
+	}
 	verdict, rule := Allow, Reasons(0)
 	if d.Reasons.Has(ReasonRiskyType) {
 		verdict, rule = Challenge, ReasonRiskyType
@@ -791,6 +801,9 @@ func (g *Guard) place(a *appState, b *block, p3, p4 string, num Number, rule, re
 		if x := b.recent[i].t; x != 0 && t-x <= hourNS && x < start {
 			start = x
 		}
+	}
+	if b.suspect != 0 && t-b.suspect <= 2*hourNS {
+		start = min(start, b.suspect)
 	}
 	e.start = start
 	for i := range b.recent {
