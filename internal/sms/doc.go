@@ -89,18 +89,19 @@
 //
 // # Figures
 //
-// On sms scenarios (seeds 1 and 2 with 200,000 requests, 9 campaigns
-// each; seeds 11, 12 and 13 with 500,000, 24 each), `fusion sms replay`
-// blocks or challenges 99.66% to 99.77% of pumping requests (about 95%
-// blocked, the rest challenged while the evidence builds), blocks none of
-// the legitimate ones (0.015% to 0.027% challenged), and lets a median of
-// two requests of each campaign through before stopping it; exercise
-// score gives precision and recall 1.000. Those campaigns are the
-// generator's plain ones (bursts, almost no codes entered); harder ones
-// (low and slow over days, partly verified, legitimate surges) are not in
-// it yet, and the unit tests' hand-made slow and partly verified campaigns
-// are stopped but less of them blocked. Check costs about 1.25 µs a
-// request on this shared 2-core machine with the analysis cached
+// On sms scenarios (seeds 21 and 22 with 100,000 requests, 5 campaigns
+// each; seeds 1 and 2 with 200,000, 9 each; seeds 11, 12 and 13 with
+// 500,000, 24 each), `fusion sms replay` blocks or challenges 99.64% to
+// 99.80% of pumping requests (89% to 97% blocked, the rest challenged
+// while the evidence builds), blocks none of the legitimate ones (0.011%
+// to 0.12% challenged), and lets a median of two requests of each
+// campaign through before stopping it; exercise score gives precision and
+// recall 1.000. Those campaigns are the generator's plain ones (bursts,
+// almost no codes entered); harder ones (low and slow over days, partly
+// verified, legitimate surges) are not in it yet, and the unit tests'
+// hand-made slow and partly verified campaigns are stopped but less of
+// them blocked. Check costs 1.25 to 1.65 µs a request on this shared
+// 2-core machine with the analysis cached
 // (BenchmarkCheck, no allocations, the state of a day's 100,000
 // requests), dominated by lookups in the block and address maps; a block
 // never seen adds libphonenumber's 18 µs (BenchmarkAnalyse).
