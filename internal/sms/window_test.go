@@ -2,6 +2,7 @@ package sms
 
 import (
 	"testing"
+	"unsafe"
 
 	"pgregory.net/rapid"
 )
@@ -138,5 +139,19 @@ func TestBaseline(t *testing.T) {
 	b.add(start+73*h, 0, 0)
 	if b.hourly > 10+(3*10+10-10)/24.0+0.01 {
 		t.Fatalf("a surge of 1,000 moved the hourly baseline to %.2f", b.hourly)
+	}
+}
+
+// TestFixedSizes: a Window and Counts are fixed sizes whatever they count,
+// so that the memory bound of the package documentation holds.
+func TestFixedSizes(t *testing.T) {
+	if s := unsafe.Sizeof(Window{}); s != 112 {
+		t.Errorf("Window is %d bytes, want 112", s)
+	}
+	if s := unsafe.Sizeof(Counts{}); s != 672 {
+		t.Errorf("Counts is %d bytes, want 672", s)
+	}
+	if s := unsafe.Sizeof(block{}); s > 1152 {
+		t.Errorf("block is %d bytes, more than the 1,152-byte size class the documentation counts", s)
 	}
 }
