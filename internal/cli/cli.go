@@ -68,6 +68,9 @@ func commands() map[string]*command {
 		"detect": {summary: "sensors over logs: find command-and-control traffic", subs: map[string]*command{
 			"c2": {summary: "find beacons, bulletin-board polling, DNS tunnels and long connections in Zeek logs", run: detectC2},
 		}},
+		"sms": {summary: "the SMS-pumping guard for OTP senders", subs: map[string]*command{
+			"replay": {summary: "run the guard offline over a stream of OTP requests; findings, decisions, a summary per campaign", run: smsReplay},
+		}},
 		"exercise": {summary: "score findings against a scenario's truth", subs: map[string]*command{
 			"score": {summary: "precision, recall and F1 per kind", run: exerciseScore},
 		}},

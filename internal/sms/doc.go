@@ -1,0 +1,108 @@
+// Package sms is the SMS-pumping guard's engine: it decides, before an app
+// sends a one-time code by SMS, whether to send it (allow), to make the
+// client pass a challenge first, or to refuse (block), and it learns from
+// the requests it sees and from the codes entered. It does no I/O: the
+// API and `fusion sms replay` (internal/cli/sms.go) feed it.
+//
+// # Input
+//
+// A request (ParseRequest) is {app, number, ip, user_agent, time}; a
+// verification (ParseVerified) is {app, number, time}. The sms scenario's
+// requests.jsonl lines parse as requests as they are (client_ip for ip,
+// with country, verified and verified_at), and a replay feeds their
+// verified_at back as verifications when the code was sent.
+//
+// # Numbers
+//
+// Each number is analysed with libphonenumber (github.com/nyaruka/phonenumbers):
+// E.164 form, region, type (mobile, fixed line, premium rate, toll free,
+// shared cost, VoIP, ... or invalid) and carrier — the operator the range
+// was first assigned to, from libphonenumber's carrier data, which knows
+// mobile ranges of most countries; it is empty elsewhere, and number
+// portability means the real carrier may differ. The analysis costs 10 to
+// 30 µs, so it is cached per 1,000-number block (see Analyser, and the
+// analysis each block keeps). Detection
+// counts and blocks by prefix blocks: the number without its last three
+// digits (1,000 numbers) and without its last four (10,000).
+//
+// # State
+//
+// Per app: Counts (requests and verifications in sliding minute, hour and
+// day windows of 24 buckets each, a fixed 672 bytes) per destination
+// country, per carrier and per 1,000-number block; for each block the
+// last 16 requests sent (time, last digits, entered or not, hashes of
+// address and user agent); per country a baseline (hourly volume and
+// conversion, exponentially weighted over about a day, surges folded in
+// clipped); per client address the countries it asked for in the hour; the
+// blocks in force with their history. Memory is bounded per app by
+// Config.MaxPrefixes blocks (a 1,152-byte allocation each, about 1.2 KB
+// with the map: 80 MB at the default 65,536) and Config.MaxIPs addresses
+// (96 bytes in the map, up to 200 with its slack: 52 MB at the default
+// 262,144); at a bound, entries idle for an hour go first, then any, down
+// to three quarters. Countries and carriers are a few hundred; the
+// blocked prefixes remembered for escalation at most Config.MaxEpisodes;
+// the apps with their own state at most Config.MaxApps (1,024; requests
+// for later apps share one state). Measured:
+// 9,500 blocks and addresses with 60,000 cached analyses held 26.7 MB of
+// heap.
+// The analysis cache holds at most 2^20 blocks, the findings at most
+// Config.MaxEpisodes block episodes.
+//
+// # Rules
+//
+// In order, the first that applies decides:
+//
+//   - safe list (numbers and prefixes of the app): allow;
+//   - invalid number: block; premium rate: block (after the shared and
+//     geo checks); toll free, shared cost, VoIP, UAN, pager, voicemail:
+//     challenge;
+//   - a country outside the app's allowed ones (geo-permissions): block;
+//   - a prefix in the Shared set (ranges other members shared as
+//     sms-pumping): the app's Shared verdict, block or challenge;
+//   - a blocked prefix (1,000 or 10,000 numbers): block;
+//   - low conversion in the block: of the distinct numbers sent a code in
+//     the hour and at least MatureAfter ago, at least MinMatured, at most
+//     MaxConversion entered (with fewer than twice MinMatured, they must
+//     have come within ten minutes): block the prefix;
+//   - a burst of BlockBurst distinct numbers in a minute, none entered,
+//     sequential (neighbours within 3) or clustered (within 300): block
+//     the prefix;
+//   - a burst of BurstNumbers, sequential or clustered numbers, a
+//     blocked neighbour in the same 10,000, a country or carrier whose
+//     codes are not entered (hour window), a country surge above its
+//     baseline with conversion down, a country new to the app, an address
+//     asking for many countries: challenge.
+//
+// A prefix is blocked for BlockTTL (an hour); blocked again within
+// RepeatWithin, for twice as long each time, up to MaxBlockTTL. Two
+// blocked 1,000-number blocks in one 10,000 block the 10,000. Release
+// lifts a block. The app's mode softens the verdict: challenge turns
+// blocks into challenges, record-only answers allow (Decision.Would keeps
+// the verdict reached) while still learning and blocking internally.
+//
+// # Findings
+//
+// Findings returns one sms-pumping finding per block episode, its entity
+// the blocked prefix (as the sms scenario's truth names a campaign's
+// block, or a longer prefix of it, which scoring matches), from the first
+// request of the evidence to the last request refused.
+//
+// # Figures
+//
+// On sms scenarios (seeds 21 and 22 with 100,000 requests, 5 campaigns
+// each; seeds 1 and 2 with 200,000, 9 each; seeds 11, 12 and 13 with
+// 500,000, 24 each), `fusion sms replay` blocks or challenges 99.64% to
+// 99.80% of pumping requests (89% to 97% blocked, the rest challenged
+// while the evidence builds), blocks none of the legitimate ones (0.011%
+// to 0.12% challenged), and lets a median of two requests of each
+// campaign through before stopping it; exercise score gives precision and
+// recall 1.000. Those campaigns are the generator's plain ones (bursts,
+// almost no codes entered); harder ones (low and slow over days, partly
+// verified, legitimate surges) are not in it yet, and the unit tests'
+// hand-made slow and partly verified campaigns are stopped but less of
+// them blocked. Check costs 1.25 to 1.65 µs a request on this shared
+// 2-core machine with the analysis cached
+// (BenchmarkCheck, no allocations, the state of a day's 100,000
+// requests), dominated by lookups in the block and address maps; a block
+// never seen adds libphonenumber's 18 µs (BenchmarkAnalyse).
+package sms

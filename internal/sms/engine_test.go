@@ -1,0 +1,379 @@
+package sms
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"fusion/internal/finding"
+)
+
+var t0 = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+
+// example returns libphonenumber's example number of a type in a region,
+// E.164.
+func example(t testing.TB, region string, typ phonenumbers.PhoneNumberType) string {
+	t.Helper()
+	n := phonenumbers.GetExampleNumberForType(region, typ)
+	if n == nil {
+		t.Fatalf("no example %v number for %s", typ, region)
+	}
+	return phonenumbers.Format(n, phonenumbers.E164)
+}
+
+// withSuffix replaces the last three digits of n.
+func withSuffix(n string, s int) string { return fmt.Sprintf("%s%03d", n[:len(n)-3], s) }
+
+func req(app, number string, at time.Time, ip string) *Request {
+	return &Request{App: app, Number: number, IP: netip.MustParseAddr(ip), UserAgent: "AzureSkies/7.4.1", Time: at}
+}
+
+func newGuard(t testing.TB, cfg Config) *Guard {
+	t.Helper()
+	g, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// legit sends n legitimate requests from the app spread over span from
+// start, each to a fresh number of a different block in one of the bases,
+// nine in ten entered 20 s later.
+func legit(g *Guard, app string, bases []string, start time.Time, span time.Duration, n int) (blocked int) {
+	rng := rand.New(rand.NewPCG(uint64(n), 7))
+	for i := range n {
+		at := start.Add(span * time.Duration(i) / time.Duration(n))
+		base := bases[i%len(bases)]
+		// Vary the thousands digit and the suffix, so that blocks differ.
+		num := fmt.Sprintf("%s%d%03d", base[:len(base)-4], (i/len(bases))%10, (i*37)%1000)
+		d := g.Check(req(app, num, at, fmt.Sprintf("198.51.%d.%d", i%200, i%250+1)))
+		if d.Decision == Block {
+			blocked++
+		}
+		if rng.IntN(10) != 0 && d.Decision != Block {
+			g.Verified(&Verified{App: app, Number: num, Time: at.Add(20 * time.Second)})
+		}
+	}
+	return blocked
+}
+
+func TestSequentialCampaignBlocked(t *testing.T) {
+	g := newGuard(t, DefaultConfig())
+	lv := example(t, "LV", phonenumbers.MOBILE)
+	bases := []string{example(t, "GB", phonenumbers.MOBILE), example(t, "DE", phonenumbers.MOBILE), lv}
+	if b := legit(g, "shop", bases, t0, 6*time.Hour, 3000); b != 0 {
+		t.Fatalf("%d legitimate requests blocked", b)
+	}
+	// A campaign: 300 numbers in sequence in one LV block, one every
+	// 2 s, from rotating addresses, none entered.
+	start := t0.Add(6 * time.Hour)
+	first, blocked := 0, 0
+	var last Decision
+	for i := range 300 {
+		d := g.Check(req("shop", withSuffix(lv, 100+i), start.Add(time.Duration(i)*2*time.Second), fmt.Sprintf("203.0.113.%d", i%250+1)))
+		if d.Decision != Allow && first == 0 {
+			first = i + 1
+		}
+		if d.Decision == Block {
+			blocked++
+		}
+		last = d
+	}
+	if first == 0 || first > 10 {
+		t.Fatalf("first stopped request %d, want within the first 10", first)
+	}
+	if blocked < 280 {
+		t.Fatalf("%d of 300 blocked", blocked)
+	}
+	if last.Rule != "prefix-blocked" || last.Prefix != prefix3(lv) || last.Country != "LV" || last.NumberType != Mobile {
+		t.Fatalf("last decision %+v", last)
+	}
+	if !last.Reasons.Has(ReasonBlocked) {
+		t.Fatalf("reasons %v", last.Reasons)
+	}
+	found := g.Findings()
+	if len(found) != 1 {
+		t.Fatalf("findings %+v", found)
+	}
+	f := found[0]
+	if f.Kind != finding.SMSPumping || f.Entity != prefix3(lv) || f.Start.Before(start.Add(-time.Hour)) || f.End.Before(start.Add(500*time.Second)) ||
+		f.Explanation == "" || f.Stats["refused"] < 280 {
+		t.Fatalf("finding %+v", f)
+	}
+	// Legitimate traffic to other blocks goes on.
+	if b := legit(g, "shop", bases[:2], start.Add(time.Hour), time.Hour, 500); b != 0 {
+		t.Fatalf("%d legitimate requests blocked after the campaign", b)
+	}
+	// The block expires after its TTL, and a repeat doubles it.
+	later := start.Add(3 * time.Hour)
+	if d := g.Check(req("shop", withSuffix(lv, 900), later, "203.0.113.1")); d.Decision == Block && d.Rule == "prefix-blocked" {
+		t.Fatalf("still blocked after the TTL: %+v", d)
+	}
+	for i := range 30 {
+		g.Check(req("shop", withSuffix(lv, 901+i), later.Add(time.Duration(i+1)*10*time.Second), "203.0.113.2"))
+	}
+	until, ok := g.Blocked("shop", later.Add(5*time.Minute))[prefix3(lv)]
+	if !ok {
+		t.Fatal("the block was not placed again")
+	}
+	if ttl := until.Sub(later); ttl < 2*time.Hour || ttl > 2*time.Hour+10*time.Minute {
+		t.Fatalf("second block lasts until %s, %s after the repeat: want twice the TTL", until, ttl)
+	}
+	if !g.Release("shop", prefix3(lv)) || len(g.Blocked("shop", later.Add(5*time.Minute))) != 0 {
+		t.Fatal("release did not lift the block")
+	}
+	if n := len(g.Findings()); n != 2 {
+		t.Fatalf("%d findings after two episodes, want 2", n)
+	}
+}
+
+func TestEnteredCodesAreNotBlocked(t *testing.T) {
+	// A busy block whose codes are entered: many numbers, close together,
+	// but verified — never blocked.
+	g := newGuard(t, DefaultConfig())
+	gb := example(t, "GB", phonenumbers.MOBILE)
+	for i := range 400 {
+		at := t0.Add(time.Duration(i) * 15 * time.Second)
+		num := withSuffix(gb, (i*211)%1000)
+		d := g.Check(req("shop", num, at, "198.51.100.7"))
+		if d.Decision == Block {
+			t.Fatalf("request %d blocked: %+v", i, d)
+		}
+		g.Verified(&Verified{App: "shop", Number: num, Time: at.Add(10 * time.Second)})
+	}
+}
+
+func TestNumberRules(t *testing.T) {
+	g := newGuard(t, DefaultConfig())
+	cases := []struct {
+		number string
+		want   Verdict
+		rule   string
+	}{
+		{example(t, "GB", phonenumbers.PREMIUM_RATE), Block, "premium-rate"},
+		{example(t, "GB", phonenumbers.TOLL_FREE), Challenge, "risky-number-type"},
+		{"+37100000000", Block, "invalid-number"},
+		{example(t, "GB", phonenumbers.MOBILE), Allow, ""},
+	}
+	for _, c := range cases {
+		d := g.Check(req("shop", c.number, t0, "192.0.2.1"))
+		if d.Decision != c.want || d.Rule != c.rule {
+			t.Errorf("%s: %+v, want %s by %q", c.number, d, c.want, c.rule)
+		}
+	}
+}
+
+func TestAppSettings(t *testing.T) {
+	lv := example(t, "LV", phonenumbers.MOBILE)
+	gb := example(t, "GB", phonenumbers.MOBILE)
+	cfg := DefaultConfig()
+	cfg.Apps = map[string]AppConfig{
+		"geo":    {Allowed: []string{"GB"}, Shared: Block},
+		"safe":   {SafeNumbers: []string{withSuffix(lv, 1)}, SafePrefixes: []string{prefix4(lv)}, Shared: Block},
+		"soft":   {Shared: Challenge},
+		"record": {Mode: RecordOnly, Allowed: []string{"GB"}},
+		"chall":  {Mode: ChallengeOnly, Allowed: []string{"GB"}},
+	}
+	g := newGuard(t, cfg)
+	if err := g.Shared().Add(prefix3(lv)); err != nil {
+		t.Fatal(err)
+	}
+	check := func(app, number string, want Verdict, rule string) {
+		t.Helper()
+		d := g.Check(req(app, number, t0, "192.0.2.1"))
+		if d.Decision != want || d.Rule != rule {
+			t.Errorf("%s %s: %+v, want %s by %q", app, number, d, want, rule)
+		}
+	}
+	check("geo", lv, Block, "country-not-allowed")
+	check("geo", gb, Allow, "")
+	check("safe", withSuffix(lv, 1), Allow, "safe-list")
+	check("safe", withSuffix(lv, 2), Allow, "safe-list") // under the safe prefix
+	check("other", lv, Block, "shared-intelligence")
+	check("soft", lv, Challenge, "shared-intelligence")
+	check("record", lv, Allow, "country-not-allowed")
+	if d := g.Check(req("record", lv, t0, "192.0.2.1")); d.Would != Block {
+		t.Errorf("record-only: would %s, want block", d.Would)
+	}
+	check("chall", lv, Challenge, "country-not-allowed")
+	if !g.Shared().Remove(prefix3(lv)) {
+		t.Fatal("remove")
+	}
+	check("other", withSuffix(lv, 500), Allow, "")
+	if err := g.Shared().Add("+0123"); err == nil {
+		t.Error("a prefix starting with 0 was added")
+	}
+}
+
+func TestIPCountries(t *testing.T) {
+	g := newGuard(t, DefaultConfig())
+	var d Decision
+	for i, region := range []string{"GB", "DE", "FR", "IT"} {
+		d = g.Check(req("shop", example(t, region, phonenumbers.MOBILE), t0.Add(time.Duration(i)*time.Minute), "192.0.2.9"))
+	}
+	if d.Decision != Challenge || !d.Reasons.Has(ReasonIPCountries) {
+		t.Fatalf("fourth country from one address: %+v", d)
+	}
+}
+
+func TestMemoryBound(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxPrefixes = 100
+	cfg.MaxIPs = 50
+	cfg.MaxApps = 3
+	g := newGuard(t, cfg)
+	gb := example(t, "GB", phonenumbers.MOBILE)
+	for i := range 2000 {
+		num := fmt.Sprintf("%s%02d%03d", gb[:len(gb)-5], i%100, i%1000)
+		g.Check(req("shop", num, t0.Add(time.Duration(i)*time.Second), fmt.Sprintf("10.0.%d.%d", i/250, i%250)))
+		a := g.apps["shop"]
+		if len(a.prefixes) > cfg.MaxPrefixes || len(a.ips) > cfg.MaxIPs {
+			t.Fatalf("after %d requests: %d blocks, %d addresses", i+1, len(a.prefixes), len(a.ips))
+		}
+	}
+	for i := range 10 {
+		g.Check(req(fmt.Sprintf("app-%d", i), gb, t0, "192.0.2.1"))
+	}
+	if len(g.apps) != 4 || g.apps[OtherApps] == nil {
+		t.Fatalf("%d apps with state, want 3 and the others'", len(g.apps))
+	}
+}
+
+func TestConfigCheck(t *testing.T) {
+	for name, mod := range map[string]func(*Config){
+		"ttl":     func(c *Config) { c.BlockTTL = 0 },
+		"burst":   func(c *Config) { c.BlockBurst = 99 },
+		"country": func(c *Config) { c.Apps = map[string]AppConfig{"a": {Allowed: []string{"Latvia"}}} },
+		"prefix":  func(c *Config) { c.Default.SafePrefixes = []string{"44"} },
+	} {
+		cfg := DefaultConfig()
+		mod(&cfg)
+		if _, err := New(cfg, nil); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if err := DefaultConfig().Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAnalyse(t *testing.T) {
+	lv := example(t, "LV", phonenumbers.MOBILE)
+	n, err := Analyse(lv)
+	if err != nil || n.Region != "LV" || n.Type != Mobile || n.E164 != lv {
+		t.Fatalf("%+v, %v", n, err)
+	}
+	var a Analyser
+	for i := range 5 {
+		m, err := a.Analyse(withSuffix(lv, i))
+		if err != nil || m.Region != "LV" || m.Type != Mobile || m.Carrier != n.Carrier || m.E164 != withSuffix(lv, i) {
+			t.Fatalf("cached: %+v, %v", m, err)
+		}
+	}
+	if _, err := Analyse("+1"); err == nil || !strings.Contains(err.Error(), "E.164") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestCampaignShapes runs campaigns of other shapes after a day of
+// legitimate traffic: one across a 10,000-number block (reported as the
+// 10,000), a slow one (a request every four minutes), and one whose codes
+// are entered one time in five. Each is stopped within its first 20
+// requests, 95% of its requests are stopped and at least half blocked.
+func TestCampaignShapes(t *testing.T) {
+	lv := example(t, "LV", phonenumbers.MOBILE)
+	bases := []string{example(t, "GB", phonenumbers.MOBILE), example(t, "DE", phonenumbers.MOBILE), lv}
+	cases := []struct {
+		name    string
+		n       int
+		every   time.Duration
+		entered int // one in this many entered; 0 none
+		first   int // suffix of the first number; numbers run in sequence
+		entity  string
+	}{
+		{"across 10,000", 3000, time.Second, 0, 0, prefix4(lv)},
+		{"slow", 60, 4 * time.Minute, 0, 200, lv[:len(lv)-4] + "0"},
+		{"one in five entered", 400, 3 * time.Second, 5, 300, lv[:len(lv)-4] + "0"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := newGuard(t, DefaultConfig())
+			if b := legit(g, "shop", bases, t0, 24*time.Hour, 10000); b != 0 {
+				t.Fatalf("%d legitimate requests blocked", b)
+			}
+			start := t0.Add(24 * time.Hour)
+			base := lv[:len(lv)-4]
+			stopped, blocked, allowed := 0, 0, 0
+			for i := range c.n {
+				num := fmt.Sprintf("%s%04d", base, c.first+i)
+				at := start.Add(time.Duration(i) * c.every)
+				d := g.Check(req("shop", num, at, fmt.Sprintf("203.0.113.%d", i%250+1)))
+				if d.Decision != Allow && stopped == 0 {
+					stopped = i + 1
+				}
+				if d.Decision == Block {
+					blocked++
+				}
+				if d.Decision == Allow {
+					allowed++
+				}
+				if c.entered > 0 && i%c.entered == 0 && d.Decision != Block {
+					g.Verified(&Verified{App: "shop", Number: num, Time: at.Add(15 * time.Second)})
+				}
+			}
+			if stopped == 0 || stopped > 20 {
+				t.Errorf("first stopped at request %d, want within 20", stopped)
+			}
+			if allowed > c.n/20 || blocked < c.n/2 {
+				t.Errorf("%d of %d allowed, %d blocked: want at most 5%% allowed, at least half blocked", allowed, c.n, blocked)
+			}
+			found := g.Findings()
+			var entities []string
+			for _, f := range found {
+				entities = append(entities, f.Entity)
+			}
+			if len(found) == 0 || found[0].Entity != c.entity {
+				t.Errorf("findings name %v, want %s first", entities, c.entity)
+			}
+		})
+	}
+}
+
+// TestSharedStopsCampaignAtOnce: the prefixes one app's guard found,
+// shared, make a second guard block the same campaign from its first
+// request.
+func TestSharedStopsCampaignAtOnce(t *testing.T) {
+	lv := example(t, "LV", phonenumbers.MOBILE)
+	campaign := func(g *Guard, app string) (firstStopped int, d0 Decision) {
+		for i := range 200 {
+			d := g.Check(req(app, withSuffix(lv, i), t0.Add(time.Duration(i)*time.Second), "203.0.113.5"))
+			if i == 0 {
+				d0 = d
+			}
+			if d.Decision == Block && firstStopped == 0 {
+				firstStopped = i + 1
+			}
+		}
+		return firstStopped, d0
+	}
+	first := newGuard(t, DefaultConfig())
+	if n, _ := campaign(first, "bank"); n < 2 {
+		t.Fatalf("the first guard blocked at request %d: it has nothing to learn from", n)
+	}
+	second := newGuard(t, DefaultConfig())
+	for _, f := range first.Findings() {
+		if err := second.Shared().Add(f.Entity); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, d0 := campaign(second, "airline")
+	if n != 1 || d0.Rule != "shared-intelligence" || d0.Prefix != prefix3(lv) {
+		t.Fatalf("second guard: first blocked request %d, first decision %+v", n, d0)
+	}
+}
