@@ -657,7 +657,6 @@ type candidate struct {
 	res      Result
 	uids     []string
 	url      string
-	longSpan chainSpan
 }
 
 // score scores s's window and returns it as a candidate when it scores.
