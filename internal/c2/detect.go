@@ -653,10 +653,10 @@ type candidate struct {
 	// noHistogram: the score left the histogram out (too few connections).
 	noHistogram bool
 	// addrs are a name pair's addresses.
-	addrs    []string
-	res      Result
-	uids     []string
-	url      string
+	addrs []string
+	res   Result
+	uids  []string
+	url   string
 }
 
 // score scores s's window and returns it as a candidate when it scores.
