@@ -377,3 +377,18 @@ func TestSharedStopsCampaignAtOnce(t *testing.T) {
 		t.Fatalf("second guard: first blocked request %d, first decision %+v", n, d0)
 	}
 }
+
+func TestAnalyserCachesOddNumbers(t *testing.T) {
+	var a Analyser
+	for _, n := range []string{"+441632960", "00441632960961", "not a number", "+447700900123"} {
+		n1, err1 := a.Analyse(n)
+		before := a.analysed
+		n2, err2 := a.Analyse(n)
+		if a.analysed != before {
+			t.Errorf("%q analysed again", n)
+		}
+		if n1 != n2 || (err1 == nil) != (err2 == nil) {
+			t.Errorf("%q: %+v %v, then %+v %v", n, n1, err1, n2, err2)
+		}
+	}
+}
