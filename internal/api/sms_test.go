@@ -124,7 +124,7 @@ func TestSMSPumpingOverHTTP(t *testing.T) {
 		t.Errorf("a partner listing blocks: %d, want 403", status)
 	}
 	release := fmt.Sprintf(`{"app":"shop","prefix":%q}`, smsPumped)
-	for _, who := range []string{"org-a-sensor", "org-a-reader"} {
+	for _, who := range []string{"org-a-sensor", "org-a-reader", "org-a-partner"} {
 		if status, _ := f.do("POST", "/api/v1/sms/blocks/release", who, release, nil); status != 403 {
 			t.Errorf("%s releasing: %d, want 403", who, status)
 		}

@@ -160,15 +160,20 @@ const MaxSMSApp = 128
 
 // SMSRelease lifts the block on prefix of c's organization's app now (an
 // operator's decision, such as a legitimate surge the guard took for
-// pumping). It needs policy.ChangeIntel (an analyst or admin). The guard's
+// pumping). It needs policy.ChangeIntel and policy.ReadVerdicts: an
+// analyst or admin, not a sensor, reader or partner hub. The guard's
 // state is in memory only, so the release is logged in the evidence log
 // (sms.release, naming the block by app and prefix: the guard's state is
 // not a stored object, so the leaf names it without a digest) before it
 // takes effect; a block that is not in force is
 // intel.ErrNotFound and logs nothing. The answer is the block as it was.
 func (h *Hub) SMSRelease(ctx context.Context, c *policy.Caller, app, prefix string) (SMSBlock, error) {
-	if err := policy.Require(c, policy.ChangeIntel); err != nil {
-		return SMSBlock{}, err
+	// ChangeIntel alone would let a partner hub's token in; releasing a
+	// block one may not list makes no sense, so ReadVerdicts too.
+	for _, a := range []policy.Action{policy.ChangeIntel, policy.ReadVerdicts} {
+		if err := policy.Require(c, a); err != nil {
+			return SMSBlock{}, err
+		}
 	}
 	if app == "" || len(app) > MaxSMSApp || strings.ContainsFunc(app, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return SMSBlock{}, &intel.FieldError{Field: "app", Value: app, Reason: fmt.Sprintf("must be 1 to %d bytes without control characters", MaxSMSApp)}

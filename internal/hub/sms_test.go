@@ -76,6 +76,7 @@ func TestSMSGuardPerOrganization(t *testing.T) {
 			{intel.RolePartner, func(c *policy.Caller) error { _, err := h.SMSBlocks(ctx, c); return err }},
 			{intel.RoleSensor, func(c *policy.Caller) error { _, err := h.SMSRelease(ctx, c, "shop", "+37121234"); return err }},
 			{intel.RoleReader, func(c *policy.Caller) error { _, err := h.SMSRelease(ctx, c, "shop", "+37121234"); return err }},
+			{intel.RolePartner, func(c *policy.Caller) error { _, err := h.SMSRelease(ctx, c, "shop", "+37121234"); return err }},
 		} {
 			if err := c.do(&policy.Caller{Org: "org-a", Role: c.role, TokenID: "tok-x"}); !errors.Is(err, intel.ErrForbidden) {
 				t.Errorf("%s: %v, want forbidden", c.role, err)
