@@ -134,6 +134,16 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 		beacon := string(authztest.BeaconLog("10.0.0.5", "198.18.0.9", time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC), 288, 5*time.Minute))
 		tr.step("POST", "/api/v1/events", "/api/v1/events", "org-b", beacon, nil, 200)
 		tr.step("GET", "/api/v1/detections", "/api/v1/detections", "org-b", nil, nil, 200)
+		// the SMS-pumping guard: a burst blocked, listed, released (an
+		// sms.release leaf)
+		smsStart := time.Now().UTC().Add(-2 * time.Minute)
+		smsBurst(t, f, "org-b", "tour-app", smsStart, 30)
+		tr.step("POST", "/api/v1/sms/check", "/api/v1/sms/check", "org-b",
+			fmt.Sprintf(`{"app":"tour-app","number":"%s999","ip":"192.0.2.9","time":%q}`, smsPumped, smsStart.Add(time.Minute).Format(time.RFC3339)), nil, 200)
+		tr.step("POST", "/api/v1/sms/verified", "/api/v1/sms/verified", "org-b",
+			fmt.Sprintf(`{"app":"tour-app","number":"%s999","time":%q}`, smsPumped, smsStart.Add(time.Minute+10*time.Second).Format(time.RFC3339)), nil, 200)
+		tr.step("GET", "/api/v1/sms/blocks", "/api/v1/sms/blocks", "org-b", nil, nil, 200)
+		tr.step("POST", "/api/v1/sms/blocks/release", "/api/v1/sms/blocks/release", "org-b", fmt.Sprintf(`{"app":"tour-app","prefix":%q}`, smsPumped), nil, 200)
 		var granted, denied hub.AccessView
 		tr.step("POST", "/api/v1/access-requests", "/api/v1/access-requests", "org-c", map[string]string{"ref": hits.Results[0].Hits[0].Ref, "purpose": "takedown"}, &granted, 201)
 		tr.step("POST", "/api/v1/access-requests", "/api/v1/access-requests", "org-b", map[string]string{"ref": bHits.Results[0].Hits[0].Ref, "purpose": "case 2026-114"}, &denied, 201)

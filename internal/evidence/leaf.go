@@ -98,6 +98,10 @@ const (
 	CheckpointSigned Action = "checkpoint"
 	// WitnessCosign: this hub, as a witness, co-signed another log's checkpoint.
 	WitnessCosign Action = "witness.cosign"
+	// SMSRelease: an organization lifted a block of its SMS-pumping guard
+	// on one of its apps' destination prefixes. The guard's state is in
+	// memory, not in the store, so the block is named, not hashed.
+	SMSRelease Action = "sms.release"
 )
 
 // Object kinds.
@@ -124,6 +128,9 @@ const (
 	KindCheckpoint = "checkpoint"
 	// KindWitnessLog is what this hub last co-signed for a log; its id is the log's origin.
 	KindWitnessLog = "witness-log"
+	// KindSMSBlock is a block of the SMS-pumping guard; its id is
+	// "app prefix" (the app's name, a space, the E.164 prefix).
+	KindSMSBlock = "sms-block"
 )
 
 // TorDataID is the id of the one KindTorData object.
@@ -188,6 +195,7 @@ var actions = map[Action]map[string]Role{
 	TorImport:          {KindTorImport: Changed, KindTorData: Changed},
 	CheckpointSigned:   {KindCheckpoint: Changed},
 	WitnessCosign:      {KindWitnessLog: Changed},
+	SMSRelease:         {KindSMSBlock: Named},
 }
 
 // Actions lists every action, sorted.

@@ -62,6 +62,7 @@ type Hub struct {
 	people *people // users' sessions, sign-in throttle, password hashing
 
 	det detectors // each organization's C2 detector (detect.go)
+	sms smsGuards // each organization's SMS-pumping guard (sms.go)
 
 	touchMu sync.Mutex
 	touched map[string]time.Time // token id -> last time last_used was written

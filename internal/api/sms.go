@@ -1,0 +1,106 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"fusion/internal/policy"
+	"fusion/internal/sms"
+)
+
+// MaxSMSBody bounds one SMS check or verification: a few hundred bytes of
+// JSON, with a user agent of at most 1 KB.
+const MaxSMSBody = 8 << 10
+
+// smsError makes the engine's parse errors API errors: a bad field is
+// invalid_field naming the field, the value and the reason; anything else
+// the body's shape.
+func smsError(err error) error {
+	var fe *sms.FieldError
+	if errors.As(err, &fe) {
+		return &decodeError{"invalid_field", fe.Error()}
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	return &decodeError{"invalid_json", err.Error()}
+}
+
+// smsCheck answers POST /api/v1/sms/check {app, number, ip, user_agent,
+// time}: send the one-time code, challenge first, or block.
+func (s *Server) smsCheck(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	body, err := readBody(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	req, err := sms.ParseRequest(body)
+	if err != nil {
+		s.fail(w, r, smsError(err))
+		return
+	}
+	d, err := s.hub.SMSCheck(r.Context(), c, &req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+// smsVerified answers POST /api/v1/sms/verified {app, number, time}: the
+// code sent to number was entered.
+func (s *Server) smsVerified(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	body, err := readBody(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := sms.ParseVerified(body)
+	if err != nil {
+		s.fail(w, r, smsError(err))
+		return
+	}
+	if err := s.hub.SMSVerified(r.Context(), c, &v); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"recorded": true})
+}
+
+// smsBlocks answers GET /api/v1/sms/blocks: the caller's organization's
+// blocks in force, with their reasons.
+func (s *Server) smsBlocks(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	if _, err := query(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	bs, err := s.hub.SMSBlocks(r.Context(), c)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"blocks": bs})
+}
+
+// smsReleaseBody is the body of POST /api/v1/sms/blocks/release.
+type smsReleaseBody struct {
+	App    string `json:"app"`
+	Prefix string `json:"prefix"`
+}
+
+// smsRelease answers POST /api/v1/sms/blocks/release {app, prefix}: lift
+// a block now; the answer is the block released.
+func (s *Server) smsRelease(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	var b smsReleaseBody
+	if err := decode(r, &b); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rel, err := s.hub.SMSRelease(r.Context(), c, b.App, b.Prefix)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"released": rel})
+}

@@ -1,0 +1,228 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"fusion/internal/evidence"
+	"fusion/internal/intel"
+	"fusion/internal/policy"
+	"fusion/internal/sms"
+	"fusion/internal/store"
+)
+
+// The SMS-pumping guard, inline. Each organization whose backend asks
+// before sending one-time codes (POST /api/v1/sms/check) has its own
+// sms.Guard, made on its first request and kept in memory for the hub's
+// life: an app's name is the organization's own, and one organization
+// never sees another's apps, decisions or blocks.
+//
+// Memory: a Guard is bounded per app (sms.Config.MaxPrefixes 1,000-number
+// blocks of ~1.2 KB and MaxIPs client addresses of up to 200 B: at most
+// about 130 MB for an app at the default bounds), at most MaxApps (1,024)
+// apps with their own state, and an analysis cache of at most 2^20 blocks
+// (~100 MB); see package sms. The state is not persisted: a restarted hub
+// starts learning afresh, and blocks in force are lost. Releases are
+// logged in the evidence log (sms.release), which is their lasting record.
+//
+// The guard is safe for concurrent use (one lock, a microsecond or two a
+// decision), so checks of one organization take turns there and nowhere
+// else.
+
+// smsGuards holds the organizations' guards, made on first use.
+type smsGuards struct {
+	mu   sync.Mutex
+	orgs map[string]*sms.Guard
+}
+
+// smsGuard returns org's guard, making it on first use when create is set.
+func (h *Hub) smsGuard(org string, create bool) (*sms.Guard, error) {
+	h.sms.mu.Lock()
+	defer h.sms.mu.Unlock()
+	if g := h.sms.orgs[org]; g != nil || !create {
+		return g, nil
+	}
+	g, err := sms.New(sms.DefaultConfig(), nil)
+	if err != nil {
+		return nil, err
+	}
+	if h.sms.orgs == nil {
+		h.sms.orgs = map[string]*sms.Guard{}
+	}
+	h.sms.orgs[org] = g
+	return g, nil
+}
+
+// SMSCheck decides, before c's organization's backend sends a one-time
+// code, whether to send it (allow), ask for a challenge first, or refuse
+// (block), and records the request in the organization's guard. It needs
+// policy.SubmitEvents: a sensor token on the sender's backend.
+func (h *Hub) SMSCheck(_ context.Context, c *policy.Caller, req *sms.Request) (sms.Decision, error) {
+	if err := policy.Require(c, policy.SubmitEvents); err != nil {
+		return sms.Decision{}, err
+	}
+	g, err := h.smsGuard(c.Org, true)
+	if err != nil {
+		return sms.Decision{}, err
+	}
+	return g.Check(req), nil
+}
+
+// SMSVerified feeds back that a code c's organization sent was entered
+// (conversion). It needs policy.SubmitEvents.
+func (h *Hub) SMSVerified(_ context.Context, c *policy.Caller, v *sms.Verified) error {
+	if err := policy.Require(c, policy.SubmitEvents); err != nil {
+		return err
+	}
+	g, err := h.smsGuard(c.Org, true)
+	if err != nil {
+		return err
+	}
+	g.Verified(v)
+	return nil
+}
+
+// SMSBlock is a destination prefix an app of the caller's organization
+// blocks now, with why: the rule and reasons of the episode that placed
+// it, as its finding states them.
+type SMSBlock struct {
+	App    string    `json:"app"`
+	Prefix string    `json:"prefix"`
+	Until  time.Time `json:"until"`
+	// Rule, Reasons, Country, Carrier and Explanation come from the
+	// block's finding; they are empty for a 1,000-number block that a
+	// block of its 10,000 covers (the wider block's finding names it).
+	Rule        string   `json:"rule,omitempty"`
+	Reasons     []string `json:"reasons"`
+	Country     string   `json:"country,omitempty"`
+	Carrier     string   `json:"carrier,omitempty"`
+	Explanation string   `json:"explanation,omitempty"`
+}
+
+// SMSBlocks lists the blocks in force at now in c's own organization's
+// guard, sorted by app and prefix. It needs policy.ReadVerdicts: blocks
+// are verdicts on what the organization's apps were asked to send.
+func (h *Hub) SMSBlocks(_ context.Context, c *policy.Caller) ([]SMSBlock, error) {
+	if err := policy.Require(c, policy.ReadVerdicts); err != nil {
+		return nil, err
+	}
+	out := []SMSBlock{}
+	g, err := h.smsGuard(c.Org, false)
+	if err != nil || g == nil {
+		return out, err
+	}
+	return smsBlocks(g, h.now()), nil
+}
+
+// smsBlocks lists g's blocks in force at now with their findings' reasons.
+// A block's episode is open while it is in force and Findings includes
+// the open ones, so every app with a block in force names itself in a
+// finding, and the latest finding of an app and prefix is its block's.
+func smsBlocks(g *sms.Guard, now time.Time) []SMSBlock {
+	type key struct{ app, prefix string }
+	why := map[key]int{}
+	apps := map[string]bool{}
+	fs := g.Findings()
+	for i, f := range fs {
+		why[key{f.Detail["app"], f.Entity}] = i // oldest first: the last wins
+		apps[f.Detail["app"]] = true
+	}
+	out := []SMSBlock{}
+	for app := range apps {
+		for p, until := range g.Blocked(app, now) {
+			b := SMSBlock{App: app, Prefix: p, Until: until, Reasons: []string{}}
+			if i, ok := why[key{app, p}]; ok {
+				f := fs[i]
+				b.Rule, b.Country, b.Carrier, b.Explanation = f.Detail["rule"], f.Detail["country"], f.Detail["carrier"], f.Explanation
+				if r := f.Detail["reasons"]; r != "" {
+					b.Reasons = strings.Split(r, ",")
+				}
+			}
+			out = append(out, b)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].App != out[j].App {
+			return out[i].App < out[j].App
+		}
+		return out[i].Prefix < out[j].Prefix
+	})
+	return out
+}
+
+// MaxSMSApp bounds an app's name in a release, as sms.ParseRequest bounds
+// it in a request.
+const MaxSMSApp = 128
+
+// SMSRelease lifts the block on prefix of c's organization's app now (an
+// operator's decision, such as a legitimate surge the guard took for
+// pumping). It needs policy.ChangeIntel and policy.ReadVerdicts: an
+// analyst or admin, not a sensor, reader or partner hub. The guard's
+// state is in memory only, so the release is logged in the evidence log
+// (sms.release, naming the block by app and prefix: the guard's state is
+// not a stored object, so the leaf names it without a digest) before it
+// takes effect; a block that is not in force is
+// intel.ErrNotFound and logs nothing. The answer is the block as it was.
+func (h *Hub) SMSRelease(ctx context.Context, c *policy.Caller, app, prefix string) (SMSBlock, error) {
+	// ChangeIntel alone would let a partner hub's token in; releasing a
+	// block one may not list makes no sense, so ReadVerdicts too.
+	for _, a := range []policy.Action{policy.ChangeIntel, policy.ReadVerdicts} {
+		if err := policy.Require(c, a); err != nil {
+			return SMSBlock{}, err
+		}
+	}
+	if app == "" || len(app) > MaxSMSApp || strings.ContainsFunc(app, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return SMSBlock{}, &intel.FieldError{Field: "app", Value: app, Reason: fmt.Sprintf("must be 1 to %d bytes without control characters", MaxSMSApp)}
+	}
+	if !smsPrefix(prefix) {
+		return SMSBlock{}, &intel.FieldError{Field: "prefix", Value: prefix, Reason: "not an E.164 prefix (+ and 1 to 15 digits, the first not 0)"}
+	}
+	notFound := fmt.Errorf("%w: app %q blocks no prefix %s", intel.ErrNotFound, app, prefix)
+	g, err := h.smsGuard(c.Org, false)
+	if err != nil {
+		return SMSBlock{}, err
+	}
+	if g == nil {
+		return SMSBlock{}, notFound
+	}
+	now := h.now()
+	var block *SMSBlock
+	for _, b := range smsBlocks(g, now) {
+		if b.App == app && b.Prefix == prefix {
+			block = &b
+			break
+		}
+	}
+	if block == nil {
+		return SMSBlock{}, notFound
+	}
+	err = h.store.Update(ctx, func(tx *store.Tx) error {
+		return h.ev.Append(tx, actorOf(c).leaf(evidence.SMSRelease,
+			evidence.Object{Kind: evidence.KindSMSBlock, ID: app + " " + prefix, Owner: c.Org}))
+	})
+	if err != nil {
+		return SMSBlock{}, err
+	}
+	// A block that ended between the listing and here is released all the
+	// same: the log says what the analyst decided.
+	g.Release(app, prefix)
+	return *block, nil
+}
+
+// smsPrefix reports whether p is an E.164 prefix: "+" and 1 to 15 digits,
+// the first not 0.
+func smsPrefix(p string) bool {
+	if len(p) < 2 || len(p) > 16 || p[0] != '+' || p[1] == '0' {
+		return false
+	}
+	for i := 1; i < len(p); i++ {
+		if p[i] < '0' || p[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
