@@ -17,7 +17,18 @@
 // ISO 3166-1 alpha-2 region libphonenumber gives it. truth.jsonl holds one
 // sms-pumping line per campaign: entity is the E.164 prefix shared by every
 // number of the targeted block, start and end the campaign's first and last
-// request.
+// request; detail gives the campaign kind (campaign: burst, low-and-slow,
+// in-country or verifying), the country, operator, block, number pattern,
+// requests and codes entered (verified), and cut_short when the end of
+// the run cut the campaign short. negatives.jsonl holds one line per
+// legitimate surge, the hard negatives a guard should let through:
+//
+//	{"kind":"launch","country":"CR","start":"2026-11-03T06:41:52.932671203Z",
+//	 "end":"2026-11-06T17:22:12.372572565Z","requests":3042,"verified":2664}
+//
+// kind is launch or marketing-push, start and end the surge's first and
+// last request, requests and verified its own (the country's usual traffic
+// goes on beside a marketing push).
 //
 // # Defaults
 //
@@ -37,12 +48,44 @@
 // browsers'.
 //
 // One pumping campaign is placed per 20,000 requests (five in the default
-// run), at random in successive slots: 200 to 2,500 requests over 5 to 60
-// minutes to a block of 1,000 or 10,000 consecutive mobile numbers of one
-// operator in one of twelve favoured destinations (Uzbekistan, Latvia,
-// Kyrgyzstan, ...), in sequence or in clusters, from addresses rotating
-// through a few hosting networks, with scripting-client, stale-browser or
-// retired-app user agents, and almost none verified.
+// run), at random in successive slots, its kind in turn burst,
+// low-and-slow, burst, in-country, verifying (a 500,000-request run has
+// ten bursts and five of each other kind). No two running campaigns share
+// a block.
+//
+//   - burst: 200 to 2,500 requests over 5 to 60 minutes to a block of
+//     1,000 or 10,000 consecutive mobile numbers of one operator in one of
+//     twelve favoured destinations (Uzbekistan, Latvia, Kyrgyzstan, ...),
+//     in sequence or in clusters, from addresses rotating through a few
+//     hosting networks, with scripting-client, stale-browser or
+//     retired-app user agents, and at most 1.5% of codes entered;
+//   - low-and-slow: 1 to 4 requests an hour for 24 to 72 hours to such a
+//     block, from 256 to 1,024 residential addresses (a new one almost
+//     every request) with stale browsers, the retired app or the current
+//     apps on any device, at most 4% entered;
+//   - in-country: 30% to 100% of a large market's own volume (a country
+//     with at least 2% of the traffic: US, India, Brazil, ...) for 1 to
+//     4 hours, to a block of that country apart from its users' ranges,
+//     from 64 to 512 addresses with the current apps' user agents, at
+//     most 4% entered;
+//   - verifying: 200 to 1,500 requests over 30 minutes to 6 hours to a
+//     favoured destination's block from a farm of real phones (10 to 60
+//     devices with the current apps, 4 to 31 addresses) that enters 20% to
+//     40% of the codes, to pass conversion checks.
+//
+// One legitimate surge is placed per 100,000 requests, in turn a
+// marketing push and a launch, each in its own slot (a 500,000-request
+// run has three pushes and two launches; the default run one push):
+//
+//   - marketing-push: a large market's rate rises by 1.5 to 4 times its
+//     own for 2 to 8 hours;
+//   - launch: a country the app did not serve (Costa Rica, Uruguay,
+//     Ecuador, ...) starts from nothing and rises linearly over 2 to 4
+//     days to 1% to 2.5% of the legitimate rate, then stays, to the end of
+//     the run.
+//
+// Surge users are legitimate users of their country in every respect:
+// numbers, addresses, apps, and 86% to 95% of codes entered.
 //
 // # Numbers
 //
