@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -268,4 +269,22 @@ func distinct(reqs []request, key func(request) string) int {
 		seen[key(r)] = true
 	}
 	return len(seen)
+}
+
+// TestNewMarkets checks that every market a launch may add is new to the
+// app and has valid mobile ranges.
+func TestNewMarkets(t *testing.T) {
+	finder, err := newRangeFinder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &scenario.Run{Params: scenario.Params{Seed: 1}}
+	for _, c := range newMarkets {
+		if slices.ContainsFunc(countries, func(k country) bool { return k.Region == c.Region }) {
+			t.Errorf("new market %s is already one of the app's countries", c.Region)
+		}
+		if _, err := finder.ranges(r.Rand("test"), c.Region, minRanges, 3, 6); err != nil {
+			t.Errorf("new market %s: %v", c.Region, err)
+		}
+	}
 }

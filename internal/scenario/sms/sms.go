@@ -80,7 +80,7 @@
 //   - marketing-push: a large market's rate rises by 1.5 to 4 times its
 //     own for 2 to 8 hours;
 //   - launch: a country the app did not serve (Costa Rica, Uruguay,
-//     Ecuador, ...) starts from nothing and rises linearly over 2 to 4
+//     Ecuador, ..., in turn from a point the seed chooses) starts from nothing and rises linearly over 2 to 4
 //     days to 1% to 2.5% of the legitimate rate, then stays, to the end of
 //     the run.
 //
@@ -410,6 +410,8 @@ func (w *world) planSurges(r *scenario.Run, finder *rangeFinder, n int64) error 
 		return nil
 	}
 	slot := float64(n) / requestsPerDay * 24 * 60 / float64(k) // minutes
+	// The launches take the new markets in turn from a point of the seed's.
+	first := r.Rand("sms/surges").IntN(len(newMarkets))
 	var markets []int
 	for i, c := range w.countries {
 		if c.Share >= inCountryMinShare {
@@ -429,7 +431,7 @@ func (w *world) planSurges(r *scenario.Run, finder *rangeFinder, n int64) error 
 			s.end = s.start + int64(minutes*float64(time.Minute))
 		} else {
 			s.kind = Launch
-			c := newMarkets[(i/2)%len(newMarkets)]
+			c := newMarkets[(first+i/2)%len(newMarkets)]
 			ranges, err := finder.ranges(rng, c.Region, minRanges, 3, 6)
 			if err != nil {
 				return err
