@@ -139,3 +139,11 @@ func isPublic(a uint32) bool {
 	}
 	return true
 }
+
+// newMarkets are the countries a launch adds, in turn: markets the app does
+// not serve before the launch (none of countries). Share is unused; the
+// launch sets the rate.
+var newMarkets = []country{
+	{"CR", 0, -360, 0.35}, {"UY", 0, -180, 0.3}, {"EC", 0, -300, 0.2}, {"DO", 0, -240, 0.25},
+	{"JO", 0, 120, 0.35}, {"QA", 0, 180, 0.5}, {"TN", 0, 60, 0.15}, {"PA", 0, -300, 0.35},
+}

@@ -17,7 +17,18 @@
 // ISO 3166-1 alpha-2 region libphonenumber gives it. truth.jsonl holds one
 // sms-pumping line per campaign: entity is the E.164 prefix shared by every
 // number of the targeted block, start and end the campaign's first and last
-// request.
+// request; detail gives the campaign kind (campaign: burst, low-and-slow,
+// in-country or verifying), the country, operator, block, number pattern,
+// requests and codes entered (verified), and cut_short when the end of
+// the run cut the campaign short. negatives.jsonl holds one line per
+// legitimate surge, the hard negatives a guard should let through:
+//
+//	{"kind":"launch","country":"CR","start":"2026-11-03T06:41:52.932671203Z",
+//	 "end":"2026-11-06T17:22:12.372572565Z","requests":3042,"verified":2664}
+//
+// kind is launch or marketing-push, start and end the surge's first and
+// last request, requests and verified its own (the country's usual traffic
+// goes on beside a marketing push).
 //
 // # Defaults
 //
@@ -37,12 +48,44 @@
 // browsers'.
 //
 // One pumping campaign is placed per 20,000 requests (five in the default
-// run), at random in successive slots: 200 to 2,500 requests over 5 to 60
-// minutes to a block of 1,000 or 10,000 consecutive mobile numbers of one
-// operator in one of twelve favoured destinations (Uzbekistan, Latvia,
-// Kyrgyzstan, ...), in sequence or in clusters, from addresses rotating
-// through a few hosting networks, with scripting-client, stale-browser or
-// retired-app user agents, and almost none verified.
+// run), at random in successive slots, its kind in turn burst,
+// low-and-slow, burst, in-country, verifying (a 500,000-request run has
+// ten bursts and five of each other kind). No two running campaigns share
+// a block.
+//
+//   - burst: 200 to 2,500 requests over 5 to 60 minutes to a block of
+//     1,000 or 10,000 consecutive mobile numbers of one operator in one of
+//     twelve favoured destinations (Uzbekistan, Latvia, Kyrgyzstan, ...),
+//     in sequence or in clusters, from addresses rotating through a few
+//     hosting networks, with scripting-client, stale-browser or
+//     retired-app user agents, and at most 1.5% of codes entered;
+//   - low-and-slow: 1 to 4 requests an hour for 24 to 72 hours to such a
+//     block, from 256 to 1,024 residential addresses (a new one almost
+//     every request) with stale browsers, the retired app or the current
+//     apps on any device, at most 4% entered;
+//   - in-country: 30% to 100% of a large market's own volume (a country
+//     with at least 2% of the traffic: US, India, Brazil, ...) for 1 to
+//     4 hours, to a block of that country apart from its users' ranges,
+//     from 64 to 512 addresses with the current apps' user agents, at
+//     most 4% entered;
+//   - verifying: 200 to 1,500 requests over 30 minutes to 6 hours to a
+//     favoured destination's block from a farm of real phones (10 to 60
+//     devices with the current apps, 4 to 31 addresses) that enters 20% to
+//     40% of the codes, to pass conversion checks.
+//
+// One legitimate surge is placed per 100,000 requests, in turn a
+// marketing push and a launch, each in its own slot (a 500,000-request
+// run has three pushes and two launches; the default run one push):
+//
+//   - marketing-push: a large market's rate rises by 1.5 to 4 times its
+//     own for 2 to 8 hours;
+//   - launch: a country the app did not serve (Costa Rica, Uruguay,
+//     Ecuador, ..., in turn from a point the seed chooses) starts from nothing and rises linearly over 2 to 4
+//     days to 1% to 2.5% of the legitimate rate, then stays, to the end of
+//     the run.
+//
+// Surge users are legitimate users of their country in every respect:
+// numbers, addresses, apps, and 86% to 95% of codes entered.
 //
 // # Numbers
 //
@@ -54,6 +97,7 @@ package sms
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -103,6 +147,47 @@ const (
 	minRanges     = 4
 	maxRanges     = 24
 	blocksPerLand = 3 // pumping blocks per target country
+
+	// Low-and-slow campaigns: a few requests an hour over days.
+	minSlowHours, maxSlowHours     = 24, 72
+	minSlowPerHour, maxSlowPerHour = 1.0, 4.0
+	// In-country campaigns: a fraction of the country's own volume.
+	minInCountryMinutes, maxInCountryMinutes = 60, 240
+	minInCountryShare, maxInCountryShare     = 0.3, 1.0
+	inCountryMinShare                        = 2.0 // percent of traffic a market needs to be targeted
+	// Verifying campaigns: a farm of phones enters some of the codes.
+	minFarmVerify, maxFarmVerify   = 0.20, 0.40
+	minFarmSize, maxFarmSize       = 200, 1_500
+	minFarmMinutes, maxFarmMinutes = 30, 360
+
+	// requestsPerSurge places one legitimate surge per this many requests.
+	requestsPerSurge = 100_000
+	// Launch: a new market's traffic rises from nothing to a peak share of
+	// the legitimate rate over two to four days.
+	minLaunchPeak, maxLaunchPeak = 0.01, 0.025
+	minRampDays, maxRampDays     = 2.0, 4.0
+	// Marketing push: an existing market's rate rises by a factor for a
+	// few hours.
+	minPushFactor, maxPushFactor   = 1.5, 4.0
+	minPushMinutes, maxPushMinutes = 120, 480
+)
+
+// Campaign kinds, as truth lines name them in detail.campaign.
+const (
+	Burst      = "burst"
+	LowAndSlow = "low-and-slow"
+	InCountry  = "in-country"
+	Verifying  = "verifying"
+)
+
+// campaignKinds is the rotation of kinds over successive campaigns: two in
+// five are bursts, one in five of each other kind.
+var campaignKinds = [...]string{Burst, LowAndSlow, Burst, InCountry, Verifying}
+
+// Legitimate surge kinds, as negatives.jsonl names them.
+const (
+	Launch        = "launch"
+	MarketingPush = "marketing-push"
 )
 
 func defaults(p *scenario.Params) {
@@ -134,6 +219,11 @@ type world struct {
 	slot       float64  // minutes per campaign slot
 	idKey      uint64
 	totalShare float64
+	// inCountry lists the large markets in-country campaigns target, as
+	// indices into countries, with their blocks in inBlocks.
+	inCountry []int
+	inBlocks  map[string][]numberRange
+	surges    []*surge
 }
 
 // land is a country with its number ranges and shared addresses.
@@ -183,6 +273,41 @@ func generate(ctx context.Context, r *scenario.Run) (err error) {
 			return err
 		}
 	}
+	return g.negatives()
+}
+
+// Negative is a line of negatives.jsonl: a legitimate surge, which a guard
+// should let through.
+type Negative struct {
+	Kind     string    `json:"kind"` // Launch or MarketingPush
+	Country  string    `json:"country"`
+	Start    time.Time `json:"start"` // the surge's first request
+	End      time.Time `json:"end"`   // its last
+	Requests int       `json:"requests"`
+	Verified int       `json:"verified"`
+}
+
+// negatives writes negatives.jsonl, one line per surge that sent requests.
+func (g *generator) negatives() error {
+	out, err := g.run.Create("negatives.jsonl")
+	if err != nil {
+		return err
+	}
+	for _, s := range g.surges {
+		if s.written == 0 {
+			continue
+		}
+		line, err := json.Marshal(Negative{
+			Kind: s.kind, Country: g.countries[s.land].Region,
+			Start: time.Unix(0, s.first).UTC(), End: time.Unix(0, s.last).UTC(),
+			Requests: s.written, Verified: s.verified,
+		})
+		if err != nil {
+			return err
+		}
+		out.Write(line)
+		out.WriteByte('\n')
+	}
 	return nil
 }
 
@@ -223,7 +348,30 @@ func newWorld(r *scenario.Run) (*world, error) {
 			w.proxies = append(w.proxies, a)
 		}
 	}
+	// Blocks for in-country campaigns: apart from the ranges the
+	// country's users have, so that a block's requests are the campaign's.
+	w.inBlocks = map[string][]numberRange{}
+	for i := range w.countries {
+		l := &w.countries[i]
+		if l.Share < inCountryMinShare {
+			continue
+		}
+		blocks, err := finder.ranges(rng, l.Region, blocksPerLand+2, 3, 3+rng.IntN(2))
+		if err != nil {
+			return nil, err
+		}
+		blocks = slices.DeleteFunc(blocks, func(b numberRange) bool {
+			return slices.ContainsFunc(l.ranges, func(r numberRange) bool { return overlap(b.Prefix, r.Prefix) })
+		})
+		if len(blocks) > 0 {
+			w.inCountry = append(w.inCountry, i)
+			w.inBlocks[l.Region] = blocks
+		}
+	}
 	n := r.Params.Count
+	if err := w.planSurges(r, finder, n); err != nil {
+		return nil, err
+	}
 	w.pumps = int(n / requestsPerPump)
 	if w.pumps == 0 && n >= 2_000 {
 		w.pumps = 1
@@ -234,6 +382,74 @@ func newWorld(r *scenario.Run) (*world, error) {
 		w.slot = days * 24 * 60 / float64(w.pumps)
 	}
 	return w, nil
+}
+
+// overlap reports whether two number prefixes share numbers.
+func overlap(a, b string) bool { return strings.HasPrefix(a, b) || strings.HasPrefix(b, a) }
+
+// surge is a legitimate rise in traffic, not an attack: the hard negatives
+// that negatives.jsonl lists.
+type surge struct {
+	kind  string
+	land  int     // index into countries
+	start int64   // Unix nanoseconds
+	end   int64   // planned end; a launch lasts to the end of the run
+	ramp  float64 // launch: minutes from nothing to the full rate
+	rate  float64 // launch: requests a minute at the full rate; push: the factor added to the country's rate
+
+	written, verified int
+	first, last       int64
+}
+
+// planSurges plans one surge per requestsPerSurge requests, alternating
+// marketing pushes and launches, each in its own slot of the run and from
+// its own random stream. A launch adds a market the app did not have.
+func (w *world) planSurges(r *scenario.Run, finder *rangeFinder, n int64) error {
+	k := int(n / requestsPerSurge)
+	if k == 0 {
+		return nil
+	}
+	slot := float64(n) / requestsPerDay * 24 * 60 / float64(k) // minutes
+	// The launches take the new markets in turn from a point of the seed's.
+	first := r.Rand("sms/surges").IntN(len(newMarkets))
+	var markets []int
+	for i, c := range w.countries {
+		if c.Share >= inCountryMinShare {
+			markets = append(markets, i)
+		}
+	}
+	for i := range k {
+		rng := r.Rand("sms/surge/" + strconv.Itoa(i))
+		s := &surge{}
+		at := (float64(i) + 0.05 + 0.5*rng.Float64()) * slot
+		s.start = w.start.UnixNano() + int64(at*float64(time.Minute))
+		if i%2 == 0 {
+			s.kind = MarketingPush
+			s.land = markets[rng.IntN(len(markets))]
+			s.rate = minPushFactor + (maxPushFactor-minPushFactor)*rng.Float64()
+			minutes := minPushMinutes + (maxPushMinutes-minPushMinutes)*rng.Float64()
+			s.end = s.start + int64(minutes*float64(time.Minute))
+		} else {
+			s.kind = Launch
+			c := newMarkets[(first+i/2)%len(newMarkets)]
+			ranges, err := finder.ranges(rng, c.Region, minRanges, 3, 6)
+			if err != nil {
+				return err
+			}
+			l := land{country: c, ranges: ranges, verify: 0.86 + 0.09*rng.Float64()}
+			for range natPerCountry {
+				l.nat = append(l.nat, publicIPv4(rng))
+			}
+			s.land = len(w.countries)
+			w.countries = append(w.countries, l) // Share 0: no traffic but the launch's
+			peak := minLaunchPeak + (maxLaunchPeak-minLaunchPeak)*rng.Float64()
+			s.rate = peak * (requestsPerDay - requestsPerDay/requestsPerPump*meanPumpSize) / (24 * 60)
+			s.ramp = (minRampDays + (maxRampDays-minRampDays)*rng.Float64()) * 24 * 60
+			s.end = math.MaxInt64
+		}
+		w.surges = append(w.surges, s)
+	}
+	return nil
 }
 
 func newGenerator(w *world, r *scenario.Run) *generator {
@@ -280,6 +496,7 @@ type event struct {
 	at     int64 // Unix nanoseconds
 	seq    uint32
 	camp   *campaign // nil for legitimate traffic
+	surge  *surge    // the legitimate surge the request belongs to, if any
 	land   int16
 	rng    int16 // index into the land's ranges
 	app    uint8
@@ -335,43 +552,73 @@ func (g *generator) minute(m int64) error {
 	return nil
 }
 
-// legit adds the minute's legitimate requests.
+// legit adds the minute's legitimate requests, the surges' among them.
 func (g *generator) legit(t0 int64) {
-	const day = 24 * 60
-	minuteOfDay := float64(((t0/int64(time.Minute))%day + day) % day)
+	minuteOfDay := float64(((t0/int64(time.Minute))%(24*60) + 24*60) % (24 * 60))
 	total := 0.0
 	for i := range g.countries {
 		c := &g.countries[i]
-		local := math.Mod(minuteOfDay+float64(c.UTCOffset)+day, day) / 60
-		h := int(local)
-		frac := local - float64(h)
-		rate := diurnal[h]*(1-frac) + diurnal[(h+1)%24]*frac
-		total += c.Share * rate
+		total += c.Share * rhythm(c.UTCOffset, minuteOfDay)
 		g.weight[i] = total
 	}
 	k := poisson(g.rng, g.legitRate*total/g.totalShare)
 	for range k {
 		li := sort.SearchFloat64s(g.weight, g.rng.Float64()*total)
 		li = min(li, len(g.countries)-1)
-		l := &g.countries[li]
-		e := event{at: t0 + g.rng.Int64N(int64(time.Minute)), seq: g.nextSeq(), land: int16(li)}
-		e.rng = int16(g.rng.IntN(len(l.ranges)))
-		e.suffix = g.rng.Uint64N(l.ranges[e.rng].Size())
-		if g.rng.Float64() < natShare {
-			e.ip = l.nat[g.rng.IntN(len(l.nat))]
-		} else {
-			e.ip = publicIPv4(g.rng)
-		}
-		switch p := g.rng.Float64(); {
-		case p < webShare:
-			e.app, e.ua = 2, uint16(g.rng.IntN(len(browsers)))
-		case p < webShare+(1-webShare)*l.IOS:
-			e.app, e.ua = 1, uint16(g.rng.IntN(1<<16))
-		default:
-			e.app, e.ua = 0, uint16(g.rng.IntN(1<<16))
-		}
-		g.batch = append(g.batch, e)
+		at := t0 + g.rng.Int64N(int64(time.Minute))
+		g.batch = append(g.batch, g.legitEvent(at, li))
 	}
+	t1 := t0 + int64(time.Minute)
+	for _, s := range g.surges {
+		if s.start >= t1 || s.end <= t0 {
+			continue
+		}
+		from, to := max(s.start, t0), min(s.end, t1)
+		c := &g.countries[s.land]
+		rate := rhythm(c.UTCOffset, minuteOfDay) * float64(to-from) / float64(time.Minute)
+		if s.kind == Launch {
+			rate *= s.rate * min(1, float64(to-s.start)/float64(time.Minute)/s.ramp)
+		} else {
+			rate *= s.rate * g.legitRate * c.Share / g.totalShare
+		}
+		for range poisson(g.rng, rate) {
+			e := g.legitEvent(from+g.rng.Int64N(to-from), s.land)
+			e.surge = s
+			g.batch = append(g.batch, e)
+		}
+	}
+}
+
+// rhythm is the diurnal factor (mean 1) of a country with the given UTC
+// offset at a minute of the UTC day.
+func rhythm(offset int, minuteOfDay float64) float64 {
+	const day = 24 * 60
+	local := math.Mod(minuteOfDay+float64(offset)+day, day) / 60
+	h := int(local)
+	frac := local - float64(h)
+	return diurnal[h]*(1-frac) + diurnal[(h+1)%24]*frac
+}
+
+// legitEvent draws a legitimate request at a time from country li.
+func (g *generator) legitEvent(at int64, li int) event {
+	l := &g.countries[li]
+	e := event{at: at, seq: g.nextSeq(), land: int16(li)}
+	e.rng = int16(g.rng.IntN(len(l.ranges)))
+	e.suffix = g.rng.Uint64N(l.ranges[e.rng].Size())
+	if g.rng.Float64() < natShare {
+		e.ip = l.nat[g.rng.IntN(len(l.nat))]
+	} else {
+		e.ip = publicIPv4(g.rng)
+	}
+	switch p := g.rng.Float64(); {
+	case p < webShare:
+		e.app, e.ua = 2, uint16(g.rng.IntN(len(browsers)))
+	case p < webShare+(1-webShare)*l.IOS:
+		e.app, e.ua = 1, uint16(g.rng.IntN(1<<16))
+	default:
+		e.app, e.ua = 0, uint16(g.rng.IntN(1<<16))
+	}
+	return e
 }
 
 func (g *generator) nextSeq() uint32 {
@@ -431,15 +678,29 @@ func (g *generator) write(e *event) {
 	b = appendIPv4(b, e.ip)
 	b = append(b, `","user_agent":"`...)
 	if c := e.camp; c != nil {
-		b = c.appendUA(b)
+		var app uint8
+		b, app = c.appendUA(b)
 		b = append(b, `","app":"`...)
-		b = append(b, apps[c.app]...)
+		b = append(b, apps[app]...)
 	} else {
 		b = appendLegitUA(b, e.app, e.ua)
 		b = append(b, `","app":"`...)
 		b = append(b, apps[e.app]...)
 	}
+	if s := e.surge; s != nil {
+		if s.written == 0 {
+			s.first = e.at
+		}
+		s.last = e.at
+		s.written++
+	}
 	if rng.Float64() < verifyP {
+		if e.camp != nil {
+			e.camp.verified++
+		}
+		if e.surge != nil {
+			e.surge.verified++
+		}
 		b = append(b, `","verified":true,"verified_at":"`...)
 		// Log-normal delay, median 20 s, clamped to 3 s to 10 min.
 		d := 20 * math.Exp(0.8*rng.NormFloat64())
@@ -496,14 +757,16 @@ const (
 
 // User agent behaviours of a campaign.
 const (
-	uaFixed    = iota // one scripting client throughout
-	uaRotating        // a stale or headless browser per request
-	uaStaleApp        // the Android app's user agent, a retired version, device per request
+	uaFixed      = iota // one scripting client throughout
+	uaRotating          // a stale or headless browser per request
+	uaStaleApp          // the Android app's user agent, a retired version, device per request
+	uaCurrentApp        // the current apps' user agents, from a set of devices (a phone farm) or any
 )
 
 // campaign is one pumping campaign.
 type campaign struct {
 	n       int
+	kind    string // Burst, LowAndSlow, InCountry or Verifying
 	block   numberRange
 	pattern string
 	next    uint64 // sequential: the next suffix
@@ -517,11 +780,12 @@ type campaign struct {
 	uaMode  int
 	ua      string
 	app     uint8
+	devices []uint16 // uaCurrentApp: the farm's devices; empty for any
 	verify  float64
 	rng     *rand.Rand
 
-	remaining, created, written int
-	first, last                 int64
+	remaining, created, written, verified int
+	first, last                           int64
 }
 
 // campaigns starts the campaigns due this minute and adds their requests.
@@ -557,21 +821,45 @@ func (g *generator) campaigns(t0, t1 int64) {
 }
 
 // newCampaign plans campaign i from its own random stream, so that plans
-// do not depend on the traffic around them.
+// do not depend on the traffic around them. Its kind comes in turn from
+// campaignKinds.
 func (g *generator) newCampaign(i int) *campaign {
 	rng := g.run.Rand("sms/campaign/" + strconv.Itoa(i))
-	c := &campaign{n: i + 1, rng: rng}
+	c := &campaign{n: i + 1, rng: rng, kind: campaignKinds[i%len(campaignKinds)]}
+	if c.kind == InCountry && len(g.inCountry) == 0 {
+		c.kind = Burst // no market with a free block
+	}
 	c.start = g.start.UnixNano() + int64((float64(i)+0.05+0.65*rng.Float64())*g.slot*float64(time.Minute))
-	minutes := minPumpMinutes * math.Pow(maxPumpMinutes/minPumpMinutes, rng.Float64())
+	var minutes float64
+	switch c.kind {
+	case LowAndSlow:
+		minutes = 60 * (minSlowHours + (maxSlowHours-minSlowHours)*rng.Float64())
+		perHour := minSlowPerHour + (maxSlowPerHour-minSlowPerHour)*rng.Float64()
+		c.size = int(math.Round(perHour * minutes / 60))
+	case InCountry:
+		li := g.inCountry[rng.IntN(len(g.inCountry))]
+		l := &g.countries[li]
+		minutes = minInCountryMinutes + (maxInCountryMinutes-minInCountryMinutes)*rng.Float64()
+		f := minInCountryShare + (maxInCountryShare-minInCountryShare)*rng.Float64()
+		c.size = max(1, int(f*g.legitRate*l.Share/g.totalShare*minutes))
+		blocks := g.inBlocks[l.Region]
+		c.block = g.freeBlock(rng, blocks)
+	case Verifying:
+		minutes = minFarmMinutes * math.Pow(maxFarmMinutes/minFarmMinutes, rng.Float64())
+		c.size = int(minFarmSize * math.Pow(maxFarmSize/minFarmSize, rng.Float64()))
+	default:
+		minutes = minPumpMinutes * math.Pow(maxPumpMinutes/minPumpMinutes, rng.Float64())
+		c.size = int(minPumpSize * math.Pow(maxPumpSize/minPumpSize, rng.Float64()))
+	}
 	c.end = c.start + int64(minutes*float64(time.Minute))
-	c.size = int(minPumpSize * math.Pow(maxPumpSize/minPumpSize, rng.Float64()))
 	c.size = max(1, min(c.size, int(g.count/20)))
 	c.rate = float64(c.size) / minutes
 	c.remaining = c.size
 
-	t := g.targets[sort.SearchFloat64s(g.targetW, rng.Float64()*g.targetW[len(g.targetW)-1])]
-	blocks := g.blocks[t.Region]
-	c.block = blocks[rng.IntN(len(blocks))]
+	if c.kind != InCountry {
+		t := g.targets[sort.SearchFloat64s(g.targetW, rng.Float64()*g.targetW[len(g.targetW)-1])]
+		c.block = g.freeBlock(rng, g.blocks[t.Region])
+	}
 	size := c.block.Size()
 	if rng.IntN(3) < 2 {
 		c.pattern, c.next = sequential, rng.Uint64N(size)
@@ -581,13 +869,38 @@ func (g *generator) newCampaign(i int) *campaign {
 		c.cluster = rng.Uint64N(size - c.width + 1)
 	}
 
-	// Rotating addresses in one to three hosting networks.
-	first, nets := rng.IntN(len(g.proxies)), 1+rng.IntN(3)
-	for range 16 + rng.IntN(240) {
-		base := g.proxies[(first+rng.IntN(nets))%len(g.proxies)]
-		c.ips = append(c.ips, base|uint32(1+rng.IntN(0xffe)))
+	switch c.kind {
+	case LowAndSlow:
+		// Residential proxies: a new address for almost every request.
+		for range 256 + rng.IntN(768) {
+			c.ips = append(c.ips, publicIPv4(rng))
+		}
+		c.uaMode = []int{uaRotating, uaStaleApp, uaCurrentApp}[rng.IntN(3)]
+	case InCountry:
+		// Addresses and apps like the country's users'.
+		for range 64 + rng.IntN(448) {
+			c.ips = append(c.ips, publicIPv4(rng))
+		}
+		c.uaMode = uaCurrentApp
+	case Verifying:
+		// A farm of real phones behind a few mobile connections.
+		for range 4 + rng.IntN(28) {
+			c.ips = append(c.ips, publicIPv4(rng))
+		}
+		c.uaMode = uaCurrentApp
+		for range 10 + rng.IntN(50) {
+			c.devices = append(c.devices, uint16(rng.IntN(1<<16)))
+		}
+	default:
+		// Rotating addresses in one to three hosting networks.
+		first, nets := rng.IntN(len(g.proxies)), 1+rng.IntN(3)
+		for range 16 + rng.IntN(240) {
+			base := g.proxies[(first+rng.IntN(nets))%len(g.proxies)]
+			c.ips = append(c.ips, base|uint32(1+rng.IntN(0xffe)))
+		}
+		c.uaMode = rng.IntN(3)
 	}
-	switch c.uaMode = rng.IntN(3); c.uaMode {
+	switch c.uaMode {
 	case uaFixed:
 		c.ua, c.app = botClients[rng.IntN(len(botClients))], 2
 	case uaRotating:
@@ -595,8 +908,29 @@ func (g *generator) newCampaign(i int) *campaign {
 	case uaStaleApp:
 		c.app = 0
 	}
-	c.verify = 0.015 * rng.Float64()
+	switch c.kind {
+	case Verifying:
+		c.verify = minFarmVerify + (maxFarmVerify-minFarmVerify)*rng.Float64()
+	case InCountry, LowAndSlow:
+		c.verify = 0.04 * rng.Float64()
+	default:
+		c.verify = 0.015 * rng.Float64()
+	}
 	return c
+}
+
+// freeBlock draws one of blocks that no running campaign targets, so that
+// each campaign's requests are the only ones under its prefix while it
+// runs; when every block is taken it draws any.
+func (g *generator) freeBlock(rng *rand.Rand, blocks []numberRange) numberRange {
+	first := rng.IntN(len(blocks))
+	for j := range blocks {
+		b := blocks[(first+j)%len(blocks)]
+		if !slices.ContainsFunc(g.active, func(c *campaign) bool { return overlap(c.block.Prefix, b.Prefix) }) {
+			return b
+		}
+	}
+	return blocks[first]
 }
 
 // number returns the suffix of the campaign's next number.
@@ -609,13 +943,21 @@ func (c *campaign) number() uint64 {
 	return c.cluster + c.rng.Uint64N(c.width)
 }
 
-// appendUA appends the user agent of the campaign's next request.
-func (c *campaign) appendUA(b []byte) []byte {
+// appendUA appends the user agent of the campaign's next request and
+// returns the app it claims to be.
+func (c *campaign) appendUA(b []byte) ([]byte, uint8) {
 	switch c.uaMode {
 	case uaFixed:
-		return append(b, c.ua...)
+		return append(b, c.ua...), c.app
 	case uaRotating:
-		return append(b, staleBrowsers[c.rng.IntN(len(staleBrowsers))]...)
+		return append(b, staleBrowsers[c.rng.IntN(len(staleBrowsers))]...), c.app
+	case uaCurrentApp:
+		pick := uint16(c.rng.IntN(1 << 16))
+		if len(c.devices) > 0 {
+			pick = c.devices[c.rng.IntN(len(c.devices))]
+		}
+		app := uint8(pick & 1) // the device decides Android or iOS
+		return appendLegitUA(b, app, pick), app
 	}
 	b = append(b, "AzureSkies/"...)
 	b = append(b, staleAppVersions[c.rng.IntN(len(staleAppVersions))]...)
@@ -623,7 +965,7 @@ func (c *campaign) appendUA(b []byte) []byte {
 	b = append(b, []string{"7.0", "8.1.0", "9", "10"}[c.rng.IntN(4)]...)
 	b = append(b, "; "...)
 	b = append(b, androidDevices[c.rng.IntN(len(androidDevices))]...)
-	return append(b, ") okhttp/3.12.1"...)
+	return append(b, ") okhttp/3.12.1"...), c.app
 }
 
 // truth writes the truth line of a campaign that sent at least one request.
@@ -636,6 +978,11 @@ func (g *generator) truth(c *campaign) error {
 		"pattern":  c.pattern,
 		"requests": strconv.Itoa(c.written),
 		"block":    c.block.Prefix + strings.Repeat("x", c.block.Free),
+		"campaign": c.kind,
+		"verified": strconv.Itoa(c.verified),
+	}
+	if c.remaining > 0 || c.written < c.created {
+		detail["cut_short"] = "true" // by the end of the run
 	}
 	if c.block.Operator != "" {
 		detail["operator"] = c.block.Operator

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,7 +59,7 @@ func TestDeterministic(t *testing.T) {
 	a, b := generateTo(t, p), generateTo(t, p)
 	p.Seed = 8
 	c := generateTo(t, p)
-	for _, name := range []string{"requests.jsonl", "truth.jsonl", "scenario.json"} {
+	for _, name := range []string{"requests.jsonl", "truth.jsonl", "negatives.jsonl", "scenario.json"} {
 		if !bytes.Equal(readFile(t, a, name), readFile(t, b, name)) {
 			t.Errorf("%s differs between two runs with the same seed", name)
 		}
@@ -254,6 +255,12 @@ func TestTruthMatchesRequests(t *testing.T) {
 		if n < want || !atStart || !atEnd {
 			t.Errorf("truth %s: %d requests under %s between start and end (want at least %d), first at start %v, last at end %v",
 				tr.ID, n, tr.Entity, want, atStart, atEnd)
+		}
+		if !slices.Contains(campaignKinds[:], tr.Detail["campaign"]) {
+			t.Errorf("truth %s: campaign kind %q", tr.ID, tr.Detail["campaign"])
+		}
+		if tr.Detail["campaign"] != Burst {
+			continue // see TestCampaignKinds
 		}
 		if float64(verified) > 0.05*float64(n) {
 			t.Errorf("truth %s: %d of %d requests verified, want almost none", tr.ID, verified, n)
