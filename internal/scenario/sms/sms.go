@@ -223,7 +223,12 @@ type world struct {
 	// indices into countries, with their blocks in inBlocks.
 	inCountry []int
 	inBlocks  map[string][]numberRange
-	surges    []*surge
+	// Surges: how many, the minutes per surge slot, the large markets a
+	// push may hit and the lands of the new markets launches add.
+	surgeSlots int
+	surgeSlot  float64
+	markets    []int
+	launches   []int
 }
 
 // land is a country with its number ranges and shared addresses.
@@ -401,55 +406,63 @@ type surge struct {
 	first, last       int64
 }
 
-// planSurges plans one surge per requestsPerSurge requests, alternating
-// marketing pushes and launches, each in its own slot of the run and from
-// its own random stream. A launch adds a market the app did not have.
+// planSurges prepares one surge per requestsPerSurge requests: the
+// markets a marketing push may hit and a land for each new market a launch
+// will add (at most one launch per new market; later launch slots hold
+// pushes).
 func (w *world) planSurges(r *scenario.Run, finder *rangeFinder, n int64) error {
-	k := int(n / requestsPerSurge)
-	if k == 0 {
+	w.surgeSlots = int(n / requestsPerSurge)
+	if w.surgeSlots == 0 {
 		return nil
 	}
-	slot := float64(n) / requestsPerDay * 24 * 60 / float64(k) // minutes
-	// The launches take the new markets in turn from a point of the seed's.
-	first := r.Rand("sms/surges").IntN(len(newMarkets))
-	var markets []int
+	w.surgeSlot = float64(n) / requestsPerDay * 24 * 60 / float64(w.surgeSlots)
 	for i, c := range w.countries {
 		if c.Share >= inCountryMinShare {
-			markets = append(markets, i)
+			w.markets = append(w.markets, i)
 		}
 	}
-	for i := range k {
-		rng := r.Rand("sms/surge/" + strconv.Itoa(i))
-		s := &surge{}
-		at := (float64(i) + 0.05 + 0.5*rng.Float64()) * slot
-		s.start = w.start.UnixNano() + int64(at*float64(time.Minute))
-		if i%2 == 0 {
-			s.kind = MarketingPush
-			s.land = markets[rng.IntN(len(markets))]
-			s.rate = minPushFactor + (maxPushFactor-minPushFactor)*rng.Float64()
-			minutes := minPushMinutes + (maxPushMinutes-minPushMinutes)*rng.Float64()
-			s.end = s.start + int64(minutes*float64(time.Minute))
-		} else {
-			s.kind = Launch
-			c := newMarkets[(first+i/2)%len(newMarkets)]
-			ranges, err := finder.ranges(rng, c.Region, minRanges, 3, 6)
-			if err != nil {
-				return err
-			}
-			l := land{country: c, ranges: ranges, verify: 0.86 + 0.09*rng.Float64()}
-			for range natPerCountry {
-				l.nat = append(l.nat, publicIPv4(rng))
-			}
-			s.land = len(w.countries)
-			w.countries = append(w.countries, l) // Share 0: no traffic but the launch's
-			peak := minLaunchPeak + (maxLaunchPeak-minLaunchPeak)*rng.Float64()
-			s.rate = peak * (requestsPerDay - requestsPerDay/requestsPerPump*meanPumpSize) / (24 * 60)
-			s.ramp = (minRampDays + (maxRampDays-minRampDays)*rng.Float64()) * 24 * 60
-			s.end = math.MaxInt64
+	// The launches take the new markets in turn from a point of the seed's.
+	first := r.Rand("sms/surges").IntN(len(newMarkets))
+	for j := range min(w.surgeSlots/2, len(newMarkets)) {
+		rng := r.Rand("sms/launch/" + strconv.Itoa(j))
+		c := newMarkets[(first+j)%len(newMarkets)]
+		ranges, err := finder.ranges(rng, c.Region, minRanges, 3, 6)
+		if err != nil {
+			return err
 		}
-		w.surges = append(w.surges, s)
+		l := land{country: c, ranges: ranges, verify: 0.86 + 0.09*rng.Float64()}
+		for range natPerCountry {
+			l.nat = append(l.nat, publicIPv4(rng))
+		}
+		w.launches = append(w.launches, len(w.countries))
+		w.countries = append(w.countries, l) // Share 0: no traffic but the launch's
 	}
 	return nil
+}
+
+// newSurge plans surge i, in its slot, from its own random stream: a
+// marketing push when i is even, a launch when it is odd and a new market
+// is left.
+func (g *generator) newSurge(i int) *surge {
+	rng := g.run.Rand("sms/surge/" + strconv.Itoa(i))
+	s := &surge{}
+	at := (float64(i) + 0.05 + 0.5*rng.Float64()) * g.surgeSlot
+	s.start = g.start.UnixNano() + int64(at*float64(time.Minute))
+	if i%2 == 1 && i/2 < len(g.launches) {
+		s.kind = Launch
+		s.land = g.launches[i/2]
+		peak := minLaunchPeak + (maxLaunchPeak-minLaunchPeak)*rng.Float64()
+		s.rate = peak * g.legitRate
+		s.ramp = (minRampDays + (maxRampDays-minRampDays)*rng.Float64()) * 24 * 60
+		s.end = math.MaxInt64
+		return s
+	}
+	s.kind = MarketingPush
+	s.land = g.markets[rng.IntN(len(g.markets))]
+	s.rate = minPushFactor + (maxPushFactor-minPushFactor)*rng.Float64()
+	minutes := minPushMinutes + (maxPushMinutes-minPushMinutes)*rng.Float64()
+	s.end = s.start + int64(minutes*float64(time.Minute))
+	return s
 }
 
 func newGenerator(w *world, r *scenario.Run) *generator {
@@ -488,6 +501,10 @@ type generator struct {
 	active  []*campaign
 	plan    *campaign // the next campaign, planned but not started
 	nextPmp int       // index of the next campaign to start
+	surges  []*surge  // the surges started, in order
+	live    []*surge  // the surges started and not over
+	splan   *surge    // the next surge, planned but not started
+	nextSrg int       // index of the next surge to start
 	buf     []byte
 }
 
@@ -569,8 +586,21 @@ func (g *generator) legit(t0 int64) {
 		g.batch = append(g.batch, g.legitEvent(at, li))
 	}
 	t1 := t0 + int64(time.Minute)
-	for _, s := range g.surges {
-		if s.start >= t1 || s.end <= t0 {
+	for g.nextSrg < g.surgeSlots {
+		if g.splan == nil {
+			g.splan = g.newSurge(g.nextSrg)
+		}
+		if g.splan.start >= t1 {
+			break
+		}
+		g.surges = append(g.surges, g.splan)
+		g.live = append(g.live, g.splan)
+		g.splan = nil
+		g.nextSrg++
+	}
+	g.live = slices.DeleteFunc(g.live, func(s *surge) bool { return s.end <= t0 })
+	for _, s := range g.live {
+		if s.start >= t1 {
 			continue
 		}
 		from, to := max(s.start, t0), min(s.end, t1)
