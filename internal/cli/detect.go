@@ -18,7 +18,6 @@ import (
 	"fusion/internal/c2"
 	"fusion/internal/finding"
 	"fusion/internal/progress"
-	"fusion/internal/zeek"
 )
 
 func detectC2(ctx context.Context, env *Env, args []string) error {
@@ -118,7 +117,7 @@ func detectC2(ctx context.Context, env *Env, args []string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := detectFile(env, d, f); err != nil {
+		if err := readZeekLog(env, "reading", f, d.Log); err != nil {
 			return err
 		}
 	}
@@ -222,23 +221,6 @@ func logRank(p string) int {
 		return 2
 	}
 	return 3
-}
-
-func detectFile(env *Env, d *c2.Detector, path string) error {
-	r, bar, closeIn, err := openCounted(env, "reading", path)
-	if err != nil {
-		return err
-	}
-	defer closeIn()
-	defer bar.Finish()
-	zr, err := zeek.NewReader(r)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := d.Log(zr); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
 }
 
 // sendFindings sends each finding's destination to the hub as an event at

@@ -291,7 +291,7 @@ func torScan(ctx context.Context, env *Env, args []string) error {
 	}
 	s := tor.NewScanner(d, *window)
 	for _, in := range ins {
-		if err := scanFile(env, s, in); err != nil {
+		if err := readZeekLog(env, "scanning", in, s.Log); err != nil {
 			return err
 		}
 	}
@@ -319,8 +319,10 @@ func torScan(ctx context.Context, env *Env, args []string) error {
 	return w.Flush()
 }
 
-func scanFile(env *Env, s *tor.Scanner, path string) error {
-	r, bar, closeIn, err := openCounted(env, "scanning", path)
+// readZeekLog reads the Zeek log at path into a sensor's log, with a
+// progress bar labelled label; errors name the file.
+func readZeekLog(env *Env, label, path string, log func(*zeek.Reader) error) error {
+	r, bar, closeIn, err := openCounted(env, label, path)
 	if err != nil {
 		return err
 	}
@@ -330,7 +332,7 @@ func scanFile(env *Env, s *tor.Scanner, path string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := s.Log(zr); err != nil {
+	if err := log(zr); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
