@@ -134,11 +134,9 @@ func (h *Hub) Detect(ctx context.Context, c *policy.Caller, zr *zeek.Reader) (De
 	if len(fresh) == 0 || h.m == nil {
 		return res, nil
 	}
-	obs := make([]match.Observation, 0, len(fresh))
+	var obs []match.Observation
 	for _, f := range fresh {
-		if o, ok := detectionObservation(f); ok {
-			obs = append(obs, o)
-		}
+		obs = append(obs, detectionObservations(f)...)
 	}
 	if len(obs) == 0 {
 		return res, nil
@@ -152,6 +150,29 @@ func (h *Hub) Detect(ctx context.Context, c *policy.Caller, zr *zeek.Reader) (De
 		d.mu.Unlock()
 	}
 	return res, err
+}
+
+// detectionObservations are what a finding points at, as observations:
+// its destination and, for a name, the addresses it was reached at (as
+// `fusion detect c2 --server` sends them), so that a record of either
+// gets the sighting.
+func detectionObservations(f finding.Finding) []match.Observation {
+	o, ok := detectionObservation(f)
+	if !ok {
+		return nil
+	}
+	out := []match.Observation{o}
+	for _, a := range f.DstAddrs {
+		if _, err := netip.ParseAddr(a); err != nil {
+			continue
+		}
+		sum := sha256.Sum256([]byte("c2\x00" + f.Kind + "\x00" + f.Src + "\x00" + f.Dst + "\x00" + a))
+		oa := o
+		oa.Kind, oa.Value = match.KindIP, a
+		copy(oa.Event[:], sum[:])
+		out = append(out, oa)
+	}
+	return out
 }
 
 // detectionObservation is a finding's destination as an observation: the

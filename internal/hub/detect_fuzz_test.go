@@ -49,3 +49,17 @@ func FuzzDetectionObservation(f *testing.F) {
 		}
 	})
 }
+
+func TestDetectionObservationsOfANameAndItsAddresses(t *testing.T) {
+	f := finding.Finding{Kind: finding.C2Beacon, Src: "10.0.0.1", Dst: "c2.example.com", DstAddrs: []string{"198.51.100.7", "not-an-address", "203.0.113.9"}, End: time.Unix(2, 0)}
+	obs := detectionObservations(f)
+	var got []string
+	seen := map[match.EventID]bool{}
+	for _, o := range obs {
+		got = append(got, o.Value)
+		seen[o.Event] = true
+	}
+	if strings.Join(got, " ") != "c2.example.com 198.51.100.7 203.0.113.9" || len(seen) != 3 || obs[1].Kind != match.KindIP || obs[0].Kind != match.KindDomain {
+		t.Errorf("observations %v (%d events)", got, len(seen))
+	}
+}
