@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -103,6 +104,6 @@ func activity(ctx context.Context, h *hub.Hub, callers map[string]*policy.Caller
 
 	// A day of a small network's Zeek logs, posted by the same sensor:
 	// police-nl's C2 detections.
-	out.Detections, err = detections(ctx, h, sensor, now)
+	out.Detections, err = detections(ctx, h, sensor, now, netip.MustParseAddr(c2[0].Value))
 	return err
 }

@@ -22,8 +22,9 @@ import (
 // names). Its hosts are in 10.20.0.0/24; everything outside is in the
 // documentation ranges and under .example. Among people's browsing:
 //
-//   - 10.20.0.14 beacons to cdn.update-check.example (198.51.100.77, TLS)
-//     every 300 s ± 2% for 20 hours;
+//   - 10.20.0.14 beacons to cdn.update-check.example every 60 s ± 2% for
+//     20 hours, over TLS, at the C2 address cert-fr shared with the police
+//     (so that the detection is a sighting of that record);
 //   - 10.20.0.17 polls a bulletin-board thread on bbs.forum.example every
 //     15 minutes ± 3% for 10 office hours, as the 2012 remote-control
 //     malware did, while two colleagues read the same board now and then;
@@ -36,9 +37,9 @@ const demoHosts = 12
 // through the hub as sensor, names first (http, ssl), then dns and conn,
 // so that police-nl's Detections page and GET /api/v1/detections show
 // what a detector finds. It returns the number of detections.
-func detections(ctx context.Context, h *hub.Hub, sensor *policy.Caller, now time.Time) (int, error) {
+func detections(ctx context.Context, h *hub.Hub, sensor *policy.Caller, now time.Time, c2 netip.Addr) (int, error) {
 	day := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
-	n := newDemoNet(day)
+	n := newDemoNet(day, c2)
 	n.generate()
 	if err := n.write(); err != nil {
 		return 0, fmt.Errorf("demo network: %w", err)
@@ -61,6 +62,7 @@ func detections(ctx context.Context, h *hub.Hub, sensor *policy.Caller, now time
 
 type demoNet struct {
 	day                  time.Time
+	c2                   netip.Addr // the beacon's server
 	r                    *rand.Rand
 	n                    int
 	conns                []zeek.Conn
@@ -70,8 +72,8 @@ type demoNet struct {
 	conn, http, ssl, dns bytes.Buffer
 }
 
-func newDemoNet(day time.Time) *demoNet {
-	return &demoNet{day: day, r: rand.New(rand.NewPCG(2026, 11))}
+func newDemoNet(day time.Time, c2 netip.Addr) *demoNet {
+	return &demoNet{day: day, c2: c2, r: rand.New(rand.NewPCG(2026, 11))}
 }
 
 func (n *demoNet) uid() string {
@@ -122,7 +124,11 @@ func (n *demoNet) periodic(start time.Time, span, period time.Duration, jitter f
 func (n *demoNet) generate() {
 	sites := []netip.Addr{}
 	for i := 1; i < 200; i += 3 {
-		sites = append(sites, netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}), netip.AddrFrom4([4]byte{203, 0, 113, byte(i)}))
+		for _, a := range []netip.Addr{netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}), netip.AddrFrom4([4]byte{203, 0, 113, byte(i)})} {
+			if a != n.c2 { // people do not browse the C2 server
+				sites = append(sites, a)
+			}
+		}
 	}
 	ntp := netip.MustParseAddr("192.0.2.123")
 	for i := range demoHosts { // people browsing, in office hours, and the clock
@@ -133,9 +139,9 @@ func (n *demoNet) generate() {
 			n.connect(at, host(i), ntp, 123, "udp", 48, 48, 30*time.Millisecond)
 		}
 	}
-	c2 := netip.MustParseAddr("198.51.100.77")
+	c2 := n.c2
 	n.query(n.day.Add(2*time.Hour), host(4), "cdn.update-check.example", "A", []string{c2.String()})
-	for _, at := range n.periodic(n.day.Add(2*time.Hour), 20*time.Hour, 300*time.Second, 0.02) {
+	for _, at := range n.periodic(n.day.Add(2*time.Hour), 20*time.Hour, time.Minute, 0.02) {
 		uid := n.connect(at, host(4), c2, 443, "tcp", int64(620+n.r.IntN(20)), int64(240+n.r.IntN(30)), 400*time.Millisecond)
 		n.tls(at, uid, host(4), c2, "cdn.update-check.example")
 	}
