@@ -33,11 +33,16 @@ type Config struct {
 	Apps    map[string]AppConfig
 	Default AppConfig
 
-	// MaxPrefixes bounds the 1,000-number blocks tracked per app (about
-	// 1.2 KB each); MaxIPs the client addresses tracked per app (up to
-	// 200 bytes each). At the bound, entries idle for an hour are
-	// dropped, then any.
+	// MaxPrefixes bounds the 1,000-number blocks tracked (about 300
+	// bytes each, up to 1.2 KB for a busy one), shared by the apps;
+	// MaxBusy the blocks among them with counters (busy ones: 16
+	// requests within an hour; about 900 bytes more each); MaxIPs the
+	// client addresses tracked per app (up to 200 bytes each). At the
+	// bound, blocks idle for a day are dropped, then for an hour, then
+	// any; counters of blocks idle for an hour, then any; addresses idle
+	// for an hour, then any.
 	MaxPrefixes int
+	MaxBusy     int
 	MaxIPs      int
 	// MaxEpisodes bounds the block episodes kept for Findings, and the
 	// blocked prefixes remembered per app for escalation.
@@ -86,7 +91,8 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Default:              AppConfig{Mode: Enforce, Shared: Block},
-		MaxPrefixes:          1 << 16,
+		MaxPrefixes:          1 << 20,
+		MaxBusy:              1 << 16,
 		MaxIPs:               1 << 18,
 		MaxEpisodes:          1 << 16,
 		MaxApps:              1024,
@@ -110,8 +116,8 @@ func DefaultConfig() Config {
 // Check reports the first setting that makes no sense.
 func (c Config) Check() error {
 	switch {
-	case c.MaxPrefixes < 1 || c.MaxIPs < 1 || c.MaxEpisodes < 1 || c.MaxApps < 1:
-		return errors.New("max-prefixes, max-ips, max-episodes and max-apps must be at least 1")
+	case c.MaxPrefixes < 1 || c.MaxBusy < 1 || c.MaxIPs < 1 || c.MaxEpisodes < 1 || c.MaxApps < 1:
+		return errors.New("max-prefixes, max-busy, max-ips, max-episodes and max-apps must be at least 1")
 	case c.BlockTTL <= 0 || c.MaxBlockTTL < c.BlockTTL:
 		return fmt.Errorf("block TTL %s, max %s: need 0 < TTL <= max", c.BlockTTL, c.MaxBlockTTL)
 	case c.MatureAfter <= 0 || c.MatureAfter > time.Hour:
@@ -175,6 +181,10 @@ const minWindowMatured = 10
 // OtherApps names the state that apps past Config.MaxApps share.
 const OtherApps = "(other apps)"
 
+// slowSpan is how far either side of a number the numbers of a slow
+// campaign are looked for: 300 numbers, as close as a burst's cluster.
+const slowSpan = 150
+
 // ringSize is how many recent requests a prefix block remembers.
 const ringSize = 16
 
@@ -182,9 +192,10 @@ const ringSize = 16
 // verifications. It is safe for concurrent use (one lock: a decision costs
 // about a microsecond).
 //
-// Memory is bounded per app by MaxPrefixes × ~1.2 KB + MaxIPs × ~200 B +
-// about 1 KB per destination country and carrier, plus MaxEpisodes × ~300 B
-// and the analysis cache (at most 2^20 blocks, ~100 B each).
+// Memory is bounded by MaxPrefixes × ~300 B + MaxBusy × ~1 KB, per app
+// MaxIPs × ~48 B and about 1 KB per destination country and carrier, plus
+// MaxEpisodes × ~300 B and the analysis cache (at most 2^20 blocks, ~180 B
+// each); see the package documentation.
 type Guard struct {
 	cfg    Config
 	shared *Shared
@@ -194,6 +205,7 @@ type Guard struct {
 	mu       sync.Mutex
 	apps     map[string]*appState
 	ranges   *ranges
+	busy     int        // blocks with counters
 	episodes []*episode // closed, oldest first
 	dropped  int        // episodes dropped at the bound
 }
@@ -226,7 +238,7 @@ type appState struct {
 	total     baseline
 	countries map[string]*country
 	carriers  map[string]*Counts
-	ips       map[netip.Addr]ipState
+	ips       map[uint64]ipState
 	*ranges
 }
 
@@ -309,18 +321,124 @@ type Baseline struct {
 	Hours      int     // hours learnt
 }
 
-// block is a 1,000-number block of an app.
+// block is a 1,000-number block of a Guard's apps. Most blocks see a
+// request or two a day: a block starts with room for four recent requests
+// and no counters (about 300 bytes with its map entry); its room grows to
+// ringSize, and it gets counters once it has had ringSize requests within
+// the hour, when its recent requests no longer tell its hour.
 type block struct {
-	Counts
-	num    Number // the analysis of the block's numbers of length numLen
+	c      *blockCounts // nil while the recent requests tell it all
+	num    Number       // the analysis of the block's numbers of length numLen
 	numLen uint8
 	// suspect is when the block's requests first gave a reason for
 	// suspicion (burst, sequence, cluster, low conversion) in the hour
 	// before the latest such request: where a finding starts.
 	suspect, suspectLast int64
-	recent               [ringSize]entry
+	recent               []entry // at most ringSize, oldest at next once full
 	next                 int
 	last                 int64
+}
+
+// blockCounts are a busy block's requests and verifications over the
+// minute and hour windows (416 bytes).
+type blockCounts struct {
+	req, ver [2]Window // minute, hour
+}
+
+// note records a request sent at t (the ring) and counts it.
+func (b *block) note(e entry) {
+	if len(b.recent) < ringSize {
+		if len(b.recent) == cap(b.recent) {
+			b.recent = append(make([]entry, 0, min(ringSize, max(4, 2*cap(b.recent)))), b.recent...)
+		}
+		b.recent = append(b.recent, e)
+		return
+	}
+	b.recent[b.next] = e
+	b.next = (b.next + 1) % ringSize
+}
+
+// count counts a request at t in the block's counters, giving it counters
+// when its recent requests fill the ring within the hour (the ring's
+// requests counted in them, their codes as entered when they were sent).
+func (g *Guard) count(b *block, t int64) {
+	if b.c == nil {
+		if len(b.recent) < ringSize || t-b.recent[b.next].t > hourNS {
+			return
+		}
+		if g.busy >= g.cfg.MaxBusy {
+			g.idleCounters(t)
+		}
+		b.c = &blockCounts{}
+		g.busy++
+		for i := range ringSize {
+			e := b.recent[(b.next+i)%ringSize]
+			b.c.req[Minute].Add(e.t, MinuteBucket, 1)
+			b.c.req[Hour].Add(e.t, HourBucket, 1)
+			if e.verified {
+				b.c.ver[Minute].Add(e.t, MinuteBucket, 1)
+				b.c.ver[Hour].Add(e.t, HourBucket, 1)
+			}
+		}
+	}
+	b.c.req[Minute].Add(t, MinuteBucket, 1)
+	b.c.req[Hour].Add(t, HourBucket, 1)
+}
+
+// idleCounters takes the counters of blocks that had no request in the
+// hour, then of any, down to three quarters of MaxBusy (at least one
+// taken): their recent requests tell them again.
+func (g *Guard) idleCounters(t int64) {
+	for _, pass := range [2]bool{true, false} {
+		for _, b := range g.ranges.prefixes {
+			if g.busy <= min(g.cfg.MaxBusy*3/4, g.cfg.MaxBusy-1) {
+				return
+			}
+			if b.c != nil && (!pass || t-b.last > hourNS) {
+				b.c = nil
+				g.busy--
+			}
+		}
+	}
+}
+
+// hourMatured is the block's requests in the hour window before its newest
+// bucket (2.5 to 5 minutes old and more), and its verifications in the
+// hour: from the counters, or the recent requests.
+func (b *block) hourMatured(t int64) (req, ver uint64) {
+	if b.c != nil {
+		return b.c.req[Hour].Sum(t, HourBucket) - b.c.req[Hour].Recent(t, HourBucket, 1), b.c.ver[Hour].Sum(t, HourBucket)
+	}
+	newest := floorDiv(t, HourBucket)
+	for _, e := range b.recent {
+		if k := floorDiv(e.t, HourBucket); k > newest-Buckets && k < newest {
+			req++
+			if e.verified {
+				ver++
+			}
+		}
+	}
+	return req, ver
+}
+
+// minuteOld is the block's requests in the minute window older than its
+// newest burstBuckets buckets (30 to 60 seconds old), and its
+// verifications in the minute.
+func (b *block) minuteOld(t int64) (req, ver uint64) {
+	if b.c != nil {
+		return b.c.req[Minute].Sum(t, MinuteBucket) - b.c.req[Minute].Recent(t, MinuteBucket, burstBuckets), b.c.ver[Minute].Sum(t, MinuteBucket)
+	}
+	newest := floorDiv(t, MinuteBucket)
+	for _, e := range b.recent {
+		k := floorDiv(e.t, MinuteBucket)
+		if k > newest-Buckets && k <= newest-burstBuckets {
+			req++
+		}
+		if k > newest-Buckets && k <= newest && e.verified {
+			ver++
+		}
+	}
+	return req, ver
 }
 
 // entry is a recent request sent to a block.
@@ -332,12 +450,19 @@ type entry struct {
 }
 
 // ipState is what a client address asked for: the last four
-// destination countries and when (64 bytes, held in the map).
+// destination countries and when, in Unix seconds (24 bytes, held in the
+// map under a 64-bit hash of the address: two addresses of an app that
+// collide, one chance in 2^64 a pair, would pool their countries).
 type ipState struct {
-	last    int64
-	times   [4]int64
+	times   [4]uint32
 	regions [4][2]byte
 }
+
+func (s *ipState) last() uint32 { return max(s.times[0], s.times[1], s.times[2], s.times[3]) }
+
+// seconds is t (Unix nanoseconds) in Unix seconds, from 1 to 2^32-1
+// (1970 to 2106).
+func seconds(t int64) uint32 { return uint32(min(max(t/1e9, 1), math.MaxUint32)) }
 
 // episode is a prefix blocked from Start until it expired.
 type episode struct {
@@ -372,7 +497,7 @@ func (g *Guard) app(name string) *appState {
 		cfg = g.cfg.Default
 	}
 	a = &appState{name: name, cfg: cfg, countries: map[string]*country{}, carriers: map[string]*Counts{},
-		ips: map[netip.Addr]ipState{}, ranges: g.ranges}
+		ips: map[uint64]ipState{}, ranges: g.ranges}
 	if len(cfg.Allowed) > 0 {
 		a.allowed = map[string]bool{}
 		for _, c := range cfg.Allowed {
@@ -484,7 +609,7 @@ func (g *Guard) Check(r *Request) Decision {
 		b.num, b.numLen = num, uint8(len(r.Number))
 		b.num.E164 = ""
 	}
-	b.Request(t)
+	g.count(b, t)
 	b.last = t
 	ipCountries := g.noteIP(a, r.IP, num.Region, t)
 
@@ -564,8 +689,7 @@ func (g *Guard) Check(r *Request) Decision {
 			verdict, rule = Challenge, ruleOf(q)
 		}
 	}
-	b.recent[b.next] = entry{t: t, suffix: suffix, ip: g.hashAddr(r.IP), ua: g.hashString(r.UserAgent)}
-	b.next = (b.next + 1) % ringSize
+	b.note(entry{t: t, suffix: suffix, ip: g.hashAddr(r.IP), ua: g.hashString(r.UserAgent)})
 	return a.finish(d, verdict, rule)
 }
 
@@ -604,9 +728,11 @@ func suffix3(n string) uint16 {
 	return uint16(s[0]-'0')*100 + uint16(s[1]-'0')*10 + uint16(s[2]-'0')
 }
 
-func (g *Guard) hashAddr(a netip.Addr) uint32 {
+func (g *Guard) hashAddr(a netip.Addr) uint32 { return uint32(g.hashAddr64(a)) }
+
+func (g *Guard) hashAddr64(a netip.Addr) uint64 {
 	b := a.As16()
-	return uint32(maphash.Bytes(g.seed, b[:]))
+	return maphash.Bytes(g.seed, b[:])
 }
 
 func (g *Guard) hashString(s string) uint32 { return uint32(maphash.String(g.seed, s)) }
@@ -647,10 +773,9 @@ func (g *Guard) signals(b *block, suffix uint16, t int64, repeat bool) blockSign
 		slowWindow = max(dayNS, int64(g.cfg.RepeatWithin))
 	}
 	var (
-		dayNums        [ringSize]uint16
-		dayEntered     [ringSize]bool
-		nDay           int
-		slowLo, slowHi = suffix, suffix
+		dayNums    [ringSize]uint16
+		dayEntered [ringSize]bool
+		nDay       int
 	)
 	for i := range b.recent {
 		e := &b.recent[i]
@@ -716,48 +841,55 @@ func (g *Guard) signals(b *block, suffix uint16, t int64, repeat bool) blockSign
 	// The ring holds the last 16 requests: a fast stream's are all too
 	// young. The hour window counts them all: requests at least one bucket
 	// (2.5 to 5 minutes) old against the codes entered in the hour.
-	wm := b.Req[Hour].Sum(t, HourBucket) - b.Req[Hour].Recent(t, HourBucket, 1)
-	if wm >= uint64(minWindowMatured) && float64(b.Ver[Hour].Sum(t, HourBucket)) <= g.cfg.MaxConversion*float64(wm) {
+	wm, wv := b.hourMatured(t)
+	if wm >= uint64(minWindowMatured) && float64(wv) <= g.cfg.MaxConversion*float64(wm) {
 		s.lowConversion = true
 	}
-	// Low and slow: the day's matured numbers, none or few entered,
-	// close to this one. A neighbour within 3 challenges (sequential), as
-	// do three not entered in a span of 300 (clustered); three not entered
-	// with two neighbours, or four in a span of 300, block.
-	var dayEnt, dayOpen, dayNeighbours, enteredNeighbours int
+	// Low and slow: the day's matured numbers near this one (within 3:
+	// neighbours; within 150 either side: close), few entered there and
+	// in the block. A
+	// neighbour not entered challenges (sequential), as do three close
+	// ones (clustered); three close with two neighbours, or four close,
+	// block; for a range blocked before, three close. Numbers further
+	// away are other traffic of the block, an earlier campaign's or its
+	// users'.
+	var neighbours3, enteredNeighbours, closeOpen, closeEntered, dayEnt int
 	for j, n := range dayNums[:nDay] {
-		near := int(n)-int(suffix) >= -3 && int(n)-int(suffix) <= 3
 		if dayEntered[j] {
 			dayEnt++
-			if near {
-				enteredNeighbours++
-			}
-			continue
 		}
-		dayOpen++
-		if near {
-			dayNeighbours++
+		d := int(n) - int(suffix)
+		near, close := d >= -3 && d <= 3, d >= -slowSpan && d <= slowSpan
+		switch {
+		case dayEntered[j] && near:
+			enteredNeighbours++
+			closeEntered++
+		case dayEntered[j] && close:
+			closeEntered++
+		case near:
+			neighbours3++
+			closeOpen++
+		case close:
+			closeOpen++
 		}
-		slowLo, slowHi = min(slowLo, n), max(slowHi, n)
 	}
 	// One neighbour not entered is already unusual: legitimate users'
 	// numbers are scattered over the block, and nine in ten enter codes.
-	if dayNeighbours >= 1 && enteredNeighbours == 0 {
+	if neighbours3 >= 1 && enteredNeighbours == 0 {
 		s.reasons |= ReasonSequential
 	}
-	if nDay >= 2 && float64(dayEnt) <= g.cfg.MaxConversion*float64(nDay) {
-		if dayNeighbours >= 2 {
+	// Conversion is low near the number and over the block's day: a block
+	// whose users mostly enter their codes has the odd cluster of those
+	// who did not.
+	if closeOpen >= 2 && float64(closeEntered) <= g.cfg.MaxConversion*float64(closeOpen+closeEntered) &&
+		float64(dayEnt) <= g.cfg.MaxConversion*float64(nDay) {
+		if neighbours3 >= 2 {
 			s.reasons |= ReasonSequential
 		}
-		if dayOpen >= 3 && slowHi-slowLo <= 300 {
+		if closeOpen >= 3 {
 			s.reasons |= ReasonClustered
 		}
-		if dayOpen >= 3 && (dayNeighbours >= 2 || dayOpen >= 4 && slowHi-slowLo <= 300) {
-			s.lowConversion = true
-		}
-		// A range blocked before is blocked again on the evidence that
-		// would have challenged it.
-		if repeat && dayOpen >= g.cfg.MinMatured && slowHi-slowLo <= 300 {
+		if closeOpen >= 3 && (neighbours3 >= 2 || closeOpen >= 4 || repeat && closeOpen >= g.cfg.MinMatured) {
 			s.lowConversion = true
 		}
 	}
@@ -779,8 +911,7 @@ func (g *Guard) signals(b *block, suffix uint16, t int64, repeat bool) blockSign
 	// company signing up its staff's consecutive numbers enters them): the
 	// minute window's requests 30 to 60 seconds old against the codes
 	// entered in the minute.
-	old := b.Req[Minute].Sum(t, MinuteBucket) - b.Req[Minute].Recent(t, MinuteBucket, burstBuckets)
-	oldVerified := b.Ver[Minute].Sum(t, MinuteBucket)
+	old, oldVerified := b.minuteOld(t)
 	if distinct >= g.cfg.BlockBurst && old >= 3 && float64(oldVerified) <= g.cfg.MaxConversion*float64(old) && s.reasons&(ReasonSequential|ReasonClustered) != 0 {
 		s.blockBurst = true
 	}
@@ -826,10 +957,11 @@ func (g *Guard) noteIP(a *appState, ip netip.Addr, region string, t int64) int {
 	if !ip.IsValid() || len(region) != 2 {
 		return 0
 	}
-	s, ok := a.ips[ip]
+	key, now := g.hashAddr64(ip), seconds(t)
+	s, ok := a.ips[key]
 	if !ok && len(a.ips) >= g.cfg.MaxIPs {
 		for k, v := range a.ips {
-			if t-v.last > hourNS || len(a.ips) >= g.cfg.MaxIPs {
+			if now-min(now, v.last()) > 3600 || len(a.ips) >= g.cfg.MaxIPs {
 				delete(a.ips, k)
 			}
 			if len(a.ips) < g.cfg.MaxIPs*3/4 {
@@ -837,7 +969,6 @@ func (g *Guard) noteIP(a *appState, ip netip.Addr, region string, t int64) int {
 			}
 		}
 	}
-	s.last = t
 	code := [2]byte{region[0], region[1]}
 	slot, old := -1, 0
 	for i := range s.regions {
@@ -852,31 +983,35 @@ func (g *Guard) noteIP(a *appState, ip netip.Addr, region string, t int64) int {
 		slot = old
 		s.regions[slot] = code
 	}
-	s.times[slot] = t
-	a.ips[ip] = s
+	s.times[slot] = now
+	a.ips[key] = s
 	n := 0
 	for i := range s.regions {
-		if s.times[i] != 0 && t-s.times[i] <= hourNS {
+		if s.times[i] != 0 && now-min(now, s.times[i]) <= 3600 {
 			n++
 		}
 	}
 	return n
 }
 
+// evictPrefixes makes room at the bound: blocks idle for a day go, then
+// those idle for an hour, then any, down to three quarters of the bound.
 func (g *Guard) evictPrefixes(a *appState, t int64) {
 	if len(a.prefixes) < g.cfg.MaxPrefixes {
 		return
 	}
-	for k, b := range a.prefixes {
-		if t-b.last > hourNS {
-			delete(a.prefixes, k)
+	for _, idle := range [3]int64{dayNS, hourNS, -1} {
+		for k, b := range a.prefixes {
+			if len(a.prefixes) < g.cfg.MaxPrefixes*3/4 {
+				return
+			}
+			if t-b.last > idle {
+				if b.c != nil {
+					g.busy--
+				}
+				delete(a.prefixes, k)
+			}
 		}
-	}
-	for k := range a.prefixes {
-		if len(a.prefixes) < g.cfg.MaxPrefixes*3/4 {
-			break
-		}
-		delete(a.prefixes, k)
 	}
 }
 
@@ -1008,7 +1143,10 @@ func (g *Guard) Verified(v *Verified) {
 		}
 	}
 	if b := a.prefixes[prefix3(v.Number)]; b != nil {
-		b.Verify(t)
+		if b.c != nil {
+			b.c.ver[Minute].Add(t, MinuteBucket, 1)
+			b.c.ver[Hour].Add(t, HourBucket, 1)
+		}
 		s := suffix3(v.Number)
 		for i := range b.recent {
 			if e := &b.recent[i]; e.suffix == s && e.t != 0 && e.t <= t {

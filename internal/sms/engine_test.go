@@ -233,17 +233,43 @@ func TestIPCountries(t *testing.T) {
 func TestMemoryBound(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.MaxPrefixes = 100
+	cfg.MaxBusy = 8
 	cfg.MaxIPs = 50
 	cfg.MaxApps = 3
 	g := newGuard(t, cfg)
 	gb := example(t, "GB", phonenumbers.MOBILE)
-	for i := range 2000 {
-		num := fmt.Sprintf("%s%02d%03d", gb[:len(gb)-5], i%100, i%1000)
-		g.Check(req("shop", num, t0.Add(time.Duration(i)*time.Second), fmt.Sprintf("10.0.%d.%d", i/250, i%250)))
-		a := g.apps["shop"]
-		if len(a.prefixes) > cfg.MaxPrefixes || len(a.ips) > cfg.MaxIPs {
-			t.Fatalf("after %d requests: %d blocks, %d addresses", i+1, len(a.prefixes), len(a.ips))
+	busy := 0
+	for i := range 4000 {
+		// Blocks 0 to 19 get 16 requests in a few minutes each (busy), the
+		// rest one.
+		k := i % 120
+		if k >= 20 {
+			k = 20 + i%80
 		}
+		num := fmt.Sprintf("%s%02d%03d", gb[:len(gb)-5], k, (i*37)%1000)
+		at := t0.Add(time.Duration(i) * time.Second)
+		g.Check(req("shop", num, at, fmt.Sprintf("10.0.%d.%d", i/250, i%250)))
+		g.Verified(&Verified{App: "shop", Number: num, Time: at.Add(100 * time.Millisecond)})
+		a := g.apps["shop"]
+		if len(a.prefixes) > cfg.MaxPrefixes || len(a.ips) > cfg.MaxIPs || g.busy > cfg.MaxBusy {
+			t.Fatalf("after %d requests: %d blocks, %d busy, %d addresses", i+1, len(a.prefixes), g.busy, len(a.ips))
+		}
+		n := 0
+		for _, b := range a.prefixes {
+			if b.c != nil {
+				n++
+			}
+			if len(b.recent) > ringSize {
+				t.Fatalf("a block remembers %d requests", len(b.recent))
+			}
+		}
+		if n != g.busy {
+			t.Fatalf("after %d requests: %d blocks with counters, busy says %d", i+1, n, g.busy)
+		}
+		busy = max(busy, n)
+	}
+	if busy == 0 {
+		t.Fatal("no block got counters")
 	}
 	for i := range 10 {
 		g.Check(req(fmt.Sprintf("app-%d", i), gb, t0, "192.0.2.1"))
