@@ -25,9 +25,13 @@ import (
 // blocks of ~1.2 KB and MaxIPs client addresses of up to 200 B: at most
 // about 130 MB for an app at the default bounds), at most MaxApps (1,024)
 // apps with their own state, and an analysis cache of at most 2^20 blocks
-// (~100 MB); see package sms. The state is not persisted: a restarted hub
-// starts learning afresh, and blocks in force are lost. Releases are
-// logged in the evidence log (sms.release), which is their lasting record.
+// (~100 MB); see package sms. The state is kept in the store: SaveSMS
+// writes each guard's snapshot (sms.Guard.Save; the daemon does every
+// minute and when it stops), and a guard not in memory is rebuilt from its
+// organization's snapshot when first needed, so that a restarted hub keeps
+// what it learnt and the blocks in force (a crash loses at most the last
+// minute). Releases are logged in the evidence log (sms.release), which is
+// their lasting record.
 //
 // The guard is safe for concurrent use (one lock, a microsecond or two a
 // decision), so checks of one organization take turns there and nowhere
@@ -39,16 +43,34 @@ type smsGuards struct {
 	orgs map[string]*sms.Guard
 }
 
-// smsGuard returns org's guard, making it on first use when create is set.
-func (h *Hub) smsGuard(org string, create bool) (*sms.Guard, error) {
+// smsGuard returns org's guard: the one in memory, or one rebuilt from
+// the organization's saved state, or when create is set a new one. A saved
+// state that does not load is logged and set aside (the guard starts
+// afresh and the next save replaces it): the senders' one-time codes
+// depend on the guard answering.
+func (h *Hub) smsGuard(ctx context.Context, org string, create bool) (*sms.Guard, error) {
 	h.sms.mu.Lock()
 	defer h.sms.mu.Unlock()
-	if g := h.sms.orgs[org]; g != nil || !create {
+	if g := h.sms.orgs[org]; g != nil {
 		return g, nil
+	}
+	data, saved, ok, err := h.store.SMSState(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	if !ok && !create {
+		return nil, nil
 	}
 	g, err := sms.New(sms.DefaultConfig(), nil)
 	if err != nil {
 		return nil, err
+	}
+	if ok {
+		if err := g.Load(data); err != nil {
+			h.log.Error("sms guard state not loaded; the guard starts afresh", "org", org, "saved", saved, "err", err)
+		} else {
+			h.log.Info("sms guard state loaded", "org", org, "saved", saved, "bytes", len(data))
+		}
 	}
 	if h.sms.orgs == nil {
 		h.sms.orgs = map[string]*sms.Guard{}
@@ -61,11 +83,11 @@ func (h *Hub) smsGuard(org string, create bool) (*sms.Guard, error) {
 // code, whether to send it (allow), ask for a challenge first, or refuse
 // (block), and records the request in the organization's guard. It needs
 // policy.SubmitEvents: a sensor token on the sender's backend.
-func (h *Hub) SMSCheck(_ context.Context, c *policy.Caller, req *sms.Request) (sms.Decision, error) {
+func (h *Hub) SMSCheck(ctx context.Context, c *policy.Caller, req *sms.Request) (sms.Decision, error) {
 	if err := policy.Require(c, policy.SubmitEvents); err != nil {
 		return sms.Decision{}, err
 	}
-	g, err := h.smsGuard(c.Org, true)
+	g, err := h.smsGuard(ctx, c.Org, true)
 	if err != nil {
 		return sms.Decision{}, err
 	}
@@ -74,11 +96,11 @@ func (h *Hub) SMSCheck(_ context.Context, c *policy.Caller, req *sms.Request) (s
 
 // SMSVerified feeds back that a code c's organization sent was entered
 // (conversion). It needs policy.SubmitEvents.
-func (h *Hub) SMSVerified(_ context.Context, c *policy.Caller, v *sms.Verified) error {
+func (h *Hub) SMSVerified(ctx context.Context, c *policy.Caller, v *sms.Verified) error {
 	if err := policy.Require(c, policy.SubmitEvents); err != nil {
 		return err
 	}
-	g, err := h.smsGuard(c.Org, true)
+	g, err := h.smsGuard(ctx, c.Org, true)
 	if err != nil {
 		return err
 	}
@@ -106,12 +128,12 @@ type SMSBlock struct {
 // SMSBlocks lists the blocks in force at now in c's own organization's
 // guard, sorted by app and prefix. It needs policy.ReadVerdicts: blocks
 // are verdicts on what the organization's apps were asked to send.
-func (h *Hub) SMSBlocks(_ context.Context, c *policy.Caller) ([]SMSBlock, error) {
+func (h *Hub) SMSBlocks(ctx context.Context, c *policy.Caller) ([]SMSBlock, error) {
 	if err := policy.Require(c, policy.ReadVerdicts); err != nil {
 		return nil, err
 	}
 	out := []SMSBlock{}
-	g, err := h.smsGuard(c.Org, false)
+	g, err := h.smsGuard(ctx, c.Org, false)
 	if err != nil || g == nil {
 		return out, err
 	}
@@ -182,7 +204,7 @@ func (h *Hub) SMSRelease(ctx context.Context, c *policy.Caller, app, prefix stri
 		return SMSBlock{}, &intel.FieldError{Field: "prefix", Value: prefix, Reason: "not an E.164 prefix (+ and 1 to 15 digits, the first not 0)"}
 	}
 	notFound := fmt.Errorf("%w: app %q blocks no prefix %s", intel.ErrNotFound, app, prefix)
-	g, err := h.smsGuard(c.Org, false)
+	g, err := h.smsGuard(ctx, c.Org, false)
 	if err != nil {
 		return SMSBlock{}, err
 	}
@@ -225,4 +247,25 @@ func smsPrefix(p string) bool {
 		}
 	}
 	return true
+}
+
+// SaveSMS saves the state of every SMS-pumping guard in memory to the
+// store, each in its own transaction, and reports how many and their
+// bytes. The daemon calls it every minute and when it stops.
+func (h *Hub) SaveSMS(ctx context.Context) (guards, bytes int, err error) {
+	h.sms.mu.Lock()
+	orgs := make(map[string]*sms.Guard, len(h.sms.orgs))
+	for org, g := range h.sms.orgs {
+		orgs[org] = g
+	}
+	h.sms.mu.Unlock()
+	for org, g := range orgs {
+		data := g.Save()
+		if err := h.store.Update(ctx, func(tx *store.Tx) error { return tx.PutSMSState(org, h.now(), data) }); err != nil {
+			return guards, bytes, fmt.Errorf("save the sms guard of %s: %w", org, err)
+		}
+		guards++
+		bytes += len(data)
+	}
+	return guards, bytes, nil
 }

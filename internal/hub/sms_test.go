@@ -129,3 +129,47 @@ func TestSMSGuardPerOrganization(t *testing.T) {
 		}
 	})
 }
+
+// TestSMSStateSurvivesRestart: a hub that saved its guards' state and a
+// new hub over the same store (a restart) has the same blocks in force
+// with their reasons, goes on blocking the campaign, and keeps each
+// organization's state its own; a hub that saved nothing starts afresh.
+func TestSMSStateSurvivesRestart(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		h, callers := withOrgs(t, st, "org-a", "org-b")
+		a, b := callers["org-a"], callers["org-b"]
+		start := time.Now().UTC().Add(-2 * time.Minute)
+		sensor := &policy.Caller{Org: "org-a", Role: intel.RoleSensor, TokenID: "tok-sensor"}
+		if d := smsPump(t, h, sensor, "shop", start, 30); d.Decision != sms.Block {
+			t.Fatalf("the burst's last decision: %+v", d)
+		}
+		before, err := h.SMSBlocks(ctx, a)
+		if err != nil || len(before) == 0 {
+			t.Fatalf("blocks: %v %v", before, err)
+		}
+		if n, size, err := h.SaveSMS(ctx); err != nil || n != 1 || size == 0 {
+			t.Fatalf("SaveSMS: %d guards, %d bytes, %v", n, size, err)
+		}
+
+		h2 := newHub(t, st)
+		after, err := h2.SMSBlocks(ctx, a)
+		if err != nil || fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Fatalf("after the restart: %v %v, want %v", after, err, before)
+		}
+		d, err := h2.SMSCheck(ctx, sensor, &sms.Request{App: "shop", Number: "+37121234990", IP: netip.MustParseAddr("192.0.2.1"), Time: start.Add(2 * time.Minute)})
+		if err != nil || d.Decision != sms.Block || d.Rule != "prefix-blocked" {
+			t.Fatalf("after the restart, a number of the blocked range: %+v %v", d, err)
+		}
+		if bs, err := h2.SMSBlocks(ctx, b); err != nil || len(bs) != 0 {
+			t.Fatalf("org-b after the restart: %v %v", bs, err)
+		}
+
+		// A store with no saved state: the guard starts afresh.
+		st2 := storetest.SQLite(t)
+		h3, c3 := withOrgs(t, st2, "org-a")
+		if bs, err := h3.SMSBlocks(ctx, c3["org-a"]); err != nil || len(bs) != 0 {
+			t.Fatalf("a new store: %v %v", bs, err)
+		}
+	})
+}

@@ -56,6 +56,9 @@ type Config struct {
 	// FederationTick is how often the federation job looks for partners
 	// due to be pulled (each has its own interval).
 	FederationTick time.Duration
+	// SMSSaveEvery is how often the SMS-pumping guards' state is saved to
+	// the store (default a minute); it is saved when the server stops too.
+	SMSSaveEvery time.Duration
 	// Auth signs users in to the web UI; nil: the hub's users
 	// (HubAuth).
 	Auth ui.Auth
@@ -82,6 +85,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.IndexPoll == 0 {
 		cfg.IndexPoll = 250 * time.Millisecond
+	}
+	if cfg.SMSSaveEvery == 0 {
+		cfg.SMSSaveEvery = time.Minute
 	}
 	if cfg.FederationTick == 0 {
 		cfg.FederationTick = time.Second
@@ -175,6 +181,7 @@ func (s *Server) Start(ctx context.Context, bar *progress.Bar) error {
 	s.run(ctx, "index feed", func(ctx context.Context) { s.feed.Run(ctx, s.cfg.IndexPoll) })
 	s.run(ctx, "tor reload", s.reloadTor)
 	s.run(ctx, "federation", s.federate)
+	s.run(ctx, "sms state", s.saveSMS)
 	if s.cfg.CheckpointEvery > 0 {
 		s.run(ctx, "checkpoints", s.checkpoints)
 	}
@@ -220,6 +227,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	s.Wait()
+	if n, size, serr := s.cfg.Hub.SaveSMS(context.WithoutCancel(ctx)); serr != nil {
+		s.cfg.Log.Error("sms guard state not saved", "err", serr)
+	} else if n > 0 {
+		s.cfg.Log.Info("sms guard state saved", "guards", n, "bytes", size)
+	}
 	if _, cerr := s.cfg.Hub.Evidence().Checkpoint(context.WithoutCancel(ctx)); cerr != nil && !errors.Is(cerr, evidence.ErrInconsistent) {
 		s.cfg.Log.Error("final evidence checkpoint", "err", cerr)
 	}
@@ -262,6 +274,24 @@ func (s *Server) checkpoints(ctx context.Context) {
 			if _, err := ev.Witness(ctx, w); err != nil && ctx.Err() == nil {
 				log.Warn("evidence checkpoint not co-signed", "witness", w.URL, "err", err)
 			}
+		}
+	}
+}
+
+// saveSMS saves the SMS-pumping guards' state every SMSSaveEvery.
+func (s *Server) saveSMS(ctx context.Context) {
+	t := time.NewTicker(s.cfg.SMSSaveEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, size, err := s.cfg.Hub.SaveSMS(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Log.Error("sms guard state not saved", "err", err)
+		} else if n > 0 {
+			s.cfg.Log.Debug("sms guard state saved", "guards", n, "bytes", size)
 		}
 	}
 }

@@ -3,11 +3,13 @@ package sms
 import (
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"math"
+	"math/rand/v2"
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // AppConfig is one app's settings.
@@ -200,7 +202,11 @@ type Guard struct {
 	cfg    Config
 	shared *Shared
 	nums   Analyser
-	seed   maphash.Seed
+	// key seeds the hashes of client addresses and user agents (under
+	// the lock: hash is one digest reused); it is saved with the state
+	// (Save), so that the hashes still compare after a Load.
+	key  uint64
+	hash *xxhash.Digest
 
 	mu       sync.Mutex
 	apps     map[string]*appState
@@ -218,7 +224,7 @@ func New(cfg Config, shared *Shared) (*Guard, error) {
 	if shared == nil {
 		shared = NewShared()
 	}
-	return &Guard{cfg: cfg, shared: shared, nums: Analyser{Exact: cfg.Exact}, seed: maphash.MakeSeed(), apps: map[string]*appState{},
+	return &Guard{cfg: cfg, shared: shared, nums: Analyser{Exact: cfg.Exact}, key: rand.Uint64(), hash: xxhash.New(), apps: map[string]*appState{},
 		ranges: &ranges{prefixes: map[string]*block{}, blocks: map[string]*episode{}, parents: map[string]int64{}, history: map[string]blockHistory{}}}, nil
 }
 
@@ -732,10 +738,16 @@ func (g *Guard) hashAddr(a netip.Addr) uint32 { return uint32(g.hashAddr64(a)) }
 
 func (g *Guard) hashAddr64(a netip.Addr) uint64 {
 	b := a.As16()
-	return maphash.Bytes(g.seed, b[:])
+	g.hash.ResetWithSeed(g.key)
+	g.hash.Write(b[:])
+	return g.hash.Sum64()
 }
 
-func (g *Guard) hashString(s string) uint32 { return uint32(maphash.String(g.seed, s)) }
+func (g *Guard) hashString(s string) uint32 {
+	g.hash.ResetWithSeed(g.key)
+	g.hash.WriteString(s)
+	return uint32(g.hash.Sum64())
+}
 
 type blockSignals struct {
 	reasons                   Reasons
