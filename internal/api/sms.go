@@ -104,3 +104,40 @@ func (s *Server) smsRelease(w http.ResponseWriter, r *http.Request, c *policy.Ca
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"released": rel})
 }
+
+// smsSettings answers GET /api/v1/sms/apps/{app}/settings: the app's
+// settings in the caller's organization's guard.
+func (s *Server) smsSettings(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	if _, err := query(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, err := s.hub.SMSAppSettings(r.Context(), c, r.PathValue("app"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+// smsConfigure answers PUT /api/v1/sms/apps/{app}/settings {mode, allowed,
+// shared, safe_numbers, safe_prefixes}: set the app's settings (absent
+// fields take their defaults); the answer is the settings as stored.
+func (s *Server) smsConfigure(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	body, err := readBody(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	set, err := sms.ParseSettings(body)
+	if err != nil {
+		s.fail(w, r, smsError(err))
+		return
+	}
+	a, err := s.hub.SMSConfigure(r.Context(), c, r.PathValue("app"), set)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}

@@ -10,6 +10,7 @@ import (
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
+	"fusion/internal/sms"
 )
 
 // smsDecision is an answer of POST /api/v1/sms/check as a client reads it.
@@ -197,6 +198,47 @@ func TestSMSBadRequests(t *testing.T) {
 			if !strings.Contains(errMessage(b), s) {
 				t.Errorf("%s %s: message %q does not say %q", c.path, c.body[:min(len(c.body), 80)], errMessage(b), s)
 			}
+		}
+	}
+}
+
+// TestSMSSettingsOverHTTP: an admin sets an app's settings with PUT and
+// reads them back with GET; bad settings are 400 naming the field and the
+// value; an analyst may read but not set them.
+func TestSMSSettingsOverHTTP(t *testing.T) {
+	f := newFixture(t)
+	secret, _, err := f.hub.OperatorIssueToken(context.Background(), "org-a", intel.RoleAnalyst, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.tokens["org-a-analyst"] = secret
+	var got struct {
+		App      string
+		Settings sms.Settings
+		Updated  time.Time
+	}
+	if status, b := f.do("GET", "/api/v1/sms/apps/shop/settings", "org-a", nil, &got); status != 200 || got.Settings.Mode != "block" || !got.Updated.IsZero() {
+		t.Fatalf("defaults: %d %v %+v", status, b, got)
+	}
+	body := `{"mode":"challenge","allowed":["IE","GB"]}`
+	if status, b := f.do("PUT", "/api/v1/sms/apps/shop/settings", "org-a", body, &got); status != 200 || got.Settings.Mode != "challenge" || len(got.Settings.Allowed) != 2 || got.Updated.IsZero() {
+		t.Fatalf("put: %d %v %+v", status, b, got)
+	}
+	if status, _ := f.do("GET", "/api/v1/sms/apps/shop/settings", "org-a-analyst", nil, &got); status != 200 || got.Settings.Mode != "challenge" {
+		t.Fatalf("get as analyst: %d %+v", status, got)
+	}
+	if status, b := f.do("PUT", "/api/v1/sms/apps/shop/settings", "org-a-analyst", body, nil); status != 403 {
+		t.Fatalf("put as analyst: %d %v", status, b)
+	}
+	for in, want := range map[string]string{
+		`{"allowed":["Latvia"]}`: `allowed "Latvia": not an ISO 3166-1 alpha-2 code`,
+		`{"mode":"loud"}`:        `mode "loud"`,
+		`{"colour":"red"}`:       `unknown field "colour"`,
+	} {
+		status, b := f.do("PUT", "/api/v1/sms/apps/shop/settings", "org-a", in, nil)
+		e, _ := b["error"].(map[string]any)
+		if msg, _ := e["message"].(string); status != 400 || !strings.Contains(msg, want) {
+			t.Errorf("%s: %d %v, want 400 with %q", in, status, b, want)
 		}
 	}
 }

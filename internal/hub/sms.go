@@ -61,7 +61,11 @@ func (h *Hub) smsGuard(ctx context.Context, org string, create bool) (*sms.Guard
 	if !ok && !create {
 		return nil, nil
 	}
-	g, err := sms.New(sms.DefaultConfig(), nil)
+	cfg, err := h.smsConfig(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	g, err := sms.New(cfg, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -197,8 +201,8 @@ func (h *Hub) SMSRelease(ctx context.Context, c *policy.Caller, app, prefix stri
 			return SMSBlock{}, err
 		}
 	}
-	if app == "" || len(app) > MaxSMSApp || strings.ContainsFunc(app, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return SMSBlock{}, &intel.FieldError{Field: "app", Value: app, Reason: fmt.Sprintf("must be 1 to %d bytes without control characters", MaxSMSApp)}
+	if err := checkSMSApp(app); err != nil {
+		return SMSBlock{}, err
 	}
 	if !smsPrefix(prefix) {
 		return SMSBlock{}, &intel.FieldError{Field: "prefix", Value: prefix, Reason: "not an E.164 prefix (+ and 1 to 15 digits, the first not 0)"}
@@ -268,4 +272,125 @@ func (h *Hub) SaveSMS(ctx context.Context) (guards, bytes int, err error) {
 		bytes += len(data)
 	}
 	return guards, bytes, nil
+}
+
+// SMSApp is an app's settings in its organization's guard.
+type SMSApp struct {
+	App      string       `json:"app"`
+	Settings sms.Settings `json:"settings"`
+	// Updated is when they were last set; zero for an app nobody
+	// configured (the defaults).
+	Updated time.Time `json:"updated,omitzero"`
+}
+
+// SMSAppSettings returns the settings of c's organization's app: those
+// set with SMSConfigure, or the defaults. It needs policy.ReadVerdicts.
+func (h *Hub) SMSAppSettings(ctx context.Context, c *policy.Caller, app string) (SMSApp, error) {
+	if err := policy.Require(c, policy.ReadVerdicts); err != nil {
+		return SMSApp{}, err
+	}
+	if err := checkSMSApp(app); err != nil {
+		return SMSApp{}, err
+	}
+	rows, err := h.store.SMSApps(ctx, c.Org)
+	if err != nil {
+		return SMSApp{}, err
+	}
+	for _, r := range rows {
+		if r.App == app {
+			return smsAppOf(r)
+		}
+	}
+	return SMSApp{App: app, Settings: sms.DefaultSettings()}, nil
+}
+
+func smsAppOf(r store.SMSAppRow) (SMSApp, error) {
+	s, err := sms.ParseSettings([]byte(r.Settings))
+	if err != nil {
+		return SMSApp{}, fmt.Errorf("stored settings of sms app %q: %w", r.App, err)
+	}
+	return SMSApp{App: r.App, Settings: s, Updated: r.Updated}, nil
+}
+
+// SMSConfigure sets the settings of c's organization's app (mode,
+// allowed countries, the verdict for shared prefixes, the safe list), in
+// the store with an sms.configure leaf in the same transaction, then in
+// the guard, where they take effect for the app's next request. An
+// organization's admin decides them (policy.ChangeOrg). Settings equal to
+// the stored ones change and log nothing.
+func (h *Hub) SMSConfigure(ctx context.Context, c *policy.Caller, app string, s sms.Settings) (SMSApp, error) {
+	if err := policy.ChangeOrg(c, c.Org); err != nil {
+		return SMSApp{}, err
+	}
+	if err := checkSMSApp(app); err != nil {
+		return SMSApp{}, err
+	}
+	cfg, err := s.Config()
+	if err != nil {
+		return SMSApp{}, err
+	}
+	row := store.SMSAppRow{Org: c.Org, App: app, Settings: string(s.JSON()), Updated: h.now()}
+	id := evidence.SMSAppID(c.Org, app)
+	err = h.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.LockEvidence(); err != nil {
+			return err
+		}
+		cur, ok, err := tx.SMSAppRow(c.Org, app)
+		if err != nil || ok && cur.Settings == row.Settings {
+			row = cur
+			return err
+		}
+		var before []byte
+		if ok {
+			before = evidence.SMSAppContent(cur)
+		}
+		if err := tx.PutSMSApp(row); err != nil {
+			return err
+		}
+		return h.logged(tx, actorOf(c), evidence.SMSConfigure, evidence.KindSMSApp, id, c.Org, before, func() ([]byte, error) {
+			r, _, err := tx.SMSAppRow(c.Org, app)
+			return evidence.SMSAppContent(r), err
+		})
+	})
+	if err != nil {
+		return SMSApp{}, err
+	}
+	h.sms.mu.Lock()
+	g := h.sms.orgs[c.Org]
+	h.sms.mu.Unlock()
+	if g != nil {
+		if err := g.Configure(app, cfg); err != nil {
+			return SMSApp{}, err
+		}
+	}
+	return smsAppOf(row)
+}
+
+// checkSMSApp checks an app's name as sms.ParseRequest does.
+func checkSMSApp(app string) error {
+	if app == "" || len(app) > MaxSMSApp || strings.ContainsFunc(app, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return &intel.FieldError{Field: "app", Value: app, Reason: fmt.Sprintf("must be 1 to %d bytes without control characters", MaxSMSApp)}
+	}
+	return nil
+}
+
+// smsConfig is the guard configuration of org: the defaults, with its
+// apps' stored settings.
+func (h *Hub) smsConfig(ctx context.Context, org string) (sms.Config, error) {
+	cfg := sms.DefaultConfig()
+	rows, err := h.store.SMSApps(ctx, org)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Apps = map[string]sms.AppConfig{}
+	for _, r := range rows {
+		a, err := smsAppOf(r)
+		if err != nil {
+			return cfg, err
+		}
+		if cfg.Apps[r.App], err = a.Settings.Config(); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
 }
