@@ -39,22 +39,16 @@ type smsGuards struct {
 	orgs map[string]*sms.Guard
 }
 
-// smsGuard returns org's guard, making it on first use when create is set.
+// smsGuard returns org's guard, making it on first use when create is set
+// (newSMSGuard, sms_share.go: with the shared ranges addressed to org).
 func (h *Hub) smsGuard(org string, create bool) (*sms.Guard, error) {
 	h.sms.mu.Lock()
-	defer h.sms.mu.Unlock()
-	if g := h.sms.orgs[org]; g != nil || !create {
+	g := h.sms.orgs[org]
+	h.sms.mu.Unlock()
+	if g != nil || !create {
 		return g, nil
 	}
-	g, err := sms.New(sms.DefaultConfig(), nil)
-	if err != nil {
-		return nil, err
-	}
-	if h.sms.orgs == nil {
-		h.sms.orgs = map[string]*sms.Guard{}
-	}
-	h.sms.orgs[org] = g
-	return g, nil
+	return h.newSMSGuard(org)
 }
 
 // SMSCheck decides, before c's organization's backend sends a one-time
