@@ -46,7 +46,9 @@ func smsFirst(t *testing.T, h *hub.Hub, c *policy.Caller, app, number string, at
 	return d
 }
 
-func sharedBlock(d sms.Decision) bool { return d.Decision == sms.Block && d.Reasons.Has(sms.ReasonShared) }
+func sharedBlock(d sms.Decision) bool {
+	return d.Decision == sms.Block && d.Reasons.Has(sms.ReasonShared)
+}
 
 // TestSMSShareReachesOnlyItsAudience: a bank shares the range its app was
 // pumped on, green to the telcos and its groups by default. A telco's
