@@ -147,14 +147,20 @@ func (h *Hub) smsShareAudience(ctx context.Context, c *policy.Caller) (intel.Aud
 // latest finding for it, or the operator's word.
 func smsShareDescription(app string, obs observable.Observable, f *finding.Finding) string {
 	where := obs.Value
-	if facts := strings.TrimSpace(obs.Region + " " + obs.Carrier); facts != "" {
-		where += " (" + facts + ")"
+	var facts []string
+	for _, f := range []string{obs.Region, obs.Carrier} {
+		if f != "" {
+			facts = append(facts, f)
+		}
+	}
+	if len(facts) > 0 {
+		where += " (" + strings.Join(facts, ", ") + ")"
 	}
 	if f == nil {
 		return fmt.Sprintf("SMS pumping range %s, shared on the operator's word: app %s's guard holds no block or finding for it.", where, app)
 	}
 	reasons := strings.ReplaceAll(f.Detail["reasons"], ",", ", ")
-	return fmt.Sprintf("SMS pumping range %s, confirmed from app %s's guard: rule %s; reasons %s; %.0f requests in the evidence, %.0f of %.0f codes entered, %.0f refused while blocked, %s to %s. Guard: %s",
+	return fmt.Sprintf("SMS pumping range %s, confirmed from app %s's guard: rule %s; reasons %s; %.0f requests in the evidence, %.0f of %.0f codes entered, %.0f refused while blocked, from %s to %s. The guard's finding: %s",
 		where, app, f.Detail["rule"], reasons, f.Stats["evidence_requests"], f.Stats["entered"], f.Stats["matured"], f.Stats["refused"],
 		f.Start.Format(time.RFC3339), f.End.Format(time.RFC3339), f.Explanation)
 }
