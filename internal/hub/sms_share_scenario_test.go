@@ -37,7 +37,7 @@ func (v *verifications) Pop() any {
 // TestSMSShareStopsCampaignsElsewhere measures issue 17's "a second app
 // that receives the first app's shared ranges blocks the same campaign
 // from its first request", through the hub: a bank's guard sees a
-// generated sms stream (seed 1, 200,000 requests, ten campaigns) with its
+// generated sms stream (seed 1, 200,000 requests, nine campaigns) with its
 // codes entered as the stream says, through SMSCheck and SMSVerified; its
 // analyst shares every prefix the guard blocked a campaign's requests on
 // (SMSShare, the defaults: green to the telcos); then a telco's guard,
