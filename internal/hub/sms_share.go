@@ -166,7 +166,9 @@ func smsShareDescription(app string, obs observable.Observable, f *finding.Findi
 }
 
 // newSMSGuard makes org's guard with its Shared set built from the store,
-// unless another call made it first.
+// unless another call made it first. When the set cannot be built (the
+// store or the evidence log fails), the guard is made with what could be
+// given and the failure logged: a sender's checks do not fail for it.
 func (h *Hub) newSMSGuard(org string) (*sms.Guard, error) {
 	h.smsShare.mu.Lock()
 	defer h.smsShare.mu.Unlock()
@@ -181,7 +183,9 @@ func (h *Hub) newSMSGuard(org string) (*sms.Guard, error) {
 		return nil, err
 	}
 	if err := h.refreshShared(context.Background(), org, g); err != nil {
-		return nil, err
+		// The sender's checks go on without the shared ranges (none was
+		// given undisclosed); the next rebuild brings them.
+		h.log.Warn("sms guard: made without shared ranges", "org", org, "err", err)
 	}
 	h.sms.mu.Lock()
 	defer h.sms.mu.Unlock()
