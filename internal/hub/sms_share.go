@@ -207,7 +207,7 @@ func (h *Hub) smsShareOnCommit(tx *store.Tx, recs ...*intel.Record) {
 }
 
 // refreshAllShared rebuilds every guard's Shared set from the store. A
-// failure leaves that guard's set as it was and is logged.
+// failure is logged; that guard keeps at most the ranges it had.
 func (h *Hub) refreshAllShared() {
 	h.smsShare.mu.Lock()
 	defer h.smsShare.mu.Unlock()
