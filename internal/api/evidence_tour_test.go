@@ -144,6 +144,11 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 			fmt.Sprintf(`{"app":"tour-app","number":"%s999","time":%q}`, smsPumped, smsStart.Add(time.Minute+10*time.Second).Format(time.RFC3339)), nil, 200)
 		tr.step("GET", "/api/v1/sms/blocks", "/api/v1/sms/blocks", "org-b", nil, nil, 200)
 		tr.step("POST", "/api/v1/sms/blocks/release", "/api/v1/sms/blocks/release", "org-b", fmt.Sprintf(`{"app":"tour-app","prefix":%q}`, smsPumped), nil, 200)
+		// the range shared as a record (record.create), which org-a's guard,
+		// made by its first check, holds (a disclosure to org-a)
+		tr.step("POST", "/api/v1/sms/blocks/share", "/api/v1/sms/blocks/share", "org-b", fmt.Sprintf(`{"app":"tour-app","prefix":%q}`, smsPumped), nil, 200)
+		tr.step("POST", "/api/v1/sms/check", "/api/v1/sms/check", "org-a",
+			fmt.Sprintf(`{"app":"tour-app","number":"%s998","ip":"192.0.2.9","time":%q}`, smsPumped, smsStart.Add(time.Minute).Format(time.RFC3339)), nil, 200)
 		tr.step("PUT", "/api/v1/sms/apps/{app}/settings", "/api/v1/sms/apps/tour-app/settings", "org-b", `{"mode":"challenge","allowed":["LV","DE"]}`, nil, 200)
 		tr.step("GET", "/api/v1/sms/apps/{app}/settings", "/api/v1/sms/apps/tour-app/settings", "org-b", nil, nil, 200)
 		var granted, denied hub.AccessView

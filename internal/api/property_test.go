@@ -233,6 +233,26 @@ func (c *httpClient) Detections(org string) ([]finding.Finding, error) {
 	return ans.Detections, err
 }
 
+func (c *httpClient) SMSShare(org, app, prefix, tlp string, aud intel.Audience) (intel.Record, error) {
+	var ans struct {
+		Record intel.Record `json:"record"`
+	}
+	err := c.call(org, "POST", "/api/v1/sms/blocks/share", map[string]any{"app": app, "prefix": prefix, "tlp": tlp, "audience": aud}, &ans)
+	return ans.Record, err
+}
+
+func (c *httpClient) SMSCheck(org, app, number string, at time.Time) (string, error) {
+	var ans struct {
+		Decision string `json:"decision"`
+		Rule     string `json:"rule"`
+	}
+	err := c.call(org, "POST", "/api/v1/sms/check", map[string]any{"app": app, "number": number, "ip": "192.0.2.77", "time": at.Format(time.RFC3339Nano)}, &ans)
+	if err != nil || ans.Decision != "block" {
+		return "", err
+	}
+	return ans.Rule, nil
+}
+
 func (c *httpClient) Export(org string) ([]intel.Record, error) {
 	req, _ := http.NewRequest("GET", c.base+"/api/v1/records/export", nil)
 	req.Header.Set("Authorization", "Bearer "+c.tokens[org])

@@ -144,6 +144,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/sms/blocks/release", true, MaxBody, s.smsRelease},
 		{"GET", "/api/v1/sms/apps/{app}/settings", true, 0, s.smsSettings},
 		{"PUT", "/api/v1/sms/apps/{app}/settings", true, MaxSMSBody, s.smsConfigure},
+		{"POST", "/api/v1/sms/blocks/share", true, MaxBody, s.smsShare},
 		{"POST", "/api/v1/access-requests", true, MaxBody, s.requestAccess},
 		{"GET", "/api/v1/access-requests", true, 0, s.listAccessRequests},
 		{"POST", "/api/v1/access-requests/{id}/approve", true, MaxBody, s.decideAccess(true)},

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 
+	"fusion/internal/hub"
+	"fusion/internal/intel"
 	"fusion/internal/policy"
 	"fusion/internal/sms"
 )
@@ -140,4 +142,29 @@ func (s *Server) smsConfigure(w http.ResponseWriter, r *http.Request, c *policy.
 		return
 	}
 	writeJSON(w, http.StatusOK, a)
+}
+
+// smsShareBody is the body of POST /api/v1/sms/blocks/share.
+type smsShareBody struct {
+	App      string          `json:"app"`
+	Prefix   string          `json:"prefix"`
+	TLP      string          `json:"tlp"`
+	Audience *intel.Audience `json:"audience"`
+}
+
+// smsShare answers POST /api/v1/sms/blocks/share {app, prefix, tlp?,
+// audience?}: share a pumped range as a phone-range record labelled
+// sms-pumping; the answer is the record.
+func (s *Server) smsShare(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	var b smsShareBody
+	if err := decode(r, &b); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rec, err := s.hub.SMSShare(r.Context(), c, b.App, b.Prefix, hub.SMSShareOptions{TLP: b.TLP, Audience: b.Audience})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"record": rec})
 }

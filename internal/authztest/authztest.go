@@ -29,6 +29,7 @@ import (
 	"fusion/internal/policy"
 	"fusion/internal/policymodel"
 	"fusion/internal/search"
+	"fusion/internal/sms"
 	"fusion/internal/stix"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
@@ -158,6 +159,14 @@ type Client interface {
 	Events(org string, log []byte) error
 	// Detections returns org's C2 detections (GET /api/v1/detections).
 	Detections(org string) ([]finding.Finding, error)
+
+	// SMSShare shares prefix as a range org's app was pumped on (POST
+	// /api/v1/sms/blocks/share) at tlp to aud, and returns the record.
+	SMSShare(org, app, prefix, tlp string, aud intel.Audience) (intel.Record, error)
+	// SMSCheck asks org's SMS guard about a request to number for app at
+	// (POST /api/v1/sms/check) and returns the rule of a block, "" when
+	// the answer is not a block.
+	SMSCheck(org, app, number string, at time.Time) (string, error)
 }
 
 // Run checks random worlds built in st through the client newClient returns
@@ -176,6 +185,7 @@ func Run(t *testing.T, st *store.Store, h *hub.Hub, minCases int, newClient func
 			s.checkRelations(rt)
 			index(rt, st, h) // approvals widened audiences: the feed would catch up within a poll
 			s.checkAll(rt)
+			s.checkSMSShared(rt) // after checkAll: it adds a record the model does not hold
 			s.checkDirectory(rt) // last: it creates groups
 			total += s.cases
 		})
@@ -304,6 +314,16 @@ func (d Direct) Events(org string, log []byte) error {
 }
 func (d Direct) Detections(org string) ([]finding.Finding, error) {
 	return d.H.Detections(context.Background(), d.Callers[org])
+}
+func (d Direct) SMSShare(org, app, prefix, tlp string, aud intel.Audience) (intel.Record, error) {
+	return d.H.SMSShare(context.Background(), d.Callers[org], app, prefix, hub.SMSShareOptions{TLP: tlp, Audience: &aud})
+}
+func (d Direct) SMSCheck(org, app, number string, at time.Time) (string, error) {
+	dec, err := d.H.SMSCheck(context.Background(), d.Callers[org], &sms.Request{App: app, Number: number, IP: netip.MustParseAddr("192.0.2.77"), Time: at})
+	if err != nil || dec.Decision != sms.Block {
+		return "", err
+	}
+	return dec.Rule, nil
 }
 func (d Direct) Groups(org string) ([]intel.Group, error) {
 	return d.H.ListGroups(context.Background(), d.Callers[org])

@@ -63,6 +63,8 @@ type Hub struct {
 
 	det detectors // each organization's C2 detector (detect.go)
 	sms smsGuards // each organization's SMS-pumping guard (sms.go)
+	// smsShare keeps the guards' shared ranges current (sms_share.go).
+	smsShare smsSharing
 
 	touchMu sync.Mutex
 	touched map[string]time.Time // token id -> last time last_used was written

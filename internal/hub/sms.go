@@ -44,43 +44,16 @@ type smsGuards struct {
 }
 
 // smsGuard returns org's guard: the one in memory, or one rebuilt from
-// the organization's saved state, or when create is set a new one. A saved
-// state that does not load is logged and set aside (the guard starts
-// afresh and the next save replaces it): the senders' one-time codes
-// depend on the guard answering.
+// the organization's saved state, or when create is set a new one
+// (newSMSGuard).
 func (h *Hub) smsGuard(ctx context.Context, org string, create bool) (*sms.Guard, error) {
 	h.sms.mu.Lock()
-	defer h.sms.mu.Unlock()
-	if g := h.sms.orgs[org]; g != nil {
+	g := h.sms.orgs[org]
+	h.sms.mu.Unlock()
+	if g != nil {
 		return g, nil
 	}
-	data, saved, ok, err := h.store.SMSState(ctx, org)
-	if err != nil {
-		return nil, err
-	}
-	if !ok && !create {
-		return nil, nil
-	}
-	cfg, err := h.smsConfig(ctx, org)
-	if err != nil {
-		return nil, err
-	}
-	g, err := sms.New(cfg, nil)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		if err := g.Load(data); err != nil {
-			h.log.Error("sms guard state not loaded; the guard starts afresh", "org", org, "saved", saved, "err", err)
-		} else {
-			h.log.Info("sms guard state loaded", "org", org, "saved", saved, "bytes", len(data))
-		}
-	}
-	if h.sms.orgs == nil {
-		h.sms.orgs = map[string]*sms.Guard{}
-	}
-	h.sms.orgs[org] = g
-	return g, nil
+	return h.newSMSGuard(ctx, org, create)
 }
 
 // SMSCheck decides, before c's organization's backend sends a one-time
