@@ -21,8 +21,8 @@ var smsWorld atomic.Int64
 // a number in the range, first for an app of its own that never saw it.
 // It is blocked as shared intelligence exactly for the organizations the
 // record is addressed to — the originator, the audience's organizations,
-// and members of its groups where the TLP lets groups count — and for no
-// other, though clear and green make the record readable by all. After
+// members of its groups where the TLP lets groups count, every member for
+// clear and green with no audience — and for no other, though clear and green make the record readable by all. After
 // revocation no guard blocks it as shared.
 func (s *worldState) checkSMSShared(t *rapid.T) {
 	n := smsWorld.Add(1)
@@ -44,6 +44,9 @@ func (s *worldState) checkSMSShared(t *rapid.T) {
 		}
 		if sh.TLP == intel.AmberStrict || sh.TLP == intel.Red {
 			return false
+		}
+		if (sh.TLP == intel.Clear || sh.TLP == intel.Green) && len(sh.Audience.Orgs) == 0 && len(sh.Audience.Groups) == 0 {
+			return true // sent to every member
 		}
 		for _, g := range sh.Audience.Groups {
 			if slices.Contains(s.w.Members[g], o) {

@@ -9,7 +9,8 @@ import (
 // Addressed reports whether an object shared as s is addressed to c's
 // organization: c may see it in full (Decide), and c is its originator,
 // an organization its audience names, or a member of an audience group
-// where the TLP lets groups count (clear, green, amber).
+// where the TLP lets groups count (clear, green, amber); a clear or green
+// object with no audience is addressed to every member.
 //
 // It is narrower than Decide, never wider: clear and green objects are
 // visible to every member, but their audience says whom the originator
@@ -24,7 +25,13 @@ func Addressed(c *Caller, s Shared) bool {
 		return true
 	}
 	switch s.TLP {
-	case intel.Clear, intel.Green, intel.Amber:
+	case intel.Clear, intel.Green:
+		// With no audience, the originator sent it to every member.
+		if len(s.Audience.Orgs) == 0 && len(s.Audience.Groups) == 0 {
+			return true
+		}
+		return slices.ContainsFunc(s.Audience.Groups, c.InGroup)
+	case intel.Amber:
 		return slices.ContainsFunc(s.Audience.Groups, c.InGroup)
 	}
 	return false

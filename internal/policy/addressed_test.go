@@ -39,5 +39,18 @@ func TestAddressed(t *testing.T) {
 				t.Errorf("%s (personal %v) to %+v: addressed %v, want %v", tc.tlp, tc.personal, c.caller, got, c.want)
 			}
 		}
+	}	// With no audience, clear and green are addressed to every member
+	// (those who may see them in full); amber and red to the originator.
+	for _, c := range []struct {
+		tlp  intel.TLP
+		want bool
+	}{{intel.Clear, true}, {intel.Green, true}, {intel.Amber, false}, {intel.AmberStrict, false}, {intel.Red, false}} {
+		s := policy.Shared{Originator: "bank", TLP: c.tlp}
+		if got := policy.Addressed(&policy.Caller{Org: "airline"}, s); got != c.want {
+			t.Errorf("%s with no audience to another member: %v, want %v", c.tlp, got, c.want)
+		}
+		if !policy.Addressed(&policy.Caller{Org: "bank"}, s) {
+			t.Errorf("%s with no audience: not addressed to its originator", c.tlp)
+		}
 	}
 }
