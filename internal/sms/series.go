@@ -128,7 +128,7 @@ type Series struct {
 	mu      sync.Mutex
 	started bool  // an event was counted
 	last    int64 // the newest hour (Unix hours) counted; slots before last-SeriesHours+1 are cleared
-	apps map[string]*appCounts
+	apps    map[string]*appCounts
 	// Dropped counts the events dropped: too old, or too far ahead.
 	dropped uint64
 }
