@@ -69,7 +69,9 @@ func (h *Hub) SMSCheck(_ context.Context, c *policy.Caller, req *sms.Request) (s
 	if err != nil {
 		return sms.Decision{}, err
 	}
-	return g.Check(req), nil
+	d := g.Check(req)
+	h.smsSeriesOf(c.Org).Check(req.App, req.Number, req.Time, h.now(), d)
+	return d, nil
 }
 
 // SMSVerified feeds back that a code c's organization sent was entered
@@ -83,7 +85,25 @@ func (h *Hub) SMSVerified(_ context.Context, c *policy.Caller, v *sms.Verified) 
 		return err
 	}
 	g.Verified(v)
+	if num, err := g.Analyse(v.Number); err == nil {
+		h.smsSeriesOf(c.Org).Verified(v.App, v.Number, v.Time, h.now(), num)
+	}
 	return nil
+}
+
+// smsSeriesOf returns org's SMS traffic series, made on first use.
+func (h *Hub) smsSeriesOf(org string) *sms.Series {
+	h.smsSeries.mu.Lock()
+	defer h.smsSeries.mu.Unlock()
+	s := h.smsSeries.orgs[org]
+	if s == nil {
+		if h.smsSeries.orgs == nil {
+			h.smsSeries.orgs = map[string]*sms.Series{}
+		}
+		s = sms.NewSeries()
+		h.smsSeries.orgs[org] = s
+	}
+	return s
 }
 
 // SMSBlock is a destination prefix an app of the caller's organization
