@@ -142,6 +142,8 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/sms/verified", true, MaxSMSBody, s.smsVerified},
 		{"GET", "/api/v1/sms/blocks", true, 0, s.smsBlocks},
 		{"POST", "/api/v1/sms/blocks/release", true, MaxBody, s.smsRelease},
+		{"GET", "/api/v1/sms/apps", true, 0, s.smsApps},
+		{"GET", "/api/v1/sms/apps/{app}", true, 0, s.smsApp},
 		{"POST", "/api/v1/access-requests", true, MaxBody, s.requestAccess},
 		{"GET", "/api/v1/access-requests", true, 0, s.listAccessRequests},
 		{"POST", "/api/v1/access-requests/{id}/approve", true, MaxBody, s.decideAccess(true)},

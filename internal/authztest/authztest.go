@@ -29,6 +29,7 @@ import (
 	"fusion/internal/policy"
 	"fusion/internal/policymodel"
 	"fusion/internal/search"
+	"fusion/internal/sms"
 	"fusion/internal/stix"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
@@ -158,6 +159,15 @@ type Client interface {
 	Events(org string, log []byte) error
 	// Detections returns org's C2 detections (GET /api/v1/detections).
 	Detections(org string) ([]finding.Finding, error)
+
+	// The SMS guard (checkSMS): a request checked by org's guard (POST
+	// /api/v1/sms/check), org's apps (GET /api/v1/sms/apps and
+	// /api/v1/sms/apps/{app}) and a release (POST
+	// /api/v1/sms/blocks/release).
+	SMSCheck(org string, req sms.Request) (sms.Decision, error)
+	SMSApps(org string) ([]hub.SMSApp, error)
+	SMSApp(org, app string) (hub.SMSApp, error)
+	SMSRelease(org, app, prefix string) (hub.SMSBlock, error)
 }
 
 // Run checks random worlds built in st through the client newClient returns

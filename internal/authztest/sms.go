@@ -1,0 +1,90 @@
+package authztest
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"fusion/internal/hub"
+	"fusion/internal/sms"
+)
+
+// smsWorld numbers the worlds checkSMS runs in: a hub keeps its SMS
+// guards and series across worlds (in memory, not in the store), so each
+// world's app has its own name.
+var smsWorld atomic.Int64
+
+// checkSMS: one organization's backend sends its app a pumping burst (POST
+// /api/v1/sms/check) and the guard blocks the block; that organization's
+// apps show the app with its traffic and block, and no other
+// organization's do — not in the listing, not by name — nor can another
+// release the block; the owner can.
+func (s *worldState) checkSMS(t *rapid.T) {
+	n := smsWorld.Add(1)
+	org := rapid.SampledFrom(s.w.Orgs).Draw(t, "pumped org")
+	app := fmt.Sprintf("shop-%d", n)
+	start := time.Now().UTC().Add(-5 * time.Minute)
+	var d sms.Decision
+	for i := range 30 {
+		req := sms.Request{App: app, Number: fmt.Sprintf("+37121234%03d", 100+i), IP: netip.AddrFrom4([4]byte{203, 0, 113, byte(i%250 + 1)}),
+			Time: start.Add(time.Duration(i) * 2 * time.Second)}
+		var err error
+		d, err = s.c.SMSCheck(org, req)
+		must(t, err)
+	}
+	if d.Decision != sms.Block {
+		t.Fatalf("%s's app %s: the burst's last decision is %s; want block", org, app, d.Decision)
+	}
+	for _, o := range s.w.Orgs {
+		apps, err := s.c.SMSApps(o)
+		must(t, err)
+		var mine *hub.SMSApp
+		for i := range apps {
+			if apps[i].App == app {
+				mine = &apps[i]
+			}
+		}
+		one, oneErr := s.c.SMSApp(o, app)
+		switch {
+		case o != org && (mine != nil || !hub.IsNotFoundErr(oneErr)):
+			t.Fatalf("LEAK: %s reads %s's SMS app %s: listed %v, by name %+v (err %v)", o, org, app, mine != nil, one, oneErr)
+		case o == org && (mine == nil || mine.Total.Requests != 30 || len(mine.Blocks) != 1):
+			t.Fatalf("%s's apps do not show its app %s with 30 requests and a block: %+v", o, app, mine)
+		case o == org && (oneErr != nil || one.Total != mine.Total || len(one.Prefixes) == 0 || one.Prefixes[0].Key != d.Prefix):
+			t.Fatalf("%s's app %s by name: %+v (err %v); want its block %s counted", o, app, one, oneErr, d.Prefix)
+		}
+		if o != org {
+			if _, err := s.c.SMSRelease(o, app, d.Prefix); !hub.IsNotFoundErr(err) {
+				t.Fatalf("LEAK: %s released %s's block %s of %s (err %v)", o, org, d.Prefix, app, err)
+			}
+		}
+		s.cases += 2
+	}
+	rel, err := s.c.SMSRelease(org, app, d.Prefix)
+	must(t, err)
+	if rel.App != app || rel.Prefix != d.Prefix {
+		t.Fatalf("%s released %+v; want %s %s", org, rel, app, d.Prefix)
+	}
+	one, err := s.c.SMSApp(org, app)
+	must(t, err)
+	if len(one.Blocks) != 0 {
+		t.Fatalf("%s's app %s still blocks after the release: %+v", org, app, one.Blocks)
+	}
+}
+
+func (d Direct) SMSCheck(org string, req sms.Request) (sms.Decision, error) {
+	return d.H.SMSCheck(context.Background(), d.Callers[org], &req)
+}
+func (d Direct) SMSApps(org string) ([]hub.SMSApp, error) {
+	return d.H.SMSApps(context.Background(), d.Callers[org])
+}
+func (d Direct) SMSApp(org, app string) (hub.SMSApp, error) {
+	return d.H.SMSApp(context.Background(), d.Callers[org], app)
+}
+func (d Direct) SMSRelease(org, app, prefix string) (hub.SMSBlock, error) {
+	return d.H.SMSRelease(context.Background(), d.Callers[org], app, prefix)
+}
