@@ -176,7 +176,7 @@ func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 	if err := activity(ctx, h, callers, all, w.now, &out); err != nil {
 		return out, err
 	}
-	out.SMS, err = smsTraffic(ctx, h, time.Now().UTC())
+	out.SMS, err = SMSTraffic(ctx, h, "airline-azure", time.Now().UTC())
 	return out, err
 }
 

@@ -38,7 +38,6 @@ const (
 	smsDemoCount = 30_000
 	smsDemoSeed  = 2
 	smsDemoAfter = 10 * time.Minute
-	smsDemoOrg   = "airline-azure"
 )
 
 // SMSDemo is what the demo's SMS traffic did.
@@ -51,10 +50,12 @@ type SMSDemo struct {
 	Campaign string
 }
 
-// smsTraffic generates the demo's sms scenario in a temporary directory and
-// feeds it to the hub as airline-azure's sensor, in time order: each
-// request through SMSCheck, each code entered through SMSVerified.
-func smsTraffic(ctx context.Context, h *hub.Hub, now time.Time) (SMSDemo, error) {
+// SMSTraffic generates the demo's sms scenario in a temporary directory
+// and feeds it to the hub as a sensor of org (the demo's is
+// airline-azure; the UI's browser test drives the SMS pages over it too),
+// in time order: each request through SMSCheck, each code entered through
+// SMSVerified. It issues the sensor's token.
+func SMSTraffic(ctx context.Context, h *hub.Hub, org string, now time.Time) (SMSDemo, error) {
 	var out SMSDemo
 	dir, err := os.MkdirTemp("", "fusion-demo-sms-")
 	if err != nil {
@@ -71,11 +72,11 @@ func smsTraffic(ctx context.Context, h *hub.Hub, now time.Time) (SMSDemo, error)
 	cut = cut.Add(smsDemoAfter)
 	shift := now.Add(-time.Minute).Sub(cut)
 
-	_, tok, err := h.OperatorIssueToken(ctx, smsDemoOrg, intel.RoleSensor, "demo OTP backend")
+	_, tok, err := h.OperatorIssueToken(ctx, org, intel.RoleSensor, "demo OTP backend")
 	if err != nil {
 		return out, err
 	}
-	sensor := &policy.Caller{Org: smsDemoOrg, Role: intel.RoleSensor, TokenID: tok.ID}
+	sensor := &policy.Caller{Org: org, Role: intel.RoleSensor, TokenID: tok.ID}
 	f, err := os.Open(filepath.Join(dir, "requests.jsonl"))
 	if err != nil {
 		return out, err

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,7 +91,8 @@ type smsBlockView struct {
 type smsLineView struct {
 	Key, Country, Carrier string
 	Figures               smsFigures
-	// Blocked: a block in force covers this block.
+	// Blocked: for a block, a block in force covers it; for a country,
+	// some of its requests were blocked.
 	Blocked bool
 }
 
@@ -108,8 +110,13 @@ type smsAppData struct {
 	ErrorText string
 
 	HourChart, ConversionChart, CountryChart, PrefixChart template.HTML
-	Countries, Prefixes                                   []smsLineView
+	// Countries and Prefixes are the tables' first smsTopRows rows; the
+	// rest are under a disclosure.
+	Countries, Prefixes, MoreCountries, MorePrefixes []smsLineView
 }
+
+// smsTopRows is how many rows of a table show before "all of them".
+const smsTopRows = 12
 
 // smsApp serves GET /sms/{app}.
 func (u *UI) smsApp(w http.ResponseWriter, r *http.Request, s *session) {
@@ -139,9 +146,13 @@ func (u *UI) smsRelease(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 }
 
-// smsTopBars is how many countries and blocks the bar charts show (the
-// tables list them all).
-const smsTopBars = 12
+// smsTopCountries and smsTopPrefixes are how many countries and blocks
+// the bar charts show (the tables list them all): as many as have room
+// for their labels (a block's is ten characters or more).
+const (
+	smsTopCountries = 12
+	smsTopPrefixes  = 6
+)
 
 // renderSMSApp fills d with app's traffic and blocks, through hub.SMSApp,
 // and renders the app's page with status.
@@ -159,7 +170,7 @@ func (u *UI) renderSMSApp(w http.ResponseWriter, r *http.Request, s *session, st
 	d.App, d.Href = a.App, smsHref(a.App)
 	d.Action = d.Href + "/release"
 	d.Day, d.Span = figures(a.Last(smsDayHours)), figures(a.Total)
-	d.Start, d.End = a.Start, a.Start.Add(time.Duration(len(a.Hours))*time.Hour)
+	d.Start, d.End = a.Start.Add(time.Duration(smsShown(a))*time.Hour), a.Start.Add(time.Duration(len(a.Hours))*time.Hour)
 	d.CanRelease = policy.Can(s.caller, policy.ChangeIntel) && policy.Can(s.caller, policy.ReadVerdicts)
 	for i, b := range a.Blocks {
 		v := smsBlockView{SMSBlock: b, ID: "block-" + strconv.Itoa(i+1), RuleText: smsReason(lang, b.Rule)}
@@ -176,21 +187,35 @@ func (u *UI) renderSMSApp(w http.ResponseWriter, r *http.Request, s *session, st
 		}
 		return false
 	}
-	for _, l := range a.Countries {
-		d.Countries = append(d.Countries, smsLineView{Key: l.Key, Figures: figures(l.Total)})
+	for i, l := range a.Countries {
+		v := smsLineView{Key: l.Key, Figures: figures(l.Total), Blocked: l.Total.Blocked > 0}
+		if i < smsTopRows {
+			d.Countries = append(d.Countries, v)
+		} else {
+			d.MoreCountries = append(d.MoreCountries, v)
+		}
 	}
-	for _, l := range a.Prefixes {
-		d.Prefixes = append(d.Prefixes, smsLineView{Key: l.Key, Country: l.Country, Carrier: l.Carrier, Figures: figures(l.Total), Blocked: blocked(l.Key)})
+	for i, l := range a.Prefixes {
+		v := smsLineView{Key: l.Key, Country: l.Country, Carrier: l.Carrier, Figures: figures(l.Total), Blocked: blocked(l.Key)}
+		if i < smsTopRows {
+			d.Prefixes = append(d.Prefixes, v)
+		} else {
+			d.MorePrefixes = append(d.MorePrefixes, v)
+		}
 	}
 	d.HourChart, d.ConversionChart = smsHourCharts(lang, a)
-	d.CountryChart = smsLineChart("sms-countries", lang.T("sms.chart.countries"), lang, a.Countries, func(l sms.SeriesLine) string {
+	d.CountryChart = smsLineChart("sms-countries", lang.T("sms.chart.countries"), lang, a.Countries, smsTopCountries, func(l sms.SeriesLine) string {
 		if l.Key == "" {
 			return lang.T("sms.country.none")
 		}
 		return l.Key
 	})
-	d.PrefixChart = smsLineChart("sms-prefixes", lang.T("sms.chart.prefixes"), lang, a.Prefixes, func(l sms.SeriesLine) string { return l.Key })
-	u.render(w, r, status, "sms_app.html", u.page(s, "sms.app.title", d))
+	d.PrefixChart = smsLineChart("sms-prefixes", lang.T("sms.chart.prefixes"), lang, a.Prefixes, smsTopPrefixes, func(l sms.SeriesLine) string { return l.Key })
+	p := u.page(s, "sms.app.title", d)
+	// After a release the page is the answer to a POST: the language
+	// switch returns to the app's page, not to the release.
+	p.Path = d.Href
+	u.render(w, r, status, "sms_app.html", p)
 }
 
 // smsReasonKeys prefixes a reason's name to make its catalogue key
@@ -218,20 +243,41 @@ func verdictValues(t sms.Tally) []float64 {
 	return []float64{float64(t.Allowed), float64(t.Challenged), float64(t.Blocked)}
 }
 
+// smsMinHours is the fewest hours the charts over time show.
+const smsMinHours = 12
+
+// smsShown is the first of a's hours the charts show: the first with
+// traffic, or the last smsMinHours when later or when there is none.
+func smsShown(a hub.SMSApp) int {
+	first := slices.IndexFunc(a.Hours, func(t sms.Tally) bool { return t != (sms.Tally{}) })
+	if first < 0 {
+		first = len(a.Hours)
+	}
+	return max(0, min(first, len(a.Hours)-smsMinHours))
+}
+
 // smsHourCharts draws the app's requests per hour stacked by verdict and
-// its conversion per hour, with a tick every six hours (the date at
+// its conversion per hour, from the hour smsShown gives, with a tick
+// every one, two, three, six or twelve hours, at most eight (the date at
 // midnight, UTC).
 func smsHourCharts(lang *Lang, a hub.SMSApp) (template.HTML, template.HTML) {
 	req := chart.Stacked{ID: "sms-hours", Title: lang.T("sms.chart.hours"), YLabel: lang.T("sms.requests"), Width: 880, Height: 260, Layers: smsLayers(lang)}
 	conv := chart.Stacked{ID: "sms-conversion", Title: lang.T("sms.chart.conversion"), YLabel: "%", Width: 880, Height: 220, Max: 100,
 		Layers: []chart.Layer{{Name: lang.T("sms.conversion.layer"), Fill: "#2e7d32"}}}
-	for i, h := range a.Hours {
-		at := a.Start.Add(time.Duration(i) * time.Hour).UTC()
+	from := smsShown(a)
+	step := 1
+	for _, s := range []int{2, 3, 6, 12} {
+		if (len(a.Hours)-from)/step > 8 {
+			step = s
+		}
+	}
+	for i, h := range a.Hours[from:] {
+		at := a.Start.Add(time.Duration(from+i) * time.Hour).UTC()
 		label := at.Format("2006-01-02 15:04 UTC")
 		req.Bars = append(req.Bars, chart.Stack{Label: label, Values: verdictValues(h)})
 		c, _ := h.Conversion()
 		conv.Bars = append(conv.Bars, chart.Stack{Label: label, Values: []float64{100 * c}})
-		if at.Hour()%6 == 0 {
+		if at.Hour()%step == 0 {
 			tick := at.Format("15:04")
 			if at.Hour() == 0 {
 				tick = at.Format("01-02")
@@ -243,14 +289,14 @@ func smsHourCharts(lang *Lang, a hub.SMSApp) (template.HTML, template.HTML) {
 	return template.HTML(req.SVG()), template.HTML(conv.SVG())
 }
 
-// smsLineChart draws the first smsTopBars lines' requests over the two
-// days, stacked by verdict.
-func smsLineChart(id, title string, lang *Lang, lines []sms.SeriesLine, label func(sms.SeriesLine) string) template.HTML {
+// smsLineChart draws the first top lines' requests over the two days,
+// stacked by verdict.
+func smsLineChart(id, title string, lang *Lang, lines []sms.SeriesLine, top int, label func(sms.SeriesLine) string) template.HTML {
 	if len(lines) == 0 {
 		return ""
 	}
 	c := chart.Stacked{ID: id, Title: title, YLabel: lang.T("sms.requests"), Width: 880, Height: 240, Layers: smsLayers(lang)}
-	for _, l := range lines[:min(len(lines), smsTopBars)] {
+	for _, l := range lines[:min(len(lines), top)] {
 		c.Bars = append(c.Bars, chart.Stack{Label: label(l), Values: verdictValues(l.Total)})
 	}
 	return template.HTML(c.SVG())

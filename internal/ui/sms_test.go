@@ -126,7 +126,7 @@ func TestSMSThroughTheUI(t *testing.T) {
 	// release finds nothing in force.
 	b := signInHTTP(t, w.h, "user-org-b", w.pw, "ja")
 	st, _, body := b.post("/sms/shop/release", url.Values{"prefix": {smsPumped}}, nil)
-	if st != 200 || !strings.Contains(body, `id="sms-released"`) || !strings.Contains(body, strings.ReplaceAll(ui.LangByCode("ja").T("sms.release.done", smsPumped), "+", "&#43;")) || !strings.Contains(body, `id="sms-no-blocks"`) {
+	if st != 200 || !strings.Contains(body, `<input type="hidden" name="next" value="/sms/shop">`) || !strings.Contains(body, `id="sms-released"`) || !strings.Contains(body, strings.ReplaceAll(ui.LangByCode("ja").T("sms.release.done", smsPumped), "+", "&#43;")) || !strings.Contains(body, `id="sms-no-blocks"`) {
 		t.Errorf("the release: %d\n%s", st, body)
 	}
 	st, _, body = b.post("/sms/shop/release", url.Values{"prefix": {smsPumped}}, nil)
