@@ -203,6 +203,10 @@ func FuzzCharts(f *testing.F) {
 		}
 		checkXML(t, bar)
 		checkXML(t, Histogram{Title: l1, ID: l2, Width: w, Height: h, Bins: []Point{{l1, v1}, {l2, v2}, {l1, v2}}, Ticks: []Tick{{v1, l2}, {v2, l1}}}.SVG())
+		for _, ticks := range [][]Tick{nil, {{v1, l2}, {v2, l1}}} {
+			checkXML(t, Stacked{Title: l1, Desc: l2, ID: l2, Width: w, Height: h, Max: v2, Layers: []Layer{{l1, l2}, {l2, "#00ff00"}},
+				Bars: []Stack{{l1, []float64{v1, v2}}, {l2, []float64{v2}}, {l1, nil}}, Ticks: ticks}.SVG())
+		}
 	})
 }
 
