@@ -268,3 +268,28 @@ func TestSeriesProperties(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkSeriesCheck: counting one decision, with the app's 50 blocks
+// and 20 countries kept and a new block every tenth request (the
+// eviction scan).
+func BenchmarkSeriesCheck(b *testing.B) {
+	s := NewSeries()
+	now := seriesT0
+	countries := []string{"US", "IN", "BR", "GB", "DE", "FR", "JP", "LV", "UZ", "KG", "MX", "ID", "PH", "VN", "TR", "EG", "NG", "PK", "BD", "AZ"}
+	ds := make([]Decision, 1000)
+	nums := make([]string, 1000)
+	for i := range ds {
+		p := fmt.Sprintf("+3712%04d", i%40)
+		if i%10 == 0 {
+			p = fmt.Sprintf("+3719%04d", i)
+		}
+		ds[i] = decision(Verdict(i%3), countries[i%len(countries)], p)
+		nums[i] = p + "123"
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		j := i % len(ds)
+		s.Check("shop", nums[j], now, now, ds[j])
+	}
+}
