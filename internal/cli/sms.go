@@ -2,9 +2,13 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"container/heap"
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
+	"path/filepath"
 
 	"fmt"
 	"io"
@@ -15,6 +19,7 @@ import (
 
 	"fusion/internal/finding"
 	"fusion/internal/progress"
+	smsgen "fusion/internal/scenario/sms"
 	"fusion/internal/sms"
 )
 
@@ -33,6 +38,7 @@ func smsReplay(ctx context.Context, env *Env, args []string) error {
 	out := fls.String("out", "-", "write findings to this `FILE` (- for standard output)")
 	decisions := fls.String("decisions", "", "write the decision on every request to this `FILE`")
 	truthPath := fls.String("truth", "", "a scenario's truth.jsonl: print how each pumping campaign fared")
+	negPath := fls.String("negatives", "", "a scenario's negatives.jsonl: print how the legitimate surges fared (default: the one beside --truth, if any)")
 	mode := fls.String("mode", "block", "every app's `MODE`: block, challenge or record-only")
 	shared := fls.String("shared", "", "a `FILE` of shared sms-pumping prefixes (one E.164 prefix a line)")
 	cfg := sms.DefaultConfig()
@@ -72,12 +78,16 @@ func smsReplay(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("--truth %s: %w", *truthPath, err)
 		}
 	}
+	negatives, err := readNegatives(*negPath, *truthPath)
+	if err != nil {
+		return err
+	}
 	r, bar, closeIn, err := openCounted(env, "replaying", *in)
 	if err != nil {
 		return fmt.Errorf("--in: %w", err)
 	}
 	defer closeIn()
-	rp := &replay{g: g, tally: newTally(truth)}
+	rp := &replay{g: g, tally: newTally(truth, negatives)}
 	if *verified != "" {
 		f, err := os.Open(*verified)
 		if err != nil {
@@ -354,12 +364,14 @@ func (l *lineReader) next() ([]byte, int, error) {
 	return nil, l.n, io.EOF
 }
 
-// tally counts decisions, per campaign of the truth and for the rest.
+// tally counts decisions, per campaign of the truth, per legitimate surge
+// of the negatives and for the rest.
 type tally struct {
 	requests  int64
 	verdicts  [3]int64
 	campaigns []campaignTally
 	legit     [3]int64
+	surges    []surgeTally
 }
 
 type campaignTally struct {
@@ -371,12 +383,22 @@ type campaignTally struct {
 	seen      int64
 }
 
-func newTally(truth []finding.Finding) *tally {
+// surgeTally counts the decisions on the legitimate requests to a surge's
+// country while it lasted (the country's usual traffic with it).
+type surgeTally struct {
+	neg      smsgen.Negative
+	verdicts [3]int64
+}
+
+func newTally(truth []finding.Finding, negatives []smsgen.Negative) *tally {
 	t := &tally{}
 	for _, f := range truth {
 		if f.Kind == finding.SMSPumping {
 			t.campaigns = append(t.campaigns, campaignTally{truth: f})
 		}
+	}
+	for _, n := range negatives {
+		t.surges = append(t.surges, surgeTally{neg: n})
 	}
 	return t
 }
@@ -396,35 +418,119 @@ func (t *tally) add(r *sms.Request, d sms.Decision) {
 		}
 	}
 	t.legit[d.Decision]++
+	for i := range t.surges {
+		s := &t.surges[i]
+		if d.Country == s.neg.Country && !r.Time.Before(s.neg.Start) && !r.Time.After(s.neg.End) {
+			s.verdicts[d.Decision]++
+		}
+	}
+}
+
+// kindOf is a campaign's kind as the sms scenario's truth names it.
+func kindOf(f finding.Finding) string {
+	if k := f.Detail["campaign"]; k != "" {
+		return k
+	}
+	return "-"
 }
 
 func (t *tally) print(w io.Writer) {
-	fmt.Fprintf(w, "%-8s %-14s %-3s %-10s %8s %8s %8s %8s %8s\n", "campaign", "prefix", "cc", "pattern", "requests", "stopped", "blocked", "allowed", "before")
-	var pump, stopped, blocked int64
-	var firsts []int64
+	fmt.Fprintf(w, "%-8s %-12s %-14s %-3s %-10s %8s %8s %8s %8s %8s\n", "campaign", "kind", "prefix", "cc", "pattern", "requests", "stopped", "blocked", "allowed", "before")
+	type sum struct {
+		pump, stopped, blocked int64
+		firsts                 []int64
+	}
+	all := &sum{}
+	kinds := map[string]*sum{}
+	var order []string
 	for _, c := range t.campaigns {
+		k := kindOf(c.truth)
+		ks := kinds[k]
+		if ks == nil {
+			ks = &sum{}
+			kinds[k] = ks
+			order = append(order, k)
+		}
 		s := c.verdicts[sms.Challenge] + c.verdicts[sms.Block]
-		pump += c.seen
-		stopped += s
 		// Requests sent before the first one stopped: all of them if none was.
 		before := c.seen
 		if c.stoppedAt > 0 {
 			before = c.stoppedAt - 1
 		}
-		firsts = append(firsts, before)
+		for _, x := range []*sum{all, ks} {
+			x.pump += c.seen
+			x.stopped += s
+			x.blocked += c.verdicts[sms.Block]
+			x.firsts = append(x.firsts, before)
+		}
 		first := fmt.Sprint(before)
 		if c.stoppedAt == 0 {
 			first = "never"
 		}
-		fmt.Fprintf(w, "%-8s %-14s %-3s %-10s %8d %7.1f%% %7.1f%% %8d %8s\n", c.truth.ID, c.truth.Entity, c.truth.Detail["country"],
+		fmt.Fprintf(w, "%-8s %-12s %-14s %-3s %-10s %8d %7.1f%% %7.1f%% %8d %8s\n", c.truth.ID, k, c.truth.Entity, c.truth.Detail["country"],
 			c.truth.Detail["pattern"], c.seen, pct(s, c.seen), pct(c.verdicts[sms.Block], c.seen), c.verdicts[sms.Allow], first)
-		blocked += c.verdicts[sms.Block]
 	}
-	legit := t.legit[0] + t.legit[1] + t.legit[2]
+	slices.Sort(order)
+	fmt.Fprintf(w, "\n%-12s %9s %8s %8s %8s %8s\n", "kind", "campaigns", "requests", "stopped", "blocked", "median-before")
+	for _, k := range order {
+		x := kinds[k]
+		fmt.Fprintf(w, "%-12s %9d %8d %7.2f%% %7.2f%% %8s\n", k, len(x.firsts), x.pump, pct(x.stopped, x.pump), pct(x.blocked, x.pump), median(x.firsts))
+	}
 	fmt.Fprintf(w, "pumping: %.2f%% of %d requests blocked or challenged before send (target >= 95%%), %.2f%% blocked; median requests sent before the first stopped: %s (target <= 50)\n",
-		pct(stopped, pump), pump, pct(blocked, pump), median(firsts))
+		pct(all.stopped, all.pump), all.pump, pct(all.blocked, all.pump), median(all.firsts))
+	legit := t.legit[0] + t.legit[1] + t.legit[2]
 	fmt.Fprintf(w, "legitimate: %.3f%% of %d requests blocked (target <= 0.5%%), %.3f%% challenged\n",
 		pct(t.legit[sms.Block], legit), legit, pct(t.legit[sms.Challenge], legit))
+	if len(t.surges) > 0 {
+		fmt.Fprintf(w, "\n%-15s %-3s %-22s %-22s %9s %8s %10s\n", "surge", "cc", "start", "end", "requests", "blocked", "challenged")
+		for _, s := range t.surges {
+			n := s.verdicts[0] + s.verdicts[1] + s.verdicts[2]
+			fmt.Fprintf(w, "%-15s %-3s %-22s %-22s %9d %7.3f%% %9.3f%%\n", s.neg.Kind, s.neg.Country, s.neg.Start.Format(time.DateTime), s.neg.End.Format(time.DateTime),
+				n, pct(s.verdicts[sms.Block], n), pct(s.verdicts[sms.Challenge], n))
+		}
+	}
+}
+
+// readNegatives reads the legitimate surges of path, or when path is empty
+// those of the negatives.jsonl beside truthPath, if there is one.
+func readNegatives(path, truthPath string) ([]smsgen.Negative, error) {
+	flag := "--negatives"
+	if path == "" {
+		if truthPath == "" {
+			return nil, nil
+		}
+		path = filepath.Join(filepath.Dir(truthPath), "negatives.jsonl")
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		flag = "negatives beside --truth"
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	defer f.Close()
+	var out []smsgen.Negative
+	l := newLineReader(f)
+	for {
+		line, n, err := l.next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s %s line %d: %w", flag, path, n, err)
+		}
+		var neg smsgen.Negative
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&neg); err != nil {
+			return nil, fmt.Errorf("%s %s line %d: %w", flag, path, n, err)
+		}
+		if neg.Country == "" || neg.Start.IsZero() || neg.End.Before(neg.Start) {
+			return nil, fmt.Errorf("%s %s line %d: need country, start and end not before start", flag, path, n)
+		}
+		out = append(out, neg)
+	}
 }
 
 func pct(a, b int64) float64 {

@@ -193,6 +193,7 @@ type Guard struct {
 
 	mu       sync.Mutex
 	apps     map[string]*appState
+	ranges   *ranges
 	episodes []*episode // closed, oldest first
 	dropped  int        // episodes dropped at the bound
 }
@@ -205,12 +206,16 @@ func New(cfg Config, shared *Shared) (*Guard, error) {
 	if shared == nil {
 		shared = NewShared()
 	}
-	return &Guard{cfg: cfg, shared: shared, nums: Analyser{Exact: cfg.Exact}, seed: maphash.MakeSeed(), apps: map[string]*appState{}}, nil
+	return &Guard{cfg: cfg, shared: shared, nums: Analyser{Exact: cfg.Exact}, seed: maphash.MakeSeed(), apps: map[string]*appState{},
+		ranges: &ranges{prefixes: map[string]*block{}, blocks: map[string]*episode{}, parents: map[string]int64{}, history: map[string]blockHistory{}}}, nil
 }
 
 // Shared is the Guard's shared intelligence set.
 func (g *Guard) Shared() *Shared { return g.shared }
 
+// appState is what the Guard knows of one app: its settings, its own
+// countries, carriers and client addresses, and (shared with the Guard's
+// other apps) the number ranges.
 type appState struct {
 	name      string
 	cfg       AppConfig
@@ -221,11 +226,20 @@ type appState struct {
 	total     baseline
 	countries map[string]*country
 	carriers  map[string]*Counts
-	prefixes  map[string]*block
 	ips       map[netip.Addr]ipState
-	blocks    map[string]*episode // open episodes by prefix
-	parents   map[string]int64    // by 10,000-number prefix: when the last block of a 1,000-number block in it ends
-	history   map[string]blockHistory
+	*ranges
+}
+
+// ranges is what a Guard knows of destination number ranges, shared by
+// its apps: a range pumped through one app of a sender is pumped, and a
+// campaign that rotates over a sender's apps (its Android and iOS apps
+// and its web site) leaves its evidence in one place. Each app's own mode
+// still decides what its requests are answered.
+type ranges struct {
+	prefixes map[string]*block
+	blocks   map[string]*episode // open episodes by prefix
+	parents  map[string]int64    // by 10,000-number prefix: when the last block of a 1,000-number block in it ends
+	history  map[string]blockHistory
 }
 
 type blockHistory struct {
@@ -249,7 +263,10 @@ type baseline struct {
 	hours    int     // hours folded in
 }
 
-const hourNS = int64(time.Hour)
+const (
+	hourNS = int64(time.Hour)
+	dayNS  = 24 * hourNS
+)
 
 func (b *baseline) add(t int64, req, ver float64) {
 	h := t / hourNS
@@ -355,7 +372,7 @@ func (g *Guard) app(name string) *appState {
 		cfg = g.cfg.Default
 	}
 	a = &appState{name: name, cfg: cfg, countries: map[string]*country{}, carriers: map[string]*Counts{},
-		prefixes: map[string]*block{}, ips: map[netip.Addr]ipState{}, blocks: map[string]*episode{}, parents: map[string]int64{}, history: map[string]blockHistory{}}
+		ips: map[netip.Addr]ipState{}, ranges: g.ranges}
 	if len(cfg.Allowed) > 0 {
 		a.allowed = map[string]bool{}
 		for _, c := range cfg.Allowed {
@@ -487,7 +504,8 @@ func (g *Guard) Check(r *Request) Decision {
 
 	// Signals of the block from its recent sent requests.
 	suffix := suffix3(r.Number)
-	_, repeat := a.history[p3]
+	h, repeat := a.history[p3]
+	repeat = repeat && t-h.last <= int64(g.cfg.RepeatWithin)
 	s := g.signals(b, suffix, t, repeat)
 	d.Reasons |= s.reasons
 	if s.reasons&(ReasonBurst|ReasonSequential|ReasonClustered|ReasonLowConversion) != 0 {
@@ -619,9 +637,36 @@ func (g *Guard) signals(b *block, suffix uint16, t int64, repeat bool) blockSign
 	)
 	distinctMatured := [ringSize]uint16{}
 	nDM := 0
+	// The day's matured numbers, for campaigns too slow for the hour: a
+	// few requests a day to one block. A block placed on such evidence
+	// ends while the campaign goes on: for a range blocked before, the
+	// evidence that placed the block counts for as long as its repeats
+	// escalate (RepeatWithin).
+	slowWindow := dayNS
+	if repeat {
+		slowWindow = max(dayNS, int64(g.cfg.RepeatWithin))
+	}
+	var (
+		dayNums        [ringSize]uint16
+		dayEntered     [ringSize]bool
+		nDay           int
+		slowLo, slowHi = suffix, suffix
+	)
 	for i := range b.recent {
 		e := &b.recent[i]
-		if e.t == 0 || t-e.t > hourNS || e.t > t {
+		if e.t == 0 || t-e.t > slowWindow || e.t > t {
+			continue
+		}
+		if e.t <= mature && e.suffix != suffix {
+			j := indexU16(dayNums[:nDay], e.suffix)
+			if j < 0 {
+				j = nDay
+				dayNums[j] = e.suffix
+				nDay++
+			}
+			dayEntered[j] = dayEntered[j] || e.verified
+		}
+		if t-e.t > hourNS {
 			continue
 		}
 		if e.t <= mature {
@@ -675,6 +720,47 @@ func (g *Guard) signals(b *block, suffix uint16, t int64, repeat bool) blockSign
 	if wm >= uint64(minWindowMatured) && float64(b.Ver[Hour].Sum(t, HourBucket)) <= g.cfg.MaxConversion*float64(wm) {
 		s.lowConversion = true
 	}
+	// Low and slow: the day's matured numbers, none or few entered,
+	// close to this one. A neighbour within 3 challenges (sequential), as
+	// do three not entered in a span of 300 (clustered); three not entered
+	// with two neighbours, or four in a span of 300, block.
+	var dayEnt, dayOpen, dayNeighbours, enteredNeighbours int
+	for j, n := range dayNums[:nDay] {
+		near := int(n)-int(suffix) >= -3 && int(n)-int(suffix) <= 3
+		if dayEntered[j] {
+			dayEnt++
+			if near {
+				enteredNeighbours++
+			}
+			continue
+		}
+		dayOpen++
+		if near {
+			dayNeighbours++
+		}
+		slowLo, slowHi = min(slowLo, n), max(slowHi, n)
+	}
+	// One neighbour not entered is already unusual: legitimate users'
+	// numbers are scattered over the block, and nine in ten enter codes.
+	if dayNeighbours >= 1 && enteredNeighbours == 0 {
+		s.reasons |= ReasonSequential
+	}
+	if nDay >= 2 && float64(dayEnt) <= g.cfg.MaxConversion*float64(nDay) {
+		if dayNeighbours >= 2 {
+			s.reasons |= ReasonSequential
+		}
+		if dayOpen >= 3 && slowHi-slowLo <= 300 {
+			s.reasons |= ReasonClustered
+		}
+		if dayOpen >= 3 && (dayNeighbours >= 2 || dayOpen >= 4 && slowHi-slowLo <= 300) {
+			s.lowConversion = true
+		}
+		// A range blocked before is blocked again on the evidence that
+		// would have challenged it.
+		if repeat && dayOpen >= g.cfg.MinMatured && slowHi-slowLo <= 300 {
+			s.lowConversion = true
+		}
+	}
 	if s.lowConversion {
 		s.reasons |= ReasonLowConversion
 	}
@@ -705,6 +791,15 @@ func (g *Guard) signals(b *block, suffix uint16, t int64, repeat bool) blockSign
 		s.reasons |= ReasonUARotation
 	}
 	return s
+}
+
+func indexU16(s []uint16, v uint16) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
 }
 
 func containsU16(s []uint16, v uint16) bool {
@@ -798,7 +893,7 @@ func (g *Guard) place(a *appState, b *block, p3, p4 string, num Number, rule, re
 	a.parents[p4] = max(a.parents[p4], e.until)
 	var start int64 = t
 	for i := range b.recent {
-		if x := b.recent[i].t; x != 0 && t-x <= hourNS && x < start {
+		if x := b.recent[i].t; x != 0 && t-x <= dayNS && x < start {
 			start = x
 		}
 	}
@@ -808,13 +903,13 @@ func (g *Guard) place(a *appState, b *block, p3, p4 string, num Number, rule, re
 	e.start = start
 	for i := range b.recent {
 		x := &b.recent[i]
-		if x.t != 0 && t-x.t <= hourNS && x.t <= t-int64(g.cfg.MatureAfter) {
+		if x.t != 0 && t-x.t <= dayNS && x.t <= t-int64(g.cfg.MatureAfter) {
 			e.matured++
 			if x.verified {
 				e.entered++
 			}
 		}
-		if x.t != 0 && t-x.t <= hourNS {
+		if x.t != 0 && t-x.t <= dayNS {
 			e.evidence++
 		}
 	}
@@ -938,23 +1033,24 @@ func (g *Guard) Baseline(app, region string) (Baseline, bool) {
 	return Baseline{Hourly: c.base.hourly, Conversion: c.base.conv, Hours: c.base.hours}, true
 }
 
-// Blocked lists an app's prefixes blocked at t with when each block ends.
+// Blocked lists the prefixes an app's requests had blocked that are still
+// blocked at t, with when each block ends. A block applies to every app of
+// the Guard; each is listed under the app that placed it.
 func (g *Guard) Blocked(app string, at time.Time) map[string]time.Time {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	out := map[string]time.Time{}
-	if a := g.apps[app]; a != nil {
-		for p, e := range a.blocks {
-			if at.UnixNano() < e.until {
-				out[p] = time.Unix(0, e.until).UTC()
-			}
+	for p, e := range g.ranges.blocks {
+		if e.app == app && at.UnixNano() < e.until {
+			out[p] = time.Unix(0, e.until).UTC()
 		}
 	}
 	return out
 }
 
-// Release lifts a block on an app's prefix now (an operator's decision);
-// the episode stays for Findings. It reports whether a block was lifted.
+// Release lifts a block that app's requests placed on prefix, now (an
+// operator's decision), for every app of the Guard; the episode stays for
+// Findings. It reports whether a block was lifted.
 func (g *Guard) Release(app, prefix string) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -963,7 +1059,7 @@ func (g *Guard) Release(app, prefix string) bool {
 		return false
 	}
 	e := a.blocks[prefix]
-	if e == nil {
+	if e == nil || e.app != a.name {
 		return false
 	}
 	g.close(a, prefix, e)

@@ -26,6 +26,14 @@ func example(t testing.TB, region string, typ phonenumbers.PhoneNumberType) stri
 	return phonenumbers.Format(n, phonenumbers.E164)
 }
 
+// otherP4 is the 10,000-number block next to n's, without its last four
+// digits.
+func otherP4(n string) string {
+	p := []byte(n[:len(n)-4])
+	p[len(p)-1] = '0' + (p[len(p)-1]-'0'+1)%10
+	return string(p)
+}
+
 // withSuffix replaces the last three digits of n.
 func withSuffix(n string, s int) string { return fmt.Sprintf("%s%03d", n[:len(n)-3], s) }
 
@@ -284,7 +292,8 @@ func TestAnalyse(t *testing.T) {
 // TestCampaignShapes runs campaigns of other shapes after a day of
 // legitimate traffic: one across a 10,000-number block (reported as the
 // 10,000), a slow one (a request every four minutes), and one whose codes
-// are entered one time in five. Each is stopped within its first 20
+// are entered one time in five, and a low and slow one (two requests an
+// hour for two days). Each is stopped within its first 20
 // requests, 95% of its requests are stopped and at least half blocked.
 func TestCampaignShapes(t *testing.T) {
 	lv := example(t, "LV", phonenumbers.MOBILE)
@@ -296,10 +305,17 @@ func TestCampaignShapes(t *testing.T) {
 		entered int // one in this many entered; 0 none
 		first   int // suffix of the first number; numbers run in sequence
 		entity  string
+		base    string // the campaign's 10,000-number block
 	}{
-		{"across 10,000", 3000, time.Second, 0, 0, prefix4(lv)},
-		{"slow", 60, 4 * time.Minute, 0, 200, lv[:len(lv)-4] + "0"},
-		{"one in five entered", 400, 3 * time.Second, 5, 300, lv[:len(lv)-4] + "0"},
+		{"across 10,000", 3000, time.Second, 0, 0, prefix4(lv), ""},
+		{"slow", 60, 4 * time.Minute, 0, 200, lv[:len(lv)-4] + "0", ""},
+		{"one in five entered", 400, 3 * time.Second, 5, 300, lv[:len(lv)-4] + "0", ""},
+		// Low and slow: two requests an hour for two days, to a block the
+		// app's users seldom use, as pumpers choose theirs (a block as
+		// busy as legit makes its first ten, hundreds of requests a day,
+		// hides a campaign this slow: the sixteen requests a block
+		// remembers are an hour of its users').
+		{"low and slow", 96, 30 * time.Minute, 0, 500, otherP4(lv) + "0", otherP4(lv)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -309,6 +325,9 @@ func TestCampaignShapes(t *testing.T) {
 			}
 			start := t0.Add(24 * time.Hour)
 			base := lv[:len(lv)-4]
+			if c.base != "" {
+				base = c.base
+			}
 			stopped, blocked, allowed := 0, 0, 0
 			for i := range c.n {
 				num := fmt.Sprintf("%s%04d", base, c.first+i)
@@ -389,6 +408,77 @@ func TestAnalyserCachesOddNumbers(t *testing.T) {
 		}
 		if n1 != n2 || (err1 == nil) != (err2 == nil) {
 			t.Errorf("%q: %+v %v, then %+v %v", n, n1, err1, n2, err2)
+		}
+	}
+}
+
+// TestRangesSharedByApps: a campaign that rotates over a sender's apps is
+// blocked for all of them on the evidence all of them saw; the block is
+// listed, and can be released, under the app that placed it only.
+func TestRangesSharedByApps(t *testing.T) {
+	lv := example(t, "LV", phonenumbers.MOBILE)
+	apps := []string{"shop-android", "shop-ios", "shop-web"}
+	g := newGuard(t, DefaultConfig())
+	placedBy, placedAt := "", 0
+	for i := range 12 {
+		app := apps[i%len(apps)]
+		at := t0.Add(time.Duration(i) * 40 * time.Minute)
+		d := g.Check(req(app, withSuffix(lv, 100+i), at, fmt.Sprintf("203.0.113.%d", i+1)))
+		if d.Decision == Block && placedAt == 0 {
+			placedAt = i + 1
+		}
+		// A block ends after an hour; the next request places it again.
+		if d.Decision == Block && d.Rule != "prefix-blocked" {
+			placedBy = app
+		}
+	}
+	// One app alone sees a request every two hours.
+	if placedBy == "" || placedAt > 6 {
+		t.Fatalf("blocked first at request %d (by %q), want within 6", placedAt, placedBy)
+	}
+	at := t0.Add(12 * 40 * time.Minute)
+	for _, app := range apps {
+		if d := g.Check(req(app, withSuffix(lv, 900), at, "198.51.100.1")); d.Decision != Block || d.Rule != "prefix-blocked" {
+			t.Errorf("%s: %+v, want blocked by the range's block", app, d)
+		}
+	}
+	for _, app := range apps {
+		got := g.Blocked(app, at)
+		if _, ok := got[prefix3(lv)]; ok != (app == placedBy) {
+			t.Errorf("Blocked(%s) = %v: the block should be listed under %s only", app, got, placedBy)
+		}
+	}
+	other := apps[0]
+	if other == placedBy {
+		other = apps[1]
+	}
+	if g.Release(other, prefix3(lv)) {
+		t.Errorf("%s released a block %s placed", other, placedBy)
+	}
+	if !g.Release(placedBy, prefix3(lv)) {
+		t.Fatalf("%s could not release its block", placedBy)
+	}
+	if d := g.Check(req(other, withSuffix(lv, 950), at.Add(time.Second), "198.51.100.2")); d.Rule == "prefix-blocked" {
+		t.Errorf("after release: %+v", d)
+	}
+}
+
+// TestScatteredUnenteredNotBlocked: a block's legitimate users, spread
+// over its numbers, some of whom never enter their code, over days, are
+// never blocked by the day-long rules.
+func TestScatteredUnenteredNotBlocked(t *testing.T) {
+	lv := example(t, "LV", phonenumbers.MOBILE)
+	g := newGuard(t, DefaultConfig())
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 3 * 48 {
+		at := t0.Add(time.Duration(i) * 30 * time.Minute)
+		num := withSuffix(lv, rng.IntN(1000))
+		d := g.Check(req("shop", num, at, fmt.Sprintf("198.51.100.%d", i%250+1)))
+		if d.Decision == Block {
+			t.Fatalf("request %d to %s blocked: %+v", i, num, d)
+		}
+		if rng.IntN(10) >= 3 { // seven in ten entered: a bad day
+			g.Verified(&Verified{App: "shop", Number: num, Time: at.Add(30 * time.Second)})
 		}
 	}
 }

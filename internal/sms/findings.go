@@ -20,20 +20,17 @@ func (g *Guard) Findings() []finding.Finding {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	all := append([]*episode(nil), g.episodes...)
-	for _, a := range g.apps {
-		for _, e := range a.blocks {
-			all = append(all, e)
-		}
+	for _, e := range g.ranges.blocks {
+		all = append(all, e)
 	}
-	type key struct{ app, prefix string }
-	wide := map[key][]*episode{}
+	wide := map[string][]*episode{}
 	for _, e := range all {
-		wide[key{e.app, e.prefix}] = append(wide[key{e.app, e.prefix}], e)
+		wide[e.prefix] = append(wide[e.prefix], e)
 	}
 	var out []finding.Finding
 	for _, e := range all {
 		covered := false
-		for _, p := range wide[key{e.app, e.prefix[:len(e.prefix)-1]}] {
+		for _, p := range wide[e.prefix[:len(e.prefix)-1]] {
 			if p.start <= e.last && e.start <= p.last {
 				covered = true
 			}
@@ -64,7 +61,7 @@ func (e *episode) finding() finding.Finding {
 	var why []string
 	switch e.rule {
 	case "low-conversion":
-		why = append(why, fmt.Sprintf("%d of %d numbers given a code in the hour entered it", e.entered, e.matured))
+		why = append(why, fmt.Sprintf("%d of %d numbers given a code in the %s before entered it", e.entered, e.matured, span(time.Duration(e.placed-e.start))))
 	case "prefix-burst":
 		why = append(why, fmt.Sprintf("a burst of %d requests to distinct numbers, none entered", e.evidence))
 	}
@@ -87,6 +84,15 @@ func (e *episode) finding() finding.Finding {
 		Stats: map[string]float64{"evidence_requests": float64(e.evidence), "matured": float64(e.matured),
 			"entered": float64(e.entered), "refused": float64(e.blocked), "ttl_seconds": ttl.Seconds()},
 	}
+}
+
+// span says how long the evidence took, in minutes under two hours and
+// in hours above.
+func span(d time.Duration) string {
+	if d < 2*time.Hour {
+		return fmt.Sprintf("%d minutes", max(1, int(d.Round(time.Minute)/time.Minute)))
+	}
+	return fmt.Sprintf("%d hours", int(d.Round(time.Hour)/time.Hour))
 }
 
 func carrierNote(c string) string {
