@@ -15,14 +15,20 @@ import (
 	"fusion/internal/ui"
 )
 
-// smsPumped is the block smsTraffic's burst gets blocked.
-const smsPumped = "+37121234"
+// smsPumped is the block smsTraffic's burst gets blocked for shop;
+// smsPumpedToo the one for the app with a hostile name (a guard's apps
+// share what they learn of a range, so each app's burst has its own,
+// in another 10,000-number block).
+const (
+	smsPumped    = "+37121234"
+	smsPumpedToo = "+37121244"
+)
 
 // smsTraffic sends org's app, through its sensor, a German user who enters
-// the code and then a pumping burst of 30 consecutive Latvian numbers,
-// two seconds apart, each from another address, no code entered: the
-// guard blocks smsPumped.
-func smsTraffic(t *testing.T, w *world, org, app string, start time.Time) {
+// the code and then a pumping burst of 30 consecutive Latvian numbers of
+// block, two seconds apart, each from another address, no code entered:
+// the guard blocks block.
+func smsTraffic(t *testing.T, w *world, org, app, block string, start time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	sensor := &policy.Caller{Org: org, Role: intel.RoleSensor, TokenID: "tok-sensor-" + org}
@@ -35,14 +41,14 @@ func smsTraffic(t *testing.T, w *world, org, app string, start time.Time) {
 	}
 	var d sms.Decision
 	for i := range 30 {
-		req := sms.Request{App: app, Number: fmt.Sprintf("%s%03d", smsPumped, 100+i), IP: netip.AddrFrom4([4]byte{203, 0, 113, byte(i + 1)}),
+		req := sms.Request{App: app, Number: fmt.Sprintf("%s%03d", block, 100+i), IP: netip.AddrFrom4([4]byte{203, 0, 113, byte(i + 1)}),
 			Time: start.Add(time.Minute + time.Duration(i)*2*time.Second)}
 		var err error
 		if d, err = w.h.Hub.SMSCheck(ctx, sensor, &req); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if d.Decision != sms.Block || d.Prefix != smsPumped {
+	if d.Decision != sms.Block || d.Prefix != block {
 		t.Fatalf("the burst's last decision: %+v", d)
 	}
 }
@@ -56,9 +62,9 @@ func smsTraffic(t *testing.T, w *world, org, app string, start time.Time) {
 func TestSMSThroughTheUI(t *testing.T) {
 	w := newWorld(t)
 	start := time.Now().UTC().Add(-10 * time.Minute)
-	smsTraffic(t, w, "org-b", "shop", start)
+	smsTraffic(t, w, "org-b", "shop", smsPumped, start)
 	evil := "<script>alert(1)</script>\u202Eppa"
-	smsTraffic(t, w, "org-b", evil, start)
+	smsTraffic(t, w, "org-b", evil, smsPumpedToo, start)
 	evilHref := "/sms/" + url.PathEscape(evil)
 
 	for _, lang := range []string{"en", "ja"} {
