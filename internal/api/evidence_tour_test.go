@@ -143,6 +143,8 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 		tr.step("POST", "/api/v1/sms/verified", "/api/v1/sms/verified", "org-b",
 			fmt.Sprintf(`{"app":"tour-app","number":"%s999","time":%q}`, smsPumped, smsStart.Add(time.Minute+10*time.Second).Format(time.RFC3339)), nil, 200)
 		tr.step("GET", "/api/v1/sms/blocks", "/api/v1/sms/blocks", "org-b", nil, nil, 200)
+		tr.step("GET", "/api/v1/sms/apps", "/api/v1/sms/apps", "org-b", nil, nil, 200)
+		tr.step("GET", "/api/v1/sms/apps/{app}", "/api/v1/sms/apps/tour-app", "org-b", nil, nil, 200)
 		tr.step("POST", "/api/v1/sms/blocks/release", "/api/v1/sms/blocks/release", "org-b", fmt.Sprintf(`{"app":"tour-app","prefix":%q}`, smsPumped), nil, 200)
 		// the range shared as a record (record.create), which org-a's guard,
 		// made by its first check, holds (a disclosure to org-a)

@@ -168,3 +168,34 @@ func (s *Server) smsShare(w http.ResponseWriter, r *http.Request, c *policy.Call
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"record": rec})
 }
+
+// smsApps answers GET /api/v1/sms/apps: the caller's organization's apps
+// counted in the last two days or blocking something, with their hourly
+// traffic and blocks.
+func (s *Server) smsApps(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	if _, err := query(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	apps, err := s.hub.SMSApps(r.Context(), c)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"apps": apps})
+}
+
+// smsApp answers GET /api/v1/sms/apps/{app}: one app's traffic per hour,
+// country and prefix, and its blocks.
+func (s *Server) smsApp(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	if _, err := query(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	app, err := s.hub.SMSApp(r.Context(), c, r.PathValue("app"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, app)
+}

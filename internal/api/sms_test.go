@@ -242,3 +242,38 @@ func TestSMSSettingsOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestSMSAppsOverHTTP: GET /api/v1/sms/apps lists org-a's app with its
+// hourly counts and block, and GET /api/v1/sms/apps/{app} adds its
+// countries and blocks; org-c sees no app and org-a's by name is 404; a
+// name with a control character is a 400 naming the field.
+func TestSMSAppsOverHTTP(t *testing.T) {
+	f := newFixture(t)
+	smsBurst(t, f, "org-a", "shop", time.Now().UTC().Add(-5*time.Minute), 30)
+	var list struct {
+		Apps []hub.SMSApp `json:"apps"`
+	}
+	if status, b := f.do("GET", "/api/v1/sms/apps", "org-a", nil, &list); status != 200 || len(list.Apps) != 1 {
+		t.Fatalf("org-a's apps: %d %v", status, b)
+	}
+	a := list.Apps[0]
+	if a.App != "shop" || len(a.Hours) != 48 || a.Total.Requests != 30 || a.Total.Blocked == 0 || len(a.Blocks) != 1 || a.Blocks[0].Prefix != smsPumped || len(a.Countries) != 0 {
+		t.Errorf("org-a's app in the listing: %+v", a)
+	}
+	var one hub.SMSApp
+	if status, b := f.do("GET", "/api/v1/sms/apps/shop", "org-a", nil, &one); status != 200 || one.Total != a.Total || len(one.Countries) != 1 || one.Countries[0].Key != "LV" || len(one.Prefixes) != 1 || one.Prefixes[0].Key != smsPumped {
+		t.Errorf("org-a's shop: %d %v %+v", status, b, one)
+	}
+	if status, b := f.do("GET", "/api/v1/sms/apps", "org-c", nil, &list); status != 200 || len(list.Apps) != 0 {
+		t.Errorf("LEAK: org-c's apps: %d %v", status, b)
+	}
+	if status, _ := f.do("GET", "/api/v1/sms/apps/shop", "org-c", nil, nil); status != 404 {
+		t.Errorf("LEAK: org-c reads org-a's shop: %d", status)
+	}
+	if status, b := f.do("GET", "/api/v1/sms/apps/sh%01op", "org-a", nil, nil); status != 400 || errCode(b) != "invalid_field" || !strings.Contains(errMessage(b), "app") {
+		t.Errorf("a control character in the name: %d %v", status, b)
+	}
+	if status, b := f.do("GET", "/api/v1/sms/apps?x=1", "org-a", nil, nil); status != 400 {
+		t.Errorf("an unknown parameter: %d %v", status, b)
+	}
+}

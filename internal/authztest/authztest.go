@@ -163,10 +163,14 @@ type Client interface {
 	// SMSShare shares prefix as a range org's app was pumped on (POST
 	// /api/v1/sms/blocks/share) at tlp to aud, and returns the record.
 	SMSShare(org, app, prefix, tlp string, aud intel.Audience) (intel.Record, error)
-	// SMSCheck asks org's SMS guard about a request to number for app at
-	// (POST /api/v1/sms/check) and returns the rule of a block, "" when
-	// the answer is not a block.
-	SMSCheck(org, app, number string, at time.Time) (string, error)
+	// The SMS guard (checkSMS): a request checked by org's guard (POST
+	// /api/v1/sms/check), org's apps (GET /api/v1/sms/apps and
+	// /api/v1/sms/apps/{app}) and a release (POST
+	// /api/v1/sms/blocks/release).
+	SMSCheck(org string, req sms.Request) (sms.Decision, error)
+	SMSApps(org string) ([]hub.SMSApp, error)
+	SMSApp(org, app string) (hub.SMSApp, error)
+	SMSRelease(org, app, prefix string) (hub.SMSBlock, error)
 }
 
 // Run checks random worlds built in st through the client newClient returns
@@ -317,13 +321,6 @@ func (d Direct) Detections(org string) ([]finding.Finding, error) {
 }
 func (d Direct) SMSShare(org, app, prefix, tlp string, aud intel.Audience) (intel.Record, error) {
 	return d.H.SMSShare(context.Background(), d.Callers[org], app, prefix, hub.SMSShareOptions{TLP: tlp, Audience: &aud})
-}
-func (d Direct) SMSCheck(org, app, number string, at time.Time) (string, error) {
-	dec, err := d.H.SMSCheck(context.Background(), d.Callers[org], &sms.Request{App: app, Number: number, IP: netip.MustParseAddr("192.0.2.77"), Time: at})
-	if err != nil || dec.Decision != sms.Block {
-		return "", err
-	}
-	return dec.Rule, nil
 }
 func (d Direct) Groups(org string) ([]intel.Group, error) {
 	return d.H.ListGroups(context.Background(), d.Callers[org])

@@ -68,7 +68,9 @@ func (h *Hub) SMSCheck(ctx context.Context, c *policy.Caller, req *sms.Request) 
 	if err != nil {
 		return sms.Decision{}, err
 	}
-	return g.Check(req), nil
+	d := g.Check(req)
+	h.smsSeriesOf(c.Org).Check(req.App, req.Number, req.Time, h.now(), d)
+	return d, nil
 }
 
 // SMSVerified feeds back that a code c's organization sent was entered
@@ -82,7 +84,25 @@ func (h *Hub) SMSVerified(ctx context.Context, c *policy.Caller, v *sms.Verified
 		return err
 	}
 	g.Verified(v)
+	if num, err := g.Analyse(v.Number); err == nil {
+		h.smsSeriesOf(c.Org).Verified(v.App, v.Number, v.Time, h.now(), num)
+	}
 	return nil
+}
+
+// smsSeriesOf returns org's SMS traffic series, made on first use.
+func (h *Hub) smsSeriesOf(org string) *sms.Series {
+	h.smsSeries.mu.Lock()
+	defer h.smsSeries.mu.Unlock()
+	s := h.smsSeries.orgs[org]
+	if s == nil {
+		if h.smsSeries.orgs == nil {
+			h.smsSeries.orgs = map[string]*sms.Series{}
+		}
+		s = sms.NewSeries()
+		h.smsSeries.orgs[org] = s
+	}
+	return s
 }
 
 // SMSBlock is a destination prefix an app of the caller's organization
@@ -247,8 +267,8 @@ func (h *Hub) SaveSMS(ctx context.Context) (guards, bytes int, err error) {
 	return guards, bytes, nil
 }
 
-// SMSApp is an app's settings in its organization's guard.
-type SMSApp struct {
+// SMSAppConfig is an app's settings in its organization's guard.
+type SMSAppConfig struct {
 	App      string       `json:"app"`
 	Settings sms.Settings `json:"settings"`
 	// Updated is when they were last set; zero for an app nobody
@@ -258,31 +278,31 @@ type SMSApp struct {
 
 // SMSAppSettings returns the settings of c's organization's app: those
 // set with SMSConfigure, or the defaults. It needs policy.ReadVerdicts.
-func (h *Hub) SMSAppSettings(ctx context.Context, c *policy.Caller, app string) (SMSApp, error) {
+func (h *Hub) SMSAppSettings(ctx context.Context, c *policy.Caller, app string) (SMSAppConfig, error) {
 	if err := policy.Require(c, policy.ReadVerdicts); err != nil {
-		return SMSApp{}, err
+		return SMSAppConfig{}, err
 	}
 	if err := checkSMSApp(app); err != nil {
-		return SMSApp{}, err
+		return SMSAppConfig{}, err
 	}
 	rows, err := h.store.SMSApps(ctx, c.Org)
 	if err != nil {
-		return SMSApp{}, err
+		return SMSAppConfig{}, err
 	}
 	for _, r := range rows {
 		if r.App == app {
 			return smsAppOf(r)
 		}
 	}
-	return SMSApp{App: app, Settings: sms.DefaultSettings()}, nil
+	return SMSAppConfig{App: app, Settings: sms.DefaultSettings()}, nil
 }
 
-func smsAppOf(r store.SMSAppRow) (SMSApp, error) {
+func smsAppOf(r store.SMSAppRow) (SMSAppConfig, error) {
 	s, err := sms.ParseSettings([]byte(r.Settings))
 	if err != nil {
-		return SMSApp{}, fmt.Errorf("stored settings of sms app %q: %w", r.App, err)
+		return SMSAppConfig{}, fmt.Errorf("stored settings of sms app %q: %w", r.App, err)
 	}
-	return SMSApp{App: r.App, Settings: s, Updated: r.Updated}, nil
+	return SMSAppConfig{App: r.App, Settings: s, Updated: r.Updated}, nil
 }
 
 // SMSConfigure sets the settings of c's organization's app (mode,
@@ -291,16 +311,16 @@ func smsAppOf(r store.SMSAppRow) (SMSApp, error) {
 // the guard, where they take effect for the app's next request. An
 // organization's admin decides them (policy.ChangeOrg). Settings equal to
 // the stored ones change and log nothing.
-func (h *Hub) SMSConfigure(ctx context.Context, c *policy.Caller, app string, s sms.Settings) (SMSApp, error) {
+func (h *Hub) SMSConfigure(ctx context.Context, c *policy.Caller, app string, s sms.Settings) (SMSAppConfig, error) {
 	if err := policy.ChangeOrg(c, c.Org); err != nil {
-		return SMSApp{}, err
+		return SMSAppConfig{}, err
 	}
 	if err := checkSMSApp(app); err != nil {
-		return SMSApp{}, err
+		return SMSAppConfig{}, err
 	}
 	cfg, err := s.Config()
 	if err != nil {
-		return SMSApp{}, err
+		return SMSAppConfig{}, err
 	}
 	row := store.SMSAppRow{Org: c.Org, App: app, Settings: string(s.JSON()), Updated: h.now()}
 	id := evidence.SMSAppID(c.Org, app)
@@ -326,14 +346,14 @@ func (h *Hub) SMSConfigure(ctx context.Context, c *policy.Caller, app string, s 
 		})
 	})
 	if err != nil {
-		return SMSApp{}, err
+		return SMSAppConfig{}, err
 	}
 	h.sms.mu.Lock()
 	g := h.sms.orgs[c.Org]
 	h.sms.mu.Unlock()
 	if g != nil {
 		if err := g.Configure(app, cfg); err != nil {
-			return SMSApp{}, err
+			return SMSAppConfig{}, err
 		}
 	}
 	return smsAppOf(row)
