@@ -89,7 +89,7 @@ const (
 // Span and ring sizes.
 const (
 	bookingsPerDay = 7000
-	minSpanDays    = 7
+	minSpanDays    = 42
 	maxSpanDays    = 366
 	ringBookings   = 600 // average bookings per ring
 	maxRingDays    = 8
