@@ -165,10 +165,16 @@ func (g *legit) payer(b *booking, i int) {
 func (g *legit) lead(lastMinute float64) int64 {
 	r := g.r
 	if r.Float64() < lastMinute {
-		return 2*3600 + r.Int64N(46*3600)
+		return lastMinuteLead(r)
 	}
 	days := leadMedianDays * math.Exp(leadSpread*r.NormFloat64())
 	return int64(min(maxLeadDays, max(minLeadDays, days)) * 86400)
+}
+
+// lastMinuteLead draws a lead time from two hours to just under 48, so
+// that the departure slot falls within FraudLead of the booking.
+func lastMinuteLead(r *rand.Rand) int64 {
+	return 2*3600 + r.Int64N(46*3600-fiveMinutes)
 }
 
 // agency books a trip for trav through a travel agency of their country,
@@ -234,7 +240,7 @@ func (g *legit) business(b *booking, trav int) {
 	} else {
 		b.ipCountry, b.ip = int(p.home[trav]), p.ip[trav]
 	}
-	lead := 2*3600 + r.Int64N(46*3600)
+	lead := lastMinuteLead(r)
 	b.departure = departAfter(b.booked, lead)
 	b.cents = fareCents(t, b.origin, dist, lead, true, r)
 	b.airline = t.sellAirline(b.origin, b.dest, r)

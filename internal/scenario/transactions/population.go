@@ -84,8 +84,15 @@ func newPopulation(t *tables, h *hasher, r *rand.Rand, persons, agencies int) *p
 			}
 			p.bin[j] = uint16(randomBIN(t, issuer, r))
 			rec := p.hex[j*slots*hexLen:]
-			name = randomName(name[:0], r, surname)
-			h.name(rec[slotName*hexLen:], name)
+			// Members' names differ, so that each is a traveller of
+			// their own.
+			for try := 0; ; try++ {
+				name = randomName(name[:0], r, surname)
+				h.name(rec[slotName*hexLen:], name)
+				if try == ringTries || !p.nameTaken(i, j) {
+					break
+				}
+			}
 			h.identity(rec[slotCard*hexLen:], "card", uint64(j))
 			h.identity(rec[slotBooker*hexLen:], "account", uint64(j))
 			h.identity(rec[slotDevice*hexLen:], "device", uint64(i)<<2|uint64((j-i)%devices))
@@ -126,6 +133,18 @@ func (p *population) person(i, slot int) []byte {
 func (p *population) agency(a, slot int) []byte {
 	o := (a*slots + slot) * hexLen
 	return p.agencyHex[o : o+hexLen]
+}
+
+// nameTaken reports whether person j's name is also that of a member
+// first..j-1 of their household.
+func (p *population) nameTaken(first, j int) bool {
+	n := p.person(j, slotName)
+	for k := first; k < j; k++ {
+		if string(p.person(k, slotName)) == string(n) {
+			return true
+		}
+	}
+	return false
 }
 
 // agencyDevice returns device k of agency a.
