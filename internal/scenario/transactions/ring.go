@@ -56,8 +56,9 @@ type ring struct {
 	left  int64   // bookings still to make
 	long  bool
 
-	airlines airlineChoice // airlines with a network far from the ring
-	devices  []byte        // hexLen each
+	airlines airlineChoice                          // airlines with a network far from the ring
+	devices  []byte                                 // hexLen each
+	details  [MaxCardAirlines + 1]map[string]string // truth detail by card airlines
 
 	ipCountry  int
 	ips        []uint32
@@ -210,7 +211,10 @@ func (g *ring) newCard(t *tables, pop *population, h *hasher) ringCard {
 			c.airlines = append(c.airlines, a)
 		}
 	}
-	c.detail = map[string]string{"ring": g.id, "ring_kind": kind, "airlines": strconv.Itoa(na)}
+	if g.details[na] == nil {
+		g.details[na] = map[string]string{"ring": g.id, "ring_kind": kind, "airlines": strconv.Itoa(na)}
+	}
+	c.detail = g.details[na]
 	if r.Float64() < populationCards {
 		for range ringTries {
 			p := r.IntN(len(pop.head))
