@@ -38,6 +38,24 @@ func TestTablesValid(t *testing.T) {
 			t.Errorf("country %s: no country is far from it", co.code)
 		}
 	}
+	if n := len(tb.airlines); n < 100 {
+		t.Errorf("%d airlines, want a hundred or more", n)
+	}
+	for c, co := range tb.countries {
+		if len(tb.sellerList[c]) == 0 {
+			t.Errorf("country %s: no airline sells its flights", co.code)
+		}
+		for _, a := range tb.domesticList[c] {
+			if al := &tb.airlines[a]; al.home != c && !al.serves[c] {
+				t.Errorf("country %s: %s sells its domestic flights but does not serve it", co.code, al.code)
+			}
+		}
+	}
+	for i, a := range tb.airlines {
+		if len(tb.airlineAirports[i]) == 0 {
+			t.Errorf("airline %s: no airport in its network", a.code)
+		}
+	}
 	seen := map[[6]byte]bool{}
 	for _, b := range tb.bins {
 		s := string(b.code[:])

@@ -16,11 +16,11 @@
 // sale, taken as the country of departure), channel (web, mobile-app,
 // call-centre, travel-agent), airline and device:
 //
-//	{"id":"BKYPCXCWGS","booked":"2026-11-02T00:00:22Z","departure":"2026-11-22T07:50:00Z","origin":"BCN","destination":"IBZ","origin_country":"ES","destination_country":"ES","card_bin":"515172","bin_country":"ES","ip_country":"ES","client_ip":"45.13.28.41","cardholder":"8a25…53af","traveller":"8a25…53af","booker":"a7db…2990","card":"3f66…9832","amount":"73.17","currency":"EUR","channel":"mobile-app","airline":"U2","device":"5c63…1d8a"}
+//	{"id":"BKYPCXCWGS","booked":"2026-11-02T00:00:22Z","departure":"2026-11-27T09:30:00Z","origin":"PMI","destination":"FCO","origin_country":"ES","destination_country":"IT","card_bin":"512060","bin_country":"IT","ip_country":"IT","client_ip":"58.84.236.5","cardholder":"2792…a869","traveller":"2792…a869","booker":"a7db…2990","card":"3f66…9832","amount":"109.70","currency":"EUR","channel":"call-centre","airline":"AZ","device":"5c63…1d8a"}
 //
 // (hashes shortened here; they are 64 hex digits). airline is the IATA
 // designator of the carrier that sold the booking, from a fixed table of
-// 150 airlines (data/airlines.tsv: flag carriers, low-cost carriers with
+// 149 airlines (data/airlines.tsv: flag carriers, low-cost carriers with
 // their networks, and three global carriers, EK, QR and TK, that sell
 // everywhere). The seller plausibly serves the trip: it serves the origin
 // country, or it serves the destination country and the flight is
@@ -169,7 +169,7 @@ const (
 func init() {
 	scenario.Register(scenario.Kind{
 		Name:     Name,
-		Summary:  "airline card-not-present bookings with fraud rings (--count, default 100,000)",
+		Summary:  "airline card-not-present bookings with short and long fraud rings and hard negatives (bookings.jsonl, negatives.jsonl; --count, default 100,000)",
 		Defaults: defaults,
 		Check:    check,
 		Generate: generate,
