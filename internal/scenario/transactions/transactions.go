@@ -26,7 +26,8 @@
 // country, or it serves the destination country and the flight is
 // international. Domestic flights are sold by the country's own carriers
 // and the low-cost carriers of its network; 30% of international ones by a
-// carrier of the destination. device is the hex SHA-256 of the buyer's
+// carrier of the destination country, when it has one in the table. device
+// is the hex SHA-256 of the buyer's
 // device fingerprint: a household shares one to three devices, a
 // travel-agency office has four, a short ring three to six, a long ring
 // one or two.
@@ -125,8 +126,8 @@
 // ring keeps all its cards and an hourly schedule for its life, about 85 KB
 // allocated for the largest (840 bookings, 42 days; a short ring, a few
 // KB). Rings overlap in proportion to count/span, so at MaxCount about
-// 1,600 long rings overlap, some 140 MB. TestConstantMemory measures 32 MB
-// allocated in all for 200,000 bookings and 36 MB for 400,000.
+// 1,600 long rings overlap, some 140 MB. TestConstantMemory measures 31 MB
+// allocated in all for 200,000 bookings and 35 MB for 400,000.
 package transactions
 
 import (
