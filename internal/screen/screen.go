@@ -1,0 +1,345 @@
+// Package screen screens airline card-not-present bookings for fraud
+// rings, the job of the airline action days: rules over each booking's
+// fields, compiled once, and ring linking over every booking seen.
+//
+// # Input
+//
+// Bookings come as JSON lines (the transactions scenario's bookings.jsonl)
+// or CSV with a header row; both use the same field names: id, booked,
+// departure (RFC 3339), origin, destination (IATA airports),
+// origin_country, destination_country, bin_country, ip_country (ISO
+// 3166-1 alpha-2), card_bin (6 digits), client_ip, cardholder, traveller,
+// booker, card (64 lowercase hex digits: a hash, never a name or card
+// number), amount (decimal), currency (ISO 4217), channel (lowercase word),
+// and optionally airline (2-character IATA designator) and device (64 hex
+// digits). A file may instead give cardholder_name, traveller_name or
+// card_number in clear: the reader hashes them at once with HMAC-SHA-256
+// under the caller's key (names upper-cased with white space collapsed;
+// card numbers as digits, keeping the first 6 as card_bin) and keeps only
+// the hashes. Readers are strict: an unknown, repeated, missing or
+// malformed field stops the read with a [LineError] naming the line, the
+// field, the value (withheld for clear names and card numbers) and why.
+//
+// # Rules
+//
+// A rule is a boolean expression in the expr language
+// (https://expr-lang.org) over the names of [Vars], with a score and a
+// reason; a [Package] holds rules and a threshold, shared as JSON. Every
+// expression is compiled once, typed against Vars: a rule that names an
+// unknown field or is not boolean is refused with its position.
+//
+// # Rings
+//
+// Bookings are linked when they share a card, a cardholder name, a
+// booking account or a device within LinkWindow of each other, or a client
+// address within IPWindow; linked bookings form rings (connected
+// components, by union-find). A ring is scored by its spread: the most
+// travellers any of its cards paid for, the most any of its accounts
+// booked for, the most airlines any of its cards paid. A booking is
+// flagged when its rules' scores plus its ring's score reach the package's
+// threshold.
+package screen
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/expr-lang/expr/vm"
+
+	"fusion/internal/finding"
+)
+
+// Config sets how bookings are linked into rings.
+type Config struct {
+	// LinkWindow is how far apart two bookings sharing a card, a
+	// cardholder name, a booking account or a device may be and still link.
+	LinkWindow time.Duration
+	// IPWindow is the same for a shared client address.
+	IPWindow time.Duration
+}
+
+// DefaultConfig links over 30 days by identity and 6 hours by address.
+func DefaultConfig() Config {
+	return Config{LinkWindow: 30 * 24 * time.Hour, IPWindow: 6 * time.Hour}
+}
+
+// Ring scoring: what a ring's spread adds to each of its bookings' score.
+const (
+	ringNamesMin     = 4   // a card paying for this many travellers starts to count
+	ringNamesScore   = 0.1 // reached at ringNamesMin+2 travellers per card
+	ringBookerMin    = 8   // an account booking for this many travellers
+	ringBookerScore  = 0.05
+	ringAirlineMin   = 2 // a card paying this many airlines
+	ringAirlineScore = 0.05
+)
+
+// Result is the rules' verdict on one booking as it was added.
+type Result struct {
+	Score float64
+	Fired uint64 // bit i: rule i of the package fired
+}
+
+// record is what the screener keeps of each booking until Findings.
+type record struct {
+	id     string
+	booked int64
+	score  float32
+	fired  uint64
+	card   uint64
+	booker uint64
+}
+
+type pair [2]uint64
+
+type last struct {
+	at  int64
+	idx int32
+}
+
+// Screener screens a stream of bookings in booking-time order. It is not
+// safe for concurrent use.
+type Screener struct {
+	c    *Compiled
+	cfg  Config
+	vm   vm.VM
+	vars Vars
+
+	bookerTrav, cardTrav, cardAir, cardHolder map[pair]struct{}
+	bookerN, cardTravN, cardAirN, cardHolderN map[uint64]int32
+	links                                     map[uint64]last
+	parent                                    []int32
+	recs                                      []record
+}
+
+// New returns a screener running the compiled package c.
+func New(c *Compiled, cfg Config) *Screener {
+	return &Screener{c: c, cfg: cfg,
+		bookerTrav: map[pair]struct{}{}, cardTrav: map[pair]struct{}{}, cardAir: map[pair]struct{}{}, cardHolder: map[pair]struct{}{},
+		bookerN: map[uint64]int32{}, cardTravN: map[uint64]int32{}, cardAirN: map[uint64]int32{}, cardHolderN: map[uint64]int32{},
+		links: map[uint64]last{}}
+}
+
+// key64 takes the first 16 hex digits of a hash as a number.
+func key64(h string) uint64 {
+	var k uint64
+	for i := 0; i < 16 && i < len(h); i++ {
+		c := h[i]
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		}
+		k = k<<4 | uint64(c)
+	}
+	return k
+}
+
+// count adds the pair (k, v) to set and returns how many distinct v k has.
+func count(set map[pair]struct{}, n map[uint64]int32, k, v uint64) int {
+	p := pair{k, v}
+	if _, ok := set[p]; !ok {
+		set[p] = struct{}{}
+		n[k]++
+	}
+	return int(n[k])
+}
+
+// Link kinds, mixed into link keys so that equal hashes of different
+// kinds do not link.
+const (
+	linkCard = iota + 1
+	linkHolder
+	linkBooker
+	linkDevice
+	linkIP
+)
+
+func tag(kind int, k uint64) uint64 { return k ^ uint64(kind)*0x9E3779B97F4A7C15 }
+
+// Add screens b, which MUST NOT be booked before the bookings added
+// earlier for the counts to mean "so far", and remembers it for ring
+// linking. b may be reused by the caller afterwards.
+func (s *Screener) Add(b *Booking) (Result, error) {
+	card, holder, trav, booker := key64(b.Card), key64(b.Cardholder), key64(b.Traveller), key64(b.Booker)
+	v := &s.vars
+	v.ID, v.Origin, v.Destination = b.ID, b.Origin, b.Destination
+	v.OriginCountry, v.DestinationCountry = b.OriginCountry, b.DestinationCountry
+	v.CardBIN, v.BINCountry, v.IPCountry = b.CardBIN, b.BINCountry, b.IPCountry
+	v.Amount, v.Currency, v.Channel, v.Airline, v.HasDevice = b.Amount, b.Currency, b.Channel, b.Airline, b.Device != ""
+	v.LeadHours = b.Departure.Sub(b.Booked).Hours()
+	v.IPBINKm = world.countryKm(b.IPCountry, b.BINCountry)
+	v.IPOriginKm = world.airportKm(b.IPCountry, b.Origin)
+	v.IPDestinationKm = world.airportKm(b.IPCountry, b.Destination)
+	v.IPFarKm = min(v.IPBINKm, v.IPOriginKm, v.IPDestinationKm)
+	if v.IPBINKm < 0 || v.IPOriginKm < 0 || v.IPDestinationKm < 0 {
+		v.IPFarKm = -1
+	}
+	v.IPForeign = b.IPCountry != b.BINCountry && b.IPCountry != b.OriginCountry && b.IPCountry != b.DestinationCountry
+	v.ThirdParty = b.Cardholder != b.Traveller
+	v.BookerTravellers = count(s.bookerTrav, s.bookerN, booker, trav)
+	v.CardTravellers = count(s.cardTrav, s.cardTravN, card, trav)
+	v.CardHolders = count(s.cardHolder, s.cardHolderN, card, holder)
+	v.CardAirlines = int(s.cardAirN[card])
+	if b.Airline != "" {
+		v.CardAirlines = count(s.cardAir, s.cardAirN, card, uint64(b.Airline[0])<<8|uint64(b.Airline[1]))
+	}
+
+	var r Result
+	for i, p := range s.c.progs {
+		out, err := s.vm.Run(p, v)
+		if err != nil {
+			return r, fmt.Errorf("booking %s: rule %q: %w", b.ID, s.c.Package.Rules[i].ID, err)
+		}
+		if out == true {
+			r.Fired |= 1 << i
+			r.Score += s.c.Package.Rules[i].Score
+		}
+	}
+
+	idx := int32(len(s.recs))
+	at := b.Booked.Unix()
+	s.recs = append(s.recs, record{id: b.ID, booked: at, score: float32(r.Score), fired: r.Fired, card: card, booker: booker})
+	s.parent = append(s.parent, idx)
+	lw, iw := int64(s.cfg.LinkWindow/time.Second), int64(s.cfg.IPWindow/time.Second)
+	s.link(tag(linkCard, card), at, lw, idx)
+	s.link(tag(linkHolder, holder), at, lw, idx)
+	s.link(tag(linkBooker, booker), at, lw, idx)
+	if b.Device != "" {
+		s.link(tag(linkDevice, key64(b.Device)), at, lw, idx)
+	}
+	if b.ClientIP.IsValid() {
+		s.link(tag(linkIP, ipKey(b.ClientIP)), at, iw, idx)
+	}
+	return r, nil
+}
+
+func ipKey(a netip.Addr) uint64 {
+	b := a.As16()
+	return xxhash.Sum64(b[:])
+}
+
+// link joins idx to the last booking with key k if it is within window.
+func (s *Screener) link(k uint64, at, window int64, idx int32) {
+	if l, ok := s.links[k]; ok && at-l.at <= window {
+		s.union(l.idx, idx)
+	}
+	s.links[k] = last{at: at, idx: idx}
+}
+
+func (s *Screener) find(i int32) int32 {
+	for s.parent[i] != i {
+		s.parent[i] = s.parent[s.parent[i]]
+		i = s.parent[i]
+	}
+	return i
+}
+
+// union joins two rings; the root is the earlier booking, so a ring is
+// named after its first booking.
+func (s *Screener) union(a, b int32) {
+	ra, rb := s.find(a), s.find(b)
+	if ra == rb {
+		return
+	}
+	if rb < ra {
+		ra, rb = rb, ra
+	}
+	s.parent[rb] = ra
+}
+
+// Ring is a group of linked bookings and its spread.
+type Ring struct {
+	ID               string // "ring-" and its first booking's id
+	Size             int    // bookings
+	CardTravellers   int    // the most travellers one of its cards paid for
+	BookerTravellers int    // the most travellers one of its accounts booked for
+	CardAirlines     int    // the most airlines one of its cards paid
+	Score            float64
+}
+
+// score is what the ring's spread adds to each of its bookings.
+func (g *Ring) score() float64 {
+	var s float64
+	if g.CardTravellers >= ringNamesMin {
+		s += ringNamesScore * min(1, float64(g.CardTravellers-ringNamesMin+1)/3)
+	}
+	if g.BookerTravellers >= ringBookerMin {
+		s += ringBookerScore
+	}
+	if g.CardAirlines >= ringAirlineMin {
+		s += ringAirlineScore
+	}
+	return s
+}
+
+// Len is how many bookings have been added.
+func (s *Screener) Len() int { return len(s.recs) }
+
+// Findings links the bookings added so far into rings and returns one
+// fraud-ring finding for every booking whose rules' score plus its ring's
+// score reaches the package's threshold, in the order added.
+func (s *Screener) Findings() []finding.Finding {
+	rings := map[int32]*Ring{}
+	for i := range s.recs {
+		r := &s.recs[i]
+		root := s.find(int32(i))
+		g := rings[root]
+		if g == nil {
+			g = &Ring{ID: "ring-" + s.recs[root].id}
+			rings[root] = g
+		}
+		g.Size++
+		g.CardTravellers = max(g.CardTravellers, int(s.cardTravN[r.card]))
+		g.BookerTravellers = max(g.BookerTravellers, int(s.bookerN[r.booker]))
+		g.CardAirlines = max(g.CardAirlines, int(s.cardAirN[r.card]))
+	}
+	for _, g := range rings {
+		g.Score = g.score()
+	}
+	p := s.c.Package
+	var out []finding.Finding
+	for i := range s.recs {
+		r := &s.recs[i]
+		g := rings[s.find(int32(i))]
+		total := float64(r.score) + g.Score
+		if total < p.Threshold-1e-9 {
+			continue
+		}
+		at := time.Unix(r.booked, 0).UTC()
+		f := finding.Finding{Kind: finding.FraudRing, Start: at, End: at, Entity: r.id,
+			Score: round3(total), Scores: map[string]float64{"ring": round3(g.Score)},
+			Detail: map[string]string{"ring": g.ID, "package": p.ID + "@" + strconv.Itoa(p.Version)},
+			Stats: map[string]float64{"ring_size": float64(g.Size), "ring_card_travellers": float64(g.CardTravellers),
+				"ring_booker_travellers": float64(g.BookerTravellers), "ring_card_airlines": float64(g.CardAirlines)}}
+		var ids, reasons []string
+		for j, rule := range p.Rules {
+			if r.fired&(1<<j) != 0 {
+				ids = append(ids, rule.ID)
+				reasons = append(reasons, rule.Reason)
+				f.Scores[rule.ID] = rule.Score
+			}
+		}
+		f.Detail["rules"] = strings.Join(ids, ",")
+		f.Explanation = fmt.Sprintf("%s; in %s: %d bookings, up to %d travellers on one card, %d for one account, %d airlines on one card",
+			orNone(reasons), g.ID, g.Size, g.CardTravellers, g.BookerTravellers, g.CardAirlines)
+		out = append(out, f)
+	}
+	return out
+}
+
+func orNone(reasons []string) string {
+	if len(reasons) == 0 {
+		return "no rule fired"
+	}
+	return strings.Join(slices.Clip(reasons), "; ")
+}
+
+func round3(x float64) float64 {
+	return float64(int64(x*1000+0.5)) / 1000
+}
