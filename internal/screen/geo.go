@@ -40,6 +40,8 @@ func km(a, b point) float64 {
 
 // geo holds the country centres and airport reference points by code.
 type geo struct {
+	byCode    [26 * 26]int16 // country code: index into centres, -1 if none
+	centres   []point
 	countries map[string]point // ISO 3166-1 alpha-2
 	airports  map[string]point // IATA
 }
@@ -50,6 +52,13 @@ func mustGeo() *geo {
 	g := &geo{countries: map[string]point{}, airports: map[string]point{}}
 	if err := readTable(countriesTSV, 3, g.countries); err != nil {
 		panic("screen: countries table: " + err.Error())
+	}
+	for i := range g.byCode {
+		g.byCode[i] = -1
+	}
+	for c, p := range g.countries {
+		g.byCode[int(c[0]-'A')*26+int(c[1]-'A')] = int16(len(g.centres))
+		g.centres = append(g.centres, p)
 	}
 	if err := readTable(airportsTSV, 4, g.airports); err != nil {
 		panic("screen: airports table: " + err.Error())
@@ -86,8 +95,8 @@ func readTable(text string, width int, into map[string]point) error {
 // countryKm is the distance between two countries' centres, or -1 when
 // either is not in the table.
 func (g *geo) countryKm(a, b string) float64 {
-	pa, ok1 := g.countries[a]
-	pb, ok2 := g.countries[b]
+	pa, ok1 := g.country(a)
+	pb, ok2 := g.country(b)
 	if !ok1 || !ok2 {
 		return -1
 	}
@@ -97,10 +106,22 @@ func (g *geo) countryKm(a, b string) float64 {
 // airportKm is the distance from a country's centre to an airport, or -1
 // when either is not in the table.
 func (g *geo) airportKm(country, airport string) float64 {
-	pc, ok1 := g.countries[country]
+	pc, ok1 := g.country(country)
 	pa, ok2 := g.airports[airport]
 	if !ok1 || !ok2 {
 		return -1
 	}
 	return km(pc, pa)
+}
+
+// country is the centre of the country with code c (two capital letters).
+func (g *geo) country(c string) (point, bool) {
+	if len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' {
+		return point{}, false
+	}
+	i := g.byCode[int(c[0]-'A')*26+int(c[1]-'A')]
+	if i < 0 {
+		return point{}, false
+	}
+	return g.centres[i], true
 }

@@ -96,9 +96,52 @@ type record struct {
 
 type pair [2]uint64
 
+// last is where a link key was last seen.
 type last struct {
 	at  int64
 	idx int32
+}
+
+// smallMax is how many distinct values an entity lists before its
+// further values go to a shared set.
+const smallMax = 32
+
+// distinct counts an entity's distinct values exactly: a short list, then
+// the screener's shared set for the busy few.
+type distinct struct {
+	vals []uint64
+	n    int32
+}
+
+func (d *distinct) add(big map[pair]struct{}, owner, v uint64) int {
+	for _, x := range d.vals {
+		if x == v {
+			return int(d.n)
+		}
+	}
+	if len(d.vals) < smallMax {
+		d.vals = append(d.vals, v)
+		d.n++
+		return int(d.n)
+	}
+	p := pair{owner, v}
+	if _, ok := big[p]; !ok {
+		big[p] = struct{}{}
+		d.n++
+	}
+	return int(d.n)
+}
+
+// cardState is what the screener knows of a card.
+type cardState struct {
+	link                          last
+	travellers, airlines, holders distinct
+}
+
+// bookerState is what the screener knows of a booking account.
+type bookerState struct {
+	link       last
+	travellers distinct
 }
 
 // Screener screens a stream of bookings in booking-time order. It is not
@@ -109,19 +152,18 @@ type Screener struct {
 	vm   vm.VM
 	vars Vars
 
-	bookerTrav, cardTrav, cardAir, cardHolder map[pair]struct{}
-	bookerN, cardTravN, cardAirN, cardHolderN map[uint64]int32
-	links                                     map[uint64]last
-	parent                                    []int32
-	recs                                      []record
+	cards   map[uint64]*cardState
+	bookers map[uint64]*bookerState
+	links   map[uint64]last // cardholders, devices, addresses
+	big     map[pair]struct{}
+	parent  []int32
+	recs    []record
 }
 
 // New returns a screener running the compiled package c.
 func New(c *Compiled, cfg Config) *Screener {
-	return &Screener{c: c, cfg: cfg,
-		bookerTrav: map[pair]struct{}{}, cardTrav: map[pair]struct{}{}, cardAir: map[pair]struct{}{}, cardHolder: map[pair]struct{}{},
-		bookerN: map[uint64]int32{}, cardTravN: map[uint64]int32{}, cardAirN: map[uint64]int32{}, cardHolderN: map[uint64]int32{},
-		links: map[uint64]last{}}
+	return &Screener{c: c, cfg: cfg, cards: map[uint64]*cardState{}, bookers: map[uint64]*bookerState{},
+		links: map[uint64]last{}, big: map[pair]struct{}{}}
 }
 
 // key64 takes the first 16 hex digits of a hash as a number.
@@ -138,16 +180,6 @@ func key64(h string) uint64 {
 		k = k<<4 | uint64(c)
 	}
 	return k
-}
-
-// count adds the pair (k, v) to set and returns how many distinct v k has.
-func count(set map[pair]struct{}, n map[uint64]int32, k, v uint64) int {
-	p := pair{k, v}
-	if _, ok := set[p]; !ok {
-		set[p] = struct{}{}
-		n[k]++
-	}
-	return int(n[k])
 }
 
 // Link kinds, mixed into link keys so that equal hashes of different
@@ -182,12 +214,22 @@ func (s *Screener) Add(b *Booking) (Result, error) {
 	}
 	v.IPForeign = b.IPCountry != b.BINCountry && b.IPCountry != b.OriginCountry && b.IPCountry != b.DestinationCountry
 	v.ThirdParty = b.Cardholder != b.Traveller
-	v.BookerTravellers = count(s.bookerTrav, s.bookerN, booker, trav)
-	v.CardTravellers = count(s.cardTrav, s.cardTravN, card, trav)
-	v.CardHolders = count(s.cardHolder, s.cardHolderN, card, holder)
-	v.CardAirlines = int(s.cardAirN[card])
+	cs := s.cards[card]
+	if cs == nil {
+		cs = &cardState{link: last{at: -1 << 62}}
+		s.cards[card] = cs
+	}
+	bs := s.bookers[booker]
+	if bs == nil {
+		bs = &bookerState{link: last{at: -1 << 62}}
+		s.bookers[booker] = bs
+	}
+	v.BookerTravellers = bs.travellers.add(s.big, tag(linkBooker, booker), trav)
+	v.CardTravellers = cs.travellers.add(s.big, tag(linkCard, card), trav)
+	v.CardHolders = cs.holders.add(s.big, tag(linkHolder, card), holder)
+	v.CardAirlines = int(cs.airlines.n)
 	if b.Airline != "" {
-		v.CardAirlines = count(s.cardAir, s.cardAirN, card, uint64(b.Airline[0])<<8|uint64(b.Airline[1]))
+		v.CardAirlines = cs.airlines.add(s.big, tag(linkIP+1, card), uint64(b.Airline[0])<<8|uint64(b.Airline[1]))
 	}
 
 	var r Result
@@ -204,12 +246,12 @@ func (s *Screener) Add(b *Booking) (Result, error) {
 
 	idx := int32(len(s.recs))
 	at := b.Booked.Unix()
-	s.recs = append(s.recs, record{id: b.ID, booked: at, score: float32(r.Score), fired: r.Fired, card: card, booker: booker})
+	s.recs = append(s.recs, record{id: strings.Clone(b.ID), booked: at, score: float32(r.Score), fired: r.Fired, card: card, booker: booker})
 	s.parent = append(s.parent, idx)
 	lw, iw := int64(s.cfg.LinkWindow/time.Second), int64(s.cfg.IPWindow/time.Second)
-	s.link(tag(linkCard, card), at, lw, idx)
+	s.linkTo(&cs.link, at, lw, idx)
+	s.linkTo(&bs.link, at, lw, idx)
 	s.link(tag(linkHolder, holder), at, lw, idx)
-	s.link(tag(linkBooker, booker), at, lw, idx)
 	if b.Device != "" {
 		s.link(tag(linkDevice, key64(b.Device)), at, lw, idx)
 	}
@@ -222,6 +264,14 @@ func (s *Screener) Add(b *Booking) (Result, error) {
 func ipKey(a netip.Addr) uint64 {
 	b := a.As16()
 	return xxhash.Sum64(b[:])
+}
+
+// linkTo joins idx to the booking l last saw if it is within window.
+func (s *Screener) linkTo(l *last, at, window int64, idx int32) {
+	if at-l.at <= window {
+		s.union(l.idx, idx)
+	}
+	*l = last{at: at, idx: idx}
 }
 
 // link joins idx to the last booking with key k if it is within window.
@@ -295,9 +345,10 @@ func (s *Screener) Findings() []finding.Finding {
 			rings[root] = g
 		}
 		g.Size++
-		g.CardTravellers = max(g.CardTravellers, int(s.cardTravN[r.card]))
-		g.BookerTravellers = max(g.BookerTravellers, int(s.bookerN[r.booker]))
-		g.CardAirlines = max(g.CardAirlines, int(s.cardAirN[r.card]))
+		cs, bs := s.cards[r.card], s.bookers[r.booker]
+		g.CardTravellers = max(g.CardTravellers, int(cs.travellers.n))
+		g.BookerTravellers = max(g.BookerTravellers, int(bs.travellers.n))
+		g.CardAirlines = max(g.CardAirlines, int(cs.airlines.n))
 	}
 	for _, g := range rings {
 		g.Score = g.score()

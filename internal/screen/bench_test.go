@@ -1,0 +1,94 @@
+package screen_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"testing"
+	"time"
+
+	"fusion/internal/scenario"
+	_ "fusion/internal/scenario/transactions"
+	. "fusion/internal/screen"
+)
+
+// generated writes a transactions scenario of count bookings with seed and
+// returns its bookings.jsonl and truth.jsonl.
+func generated(tb testing.TB, seed uint64, count int64) (bookings, truth []byte) {
+	tb.Helper()
+	dir := tb.TempDir()
+	p := scenario.Params{Kind: "transactions", Seed: seed, Count: count, Start: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)}
+	if err := scenario.Generate(context.Background(), p, dir, nil); err != nil {
+		tb.Fatal(err)
+	}
+	var err error
+	if bookings, err = os.ReadFile(dir + "/bookings.jsonl"); err != nil {
+		tb.Fatal(err)
+	}
+	if truth, err = os.ReadFile(dir + "/truth.jsonl"); err != nil {
+		tb.Fatal(err)
+	}
+	return bookings, truth
+}
+
+func readAll(tb testing.TB, data []byte) int {
+	rd := NewJSONReader(bytes.NewReader(data), ReaderOptions{})
+	n := 0
+	for {
+		_, err := rd.Next()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		n++
+	}
+}
+
+func screenAll(tb testing.TB, c *Compiled, data []byte) int {
+	rd := NewJSONReader(bytes.NewReader(data), ReaderOptions{})
+	s := New(c, DefaultConfig())
+	for {
+		b, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := s.Add(b); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	s.Findings()
+	return s.Len()
+}
+
+// BenchmarkScreen screens 100,000 generated bookings with the default
+// package (read, rules, linking, findings), interleaved with a baseline
+// that only reads them, in the same run; it reports both rates and the
+// ratio. Run it on one core: go test -run '^$' -bench Screen -cpu 1.
+func BenchmarkScreen(b *testing.B) {
+	data, _ := generated(b, 1, 100_000)
+	c, err := Compile(Default())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var readT, screenT time.Duration
+	var n int
+	for b.Loop() {
+		t0 := time.Now()
+		n = readAll(b, data)
+		t1 := time.Now()
+		screenAll(b, c, data)
+		readT += t1.Sub(t0)
+		screenT += time.Since(t1)
+	}
+	rr := float64(n*b.N) / readT.Seconds()
+	sr := float64(n*b.N) / screenT.Seconds()
+	b.ReportMetric(rr, "read-bookings/s")
+	b.ReportMetric(sr, "screen-bookings/s")
+	b.ReportMetric(sr/rr, "screen/read")
+}
