@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"fusion/internal/finding"
 	"fusion/internal/scenario"
 	_ "fusion/internal/scenario/transactions"
 	. "fusion/internal/screen"
@@ -91,4 +92,41 @@ func BenchmarkScreen(b *testing.B) {
 	b.ReportMetric(rr, "read-bookings/s")
 	b.ReportMetric(sr, "screen-bookings/s")
 	b.ReportMetric(sr/rr, "screen/read")
+}
+
+// TestQuality screens a generated scenario (seed 11, 100,000 bookings) with
+// the default package and checks fraud-ring recall ≥ 0.9 at precision ≥ 0.8
+// against its truth.
+func TestQuality(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates 100,000 bookings")
+	}
+	data, truthData := generated(t, 11, 100_000)
+	c, err := Compile(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := NewJSONReader(bytes.NewReader(data), ReaderOptions{})
+	s := New(c, DefaultConfig())
+	for {
+		b, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Add(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	truth, err := finding.Read(bytes.NewReader(truthData))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := finding.Evaluate(truth, s.Findings()).Kinds[finding.FraudRing]
+	t.Logf("fraud-ring: truth %d, found %d, precision %.3f, recall %.3f", ks.Truth, ks.Found, ks.Precision, ks.Recall)
+	if ks.Recall < 0.9 || ks.Precision < 0.8 {
+		t.Fatalf("precision %.3f, recall %.3f: want recall ≥ 0.9 at precision ≥ 0.8", ks.Precision, ks.Recall)
+	}
 }

@@ -86,7 +86,7 @@ func init() {
 	}
 }
 
-func bit(name string) uint32 { return fieldBit[name] }
+func bit(name string) uint32 { b, _ := fieldOf(name); return b }
 
 // fieldOf is fieldBit as a switch, which is quicker than the map.
 func fieldOf(name string) (uint32, bool) {
