@@ -482,7 +482,16 @@ func num(v string) (int, bool) {
 }
 
 func daysIn(m, y int) int {
-	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // Reader reads bookings one at a time.
@@ -550,13 +559,22 @@ func (j *JSONReader) parse(p string) *LineError {
 			i++
 		}
 	}
+	// Lines without a backslash (the generator's) need no unescaping.
+	plain := strings.IndexByte(p, '\\') < 0
 	str := func() (string, bool) {
 		if i >= len(p) || p[i] != '"' {
 			return "", false
 		}
 		start := i
 		i++
-		esc := false
+		if plain {
+			q := strings.IndexByte(p[i:], '"')
+			if q < 0 {
+				return "", false
+			}
+			i += q + 1
+			return p[start+1 : i-1], true
+		}
 		for {
 			q := strings.IndexByte(p[i:], '"')
 			if q < 0 {
@@ -564,10 +582,6 @@ func (j *JSONReader) parse(p string) *LineError {
 			}
 			seg := p[i : i+q]
 			i += q + 1
-			if strings.IndexByte(seg, '\\') < 0 {
-				break
-			}
-			esc = true
 			// The quote ends the string unless an odd run of
 			// backslashes escapes it.
 			k := 0
@@ -577,9 +591,6 @@ func (j *JSONReader) parse(p string) *LineError {
 			if k%2 == 0 {
 				break
 			}
-		}
-		if !esc {
-			return p[start+1 : i-1], true
 		}
 		var s string
 		if json.Unmarshal([]byte(p[start:i]), &s) != nil {

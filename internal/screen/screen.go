@@ -109,18 +109,29 @@ const smallMax = 32
 // distinct counts an entity's distinct values exactly: a short list, then
 // the screener's shared set for the busy few.
 type distinct struct {
-	vals []uint64
-	n    int32
+	first [2]uint64 // the first values, without an allocation
+	more  []uint64  // the next ones, up to smallMax in all
+	n     int32
 }
 
 func (d *distinct) add(big map[pair]struct{}, owner, v uint64) int {
-	for _, x := range d.vals {
+	for i := 0; i < int(min(d.n, 2)); i++ {
+		if d.first[i] == v {
+			return int(d.n)
+		}
+	}
+	for _, x := range d.more {
 		if x == v {
 			return int(d.n)
 		}
 	}
-	if len(d.vals) < smallMax {
-		d.vals = append(d.vals, v)
+	if d.n < 2 {
+		d.first[d.n] = v
+		d.n++
+		return int(d.n)
+	}
+	if len(d.more) < smallMax-2 {
+		d.more = append(d.more, v)
 		d.n++
 		return int(d.n)
 	}
@@ -168,19 +179,24 @@ func New(c *Compiled, cfg Config) *Screener {
 
 // key64 takes the first 16 hex digits of a hash as a number.
 func key64(h string) uint64 {
+	if len(h) < 16 {
+		return xxhash.Sum64String(h)
+	}
 	var k uint64
-	for i := 0; i < 16 && i < len(h); i++ {
-		c := h[i]
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		}
-		k = k<<4 | uint64(c)
+	for i := 0; i < 16; i++ {
+		k = k<<4 | uint64(hexValue[h[i]])
 	}
 	return k
 }
+
+// hexValue is the value of each hex digit (0 for other bytes, which
+// readers refuse).
+var hexValue = func() (t [256]uint8) {
+	for i, c := range "0123456789abcdef" {
+		t[c] = uint8(i)
+	}
+	return t
+}()
 
 // Link kinds, mixed into link keys so that equal hashes of different
 // kinds do not link.
@@ -262,6 +278,10 @@ func (s *Screener) Add(b *Booking) (Result, error) {
 }
 
 func ipKey(a netip.Addr) uint64 {
+	if a.Is4() {
+		b := a.As4()
+		return uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+	}
 	b := a.As16()
 	return xxhash.Sum64(b[:])
 }
