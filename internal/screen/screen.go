@@ -70,9 +70,9 @@ func DefaultConfig() Config {
 
 // Ring scoring: what a ring's spread adds to each of its bookings' score.
 const (
-	ringNamesMin     = 4   // a card paying for this many travellers starts to count
-	ringNamesScore   = 0.1 // reached at ringNamesMin+2 travellers per card
-	ringBookerMin    = 8   // an account booking for this many travellers
+	ringNamesMin     = 4 // a card paying for this many travellers starts to count
+	ringNamesScore   = 0.15
+	ringBookerMin    = 8 // an account booking for this many travellers
 	ringBookerScore  = 0.05
 	ringAirlineMin   = 2 // a card paying this many airlines
 	ringAirlineScore = 0.05
@@ -337,7 +337,7 @@ type Ring struct {
 func (g *Ring) score() float64 {
 	var s float64
 	if g.CardTravellers >= ringNamesMin {
-		s += ringNamesScore * min(1, float64(g.CardTravellers-ringNamesMin+1)/3)
+		s += ringNamesScore
 	}
 	if g.BookerTravellers >= ringBookerMin {
 		s += ringBookerScore
