@@ -76,6 +76,7 @@ const (
 	ringBookerScore  = 0.05
 	ringAirlineMin   = 2 // a card paying this many airlines
 	ringAirlineScore = 0.05
+	ringMaxScore     = ringNamesScore + ringBookerScore + ringAirlineScore
 )
 
 // Result is the rules' verdict on one booking as it was added.
@@ -86,6 +87,7 @@ type Result struct {
 
 // record is what the screener keeps of each booking until Findings.
 type record struct {
+	parent int32 // union-find: the record's parent, itself at a root
 	id     string
 	booked int64
 	score  float32
@@ -165,16 +167,18 @@ type Screener struct {
 
 	cards   map[uint64]*cardState
 	bookers map[uint64]*bookerState
-	links   map[uint64]last // cardholders, devices, addresses
+	links   map[uint64]last // cardholders and devices
+	ips     map[uint64]last // client addresses
+	swept   int             // len(links)+len(ips) after the last sweep
 	big     map[pair]struct{}
-	parent  []int32
-	recs    []record
+	recs    [][]record // in chunks of chunkLen, so that growing never copies
+	n       int32
 }
 
 // New returns a screener running the compiled package c.
 func New(c *Compiled, cfg Config) *Screener {
 	return &Screener{c: c, cfg: cfg, cards: map[uint64]*cardState{}, bookers: map[uint64]*bookerState{},
-		links: map[uint64]last{}, big: map[pair]struct{}{}}
+		links: map[uint64]last{}, ips: map[uint64]last{}, big: map[pair]struct{}{}}
 }
 
 // key64 takes the first 16 hex digits of a hash as a number.
@@ -260,19 +264,26 @@ func (s *Screener) Add(b *Booking) (Result, error) {
 		}
 	}
 
-	idx := int32(len(s.recs))
+	idx := s.n
 	at := b.Booked.Unix()
-	s.recs = append(s.recs, record{id: strings.Clone(b.ID), booked: at, score: float32(r.Score), fired: r.Fired, card: card, booker: booker})
-	s.parent = append(s.parent, idx)
+	if int(idx)/chunkLen == len(s.recs) {
+		s.recs = append(s.recs, make([]record, 0, chunkLen))
+	}
+	c := &s.recs[len(s.recs)-1]
+	*c = append(*c, record{parent: idx, id: strings.Clone(b.ID), booked: at, score: float32(r.Score), fired: r.Fired, card: card, booker: booker})
+	s.n++
 	lw, iw := int64(s.cfg.LinkWindow/time.Second), int64(s.cfg.IPWindow/time.Second)
 	s.linkTo(&cs.link, at, lw, idx)
 	s.linkTo(&bs.link, at, lw, idx)
-	s.link(tag(linkHolder, holder), at, lw, idx)
+	s.link(s.links, tag(linkHolder, holder), at, lw, idx)
 	if b.Device != "" {
-		s.link(tag(linkDevice, key64(b.Device)), at, lw, idx)
+		s.link(s.links, tag(linkDevice, key64(b.Device)), at, lw, idx)
 	}
 	if b.ClientIP.IsValid() {
-		s.link(tag(linkIP, ipKey(b.ClientIP)), at, iw, idx)
+		s.link(s.ips, ipKey(b.ClientIP), at, iw, idx)
+	}
+	if len(s.links)+len(s.ips) > 2*s.swept+1<<16 {
+		s.sweep(at, lw, iw)
 	}
 	return r, nil
 }
@@ -286,6 +297,23 @@ func ipKey(a netip.Addr) uint64 {
 	return xxhash.Sum64(b[:])
 }
 
+// sweep forgets link keys last seen more than window before now, which
+// can link nothing more; it runs when the keys have doubled since the last
+// sweep, so its cost per booking stays constant.
+func (s *Screener) sweep(now, window, ipWindow int64) {
+	for k, l := range s.links {
+		if now-l.at > window {
+			delete(s.links, k)
+		}
+	}
+	for k, l := range s.ips {
+		if now-l.at > ipWindow {
+			delete(s.ips, k)
+		}
+	}
+	s.swept = len(s.links) + len(s.ips)
+}
+
 // linkTo joins idx to the booking l last saw if it is within window.
 func (s *Screener) linkTo(l *last, at, window int64, idx int32) {
 	if at-l.at <= window {
@@ -294,18 +322,19 @@ func (s *Screener) linkTo(l *last, at, window int64, idx int32) {
 	*l = last{at: at, idx: idx}
 }
 
-// link joins idx to the last booking with key k if it is within window.
-func (s *Screener) link(k uint64, at, window int64, idx int32) {
-	if l, ok := s.links[k]; ok && at-l.at <= window {
+// link joins idx to the last booking with key k in m if it is within window.
+func (s *Screener) link(m map[uint64]last, k uint64, at, window int64, idx int32) {
+	if l, ok := m[k]; ok && at-l.at <= window {
 		s.union(l.idx, idx)
 	}
-	s.links[k] = last{at: at, idx: idx}
+	m[k] = last{at: at, idx: idx}
 }
 
 func (s *Screener) find(i int32) int32 {
-	for s.parent[i] != i {
-		s.parent[i] = s.parent[s.parent[i]]
-		i = s.parent[i]
+	for s.rec(i).parent != i {
+		r := s.rec(i)
+		r.parent = s.rec(r.parent).parent
+		i = r.parent
 	}
 	return i
 }
@@ -320,7 +349,7 @@ func (s *Screener) union(a, b int32) {
 	if rb < ra {
 		ra, rb = rb, ra
 	}
-	s.parent[rb] = ra
+	s.rec(rb).parent = ra
 }
 
 // Ring is a group of linked bookings and its spread.
@@ -349,20 +378,33 @@ func (g *Ring) score() float64 {
 }
 
 // Len is how many bookings have been added.
-func (s *Screener) Len() int { return len(s.recs) }
+func (s *Screener) Len() int { return int(s.n) }
+
+// chunkLen is how many records a chunk holds.
+const chunkLen = 1 << 16
+
+func (s *Screener) rec(i int32) *record { return &s.recs[i/chunkLen][i%chunkLen] }
 
 // Findings links the bookings added so far into rings and returns one
 // fraud-ring finding for every booking whose rules' score plus its ring's
 // score reaches the package's threshold, in the order added.
 func (s *Screener) Findings() []finding.Finding {
+	// Only the rings of bookings that the most a ring can add would take
+	// to the threshold are worth describing.
+	p := s.c.Package
 	rings := map[int32]*Ring{}
-	for i := range s.recs {
-		r := &s.recs[i]
-		root := s.find(int32(i))
-		g := rings[root]
+	for i := range s.n {
+		if float64(s.rec(i).score)+ringMaxScore >= p.Threshold-1e-9 {
+			if root := s.find(i); rings[root] == nil {
+				rings[root] = &Ring{ID: "ring-" + s.rec(root).id}
+			}
+		}
+	}
+	for i := range s.n {
+		r := s.rec(i)
+		g := rings[s.find(i)]
 		if g == nil {
-			g = &Ring{ID: "ring-" + s.recs[root].id}
-			rings[root] = g
+			continue
 		}
 		g.Size++
 		cs, bs := s.cards[r.card], s.bookers[r.booker]
@@ -373,11 +415,13 @@ func (s *Screener) Findings() []finding.Finding {
 	for _, g := range rings {
 		g.Score = g.score()
 	}
-	p := s.c.Package
 	var out []finding.Finding
-	for i := range s.recs {
-		r := &s.recs[i]
-		g := rings[s.find(int32(i))]
+	for i := range s.n {
+		r := s.rec(i)
+		g := rings[s.find(i)]
+		if g == nil {
+			continue
+		}
 		total := float64(r.score) + g.Score
 		if total < p.Threshold-1e-9 {
 			continue
