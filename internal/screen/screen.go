@@ -90,7 +90,7 @@ type record struct {
 	parent int32 // union-find: the record's parent, itself at a root
 	id     string
 	booked int64
-	score  float32
+	score  float64
 	fired  uint64
 	card   uint64
 	booker uint64
@@ -270,7 +270,7 @@ func (s *Screener) Add(b *Booking) (Result, error) {
 		s.recs = append(s.recs, make([]record, 0, chunkLen))
 	}
 	c := &s.recs[len(s.recs)-1]
-	*c = append(*c, record{parent: idx, id: strings.Clone(b.ID), booked: at, score: float32(r.Score), fired: r.Fired, card: card, booker: booker})
+	*c = append(*c, record{parent: idx, id: strings.Clone(b.ID), booked: at, score: r.Score, fired: r.Fired, card: card, booker: booker})
 	s.n++
 	lw, iw := int64(s.cfg.LinkWindow/time.Second), int64(s.cfg.IPWindow/time.Second)
 	s.linkTo(&cs.link, at, lw, idx)
@@ -394,7 +394,7 @@ func (s *Screener) Findings() []finding.Finding {
 	p := s.c.Package
 	rings := map[int32]*Ring{}
 	for i := range s.n {
-		if float64(s.rec(i).score)+ringMaxScore >= p.Threshold-1e-9 {
+		if s.rec(i).score+ringMaxScore >= p.Threshold-1e-9 {
 			if root := s.find(i); rings[root] == nil {
 				rings[root] = &Ring{ID: "ring-" + s.rec(root).id}
 			}
@@ -422,7 +422,7 @@ func (s *Screener) Findings() []finding.Finding {
 		if g == nil {
 			continue
 		}
-		total := float64(r.score) + g.Score
+		total := r.score + g.Score
 		if total < p.Threshold-1e-9 {
 			continue
 		}

@@ -176,3 +176,12 @@ func FuzzCompile(f *testing.F) {
 		}
 	})
 }
+
+// TestFieldOf: the switch agrees with fieldNames.
+func TestFieldOf(t *testing.T) {
+	for i, n := range fieldNames {
+		if b, ok := fieldOf(n); !ok || b != 1<<i {
+			t.Errorf("%s: bit %b, want %b", n, b, 1<<i)
+		}
+	}
+}
