@@ -143,7 +143,16 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 		tr.step("POST", "/api/v1/sms/verified", "/api/v1/sms/verified", "org-b",
 			fmt.Sprintf(`{"app":"tour-app","number":"%s999","time":%q}`, smsPumped, smsStart.Add(time.Minute+10*time.Second).Format(time.RFC3339)), nil, 200)
 		tr.step("GET", "/api/v1/sms/blocks", "/api/v1/sms/blocks", "org-b", nil, nil, 200)
+		tr.step("GET", "/api/v1/sms/apps", "/api/v1/sms/apps", "org-b", nil, nil, 200)
+		tr.step("GET", "/api/v1/sms/apps/{app}", "/api/v1/sms/apps/tour-app", "org-b", nil, nil, 200)
 		tr.step("POST", "/api/v1/sms/blocks/release", "/api/v1/sms/blocks/release", "org-b", fmt.Sprintf(`{"app":"tour-app","prefix":%q}`, smsPumped), nil, 200)
+		// the range shared as a record (record.create), which org-a's guard,
+		// made by its first check, holds (a disclosure to org-a)
+		tr.step("POST", "/api/v1/sms/blocks/share", "/api/v1/sms/blocks/share", "org-b", fmt.Sprintf(`{"app":"tour-app","prefix":%q}`, smsPumped), nil, 200)
+		tr.step("POST", "/api/v1/sms/check", "/api/v1/sms/check", "org-a",
+			fmt.Sprintf(`{"app":"tour-app","number":"%s998","ip":"192.0.2.9","time":%q}`, smsPumped, smsStart.Add(time.Minute).Format(time.RFC3339)), nil, 200)
+		tr.step("PUT", "/api/v1/sms/apps/{app}/settings", "/api/v1/sms/apps/tour-app/settings", "org-b", `{"mode":"challenge","allowed":["LV","DE"]}`, nil, 200)
+		tr.step("GET", "/api/v1/sms/apps/{app}/settings", "/api/v1/sms/apps/tour-app/settings", "org-b", nil, nil, 200)
 		var granted, denied hub.AccessView
 		tr.step("POST", "/api/v1/access-requests", "/api/v1/access-requests", "org-c", map[string]string{"ref": hits.Results[0].Hits[0].Ref, "purpose": "takedown"}, &granted, 201)
 		tr.step("POST", "/api/v1/access-requests", "/api/v1/access-requests", "org-b", map[string]string{"ref": bHits.Results[0].Hits[0].Ref, "purpose": "case 2026-114"}, &denied, 201)

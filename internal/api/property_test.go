@@ -24,6 +24,7 @@ import (
 	"fusion/internal/match"
 	"fusion/internal/policy"
 	"fusion/internal/server"
+	"fusion/internal/sms"
 	"fusion/internal/stix"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
@@ -231,6 +232,14 @@ func (c *httpClient) Detections(org string) ([]finding.Finding, error) {
 	}
 	err := c.call(org, "GET", "/api/v1/detections", nil, &ans)
 	return ans.Detections, err
+}
+
+func (c *httpClient) SMSShare(org, app, prefix, tlp string, aud intel.Audience) (intel.Record, error) {
+	var ans struct {
+		Record intel.Record `json:"record"`
+	}
+	err := c.call(org, "POST", "/api/v1/sms/blocks/share", map[string]any{"app": app, "prefix": prefix, "tlp": tlp, "audience": aud}, &ans)
+	return ans.Record, err
 }
 
 func (c *httpClient) Export(org string) ([]intel.Record, error) {
@@ -457,4 +466,40 @@ func (c *httpClient) RemoveGroupMember(org, group, member string) (intel.Group, 
 	var g intel.Group
 	err := c.call(org, "DELETE", "/api/v1/groups/"+url.PathEscape(group)+"/members/"+url.PathEscape(member), nil, &g)
 	return g, err
+}
+
+func (c *httpClient) SMSCheck(org string, req sms.Request) (sms.Decision, error) {
+	body := map[string]string{"app": req.App, "number": req.Number, "ip": req.IP.String(), "time": req.Time.Format(time.RFC3339Nano)}
+	var ans struct {
+		Decision string `json:"decision"`
+		Prefix   string `json:"prefix"`
+		Rule     string `json:"rule"`
+	}
+	if err := c.call(org, "POST", "/api/v1/sms/check", body, &ans); err != nil {
+		return sms.Decision{}, err
+	}
+	v, err := sms.ParseVerdict(ans.Decision)
+	return sms.Decision{Decision: v, Prefix: ans.Prefix, Rule: ans.Rule}, err
+}
+
+func (c *httpClient) SMSApps(org string) ([]hub.SMSApp, error) {
+	var ans struct {
+		Apps []hub.SMSApp `json:"apps"`
+	}
+	err := c.call(org, "GET", "/api/v1/sms/apps", nil, &ans)
+	return ans.Apps, err
+}
+
+func (c *httpClient) SMSApp(org, app string) (hub.SMSApp, error) {
+	var ans hub.SMSApp
+	err := c.call(org, "GET", "/api/v1/sms/apps/"+url.PathEscape(app), nil, &ans)
+	return ans, err
+}
+
+func (c *httpClient) SMSRelease(org, app, prefix string) (hub.SMSBlock, error) {
+	var ans struct {
+		Released hub.SMSBlock `json:"released"`
+	}
+	err := c.call(org, "POST", "/api/v1/sms/blocks/release", map[string]string{"app": app, "prefix": prefix}, &ans)
+	return ans.Released, err
 }

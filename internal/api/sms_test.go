@@ -10,6 +10,7 @@ import (
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
 	"fusion/internal/intel"
+	"fusion/internal/sms"
 )
 
 // smsDecision is an answer of POST /api/v1/sms/check as a client reads it.
@@ -198,5 +199,81 @@ func TestSMSBadRequests(t *testing.T) {
 				t.Errorf("%s %s: message %q does not say %q", c.path, c.body[:min(len(c.body), 80)], errMessage(b), s)
 			}
 		}
+	}
+}
+
+// TestSMSSettingsOverHTTP: an admin sets an app's settings with PUT and
+// reads them back with GET; bad settings are 400 naming the field and the
+// value; an analyst may read but not set them.
+func TestSMSSettingsOverHTTP(t *testing.T) {
+	f := newFixture(t)
+	secret, _, err := f.hub.OperatorIssueToken(context.Background(), "org-a", intel.RoleAnalyst, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.tokens["org-a-analyst"] = secret
+	var got struct {
+		App      string
+		Settings sms.Settings
+		Updated  time.Time
+	}
+	if status, b := f.do("GET", "/api/v1/sms/apps/shop/settings", "org-a", nil, &got); status != 200 || got.Settings.Mode != "block" || !got.Updated.IsZero() {
+		t.Fatalf("defaults: %d %v %+v", status, b, got)
+	}
+	body := `{"mode":"challenge","allowed":["IE","GB"]}`
+	if status, b := f.do("PUT", "/api/v1/sms/apps/shop/settings", "org-a", body, &got); status != 200 || got.Settings.Mode != "challenge" || len(got.Settings.Allowed) != 2 || got.Updated.IsZero() {
+		t.Fatalf("put: %d %v %+v", status, b, got)
+	}
+	if status, _ := f.do("GET", "/api/v1/sms/apps/shop/settings", "org-a-analyst", nil, &got); status != 200 || got.Settings.Mode != "challenge" {
+		t.Fatalf("get as analyst: %d %+v", status, got)
+	}
+	if status, b := f.do("PUT", "/api/v1/sms/apps/shop/settings", "org-a-analyst", body, nil); status != 403 {
+		t.Fatalf("put as analyst: %d %v", status, b)
+	}
+	for in, want := range map[string]string{
+		`{"allowed":["Latvia"]}`: `allowed "Latvia": not an ISO 3166-1 alpha-2 code`,
+		`{"mode":"loud"}`:        `mode "loud"`,
+		`{"colour":"red"}`:       `unknown field "colour"`,
+	} {
+		status, b := f.do("PUT", "/api/v1/sms/apps/shop/settings", "org-a", in, nil)
+		e, _ := b["error"].(map[string]any)
+		if msg, _ := e["message"].(string); status != 400 || !strings.Contains(msg, want) {
+			t.Errorf("%s: %d %v, want 400 with %q", in, status, b, want)
+		}
+	}
+}
+
+// TestSMSAppsOverHTTP: GET /api/v1/sms/apps lists org-a's app with its
+// hourly counts and block, and GET /api/v1/sms/apps/{app} adds its
+// countries and blocks; org-c sees no app and org-a's by name is 404; a
+// name with a control character is a 400 naming the field.
+func TestSMSAppsOverHTTP(t *testing.T) {
+	f := newFixture(t)
+	smsBurst(t, f, "org-a", "shop", time.Now().UTC().Add(-5*time.Minute), 30)
+	var list struct {
+		Apps []hub.SMSApp `json:"apps"`
+	}
+	if status, b := f.do("GET", "/api/v1/sms/apps", "org-a", nil, &list); status != 200 || len(list.Apps) != 1 {
+		t.Fatalf("org-a's apps: %d %v", status, b)
+	}
+	a := list.Apps[0]
+	if a.App != "shop" || len(a.Hours) != 48 || a.Total.Requests != 30 || a.Total.Blocked == 0 || len(a.Blocks) != 1 || a.Blocks[0].Prefix != smsPumped || len(a.Countries) != 0 {
+		t.Errorf("org-a's app in the listing: %+v", a)
+	}
+	var one hub.SMSApp
+	if status, b := f.do("GET", "/api/v1/sms/apps/shop", "org-a", nil, &one); status != 200 || one.Total != a.Total || len(one.Countries) != 1 || one.Countries[0].Key != "LV" || len(one.Prefixes) != 1 || one.Prefixes[0].Key != smsPumped {
+		t.Errorf("org-a's shop: %d %v %+v", status, b, one)
+	}
+	if status, b := f.do("GET", "/api/v1/sms/apps", "org-c", nil, &list); status != 200 || len(list.Apps) != 0 {
+		t.Errorf("LEAK: org-c's apps: %d %v", status, b)
+	}
+	if status, _ := f.do("GET", "/api/v1/sms/apps/shop", "org-c", nil, nil); status != 404 {
+		t.Errorf("LEAK: org-c reads org-a's shop: %d", status)
+	}
+	if status, b := f.do("GET", "/api/v1/sms/apps/sh%01op", "org-a", nil, nil); status != 400 || errCode(b) != "invalid_field" || !strings.Contains(errMessage(b), "app") {
+		t.Errorf("a control character in the name: %d %v", status, b)
+	}
+	if status, b := f.do("GET", "/api/v1/sms/apps?x=1", "org-a", nil, nil); status != 400 {
+		t.Errorf("an unknown parameter: %d %v", status, b)
 	}
 }

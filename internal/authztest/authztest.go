@@ -29,6 +29,7 @@ import (
 	"fusion/internal/policy"
 	"fusion/internal/policymodel"
 	"fusion/internal/search"
+	"fusion/internal/sms"
 	"fusion/internal/stix"
 	"fusion/internal/store"
 	"fusion/internal/store/storetest"
@@ -158,6 +159,18 @@ type Client interface {
 	Events(org string, log []byte) error
 	// Detections returns org's C2 detections (GET /api/v1/detections).
 	Detections(org string) ([]finding.Finding, error)
+
+	// SMSShare shares prefix as a range org's app was pumped on (POST
+	// /api/v1/sms/blocks/share) at tlp to aud, and returns the record.
+	SMSShare(org, app, prefix, tlp string, aud intel.Audience) (intel.Record, error)
+	// The SMS guard (checkSMS): a request checked by org's guard (POST
+	// /api/v1/sms/check), org's apps (GET /api/v1/sms/apps and
+	// /api/v1/sms/apps/{app}) and a release (POST
+	// /api/v1/sms/blocks/release).
+	SMSCheck(org string, req sms.Request) (sms.Decision, error)
+	SMSApps(org string) ([]hub.SMSApp, error)
+	SMSApp(org, app string) (hub.SMSApp, error)
+	SMSRelease(org, app, prefix string) (hub.SMSBlock, error)
 }
 
 // Run checks random worlds built in st through the client newClient returns
@@ -176,6 +189,7 @@ func Run(t *testing.T, st *store.Store, h *hub.Hub, minCases int, newClient func
 			s.checkRelations(rt)
 			index(rt, st, h) // approvals widened audiences: the feed would catch up within a poll
 			s.checkAll(rt)
+			s.checkSMSShared(rt) // after checkAll: it adds a record the model does not hold
 			s.checkDirectory(rt) // last: it creates groups
 			total += s.cases
 		})
@@ -304,6 +318,9 @@ func (d Direct) Events(org string, log []byte) error {
 }
 func (d Direct) Detections(org string) ([]finding.Finding, error) {
 	return d.H.Detections(context.Background(), d.Callers[org])
+}
+func (d Direct) SMSShare(org, app, prefix, tlp string, aud intel.Audience) (intel.Record, error) {
+	return d.H.SMSShare(context.Background(), d.Callers[org], app, prefix, hub.SMSShareOptions{TLP: tlp, Audience: &aud})
 }
 func (d Direct) Groups(org string) ([]intel.Group, error) {
 	return d.H.ListGroups(context.Background(), d.Callers[org])

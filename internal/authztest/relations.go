@@ -201,6 +201,7 @@ func (s *worldState) checkRelations(t *rapid.T) {
 	}
 	s.checkTor(t)
 	s.checkDetections(t)
+	s.checkSMS(t)
 }
 
 // checkTor: a Tor check reads no record. For an address that is a record's

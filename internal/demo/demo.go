@@ -54,6 +54,8 @@ type Seeded struct {
 	// Detections is how many C2 detections police-nl's sensor's day of
 	// network logs gave (GET /api/v1/detections, the Detections page).
 	Detections int
+	// SMS is what airline-azure's OTP backend asked the SMS guard (sms.go).
+	SMS SMSDemo
 	// Password signs in to the web UI every organization's user, whose
 	// login name is the organization's id (a fresh one each demo).
 	Password string
@@ -171,7 +173,11 @@ func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 	}
 	out.Records += n
 	out.Reports++
-	return out, activity(ctx, h, callers, all, w.now, &out)
+	if err := activity(ctx, h, callers, all, w.now, &out); err != nil {
+		return out, err
+	}
+	out.SMS, err = SMSTraffic(ctx, h, "airline-azure", time.Now().UTC())
+	return out, err
 }
 
 type batch struct {
@@ -416,6 +422,7 @@ func PrintWelcome(out io.Writer, base, dataDir string, s Seeded) {
 	strings.NewReplacer(
 		"{BASE}", base, "{DATA}", dataDir, "{POLICE}", tok["police-nl"], "{BANK}", tok["bank-alpha"], "{CERT}", tok["cert-fr"],
 		"{SENSOR}", s.Sensor, "{PASSWORD}", s.Password, "{C2}", s.C2Value, "{PHISH}", url.QueryEscape(s.PhishURL), "{RED}", s.RedRecord, "{VISIBLE}", hub.CollectionVisible, "{MISPEVENT}", MISPEvent, "{DETECTIONS}", fmt.Sprint(s.Detections),
+		"{AIRLINE}", tok["airline-azure"], "{SMSREQ}", fmt.Sprint(s.SMS.Requests), "{SMSBLOCK}", s.SMS.Campaign,
 	).WriteString(out, welcome)
 }
 
@@ -454,6 +461,13 @@ its Detections page in the UI, and:
   curl -s {BASE}/api/v1/detections -H "Authorization: Bearer $S"
 and cert-fr sees what its records led to:
   curl -s {BASE}/api/v1/feedback -H "Authorization: Bearer {CERT}"
+
+airline-azure's OTP backend asked the SMS guard before sending {SMSREQ} one-time
+codes over the last few hours (an sms scenario's traffic); the guard blocked a
+pumping burst to the numbers under {SMSBLOCK}. Sign in as airline-azure for the SMS
+guard page ({BASE}/sms): its apps, charts per hour, country and number block,
+and the block with a Release button. Or:
+  curl -s {BASE}/api/v1/sms/apps -H "Authorization: Bearer {AIRLINE}"
 
 The demo's values come from documentation ranges and example.com names, so
 its "documentation" and "special-domains" warning lists are off; the others

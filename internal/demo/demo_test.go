@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fusion/internal/demo"
 	"fusion/internal/evidence/evidencetest"
@@ -136,6 +137,26 @@ func TestSeed(t *testing.T) {
 	if fs, err := h.Detections(ctx, certFR); err != nil || len(fs) != 0 {
 		t.Errorf("cert-fr, which posted no logs, has %d detections: %v", len(fs), err)
 	}
+	// airline-azure's OTP traffic: the scenario's burst is blocked, in
+	// force now, and its apps show the traffic; nobody else's do.
+	airline := &policy.Caller{Org: "airline-azure", Role: intel.RoleAnalyst}
+	apps, err := h.SMSApps(ctx, airline)
+	requests := 0
+	for _, a := range apps {
+		requests += int(a.Total.Requests)
+	}
+	if err != nil || len(apps) != 3 || requests != s.SMS.Requests || s.SMS.Requests < 10_000 || s.SMS.Verified < s.SMS.Requests/2 {
+		t.Errorf("airline-azure's SMS apps: %d apps, %d requests (fed %+v): %v", len(apps), requests, s.SMS, err)
+	}
+	if !slices.ContainsFunc(s.SMS.Blocks, func(b hub.SMSBlock) bool {
+		return strings.HasPrefix(s.SMS.Campaign, b.Prefix) && b.Until.After(time.Now())
+	}) {
+		t.Errorf("the burst's block %s is not in force: %+v", s.SMS.Campaign, s.SMS.Blocks)
+	}
+	if apps, err := h.SMSApps(ctx, certFR); err != nil || len(apps) != 0 {
+		t.Errorf("cert-fr has SMS apps: %+v %v", apps, err)
+	}
+	t.Logf("SMS: %+v", s.SMS)
 	var out bytes.Buffer
 	demo.PrintWelcome(&out, "http://127.0.0.1:8080", "/tmp/x", s)
 	if !strings.Contains(out.String(), s.Orgs[0].Token) || !strings.Contains(out.String(), s.RedRecord) ||

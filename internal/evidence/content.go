@@ -115,6 +115,16 @@ func TokenContent(r store.TokenRow) []byte {
 	return o.str("role", r.Role).done()
 }
 
+// SMSAppContent is the settings of an app of an organization's
+// SMS-pumping guard.
+func SMSAppContent(r store.SMSAppRow) []byte {
+	return newObject().str("app", r.App).str("org", r.Org).str("settings", r.Settings).time("updated", r.Updated).done()
+}
+
+// SMSAppID is the evidence id of an app's settings: the organization, a
+// space, the app's name.
+func SMSAppID(org, app string) string { return org + " " + app }
+
 // UserContent is a user's row with the hex SHA-256 of its password hash
 // and of its TOTP secret (written only when there is one), so that swapping
 // either is detected without the leaf's content holding them; disabled is

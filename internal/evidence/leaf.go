@@ -102,6 +102,9 @@ const (
 	// on one of its apps' destination prefixes. The guard's state is in
 	// memory, not in the store, so the block is named, not hashed.
 	SMSRelease Action = "sms.release"
+	// SMSConfigure: an organization set the settings of one of its apps in
+	// its SMS-pumping guard (mode, allowed countries, safe list).
+	SMSConfigure Action = "sms.configure"
 )
 
 // Object kinds.
@@ -131,6 +134,9 @@ const (
 	// KindSMSBlock is a block of the SMS-pumping guard; its id is
 	// "app prefix" (the app's name, a space, the E.164 prefix).
 	KindSMSBlock = "sms-block"
+	// KindSMSApp is the settings of an app of an organization's
+	// SMS-pumping guard; its id is SMSAppID.
+	KindSMSApp = "sms-app"
 )
 
 // TorDataID is the id of the one KindTorData object.
@@ -196,6 +202,7 @@ var actions = map[Action]map[string]Role{
 	CheckpointSigned:   {KindCheckpoint: Changed},
 	WitnessCosign:      {KindWitnessLog: Changed},
 	SMSRelease:         {KindSMSBlock: Named},
+	SMSConfigure:       {KindSMSApp: Changed},
 }
 
 // Actions lists every action, sorted.

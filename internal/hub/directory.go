@@ -206,6 +206,7 @@ func (h *Hub) changeMembers(ctx context.Context, a actor, group, org string, add
 		if g, err = tx.Group(group); err != nil {
 			return err
 		}
+		tx.OnCommit(h.refreshAllShared) // group audiences of shared ranges reach other organizations now
 		return h.logged(tx, a, action, evidence.KindGroup, g.ID, g.Owner, before, groupContent(tx, g.ID))
 	})
 	return g, err

@@ -63,6 +63,11 @@ type Hub struct {
 
 	det detectors // each organization's C2 detector (detect.go)
 	sms smsGuards // each organization's SMS-pumping guard (sms.go)
+	// smsShare keeps the guards' shared ranges current (sms_share.go).
+	smsShare smsSharing
+	// smsSeries holds each organization's SMS traffic per app and hour
+	// (sms_apps.go).
+	smsSeries smsSeriesSet
 
 	touchMu sync.Mutex
 	touched map[string]time.Time // token id -> last time last_used was written

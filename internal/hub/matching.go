@@ -51,8 +51,10 @@ func (h *Hub) EnableMatching(ix *match.Index, secret []byte, limits Limits) erro
 // indexOnCommit puts records into the match index once tx commits, so
 // that a change made through this hub is matched on by its next request;
 // the feed brings in changes made by other processes, and applying one
-// twice is harmless (the index keeps the newest version).
+// twice is harmless (the index keeps the newest version). The SMS guards'
+// shared ranges are rebuilt then too when a phone-range record changed.
 func (h *Hub) indexOnCommit(tx *store.Tx, recs ...*intel.Record) {
+	h.smsShareOnCommit(tx, recs...)
 	if h.m == nil || len(recs) == 0 {
 		return
 	}

@@ -44,39 +44,16 @@ type smsGuards struct {
 }
 
 // smsGuard returns org's guard: the one in memory, or one rebuilt from
-// the organization's saved state, or when create is set a new one. A saved
-// state that does not load is logged and set aside (the guard starts
-// afresh and the next save replaces it): the senders' one-time codes
-// depend on the guard answering.
+// the organization's saved state, or when create is set a new one
+// (newSMSGuard).
 func (h *Hub) smsGuard(ctx context.Context, org string, create bool) (*sms.Guard, error) {
 	h.sms.mu.Lock()
-	defer h.sms.mu.Unlock()
-	if g := h.sms.orgs[org]; g != nil {
+	g := h.sms.orgs[org]
+	h.sms.mu.Unlock()
+	if g != nil {
 		return g, nil
 	}
-	data, saved, ok, err := h.store.SMSState(ctx, org)
-	if err != nil {
-		return nil, err
-	}
-	if !ok && !create {
-		return nil, nil
-	}
-	g, err := sms.New(sms.DefaultConfig(), nil)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		if err := g.Load(data); err != nil {
-			h.log.Error("sms guard state not loaded; the guard starts afresh", "org", org, "saved", saved, "err", err)
-		} else {
-			h.log.Info("sms guard state loaded", "org", org, "saved", saved, "bytes", len(data))
-		}
-	}
-	if h.sms.orgs == nil {
-		h.sms.orgs = map[string]*sms.Guard{}
-	}
-	h.sms.orgs[org] = g
-	return g, nil
+	return h.newSMSGuard(ctx, org, create)
 }
 
 // SMSCheck decides, before c's organization's backend sends a one-time
@@ -91,7 +68,9 @@ func (h *Hub) SMSCheck(ctx context.Context, c *policy.Caller, req *sms.Request) 
 	if err != nil {
 		return sms.Decision{}, err
 	}
-	return g.Check(req), nil
+	d := g.Check(req)
+	h.smsSeriesOf(c.Org).Check(req.App, req.Number, req.Time, h.now(), d)
+	return d, nil
 }
 
 // SMSVerified feeds back that a code c's organization sent was entered
@@ -105,7 +84,25 @@ func (h *Hub) SMSVerified(ctx context.Context, c *policy.Caller, v *sms.Verified
 		return err
 	}
 	g.Verified(v)
+	if num, err := g.Analyse(v.Number); err == nil {
+		h.smsSeriesOf(c.Org).Verified(v.App, v.Number, v.Time, h.now(), num)
+	}
 	return nil
+}
+
+// smsSeriesOf returns org's SMS traffic series, made on first use.
+func (h *Hub) smsSeriesOf(org string) *sms.Series {
+	h.smsSeries.mu.Lock()
+	defer h.smsSeries.mu.Unlock()
+	s := h.smsSeries.orgs[org]
+	if s == nil {
+		if h.smsSeries.orgs == nil {
+			h.smsSeries.orgs = map[string]*sms.Series{}
+		}
+		s = sms.NewSeries()
+		h.smsSeries.orgs[org] = s
+	}
+	return s
 }
 
 // SMSBlock is a destination prefix an app of the caller's organization
@@ -197,8 +194,8 @@ func (h *Hub) SMSRelease(ctx context.Context, c *policy.Caller, app, prefix stri
 			return SMSBlock{}, err
 		}
 	}
-	if app == "" || len(app) > MaxSMSApp || strings.ContainsFunc(app, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return SMSBlock{}, &intel.FieldError{Field: "app", Value: app, Reason: fmt.Sprintf("must be 1 to %d bytes without control characters", MaxSMSApp)}
+	if err := checkSMSApp(app); err != nil {
+		return SMSBlock{}, err
 	}
 	if !smsPrefix(prefix) {
 		return SMSBlock{}, &intel.FieldError{Field: "prefix", Value: prefix, Reason: "not an E.164 prefix (+ and 1 to 15 digits, the first not 0)"}
@@ -268,4 +265,125 @@ func (h *Hub) SaveSMS(ctx context.Context) (guards, bytes int, err error) {
 		bytes += len(data)
 	}
 	return guards, bytes, nil
+}
+
+// SMSAppConfig is an app's settings in its organization's guard.
+type SMSAppConfig struct {
+	App      string       `json:"app"`
+	Settings sms.Settings `json:"settings"`
+	// Updated is when they were last set; zero for an app nobody
+	// configured (the defaults).
+	Updated time.Time `json:"updated,omitzero"`
+}
+
+// SMSAppSettings returns the settings of c's organization's app: those
+// set with SMSConfigure, or the defaults. It needs policy.ReadVerdicts.
+func (h *Hub) SMSAppSettings(ctx context.Context, c *policy.Caller, app string) (SMSAppConfig, error) {
+	if err := policy.Require(c, policy.ReadVerdicts); err != nil {
+		return SMSAppConfig{}, err
+	}
+	if err := checkSMSApp(app); err != nil {
+		return SMSAppConfig{}, err
+	}
+	rows, err := h.store.SMSApps(ctx, c.Org)
+	if err != nil {
+		return SMSAppConfig{}, err
+	}
+	for _, r := range rows {
+		if r.App == app {
+			return smsAppOf(r)
+		}
+	}
+	return SMSAppConfig{App: app, Settings: sms.DefaultSettings()}, nil
+}
+
+func smsAppOf(r store.SMSAppRow) (SMSAppConfig, error) {
+	s, err := sms.ParseSettings([]byte(r.Settings))
+	if err != nil {
+		return SMSAppConfig{}, fmt.Errorf("stored settings of sms app %q: %w", r.App, err)
+	}
+	return SMSAppConfig{App: r.App, Settings: s, Updated: r.Updated}, nil
+}
+
+// SMSConfigure sets the settings of c's organization's app (mode,
+// allowed countries, the verdict for shared prefixes, the safe list), in
+// the store with an sms.configure leaf in the same transaction, then in
+// the guard, where they take effect for the app's next request. An
+// organization's admin decides them (policy.ChangeOrg). Settings equal to
+// the stored ones change and log nothing.
+func (h *Hub) SMSConfigure(ctx context.Context, c *policy.Caller, app string, s sms.Settings) (SMSAppConfig, error) {
+	if err := policy.ChangeOrg(c, c.Org); err != nil {
+		return SMSAppConfig{}, err
+	}
+	if err := checkSMSApp(app); err != nil {
+		return SMSAppConfig{}, err
+	}
+	cfg, err := s.Config()
+	if err != nil {
+		return SMSAppConfig{}, err
+	}
+	row := store.SMSAppRow{Org: c.Org, App: app, Settings: string(s.JSON()), Updated: h.now()}
+	id := evidence.SMSAppID(c.Org, app)
+	err = h.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.LockEvidence(); err != nil {
+			return err
+		}
+		cur, ok, err := tx.SMSAppRow(c.Org, app)
+		if err != nil || ok && cur.Settings == row.Settings {
+			row = cur
+			return err
+		}
+		var before []byte
+		if ok {
+			before = evidence.SMSAppContent(cur)
+		}
+		if err := tx.PutSMSApp(row); err != nil {
+			return err
+		}
+		return h.logged(tx, actorOf(c), evidence.SMSConfigure, evidence.KindSMSApp, id, c.Org, before, func() ([]byte, error) {
+			r, _, err := tx.SMSAppRow(c.Org, app)
+			return evidence.SMSAppContent(r), err
+		})
+	})
+	if err != nil {
+		return SMSAppConfig{}, err
+	}
+	h.sms.mu.Lock()
+	g := h.sms.orgs[c.Org]
+	h.sms.mu.Unlock()
+	if g != nil {
+		if err := g.Configure(app, cfg); err != nil {
+			return SMSAppConfig{}, err
+		}
+	}
+	return smsAppOf(row)
+}
+
+// checkSMSApp checks an app's name as sms.ParseRequest does.
+func checkSMSApp(app string) error {
+	if app == "" || len(app) > MaxSMSApp || strings.ContainsFunc(app, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return &intel.FieldError{Field: "app", Value: app, Reason: fmt.Sprintf("must be 1 to %d bytes without control characters", MaxSMSApp)}
+	}
+	return nil
+}
+
+// smsConfig is the guard configuration of org: the defaults, with its
+// apps' stored settings.
+func (h *Hub) smsConfig(ctx context.Context, org string) (sms.Config, error) {
+	cfg := sms.DefaultConfig()
+	rows, err := h.store.SMSApps(ctx, org)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Apps = map[string]sms.AppConfig{}
+	for _, r := range rows {
+		a, err := smsAppOf(r)
+		if err != nil {
+			return cfg, err
+		}
+		if cfg.Apps[r.App], err = a.Settings.Config(); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
 }

@@ -15,6 +15,9 @@ func (r *Record) MarshalCanonical() []byte {
 	if r.BIN != "" {
 		b = canonical.String(canonical.Member(b, "bin", &first), r.BIN)
 	}
+	if r.Carrier != "" {
+		b = canonical.String(canonical.Member(b, "carrier", &first), r.Carrier)
+	}
 	b = canonical.Int(canonical.Member(b, "confidence", &first), int64(r.Confidence))
 	b = canonical.Time(canonical.Member(b, "created", &first), r.Created)
 	if r.Description != "" {

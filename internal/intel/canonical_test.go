@@ -16,7 +16,7 @@ import (
 // gains a field: MarshalCanonical must then be taught it.
 func TestCanonicalKnowsEveryField(t *testing.T) {
 	for typ, n := range map[reflect.Type]int{
-		reflect.TypeFor[intel.Record](): 30, reflect.TypeFor[intel.Audience](): 2, reflect.TypeFor[intel.Origin](): 3,
+		reflect.TypeFor[intel.Record](): 31, reflect.TypeFor[intel.Audience](): 2, reflect.TypeFor[intel.Origin](): 3,
 		reflect.TypeFor[intel.Handling](): 3, reflect.TypeFor[intel.Evaluation](): 2,
 	} {
 		if typ.NumField() != n {
@@ -40,7 +40,7 @@ func FuzzMarshalCanonical(f *testing.F) {
 			}
 			return nil
 		}
-		r := intel.Record{ID: id, Type: observable.Type(code), Value: value, Region: ref, NumberType: group, BIN: value,
+		r := intel.Record{ID: id, Type: observable.Type(code), Value: value, Region: ref, NumberType: group, Carrier: text, BIN: value,
 			Labels: []string{text, value}, Description: text, Confidence: conf, TLP: intel.TLP(rel),
 			Audience: intel.Audience{Orgs: []string{id}, Groups: nil}, Handling: intel.Handling{Codes: []string{code}, Purpose: ref, Conditions: text},
 			Discoverable: !personal, Personal: personal, Evaluation: intel.Evaluation{Reliability: rel, Credibility: cred},

@@ -28,7 +28,9 @@ type Record struct {
 	// Facts derived from the value when it was canonicalized.
 	Region     string `json:"region,omitempty"`
 	NumberType string `json:"number_type,omitempty"`
-	BIN        string `json:"bin,omitempty"`
+	// Carrier is a phone range's carrier, as libphonenumber names it.
+	Carrier string `json:"carrier,omitempty"`
+	BIN     string `json:"bin,omitempty"`
 
 	// Subdomains makes a domain record match every name under the domain too.
 	Subdomains   bool       `json:"subdomains,omitempty"`
@@ -73,7 +75,7 @@ func (r *Record) Active() bool { return r.Revoked == nil }
 // Redact removes everything that could identify the person a personal record
 // is about. It is called by the policy gate only.
 func (r *Record) Redact() {
-	r.Value, r.Region, r.NumberType, r.BIN, r.Description = "", "", "", "", ""
+	r.Value, r.Region, r.NumberType, r.Carrier, r.BIN, r.Description = "", "", "", "", "", ""
 	r.Redacted = true
 }
 
@@ -131,7 +133,7 @@ func NewRecord(c *observable.Canonicalizer, in RecordInput) (Record, error) {
 		return Record{}, fmt.Errorf("value: %w", err)
 	}
 	r := Record{
-		Type: obs.Type, Value: obs.Value, Region: obs.Region, NumberType: obs.NumberType, BIN: obs.BIN,
+		Type: obs.Type, Value: obs.Value, Region: obs.Region, NumberType: obs.NumberType, Carrier: obs.Carrier, BIN: obs.BIN,
 		Confidence: DefaultConfidence,
 		Personal:   obs.Type == observable.Card, // a card belongs to a person unless the originator says otherwise
 	}

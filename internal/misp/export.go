@@ -39,8 +39,9 @@ var exportTypes = map[observable.Type][2]string{
 
 // ExportType returns the MISP type and category a record of type t is
 // exported as. It is false for card (a keyed hash that means nothing
-// outside the hub that made it) and eth (MISP has no Ethereum type):
-// EventFor leaves such records out.
+// outside the hub that made it), eth (MISP has no Ethereum type) and
+// phone-range (MISP has no type for a number prefix, and a phone-number
+// attribute would be read as one number): EventFor leaves such records out.
 func ExportType(t observable.Type) (mispType, category string, ok bool) {
 	tc, ok := exportTypes[t]
 	return tc[0], tc[1], ok

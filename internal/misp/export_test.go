@@ -355,7 +355,7 @@ func TestExportShape(t *testing.T) {
 func TestExportTypes(t *testing.T) {
 	for _, typ := range observable.Types() {
 		mt, cat, ok := ExportType(typ)
-		if typ == observable.Card || typ == observable.ETH {
+		if typ == observable.Card || typ == observable.ETH || typ == observable.PhoneRange {
 			if ok {
 				t.Errorf("%s exported as %s", typ, mt)
 			}

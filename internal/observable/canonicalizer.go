@@ -86,6 +86,8 @@ func (c *Canonicalizer) parse(t Type, s string) (Observable, string) {
 		return parseEmail(s)
 	case Phone:
 		return parsePhone(s)
+	case PhoneRange:
+		return parsePhoneRange(s)
 	case MD5, SHA1, SHA256:
 		return parseHash(t, s)
 	case ASN:
@@ -108,7 +110,7 @@ func (c *Canonicalizer) parse(t Type, s string) (Observable, string) {
 // t is not a Type.
 func maxInput(t Type) int {
 	switch t {
-	case IPv4, IPv6, CIDR, Phone, ETH, Card:
+	case IPv4, IPv6, CIDR, Phone, PhoneRange, ETH, Card:
 		return 64
 	case Domain, Email:
 		// Generous: a name in U-labels can be longer than its A-label form,

@@ -22,7 +22,7 @@ func newError(t Type, raw, reason string, tooLong bool) *Error {
 	switch {
 	case t == Card:
 		v = maskPAN(raw)
-	case t == Phone && looksInternational(raw):
+	case (t == Phone || t == PhoneRange) && looksInternational(raw):
 		// An international number is not a card number: show it whole.
 	default:
 		v = scrubPANs(raw)

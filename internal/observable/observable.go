@@ -15,6 +15,10 @@
 //	            dropped, percent-encoding normalised (RFC 3986 section 6.2.2)
 //	email       local part and domain lowercased, domain as for domain
 //	phone       E.164 (+CCNNN...), with region and number type kept beside it
+//	phone-range an E.164 prefix (+CC and 1 or more digits, 14 digits at most),
+//	            with its country (Region) and carrier kept beside it; never
+//	            detected, since a prefix is also the start of a number: it
+//	            must be named
 //	md5, sha1, sha256  lowercase hex
 //	asn         "AS" and the decimal number
 //	btc         base58check (P2PKH, P2SH) or bech32/bech32m (segwit), mainnet
@@ -53,9 +57,11 @@ const (
 	Onion  Type = "onion"
 	Card   Type = "card"
 	BIN    Type = "bin"
+	// PhoneRange is an E.164 prefix: a range of numbers (sms-pumping).
+	PhoneRange Type = "phone-range"
 )
 
-var allTypes = []Type{IPv4, IPv6, CIDR, Domain, URL, Email, Phone, MD5, SHA1, SHA256, ASN, BTC, ETH, Onion, Card, BIN}
+var allTypes = []Type{IPv4, IPv6, CIDR, Domain, URL, Email, Phone, MD5, SHA1, SHA256, ASN, BTC, ETH, Onion, Card, BIN, PhoneRange}
 
 // Types returns every observable type in a fixed order.
 func Types() []Type { return append([]Type(nil), allTypes...) }
@@ -78,11 +84,15 @@ type Observable struct {
 	Type  Type   `json:"type"`
 	Value string `json:"value"`
 
-	// Region is the ISO 3166-1 alpha-2 region of a phone number.
+	// Region is the ISO 3166-1 alpha-2 region of a phone number or of a
+	// phone range (see parsePhoneRange for what it rests on).
 	Region string `json:"region,omitempty"`
 	// NumberType is the libphonenumber type of a phone number, in lowercase
 	// with hyphens: "mobile", "fixed-line", "toll-free", "premium-rate", ...
 	NumberType string `json:"number_type,omitempty"`
+	// Carrier is the carrier libphonenumber names for a phone range,
+	// empty when it knows none.
+	Carrier string `json:"carrier,omitempty"`
 	// BIN is the issuer identification number (first six digits) of a card.
 	BIN string `json:"bin,omitempty"`
 }

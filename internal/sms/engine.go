@@ -502,8 +502,17 @@ func (g *Guard) app(name string) *appState {
 	if !ok {
 		cfg = g.cfg.Default
 	}
-	a = &appState{name: name, cfg: cfg, countries: map[string]*country{}, carriers: map[string]*Counts{},
+	a = &appState{name: name, countries: map[string]*country{}, carriers: map[string]*Counts{},
 		ips: map[uint64]ipState{}, ranges: g.ranges}
+	a.configure(cfg)
+	g.apps[name] = a
+	return a
+}
+
+// configure sets the app's settings.
+func (a *appState) configure(cfg AppConfig) {
+	a.cfg = cfg
+	a.allowed = nil
 	if len(cfg.Allowed) > 0 {
 		a.allowed = map[string]bool{}
 		for _, c := range cfg.Allowed {
@@ -518,8 +527,6 @@ func (g *Guard) app(name string) *appState {
 	for _, p := range cfg.SafePrefixes {
 		a.safePre[p] = true
 	}
-	g.apps[name] = a
-	return a
 }
 
 // Prepare analyses a number ahead of its request, outside the Guard's

@@ -86,3 +86,24 @@ func checkPrefix(p string) error {
 	}
 	return nil
 }
+
+// Replace makes the set exactly prefixes, in one step: a Match sees the
+// old set or the new one, never a mixture. Prefixes that are not E.164
+// prefixes are refused, and the set is left as it was.
+func (s *Shared) Replace(prefixes []string) error {
+	next := make(map[string]struct{}, len(prefixes))
+	var lengths [17]int
+	for _, p := range prefixes {
+		if err := checkPrefix(p); err != nil {
+			return err
+		}
+		if _, ok := next[p]; !ok {
+			next[p] = struct{}{}
+			lengths[len(p)]++
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prefixes, s.lengths = next, lengths
+	return nil
+}

@@ -247,7 +247,7 @@ var ErrNoPattern = errors.New("observable type has no STIX pattern")
 // '…']", "[autonomous-system:number = 64500]". Values(Parse(PatternFor(o)))
 // gives back o's type and value.
 //
-// Phone numbers, wallets, card hashes and BINs have no STIX 2.1 object and
+// Phone numbers and ranges, wallets, card hashes and BINs have no STIX 2.1 object and
 // are refused with an error wrapping ErrNoPattern; so are values whose shape
 // does not fit their type (a "/" in an address, an ASN not written "AS" and
 // a number, an onion without ".onion").

@@ -146,6 +146,7 @@ func TestPatternFor(t *testing.T) {
 		reason string
 	}{
 		{observable.Observable{Type: observable.Phone, Value: "+442079460018"}, "stix: phone: observable type has no STIX pattern"},
+		{observable.Observable{Type: observable.PhoneRange, Value: "+4479460"}, "stix: phone-range: observable type has no STIX pattern"},
 		{observable.Observable{Type: observable.Card, Value: "ab12"}, "stix: card: observable type has no STIX pattern"},
 		{observable.Observable{Type: observable.BIN, Value: "411111"}, "stix: bin: observable type has no STIX pattern"},
 		{observable.Observable{Type: observable.BTC, Value: "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"}, "stix: btc: observable type has no STIX pattern"},

@@ -14,6 +14,7 @@ import (
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/match"
+	"fusion/internal/sms"
 )
 
 // templateKeys returns every key a template passes to T as a literal.
@@ -47,7 +48,7 @@ func templateKeys(t *testing.T) map[string]string {
 // literals (page titles, error messages), and the keys helpers derive.
 func codeKeys(t *testing.T) map[string]string {
 	t.Helper()
-	re := regexp.MustCompile(`"((?:layout|nav|login|about|notfound|tlp|handling|value|submit|reports?|reportnew|hits|access|feedback|tor|orgs|groups?|directory|detections)\.[a-z0-9.\-]+)"`)
+	re := regexp.MustCompile(`"((?:layout|nav|login|about|notfound|tlp|handling|value|submit|reports?|reportnew|hits|access|feedback|tor|orgs|groups?|directory|detections|sms)\.[a-z0-9.\-]+)"`)
 	keys := map[string]string{}
 	files, _ := filepath.Glob("*.go")
 	for _, f := range files {
@@ -80,6 +81,9 @@ func codeKeys(t *testing.T) map[string]string {
 	}
 	for _, o := range hub.Outcomes {
 		keys["feedback.outcome."+o] = "feedback.html, record.html (hub.Outcomes)"
+	}
+	for _, r := range sms.Reasons(^uint32(0)).Names() {
+		keys["sms.reason."+r] = "sms.go (smsReason: sms reasons)"
 	}
 	for _, sec := range intel.Sectors {
 		keys["sector."+string(sec)] = "orgs.html, groups.html (intel.Sectors)"

@@ -155,6 +155,11 @@ type Hub interface {
 	// Client.Detections.
 	Detect(ctx context.Context, c *policy.Caller, zr *zeek.Reader) (hub.DetectResult, error)
 	Detections(ctx context.Context, c *policy.Caller) ([]finding.Finding, error)
+	// The SMS guard's pages (sms.go): the organization's apps, one app's
+	// traffic and blocks, and the release of a block.
+	SMSApps(ctx context.Context, c *policy.Caller) ([]hub.SMSApp, error)
+	SMSApp(ctx context.Context, c *policy.Caller, app string) (hub.SMSApp, error)
+	SMSRelease(ctx context.Context, c *policy.Caller, app, prefix string) (hub.SMSBlock, error)
 	// The evidence bundle download (custody.go); the harness drives it as
 	// Client.Bundle.
 	EvidenceBundle(ctx context.Context, c *policy.Caller, id string) (*evidence.Bundle, error)
@@ -257,6 +262,9 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("GET /evidence", u.signedIn(u.evidencePage))
 	mux.HandleFunc("GET /records/{id}/evidence.bundle", u.signedIn(u.evidenceBundle))
 	mux.HandleFunc("GET /detections", u.signedIn(u.detections))
+	mux.HandleFunc("GET /sms", u.signedIn(u.smsList))
+	mux.HandleFunc("GET /sms/{app}", u.signedIn(u.smsApp))
+	mux.HandleFunc("POST /sms/{app}/release", u.signedInMax(maxSmallForm, u.smsRelease))
 	mux.HandleFunc("GET /sensors", u.signedIn(u.sensors))
 	mux.HandleFunc("POST /sensors", u.signedInMax(maxSensorFile+64<<10, u.sensors))
 	mux.HandleFunc("GET /static/{name}", u.serveAsset)

@@ -45,7 +45,7 @@ func BenchmarkTransactionsCPU(b *testing.B) {
 			b.Fatal(err)
 		}
 		nop := func(finding.Finding) error { return nil }
-		if err := w.stream(context.Background(), io.Discard, nop, func(int64) {}); err != nil {
+		if err := w.stream(context.Background(), io.Discard, io.Discard, nop, func(int64) {}); err != nil {
 			b.Fatal(err)
 		}
 		elapsed += time.Since(began)

@@ -31,6 +31,8 @@ type booking struct {
 	card       []byte
 	cents      int64
 	channel    int
+	airline    int // index into tables.airlines
+	device     []byte
 }
 
 // base32 is the RFC 4648 alphabet.
@@ -114,6 +116,10 @@ func (e *encoder) append(buf []byte, b *booking) []byte {
 	buf = append(buf, t.countries[oc].currency...)
 	buf = append(buf, `","channel":"`...)
 	buf = append(buf, channelNames[b.channel]...)
+	buf = append(buf, `","airline":"`...)
+	buf = append(buf, t.airlines[b.airline].code...)
+	buf = append(buf, `","device":"`...)
+	buf = append(buf, b.device...)
 	buf = append(buf, "\"}\n"...)
 	return buf
 }

@@ -12,7 +12,15 @@ const (
 	slotName   = 0 // person: traveller name; agency: the corporate cardholder
 	slotCard   = 1 // the card they pay with
 	slotBooker = 2 // the account they book with
-	slots      = 3
+	slotDevice = 3 // person: the device they book on, shared in the household
+	slots      = 4
+)
+
+// Devices: a household books on one to householdDevices devices, which its
+// members share; an agency office on agencyDevices.
+const (
+	householdDevices = 3
+	agencyDevices    = 4
 )
 
 // population is the fixed set of legitimate customers, in households that
@@ -27,7 +35,8 @@ type population struct {
 	bin     []uint16 // their card's BIN
 	ip      []uint32 // their home network address
 
-	agencyHex       []byte
+	agencyHex       []byte // per agency: slots × hexLen, slotDevice unused
+	agencyDev       []byte // per agency: agencyDevices × hexLen
 	agencyCountry   []uint16
 	agencyBin       []uint16
 	agencyIP        []uint32
@@ -63,6 +72,7 @@ func newPopulation(t *tables, h *hasher, r *rand.Rand, persons, agencies int) *p
 		ap := t.countries[home].airports[t.countryAirports[home].draw(r)]
 		ip := randomIP(t, home, r)
 		surname := r.IntN(len(surnames))
+		devices := 1 + r.IntN(min(n, householdDevices))
 		for j := i; j < i+n; j++ {
 			p.head[j] = int32(i)
 			p.home[j] = uint16(home)
@@ -74,15 +84,24 @@ func newPopulation(t *tables, h *hasher, r *rand.Rand, persons, agencies int) *p
 			}
 			p.bin[j] = uint16(randomBIN(t, issuer, r))
 			rec := p.hex[j*slots*hexLen:]
-			name = randomName(name[:0], r, surname)
-			h.name(rec[slotName*hexLen:], name)
+			// Members' names differ, so that each is a traveller of
+			// their own.
+			for try := 0; ; try++ {
+				name = randomName(name[:0], r, surname)
+				h.name(rec[slotName*hexLen:], name)
+				if try == ringTries || !p.nameTaken(i, j) {
+					break
+				}
+			}
 			h.identity(rec[slotCard*hexLen:], "card", uint64(j))
 			h.identity(rec[slotBooker*hexLen:], "account", uint64(j))
+			h.identity(rec[slotDevice*hexLen:], "device", uint64(i)<<2|uint64((j-i)%devices))
 		}
 		i += n
 	}
 
 	p.agencyHex = make([]byte, agencies*slots*hexLen)
+	p.agencyDev = make([]byte, agencies*agencyDevices*hexLen)
 	p.agencyCountry = make([]uint16, agencies)
 	p.agencyBin = make([]uint16, agencies)
 	p.agencyIP = make([]uint32, agencies)
@@ -97,6 +116,9 @@ func newPopulation(t *tables, h *hasher, r *rand.Rand, persons, agencies int) *p
 		h.identity(rec[slotName*hexLen:], "agency", uint64(a))
 		h.identity(rec[slotCard*hexLen:], "agency-card", uint64(a))
 		h.identity(rec[slotBooker*hexLen:], "agency-account", uint64(a))
+		for k := range agencyDevices {
+			h.identity(p.agencyDev[(a*agencyDevices+k)*hexLen:], "agency-device", uint64(a)<<3|uint64(k))
+		}
 	}
 	return p
 }
@@ -111,6 +133,35 @@ func (p *population) person(i, slot int) []byte {
 func (p *population) agency(a, slot int) []byte {
 	o := (a*slots + slot) * hexLen
 	return p.agencyHex[o : o+hexLen]
+}
+
+// nameTaken reports whether person j's name is also that of a member
+// first..j-1 of their household.
+func (p *population) nameTaken(first, j int) bool {
+	n := p.person(j, slotName)
+	for k := first; k < j; k++ {
+		if string(p.person(k, slotName)) == string(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// agencyDevice returns device k of agency a.
+func (p *population) agencyDevice(a, k int) []byte {
+	o := (a*agencyDevices + k) * hexLen
+	return p.agencyDev[o : o+hexLen]
+}
+
+// household returns the first member of person i's household and how many
+// it has: members are numbered consecutively from the head.
+func (p *population) household(i int) (first, n int) {
+	first = int(p.head[i])
+	n = 1
+	for first+n < len(p.head) && int(p.head[first+n]) == first {
+		n++
+	}
+	return first, n
 }
 
 // agencyFor returns an agency in country c, or any agency if c has none.

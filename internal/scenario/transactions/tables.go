@@ -75,17 +75,26 @@ type tables struct {
 	// and outside it; farCountries[c] the countries whose centres are.
 	far          [][]int32
 	farCountries [][]int32
+
+	airlines []airline
+	// Per country, the airlines that sell its flights (sellers), its
+	// domestic flights (domestic), and that are based there (home), each
+	// as a list of indexes into airlines and a sampler over the list.
+	sellers, domesticSellers, homeCarriers []alias
+	sellerList, domesticList, homeList     [][]int32
+	// airlineAirports[a] lists the airports in airline a's network.
+	airlineAirports [][]int32
 }
 
 // householdSizes are the chances of a household of 1, 2, ... people.
-var householdSizes = []float64{0.35, 0.30, 0.15, 0.15, 0.05}
+var householdSizes = []float64{0.33, 0.30, 0.15, 0.13, 0.06, 0.03}
 
 // loadTables parses the embedded tables once.
 var loadTables = sync.OnceValues(func() (*tables, error) {
-	return buildTables(airportsTSV, countriesTSV)
+	return buildTables(airportsTSV, countriesTSV, airlinesTSV)
 })
 
-func buildTables(airportsText, countriesText string) (*tables, error) {
+func buildTables(airportsText, countriesText, airlinesText string) (*tables, error) {
 	t := &tables{airportOf: map[string]int{}, countryOf: map[string]int{}}
 	if err := t.parseCountries(countriesText); err != nil {
 		return nil, err
@@ -99,7 +108,13 @@ func buildTables(airportsText, countriesText string) (*tables, error) {
 	if len(t.countries) > 256 {
 		return nil, fmt.Errorf("transactions: countries table: %d countries, at most 256 get address blocks", len(t.countries))
 	}
+	if err := t.parseAirlines(airlinesText); err != nil {
+		return nil, err
+	}
 	if err := t.derive(); err != nil {
+		return nil, err
+	}
+	if err := t.deriveAirlines(); err != nil {
 		return nil, err
 	}
 	return t, nil

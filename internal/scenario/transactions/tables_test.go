@@ -38,6 +38,24 @@ func TestTablesValid(t *testing.T) {
 			t.Errorf("country %s: no country is far from it", co.code)
 		}
 	}
+	if n := len(tb.airlines); n < 100 {
+		t.Errorf("%d airlines, want a hundred or more", n)
+	}
+	for c, co := range tb.countries {
+		if len(tb.sellerList[c]) == 0 {
+			t.Errorf("country %s: no airline sells its flights", co.code)
+		}
+		for _, a := range tb.domesticList[c] {
+			if al := &tb.airlines[a]; al.home != c && !al.serves[c] {
+				t.Errorf("country %s: %s sells its domestic flights but does not serve it", co.code, al.code)
+			}
+		}
+	}
+	for i, a := range tb.airlines {
+		if len(tb.airlineAirports[i]) == 0 {
+			t.Errorf("airline %s: no airport in its network", a.code)
+		}
+	}
 	seen := map[[6]byte]bool{}
 	for _, b := range tb.bins {
 		s := string(b.code[:])
@@ -145,22 +163,33 @@ func TestNamesDistinct(t *testing.T) {
 func TestBuildTablesRejects(t *testing.T) {
 	const countries = "NL\t52.2\t5.5\tEUR\t0.92\nDE\t51.2\t10.4\tEUR\t0.92\n"
 	const airports = "AMS\tNL\t52.31\t4.76\t70\nFRA\tDE\t50.03\t8.57\t62\n"
-	if _, err := buildTables(airports, countries); err != nil {
+	const airlines = "KL\tNL\tflag\t-\nLH\tDE\tflag\tNL\nTK\tDE\tglobal\t*\n"
+	if _, err := buildTables(airports, countries, airlines); err != nil {
 		t.Fatalf("valid tables: %v", err)
 	}
-	for name, c := range map[string]struct{ airports, countries string }{
-		"unknown country":   {airports, countries + "XX\t0\t0\tEUR\t1\n"},
-		"bad currency":      {airports, countries + "FR\t46\t2\teuro\t1\n"},
-		"duplicate country": {airports, countries + "NL\t52.2\t5.5\tEUR\t0.92\n"},
-		"short row":         {airports + "LHR\tGB\n", countries},
-		"airport country":   {airports + "LHR\tGB\t51.47\t-0.45\t80\n", countries},
-		"duplicate airport": {airports + "AMS\tNL\t52.31\t4.76\t70\n", countries},
-		"latitude":          {airports + "RTM\tNL\t152\t4.4\t2\n", countries},
-		"weight":            {airports + "RTM\tNL\t51.96\t4.44\t-2\n", countries},
-		"code":              {airports + "rtm\tNL\t51.96\t4.44\t2\n", countries},
-		"one airport":       {"AMS\tNL\t52.31\t4.76\t70\n", countries},
+	for name, c := range map[string]struct{ airports, countries, airlines string }{
+		"unknown country":   {airports, countries + "XX\t0\t0\tEUR\t1\n", ""},
+		"bad currency":      {airports, countries + "FR\t46\t2\teuro\t1\n", ""},
+		"duplicate country": {airports, countries + "NL\t52.2\t5.5\tEUR\t0.92\n", ""},
+		"short row":         {airports + "LHR\tGB\n", countries, ""},
+		"airport country":   {airports + "LHR\tGB\t51.47\t-0.45\t80\n", countries, ""},
+		"duplicate airport": {airports + "AMS\tNL\t52.31\t4.76\t70\n", countries, ""},
+		"latitude":          {airports + "RTM\tNL\t152\t4.4\t2\n", countries, ""},
+		"weight":            {airports + "RTM\tNL\t51.96\t4.44\t-2\n", countries, ""},
+		"code":              {airports + "rtm\tNL\t51.96\t4.44\t2\n", countries, ""},
+		"one airport":       {"AMS\tNL\t52.31\t4.76\t70\n", countries, ""},
+		"airline code":      {airports, countries, airlines + "KLM\tNL\tflag\t-\n"},
+		"airline digits":    {airports, countries, airlines + "12\tNL\tflag\t-\n"},
+		"airline twice":     {airports, countries, airlines + "KL\tNL\tflag\t-\n"},
+		"airline home":      {airports, countries, airlines + "BA\tGB\tflag\t-\n"},
+		"airline kind":      {airports, countries, airlines + "HV\tNL\tcharter\t-\n"},
+		"airline network":   {airports, countries, airlines + "HV\tNL\tlow-cost\tNL,XX\n"},
+		"no global airline": {airports, countries, "KL\tNL\tflag\t-\n"},
 	} {
-		if _, err := buildTables(c.airports, c.countries); err == nil {
+		if c.airlines == "" && name != "no global airline" {
+			c.airlines = airlines
+		}
+		if _, err := buildTables(c.airports, c.countries, c.airlines); err == nil {
 			t.Errorf("%s: accepted", name)
 		} else if !strings.HasPrefix(err.Error(), "transactions: ") {
 			t.Errorf("%s: error %q lacks context", name, err)
@@ -171,10 +200,10 @@ func TestBuildTablesRejects(t *testing.T) {
 // FuzzBuildTables feeds the table parser arbitrary text: it must return
 // tables or an error, never panic.
 func FuzzBuildTables(f *testing.F) {
-	f.Add("AMS\tNL\t52.31\t4.76\t70\nFRA\tDE\t50.03\t8.57\t62\n", "NL\t52.2\t5.5\tEUR\t0.92\nDE\t51.2\t10.4\tEUR\t0.92\n")
-	f.Add("# c\n\nAMS\tNL\t52.31\t4.76\t1e308\n", "NL\t-90\t180\tEUR\tNaN\n")
-	f.Fuzz(func(t *testing.T, airports, countries string) {
-		tb, err := buildTables(airports, countries)
+	f.Add("AMS\tNL\t52.31\t4.76\t70\nFRA\tDE\t50.03\t8.57\t62\n", "NL\t52.2\t5.5\tEUR\t0.92\nDE\t51.2\t10.4\tEUR\t0.92\n", "KL\tNL\tflag\t-\nTK\tDE\tglobal\t*\n")
+	f.Add("# c\n\nAMS\tNL\t52.31\t4.76\t1e308\n", "NL\t-90\t180\tEUR\tNaN\n", "KL\tNL\tlow-cost\tNL,DE,\n")
+	f.Fuzz(func(t *testing.T, airports, countries, airlines string) {
+		tb, err := buildTables(airports, countries, airlines)
 		if err == nil && len(tb.airports) < 2 {
 			t.Fatalf("accepted %d airports", len(tb.airports))
 		}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -41,6 +42,8 @@ type record struct {
 	Amount             string `json:"amount"`
 	Currency           string `json:"currency"`
 	Channel            string `json:"channel"`
+	Airline            string `json:"airline"`
+	Device             string `json:"device"`
 
 	booked, departure time.Time
 }
@@ -52,6 +55,8 @@ type dataset struct {
 	bookings []record
 	truth    []finding.Finding
 	fraud    map[string]finding.Finding // by booking id
+	negative map[string]string          // hard-negative kind by booking id
+	negOrder []string                   // negatives.jsonl's booking ids in order
 	// distinct travellers per card and per booker
 	cardTravellers, bookerTravellers map[string]int
 }
@@ -67,7 +72,7 @@ func generateInto(t testing.TB, dir string, p scenario.Params) *dataset {
 
 func readDataset(t testing.TB, dir string) *dataset {
 	t.Helper()
-	d := &dataset{dir: dir, fraud: map[string]finding.Finding{}, cardTravellers: map[string]int{}, bookerTravellers: map[string]int{}}
+	d := &dataset{dir: dir, fraud: map[string]finding.Finding{}, negative: map[string]string{}, cardTravellers: map[string]int{}, bookerTravellers: map[string]int{}}
 	meta, err := os.ReadFile(filepath.Join(dir, "scenario.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +130,38 @@ func readDataset(t testing.TB, dir string) *dataset {
 	for _, tr := range d.truth {
 		d.fraud[tr.Entity] = tr
 	}
+	nf, err := os.Open(filepath.Join(dir, "negatives.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nf.Close()
+	ns := bufio.NewScanner(nf)
+	for n := 1; ns.Scan(); n++ {
+		var neg negativeLine
+		dec := json.NewDecoder(bytes.NewReader(ns.Bytes()))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&neg); err != nil {
+			t.Fatalf("negatives line %d: %v", n, err)
+		}
+		if again, _ := json.Marshal(&neg); !bytes.Equal(again, ns.Bytes()) {
+			t.Fatalf("negatives line %d: not in the documented form:\n%s\n%s", n, ns.Bytes(), again)
+		}
+		if _, dup := d.negative[neg.Booking]; dup {
+			t.Fatalf("negatives line %d: booking %s listed twice", n, neg.Booking)
+		}
+		d.negative[neg.Booking] = neg.Kind
+		d.negOrder = append(d.negOrder, neg.Booking)
+	}
+	if err := ns.Err(); err != nil {
+		t.Fatal(err)
+	}
 	return d
+}
+
+// negativeLine is a line of negatives.jsonl.
+type negativeLine struct {
+	Booking string `json:"booking"`
+	Kind    string `json:"kind"`
 }
 
 var defaultDataset struct {
@@ -216,7 +252,7 @@ func TestBookingsWellFormed(t *testing.T) {
 	start := scenario.DefaultStart
 	end := start.Add(time.Duration(spanDays(DefaultCount)) * 24 * time.Hour)
 	ids := map[string]bool{}
-	channels := map[string]int{}
+	channels, airlines := map[string]int{}, map[string]int{}
 	var prev time.Time
 	for i := range d.bookings {
 		r := &d.bookings[i]
@@ -278,6 +314,20 @@ func TestBookingsWellFormed(t *testing.T) {
 			fail("currency %s, want %s, the currency of %s", r.Currency, oc.currency, oc.code)
 		}
 		channels[r.Channel]++
+		if !hexPattern.MatchString(r.Device) {
+			fail("device %q: not a hex SHA-256", r.Device)
+		}
+		a, ok := airlineOf(tb, r.Airline)
+		if !ok {
+			fail("airline %q: not in the airlines table", r.Airline)
+		}
+		if !a.plausible(tb.airports[o].country, tb.airports[dst].country) {
+			fail("airline %s (based in %s) does not serve %s-%s", r.Airline, tb.countries[a.home].code, r.Origin, r.Destination)
+		}
+		airlines[r.Airline]++
+	}
+	if len(airlines) < 60 {
+		t.Errorf("%d airlines sell the bookings, want most of the table's %d", len(airlines), len(tb.airlines))
 	}
 	for c := range channels {
 		if !strings.Contains(" web mobile-app call-centre travel-agent ", " "+c+" ") {
@@ -333,8 +383,8 @@ func TestFraudMeetsCriteria(t *testing.T) {
 		t.Errorf("%d rings, want %d, a handful", len(rings), wantRings)
 	}
 	for id, rs := range rings {
-		if days := rs.last.Sub(rs.first).Hours() / 24; days < 1 || days > maxRingDays {
-			t.Errorf("%s works for %.1f days, want days", id, days)
+		if days := rs.last.Sub(rs.first).Hours() / 24; days < 1 || days > MaxLongDays {
+			t.Errorf("%s works for %.1f days, want days to weeks", id, days)
 		}
 		if len(rs.cards) < 3 || len(rs.bins) < 2 {
 			t.Errorf("%s uses %d cards from %d BIN countries, want several from various", id, len(rs.cards), len(rs.bins))
@@ -435,7 +485,7 @@ func TestDeterministic(t *testing.T) {
 		return dir
 	}
 	a, b, c := gen(7), gen(7), gen(8)
-	for _, name := range []string{"bookings.jsonl", "truth.jsonl", "scenario.json"} {
+	for _, name := range []string{"bookings.jsonl", "truth.jsonl", "negatives.jsonl", "scenario.json"} {
 		x, errA := os.ReadFile(filepath.Join(a, name))
 		y, errB := os.ReadFile(filepath.Join(b, name))
 		z, errC := os.ReadFile(filepath.Join(c, name))
@@ -527,5 +577,311 @@ func TestConstantMemory(t *testing.T) {
 	t.Logf("allocated %d MB for 200,000 bookings, %d MB for 400,000", small>>20, large>>20)
 	if large > small+16<<20 {
 		t.Errorf("allocation grows with the count: %d MB, then %d MB", small>>20, large>>20)
+	}
+}
+
+// airlineOf finds an airline of the table by designator.
+func airlineOf(tb *tables, code string) (*airline, bool) {
+	for i := range tb.airlines {
+		if tb.airlines[i].code == code {
+			return &tb.airlines[i], true
+		}
+	}
+	return nil, false
+}
+
+// TestHardNegatives checks each kind's share of the legitimate bookings,
+// the criteria it meets, and that no hard negative is fraudulent.
+func TestHardNegatives(t *testing.T) {
+	d := generated(t)
+	g := geo{mustTables(t)}
+	byID := map[string]int{}
+	for i := range d.bookings {
+		byID[d.bookings[i].ID] = i
+	}
+	legit := len(d.bookings) - len(d.truth)
+	type stats struct {
+		n, lastMinute, farIP, notCardholder, many, all int
+	}
+	kinds := map[string]*stats{}
+	prev := -1
+	for _, id := range d.negOrder {
+		i, ok := byID[id]
+		if !ok {
+			t.Fatalf("negative %s is not in bookings.jsonl", id)
+		}
+		if i <= prev {
+			t.Fatalf("negative %s out of booking order", id)
+		}
+		prev = i
+		if _, bad := d.fraud[id]; bad {
+			t.Fatalf("negative %s is in the truth", id)
+		}
+		kind := d.negative[id]
+		st := kinds[kind]
+		if st == nil {
+			st = &stats{}
+			kinds[kind] = st
+		}
+		r := &d.bookings[i]
+		c := d.criteria(g, r)
+		st.n++
+		st.lastMinute += b2i(c.lastMinute)
+		st.farIP += b2i(c.farIP)
+		st.notCardholder += b2i(c.notCardholder)
+		st.many += b2i(c.manyTravellers)
+		st.all += b2i(c.all())
+		// What each kind always or never meets; the rest are rates below.
+		switch kind {
+		case TravelAgent:
+			if r.Channel != "travel-agent" || !c.notCardholder || c.farIP {
+				t.Errorf("travel-agent booking %s: channel %s, criteria %+v: want an agency's card for others, from its country", id, r.Channel, c)
+			}
+		case LastMinuteBusiness:
+			if !c.lastMinute || c.notCardholder {
+				t.Errorf("last-minute-business booking %s: criteria %+v: want last-minute, the cardholder travelling", id, c)
+			}
+		case Abroad:
+			if !c.farIP || c.notCardholder {
+				t.Errorf("abroad booking %s: criteria %+v: want a far address and the cardholder travelling", id, c)
+			}
+		case Family:
+		default:
+			t.Fatalf("negative %s: kind %q is not a hard-negative kind", id, kind)
+		}
+	}
+	want := map[string][2]float64{ // share of legitimate bookings
+		TravelAgent:        {0.06, 0.10},
+		Family:             {0.04, 0.10},
+		LastMinuteBusiness: {0.01, 0.03},
+		Abroad:             {0.02, 0.04},
+	}
+	for kind, bounds := range want {
+		st := kinds[kind]
+		if st == nil {
+			t.Errorf("no %s bookings", kind)
+			continue
+		}
+		share := float64(st.n) / float64(legit)
+		rate := func(k int) float64 { return float64(k) / float64(st.n) }
+		t.Logf("%s: %d bookings (%.3f of legitimate); last-minute %.3f, far address %.3f, not cardholder %.3f, many travellers %.3f, all %.4f",
+			kind, st.n, share, rate(st.lastMinute), rate(st.farIP), rate(st.notCardholder), rate(st.many), rate(st.all))
+		if share < bounds[0] || share > bounds[1] {
+			t.Errorf("%s: %.3f of legitimate bookings, want %.2f to %.2f", kind, share, bounds[0], bounds[1])
+		}
+		if rate(st.all) > 0.002 {
+			t.Errorf("%s: %.4f meet all criteria, want hardly any", kind, rate(st.all))
+		}
+	}
+	for _, c := range []struct {
+		kind, criterion string
+		got             func(*stats) int
+		lo, hi          float64
+	}{
+		{TravelAgent, "last-minute", func(s *stats) int { return s.lastMinute }, 0.08, 0.25},
+		{TravelAgent, "many travellers", func(s *stats) int { return s.many }, 0.95, 1},
+		{Family, "not cardholder", func(s *stats) int { return s.notCardholder }, 0.6, 0.9},
+		{Family, "many travellers", func(s *stats) int { return s.many }, 0.5, 1},
+		{Family, "far address", func(s *stats) int { return s.farIP }, 0, 0.01},
+		{LastMinuteBusiness, "far address", func(s *stats) int { return s.farIP }, 0, 0.01},
+	} {
+		if st := kinds[c.kind]; st != nil {
+			if r := float64(c.got(st)) / float64(st.n); r < c.lo || r > c.hi {
+				t.Errorf("%s: %.3f %s, want %.2f to %.2f", c.kind, r, c.criterion, c.lo, c.hi)
+			}
+		}
+	}
+	if ab := kinds[Abroad]; ab != nil {
+		if r := float64(ab.lastMinute) / float64(ab.n); r < 0.1 || r > 0.4 {
+			t.Errorf("abroad: %.3f last-minute, want sometimes", r)
+		}
+	}
+}
+
+// TestFamilyTrips checks that a family trip is the household head paying,
+// in consecutive bookings on one card and device, for 3 to 6 travellers on
+// the same flight.
+func TestFamilyTrips(t *testing.T) {
+	d := generated(t)
+	sizes := map[int]int{}
+	var run []*record
+	flush := func() {
+		if len(run) == 0 {
+			return
+		}
+		travellers := map[string]bool{}
+		for _, r := range run {
+			travellers[r.Traveller] = true
+		}
+		if len(travellers) != len(run) {
+			t.Errorf("family trip from %s: %d tickets for %d travellers", run[0].ID, len(run), len(travellers))
+		}
+		if !travellers[run[0].Cardholder] {
+			t.Errorf("family trip from %s: the cardholder does not travel", run[0].ID)
+		}
+		sizes[len(run)]++
+		run = run[:0]
+	}
+	for i := range d.bookings {
+		r := &d.bookings[i]
+		if _, bad := d.fraud[r.ID]; bad {
+			continue // a ring's booking between two tickets of a trip
+		}
+		if d.negative[r.ID] != Family {
+			flush()
+			continue
+		}
+		if len(run) > 0 {
+			f := run[0]
+			if r.Card != f.Card || r.Origin != f.Origin || r.Destination != f.Destination || r.Departure != f.Departure {
+				// Two trips, back to back: the next one starts here.
+				flush()
+			} else if r.Device != f.Device || r.Airline != f.Airline || r.ClientIP != f.ClientIP {
+				t.Errorf("family booking %s: device, airline or address differs from the trip's first booking %s", r.ID, f.ID)
+			}
+		}
+		run = append(run, r)
+	}
+	flush()
+	total, bad := 0, 0
+	for n, k := range sizes {
+		total += k
+		if n < minFamily || n > 6 {
+			bad += k
+		}
+	}
+	t.Logf("family trips by travellers: %v", sizes)
+	if total < 100 || bad > 1 { // the last trip may be cut by the end
+		t.Errorf("family trips by size %v: want 3 to 6 travellers each", sizes)
+	}
+}
+
+// TestDevices checks that households, agencies and rings each book on a
+// few devices, and that long rings use fewer than short ones.
+func TestDevices(t *testing.T) {
+	d := generated(t)
+	perCard := map[string]map[string]bool{}
+	perRing := map[string]map[string]bool{}
+	for i := range d.bookings {
+		r := &d.bookings[i]
+		key, m := r.Card, perCard
+		if tr, bad := d.fraud[r.ID]; bad {
+			key, m = tr.ID, perRing
+		}
+		if m[key] == nil {
+			m[key] = map[string]bool{}
+		}
+		m[key][r.Device] = true
+	}
+	for card, devs := range perCard {
+		if len(devs) > max(householdDevices, agencyDevices) {
+			t.Errorf("card %s… books on %d devices, want a few", card[:8], len(devs))
+		}
+	}
+	for ring, devs := range perRing {
+		kind := ""
+		for _, tr := range d.truth {
+			if tr.ID == ring {
+				kind = tr.Detail["ring_kind"]
+				break
+			}
+		}
+		if hi := map[string]int{ShortRing: 6, LongRing: 2}[kind]; len(devs) < 1 || len(devs) > hi {
+			t.Errorf("%s (%s) books on %d devices, want 1 to %d", ring, kind, len(devs), hi)
+		}
+	}
+}
+
+// TestLongRings checks that long rings work for weeks, with gaps, and use
+// every card over weeks on two to four airlines, while short rings keep a
+// card to one airline and to days.
+func TestLongRings(t *testing.T) {
+	d := generated(t)
+	byID := map[string]*record{}
+	for i := range d.bookings {
+		byID[d.bookings[i].ID] = &d.bookings[i]
+	}
+	type cardStats struct {
+		first, last time.Time
+		airlines    map[string]bool
+		detail      string
+	}
+	type ringStats struct {
+		kind        string
+		first, last time.Time
+		days        map[string]bool
+		airlines    map[string]bool
+		cards       map[string]*cardStats
+	}
+	rings := map[string]*ringStats{}
+	for _, tr := range d.truth {
+		r := byID[tr.Entity]
+		kind := tr.Detail["ring_kind"]
+		if kind != ShortRing && kind != LongRing {
+			t.Fatalf("truth %s: ring_kind %q, want short or long", tr.Entity, kind)
+		}
+		rs := rings[tr.ID]
+		if rs == nil {
+			rs = &ringStats{kind: kind, first: r.booked, days: map[string]bool{}, airlines: map[string]bool{}, cards: map[string]*cardStats{}}
+			rings[tr.ID] = rs
+		}
+		if rs.kind != kind {
+			t.Fatalf("%s is both %s and %s", tr.ID, rs.kind, kind)
+		}
+		rs.last = r.booked
+		rs.days[r.Booked[:10]] = true
+		rs.airlines[r.Airline] = true
+		cs := rs.cards[r.Card]
+		if cs == nil {
+			cs = &cardStats{first: r.booked, airlines: map[string]bool{}, detail: tr.Detail["airlines"]}
+			rs.cards[r.Card] = cs
+		}
+		cs.last = r.booked
+		cs.airlines[r.Airline] = true
+		if cs.detail != tr.Detail["airlines"] {
+			t.Fatalf("card %s… of %s: airlines %s then %s in the truth", r.Card[:8], tr.ID, cs.detail, tr.Detail["airlines"])
+		}
+	}
+	long := 0
+	for id, rs := range rings {
+		days := rs.last.Sub(rs.first).Hours() / 24
+		var cardDays []float64
+		for card, cs := range rs.cards {
+			if want := fmt.Sprint(len(cs.airlines)); cs.detail != want {
+				t.Errorf("%s card %s…: on %s airlines, the truth says %s", id, card[:8], want, cs.detail)
+			}
+			n := len(cs.airlines)
+			if rs.kind == ShortRing && n != 1 || rs.kind == LongRing && (n < MinCardAirlines || n > MaxCardAirlines) {
+				t.Errorf("%s (%s) card %s… on %d airlines", id, rs.kind, card[:8], n)
+			}
+			cardDays = append(cardDays, cs.last.Sub(cs.first).Hours()/24)
+		}
+		slices.Sort(cardDays)
+		median := cardDays[len(cardDays)/2]
+		t.Logf("%s: %s, %.1f days (%d with bookings), %d airlines, %d cards, median card life %.1f days", id, rs.kind, days, len(rs.days), len(rs.airlines), len(rs.cards), median)
+		switch rs.kind {
+		case LongRing:
+			long++
+			if days < MinLongDays-2 || days > MaxLongDays {
+				t.Errorf("%s: long ring works for %.1f days, want %d to %d", id, days, MinLongDays, MaxLongDays)
+			}
+			if gaps := int(days) + 1 - len(rs.days); gaps < 2 {
+				t.Errorf("%s: long ring works on %d of %.0f days, want gaps", id, len(rs.days), days)
+			}
+			if len(rs.airlines) < 3 {
+				t.Errorf("%s: long ring on %d airlines, want several", id, len(rs.airlines))
+			}
+			if median < 7 {
+				t.Errorf("%s: median card used over %.1f days, want weeks", id, median)
+			}
+		case ShortRing:
+			if days > maxRingDays {
+				t.Errorf("%s: short ring works for %.1f days, want at most %d", id, days, maxRingDays)
+			}
+		}
+	}
+	_, nRings := fraudPlan(DefaultCount)
+	if want := longRings(nRings, float64(spanDays(DefaultCount))*86400); int64(long) != want || long == 0 {
+		t.Errorf("%d long rings, want %d", long, want)
 	}
 }

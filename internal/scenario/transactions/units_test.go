@@ -3,6 +3,7 @@ package transactions
 import (
 	"context"
 	"errors"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -123,7 +124,7 @@ func TestStreamWriteError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = w.stream(context.Background(), failingWriter{}, func(finding.Finding) error { return nil }, func(int64) {})
+	err = w.stream(context.Background(), failingWriter{}, io.Discard, func(finding.Finding) error { return nil }, func(int64) {})
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("stream into a failing writer: %v", err)
 	}

@@ -7,3 +7,15 @@ CREATE TABLE sms_state (
     saved  BIGINT NOT NULL,
     data   ${bytes} NOT NULL
 );
+
+-- The settings of each organization's apps in its SMS-pumping guard: the
+-- canonical JSON of sms.Settings (mode, allowed countries, the verdict
+-- for shared prefixes, the safe list). Each change is logged as
+-- sms.configure, its content hashed (evidence.SMSAppContent).
+CREATE TABLE sms_apps (
+    org_id   TEXT NOT NULL REFERENCES orgs(id),
+    app      TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    updated  BIGINT NOT NULL,
+    PRIMARY KEY (org_id, app)
+);

@@ -426,3 +426,156 @@ func (c Histogram) SVG() []byte {
 	b.close()
 	return b.Bytes()
 }
+
+// Layer is one part of the stacks of a Stacked chart: its name (in the
+// legend, the tooltips and the description) and its colour.
+type Layer struct {
+	Name string
+	// Fill is the layer's colour, "#rrggbb"; anything else is drawn in
+	// the default blue.
+	Fill string
+}
+
+// Stack is one bar of a Stacked chart: its label (in the tooltips and the
+// description) and a value per layer, bottom first.
+type Stack struct {
+	Label  string
+	Values []float64
+}
+
+// Stacked is a bar chart whose bars are stacks of layers, side by side,
+// with a legend under the axis: requests per hour stacked by the verdict
+// answered, say. The bars are labelled at the Ticks when there are some
+// (a chart of many bars), else each under itself.
+type Stacked struct {
+	Title, Desc   string
+	YLabel        string
+	ID            string
+	Width, Height int
+	Layers        []Layer
+	Bars          []Stack
+	Ticks         []Tick
+	// Max fixes the top of the y axis (100 for percentages); 0 takes
+	// NiceMax of the tallest stack.
+	Max float64
+}
+
+// fill returns c if it is a colour "#rrggbb", else the default blue.
+func fill(c string) string {
+	if len(c) != 7 || c[0] != '#' {
+		return "#1f5fa8"
+	}
+	for i := 1; i < 7; i++ {
+		if h := c[i]; !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+			return "#1f5fa8"
+		}
+	}
+	return c
+}
+
+// SVG draws the stacked chart.
+func (c Stacked) SVG() []byte {
+	w, h, p := plotArea(c.Width, c.Height)
+	value := func(s Stack, i int) float64 {
+		if i < len(s.Values) {
+			return clean(s.Values[i])
+		}
+		return 0
+	}
+	tallest := 0.0
+	for _, s := range c.Bars {
+		sum := 0.0
+		for i := range c.Layers {
+			sum += value(s, i)
+		}
+		tallest = math.Max(tallest, sum)
+	}
+	top := NiceMax(tallest)
+	if m := clean(c.Max); m > 0 {
+		top = math.Max(m, tallest)
+	}
+	desc := c.Desc
+	if desc == "" {
+		for _, s := range c.Bars {
+			part := ""
+			for i, l := range c.Layers {
+				if v := value(s, i); v > 0 {
+					if part != "" {
+						part += ", "
+					}
+					part += l.Name + " " + num(v)
+				}
+			}
+			if part == "" {
+				continue
+			}
+			if desc != "" {
+				desc += "; "
+			}
+			desc += s.Label + ": " + part
+		}
+	}
+	var b svg
+	b.open(c.ID, w, h, c.Title, desc)
+	b.axes(p, top, c.YLabel)
+	n := len(c.Bars)
+	if n > 0 {
+		band := p.W / float64(n)
+		gap := math.Min(band*0.2, math.Max(1, band/6))
+		for j, s := range c.Bars {
+			y := p.Y + p.H
+			for i, l := range c.Layers {
+				v := value(s, i)
+				if v == 0 {
+					continue
+				}
+				bh := v / top * p.H
+				y -= bh
+				b.printf(`<rect class="seg seg-%d" fill="%s" x="%s" y="%s" width="%s" height="%s"><title>`, i, fill(l.Fill), num(p.X+float64(j)*band+gap/2), num(y), num(band-gap), num(bh))
+				b.text(s.Label + " — " + l.Name + ": " + num(v))
+				b.printf("</title></rect>\n")
+			}
+		}
+		if len(c.Ticks) > 0 {
+			room := fit(p.W / float64(len(c.Ticks)))
+			for _, t := range c.Ticks {
+				at := math.Max(0, math.Min(float64(n), t.At))
+				if math.IsNaN(t.At) {
+					at = 0
+				}
+				x := p.X + at*band
+				b.printf(`<line class="tickmark" stroke="#333" x1="%s" y1="%s" x2="%s" y2="%s"/>`+"\n", num(x), num(p.Y+p.H), num(x), num(p.Y+p.H+4))
+				b.label(x, p.Y+p.H+16, "middle", t.Label, room)
+			}
+		} else {
+			for j, s := range c.Bars {
+				b.label(p.X+float64(j)*band+band/2, p.Y+p.H+16, "middle", s.Label, fit(band))
+			}
+		}
+	}
+	// The legend, under the labels: a swatch and the name of each layer.
+	x := p.X
+	for i, l := range c.Layers {
+		b.printf(`<rect class="swatch seg-%d" fill="%s" x="%s" y="%s" width="10" height="10"/>`+"\n", i, fill(l.Fill), num(x), num(p.Y+p.H+28))
+		b.printf(`<text class="legend" fill="#333" font-size="12" x="%s" y="%s">`, num(x+14), num(p.Y+p.H+37))
+		b.text(l.Name)
+		b.printf("</text>\n")
+		x += 14 + textWidth(l.Name) + 18
+	}
+	b.close()
+	return b.Bytes()
+}
+
+// textWidth estimates the width of s at the 12-unit font: about 7 units a
+// Latin character, 12 a CJK one.
+func textWidth(s string) float64 {
+	w := 0.0
+	for _, r := range s {
+		if r >= 0x2E80 {
+			w += 12
+		} else {
+			w += 7
+		}
+	}
+	return w
+}

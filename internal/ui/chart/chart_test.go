@@ -203,6 +203,10 @@ func FuzzCharts(f *testing.F) {
 		}
 		checkXML(t, bar)
 		checkXML(t, Histogram{Title: l1, ID: l2, Width: w, Height: h, Bins: []Point{{l1, v1}, {l2, v2}, {l1, v2}}, Ticks: []Tick{{v1, l2}, {v2, l1}}}.SVG())
+		for _, ticks := range [][]Tick{nil, {{v1, l2}, {v2, l1}}} {
+			checkXML(t, Stacked{Title: l1, Desc: l2, ID: l2, Width: w, Height: h, Max: v2, Layers: []Layer{{l1, l2}, {l2, "#00ff00"}},
+				Bars: []Stack{{l1, []float64{v1, v2}}, {l2, []float64{v2}}, {l1, nil}}, Ticks: ticks}.SVG())
+		}
 	})
 }
 
@@ -275,4 +279,82 @@ func checkXML(t *testing.T, b []byte) {
 		}
 	}
 	parse(t, b)
+}
+
+// TestStackedGeometry: each stack's layers sit on one another from the
+// axis up, in layer order, their heights on the chart's scale; the legend
+// names every layer in its colour; the description lists the non-zero
+// parts; hostile names and colours come out inert.
+func TestStackedGeometry(t *testing.T) {
+	c := Stacked{Title: "Requests", YLabel: "requests", Width: 640, Height: 240,
+		Layers: []Layer{{"allowed", "#1f5fa8"}, {"challenged", "#c77700"}, {"blocked", "#b3261e"}},
+		Bars:   []Stack{{"00:00", []float64{6, 2, 0}}, {"01:00", []float64{1, 0, 9}}, {"02:00", nil}, {"03:00", []float64{math.NaN(), -1, 2, 99}}},
+		Ticks:  []Tick{{0, "00:00"}, {2, "02:00"}}}
+	n := parse(t, c.SVG())
+	// Plot area: x 56..624 (w 568), y 16..192 (h 176); the tallest stack
+	// is 10, the top 10.
+	var segs []node
+	for _, r := range n.all("rect") {
+		if strings.HasPrefix(r.attr("class"), "seg ") {
+			segs = append(segs, r)
+		}
+	}
+	if len(segs) != 5 {
+		t.Fatalf("%d segments, want 5 (zero, missing and bad values draw nothing; a value past the layers is ignored)", len(segs))
+	}
+	band := 568.0 / 4
+	for i, want := range []struct {
+		bar        int
+		bottom, h  float64
+		class, col string
+	}{
+		{0, 192, 105.6, "seg seg-0", "#1f5fa8"}, {0, 192 - 105.6, 35.2, "seg seg-1", "#c77700"},
+		{1, 192, 17.6, "seg seg-0", "#1f5fa8"}, {1, 192 - 17.6, 158.4, "seg seg-2", "#b3261e"},
+		{3, 192, 35.2, "seg seg-2", "#b3261e"},
+	} {
+		s := segs[i]
+		if h := s.f(t, "height"); !near(h, want.h) {
+			t.Errorf("segment %d height %v, want %v", i, h, want.h)
+		}
+		if y := s.f(t, "y"); !near(y+s.f(t, "height"), want.bottom) {
+			t.Errorf("segment %d bottom %v, want %v", i, y+s.f(t, "height"), want.bottom)
+		}
+		if x := s.f(t, "x"); x < 56+float64(want.bar)*band || x > 56+float64(want.bar+1)*band {
+			t.Errorf("segment %d at x %v, outside bar %d", i, x, want.bar)
+		}
+		if s.attr("class") != want.class || s.attr("fill") != want.col {
+			t.Errorf("segment %d: class %q fill %q", i, s.attr("class"), s.attr("fill"))
+		}
+	}
+	var legend []string
+	for _, tx := range n.all("text") {
+		if tx.attr("class") == "legend" {
+			legend = append(legend, tx.Text)
+		}
+	}
+	if got := strings.Join(legend, ","); got != "allowed,challenged,blocked" {
+		t.Errorf("legend %q", got)
+	}
+	if got := n.all("desc")[0].Text; got != "00:00: allowed 6, challenged 2; 01:00: allowed 1, blocked 9; 03:00: blocked 2" {
+		t.Errorf("desc %q", got)
+	}
+	// A fixed top: percentages.
+	pct := parse(t, Stacked{Title: "Conversion", Max: 100, Layers: []Layer{{"entered", "#1f5fa8"}}, Bars: []Stack{{"a", []float64{50}}}}.SVG())
+	for _, r := range pct.all("rect") {
+		if r.attr("class") == "seg seg-0" && !near(r.f(t, "height"), 0.5*(240-16-48)) {
+			t.Errorf("50 of 100: height %v", r.f(t, "height"))
+		}
+	}
+
+	evil := "<script>alert(1)</script>\u202E"
+	out := Stacked{Title: evil, Layers: []Layer{{evil, `red" onload="alert(1)`}}, Bars: []Stack{{evil, []float64{1}}}}.SVG()
+	h := parse(t, out)
+	if bytes.Contains(out, []byte("<script")) || bytes.Contains(out, []byte("onload")) || len(h.all("script")) != 0 {
+		t.Fatalf("hostile text or colour got through:\n%s", out)
+	}
+	for _, r := range h.all("rect") {
+		if f := r.attr("fill"); r.attr("class") != "" && strings.HasPrefix(r.attr("class"), "seg") && f != "#1f5fa8" {
+			t.Errorf("a bad colour drew as %q", f)
+		}
+	}
 }
