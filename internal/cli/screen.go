@@ -2,13 +2,17 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,12 +28,14 @@ func screenRun(ctx context.Context, env *Env, args []string) error {
 		"default the built-in one from the action days' published criteria — and links them into rings\n"+
 		"by shared card, cardholder, account, device and client address. Writes one fraud-ring finding\n"+
 		"(JSON lines) per flagged booking, entity the booking id, with the rules fired and the ring.\n"+
-		"With --truth, prints precision and recall against a scenario's truth.jsonl.")
+		"With --truth, prints precision and recall against a scenario's truth.jsonl, and with its\n"+
+		"negatives.jsonl the share of each kind of hard negative flagged.")
 	in := fls.String("in", "", "the bookings `FILE` (.jsonl or .csv; - for JSON lines on standard input)")
 	format := fls.String("format", "", "the input `FORMAT`: jsonl or csv (default: from the file name)")
 	rules := fls.String("rules", "", "a rule package `FILE` (JSON; default: the built-in package)")
 	out := fls.String("out", "-", "write findings to this `FILE` (- for standard output)")
 	truthPath := fls.String("truth", "", "a scenario's truth.jsonl: print precision and recall")
+	negPath := fls.String("negatives", "", "a scenario's negatives.jsonl: print the share of each hard-negative kind flagged (default: the one beside --truth, if any)")
 	keyHex := fls.String("key", "", "hex `KEY` that clear names and card numbers in the input are hashed under (HMAC-SHA-256)")
 	cfg := screen.DefaultConfig()
 	fls.DurationVar(&cfg.LinkWindow, "link-window", cfg.LinkWindow, "link bookings sharing a card, name, account or device within this `DURATION`")
@@ -78,6 +84,10 @@ func screenRun(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("--truth %s: %w", *truthPath, err)
 		}
+	}
+	negatives, err := readBookingNegatives(*negPath, *truthPath)
+	if err != nil {
+		return err
 	}
 	r, bar, closeIn, err := openCounted(env, "screening", *in)
 	if err != nil {
@@ -150,5 +160,86 @@ func screenRun(ctx context.Context, env *Env, args []string) error {
 		sc := finding.Evaluate(truth, found)
 		sc.Print(env.Stderr)
 	}
+	if negatives != nil {
+		printNegatives(env.Stderr, negatives, found)
+	}
 	return nil
+}
+
+// bookingNegative is a line of the transactions scenario's negatives.jsonl.
+type bookingNegative struct {
+	Booking string `json:"booking"`
+	Kind    string `json:"kind"`
+}
+
+// readBookingNegatives reads path, or the negatives.jsonl beside
+// truthPath when path is empty and that file exists.
+func readBookingNegatives(path, truthPath string) ([]bookingNegative, error) {
+	flag := "--negatives"
+	if path == "" {
+		if truthPath == "" {
+			return nil, nil
+		}
+		path = filepath.Join(filepath.Dir(truthPath), "negatives.jsonl")
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		flag = "negatives beside --truth"
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	defer f.Close()
+	out := []bookingNegative{}
+	l := newLineReader(f)
+	for {
+		line, n, err := l.next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s %s line %d: %w", flag, path, n, err)
+		}
+		var neg bookingNegative
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&neg); err != nil {
+			return nil, fmt.Errorf("%s %s line %d: %w", flag, path, n, err)
+		}
+		if neg.Booking == "" || neg.Kind == "" {
+			return nil, fmt.Errorf("%s %s line %d: need booking and kind", flag, path, n)
+		}
+		out = append(out, neg)
+	}
+}
+
+// printNegatives writes, per hard-negative kind, how many of its bookings
+// were flagged.
+func printNegatives(w io.Writer, negatives []bookingNegative, found []finding.Finding) {
+	flagged := make(map[string]bool, len(found))
+	for _, f := range found {
+		flagged[f.Entity] = true
+	}
+	type tally struct{ n, flagged int64 }
+	kinds := map[string]*tally{}
+	var names []string
+	for _, neg := range negatives {
+		t := kinds[neg.Kind]
+		if t == nil {
+			t = &tally{}
+			kinds[neg.Kind] = t
+			names = append(names, neg.Kind)
+		}
+		t.n++
+		if flagged[neg.Booking] {
+			t.flagged++
+		}
+	}
+	slices.Sort(names)
+	fmt.Fprintf(w, "%-22s %9s %9s %8s\n", "HARD NEGATIVE", "BOOKINGS", "FLAGGED", "SHARE")
+	for _, k := range names {
+		t := kinds[k]
+		fmt.Fprintf(w, "%-22s %9d %9d %8.4f\n", k, t.n, t.flagged, float64(t.flagged)/float64(t.n))
+	}
 }

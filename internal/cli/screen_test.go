@@ -27,7 +27,7 @@ func TestScreen(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("screen: exit %d\n%s", code, stderr)
 	}
-	for _, want := range []string{"screened 30.0k bookings", "action-day-default version 1", "fraud-ring"} {
+	for _, want := range []string{"screened 30.0k bookings", "action-day-default version 1", "fraud-ring", "HARD NEGATIVE", "\ntravel-agent ", "\nabroad "} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("summary lacks %q:\n%s", want, stderr)
 		}

@@ -3,6 +3,7 @@ package screen_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"syscall"
@@ -18,6 +19,12 @@ import (
 // generated writes a transactions scenario of count bookings with seed and
 // returns its bookings.jsonl and truth.jsonl.
 func generated(tb testing.TB, seed uint64, count int64) (bookings, truth []byte) {
+	bookings, truth, _ = generatedAll(tb, seed, count)
+	return bookings, truth
+}
+
+// generatedAll is generated with the scenario's negatives.jsonl too.
+func generatedAll(tb testing.TB, seed uint64, count int64) (bookings, truth, negatives []byte) {
 	tb.Helper()
 	dir := tb.TempDir()
 	p := scenario.Params{Kind: "transactions", Seed: seed, Count: count, Start: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)}
@@ -31,7 +38,10 @@ func generated(tb testing.TB, seed uint64, count int64) (bookings, truth []byte)
 	if truth, err = os.ReadFile(dir + "/truth.jsonl"); err != nil {
 		tb.Fatal(err)
 	}
-	return bookings, truth
+	if negatives, err = os.ReadFile(dir + "/negatives.jsonl"); err != nil {
+		tb.Fatal(err)
+	}
+	return bookings, truth, negatives
 }
 
 func readAll(tb testing.TB, data []byte) int {
@@ -112,12 +122,13 @@ func BenchmarkScreen(b *testing.B) {
 
 // TestQuality screens a generated scenario (seed 11, 100,000 bookings) with
 // the default package and checks fraud-ring recall ≥ 0.9 at precision ≥ 0.8
-// against its truth.
+// against its truth, and that at most 1% of each kind of hard negative
+// (negatives.jsonl) is flagged.
 func TestQuality(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates 100,000 bookings")
 	}
-	data, truthData := generated(t, 11, 100_000)
+	data, truthData, negData := generatedAll(t, 11, 100_000)
 	c, err := Compile(Default())
 	if err != nil {
 		t.Fatal(err)
@@ -140,9 +151,39 @@ func TestQuality(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks := finding.Evaluate(truth, s.Findings()).Kinds[finding.FraudRing]
+	found := s.Findings()
+	ks := finding.Evaluate(truth, found).Kinds[finding.FraudRing]
 	t.Logf("fraud-ring: truth %d, found %d, precision %.3f, recall %.3f", ks.Truth, ks.Found, ks.Precision, ks.Recall)
 	if ks.Recall < 0.9 || ks.Precision < 0.8 {
 		t.Fatalf("precision %.3f, recall %.3f: want recall ≥ 0.9 at precision ≥ 0.8", ks.Precision, ks.Recall)
+	}
+	flagged := map[string]bool{}
+	for _, f := range found {
+		flagged[f.Entity] = true
+	}
+	type tally struct{ n, flagged int }
+	kinds := map[string]*tally{}
+	dec := json.NewDecoder(bytes.NewReader(negData))
+	for dec.More() {
+		var neg struct{ Booking, Kind string }
+		if err := dec.Decode(&neg); err != nil {
+			t.Fatal(err)
+		}
+		if kinds[neg.Kind] == nil {
+			kinds[neg.Kind] = &tally{}
+		}
+		kinds[neg.Kind].n++
+		if flagged[neg.Booking] {
+			kinds[neg.Kind].flagged++
+		}
+	}
+	if len(kinds) < 4 {
+		t.Errorf("negatives.jsonl has %d kinds, want 4", len(kinds))
+	}
+	for k, c := range kinds {
+		t.Logf("%s: %d of %d flagged", k, c.flagged, c.n)
+		if c.flagged*100 > c.n {
+			t.Errorf("%s: %d of %d flagged, want at most 1%%", k, c.flagged, c.n)
+		}
 	}
 }

@@ -101,7 +101,7 @@ func TestCompileErrors(t *testing.T) {
 
 func TestDefaultPackage(t *testing.T) {
 	p := Default()
-	if _, err := Compile(p); err != nil || len(p.Rules) != 5 {
+	if _, err := Compile(p); err != nil || len(p.Rules) != 6 {
 		t.Fatalf("default package: %v", err)
 	}
 }
