@@ -71,6 +71,7 @@ func commands() map[string]*command {
 		"sms": {summary: "the SMS-pumping guard for OTP senders", subs: map[string]*command{
 			"replay": {summary: "run the guard offline over a stream of OTP requests; findings, decisions, a summary per campaign", run: smsReplay},
 		}},
+		"screen": {summary: "screen airline bookings for fraud rings with a rule package; fraud-ring findings", run: screenRun},
 		"exercise": {summary: "score findings against a scenario's truth", subs: map[string]*command{
 			"score": {summary: "precision, recall and F1 per kind", run: exerciseScore},
 		}},
