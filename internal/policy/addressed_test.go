@@ -39,7 +39,7 @@ func TestAddressed(t *testing.T) {
 				t.Errorf("%s (personal %v) to %+v: addressed %v, want %v", tc.tlp, tc.personal, c.caller, got, c.want)
 			}
 		}
-	}	// With no audience, clear and green are addressed to every member
+	} // With no audience, clear and green are addressed to every member
 	// (those who may see them in full); amber and red to the originator.
 	for _, c := range []struct {
 		tlp  intel.TLP
