@@ -70,6 +70,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
@@ -138,6 +139,9 @@ type summary struct {
 	Baseline    result    `json:"baseline"`
 	P50Ratio    float64   `json:"p50_ratio"`
 	P99Ratio    float64   `json:"p99_ratio"`
+	// LoadAvg is the machine's one-minute load average (/proc/loadavg)
+	// before and after the timed rounds: what else ran on the cores.
+	LoadAvg [2]float64 `json:"loadavg"`
 }
 
 // result is one target's figures over its timed phases, times in µs.
@@ -151,7 +155,10 @@ type result struct {
 	P999     float64   `json:"p99_9_us"`
 	Max      float64   `json:"max_us"`
 	PhaseP99 []float64 `json:"phase_p99_us"`
-	Verdicts [3]int    `json:"verdicts"` // allow, challenge, block
+	// CPU is the process's CPU time per answered request over the
+	// target's phases: server and client, both targets' alike.
+	CPU      float64 `json:"cpu_us_per_request"`
+	Verdicts [3]int  `json:"verdicts"` // allow, challenge, block
 }
 
 const app = "otp-login"
@@ -188,10 +195,12 @@ func run(c config) error {
 	s.Numbers, s.Rate, s.Phase, s.Rounds, s.Conns = c.numbers, c.rate, c.phase.String(), c.rounds, c.conns
 	rng := rand.New(rand.NewPCG(c.seed, 17))
 	log.Printf("finding %d valid mobile blocks", (c.numbers+15)/16)
+	tf := time.Now()
 	blocks, err := findBlocks(rng, (c.numbers+15)/16)
 	if err != nil {
 		return err
 	}
+	log.Printf("found them in %.1f s", time.Since(tf).Seconds())
 	s.HeapBefore, s.RSSBefore = memory()
 	t0 := time.Now()
 	if s.LoadVerdict, err = load(ctx, h, sensor, rng, blocks, c.numbers); err != nil {
@@ -240,6 +249,7 @@ func run(c config) error {
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	var phases [2][]phaseResult
+	s.LoadAvg[0] = loadAvg()
 	for r := range c.rounds {
 		order := []int{0, 1}
 		if r%2 == 1 {
@@ -248,10 +258,12 @@ func run(c config) error {
 		for _, i := range order {
 			p := targets[i].phase(c.rate, c.phase, c.seed+uint64(r)*2+uint64(i)+1)
 			phases[i] = append(phases[i], p)
-			log.Printf("round %d %-8s sent %d ok %d errors %d achieved %.0f/s p50 %.0f µs p99 %.0f µs max %.0f µs",
-				r+1, targets[i].name, p.sent, p.ok, p.errors, p.achieved(), quantile(p.lat, 0.5), quantile(p.lat, 0.99), quantile(p.lat, 1))
+			log.Printf("round %d %-8s sent %d ok %d errors %d achieved %.0f/s p50 %.0f µs p99 %.0f µs max %.0f µs CPU %.1f µs/request",
+				r+1, targets[i].name, p.sent, p.ok, p.errors, p.achieved(), quantile(p.lat, 0.5), quantile(p.lat, 0.99), quantile(p.lat, 1),
+				float64(p.cpu.Microseconds())/float64(max(p.ok, 1)))
 		}
 	}
+	s.LoadAvg[1] = loadAvg()
 	s.Guard, s.Baseline = summarise(phases[0]), summarise(phases[1])
 	s.P50Ratio, s.P99Ratio = s.Guard.P50/s.Baseline.P50, s.Guard.P99/s.Baseline.P99
 	if c.jsonOut {
@@ -315,9 +327,11 @@ type block struct {
 
 // findBlocks draws n distinct 1,000-number blocks of valid mobile
 // numbers: each country's example mobile number keeps its first NSN
-// digits and the rest up to the last three are drawn at random; a block
-// is kept when libphonenumber holds its middle number a valid mobile (or
-// fixed-or-mobile) number of the country.
+// digits (all but nine, at least one) and the six or so up to the last
+// three are drawn at random; a block is kept when libphonenumber holds
+// its middle number a valid mobile (or fixed-or-mobile) number of the
+// country, and so are the valid blocks among its 100 neighbours under the
+// same 100,000 numbers (operators are assigned ranges).
 func findBlocks(rng *rand.Rand, n int) ([]block, error) {
 	total := 0
 	for _, r := range regions {
@@ -336,26 +350,17 @@ func findBlocks(rng *rand.Rand, n int) ([]block, error) {
 		}
 		cc := strconv.Itoa(int(ex.GetCountryCode()))
 		nsn := phonenumbers.GetNationalSignificantNumber(ex)
-		keep := min(3, len(nsn)-6)
+		keep := max(1, len(nsn)-9)
 		free := len(nsn) - keep - 3
 		got, tries := 0, 0
-		for got < want {
-			if tries++; tries > 200*want+10_000 {
-				return nil, fmt.Errorf("%s: found %d of %d valid blocks", r.code, got, want)
-			}
-			var b strings.Builder
-			b.WriteString("+" + cc + nsn[:keep])
-			for range free {
-				b.WriteByte(byte('0' + rng.IntN(10)))
-			}
-			p := b.String()
+		valid := func(p string) bool {
 			if seen[p] {
-				continue
+				return false
 			}
 			num, err := sms.Analyse(p + "500")
-			if err != nil || num.Region != r.code || (num.Type != sms.Mobile && num.Type != sms.FixedOrMobile) {
-				continue
-			}
+			return err == nil && num.Region == r.code && (num.Type == sms.Mobile || num.Type == sms.FixedOrMobile)
+		}
+		add := func(p string) {
 			seen[p] = true
 			bl := block{prefix: p}
 			// 16 distinct last digits, at least 4 apart: no neighbours.
@@ -374,6 +379,31 @@ func findBlocks(rng *rand.Rand, n int) ([]block, error) {
 			}
 			out = append(out, bl)
 			got++
+		}
+		for got < want {
+			if tries++; tries > 100*want+10_000 {
+				return nil, fmt.Errorf("%s: found %d of %d valid blocks", r.code, got, want)
+			}
+			var b strings.Builder
+			b.WriteString("+" + cc + nsn[:keep])
+			for range free {
+				b.WriteByte(byte('0' + rng.IntN(10)))
+			}
+			p := b.String()
+			if !valid(p) {
+				continue
+			}
+			// Operators hold ranges: the block's neighbours under the same
+			// 100,000 numbers are mostly valid too.
+			base := p[:len(p)-2]
+			for _, j := range rng.Perm(100) {
+				if got >= want {
+					break
+				}
+				if q := fmt.Sprintf("%s%02d", base, j); valid(q) {
+					add(q)
+				}
+			}
 		}
 	}
 	return out, nil
@@ -496,6 +526,7 @@ type phaseResult struct {
 	sent, ok, errors int
 	lat              []time.Duration
 	span             time.Duration // from the first due time to the last answer
+	cpu              time.Duration // the process's CPU time (user and system) over the phase
 	verdicts         [3]int
 }
 
@@ -509,6 +540,7 @@ func (t *target) phase(rate int, d time.Duration, seed uint64) phaseResult {
 	due := make(chan int, n)
 	lat := make([]time.Duration, n)
 	status := make([]int8, n) // 0 error, 1 allow, 2 challenge, 3 block
+	cpu0 := cpuTime()
 	start := time.Now().Add(5 * time.Millisecond)
 	go func() {
 		i := 0
@@ -558,7 +590,7 @@ func (t *target) phase(rate int, d time.Duration, seed uint64) phaseResult {
 		}()
 	}
 	wg.Wait()
-	p := phaseResult{sent: n, span: end.Sub(start)}
+	p := phaseResult{sent: n, span: end.Sub(start), cpu: cpuTime() - cpu0}
 	for i, s := range status {
 		if s == 0 {
 			p.errors++
@@ -603,6 +635,25 @@ func (c *conn) do(req []byte) (int8, error) {
 	return 1, nil
 }
 
+// loadAvg is the machine's one-minute load average, 0 if unknown.
+func loadAvg() float64 {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strings.Fields(string(data))[0], 64)
+	return f
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func quantile(ds []time.Duration, q float64) float64 {
 	if len(ds) == 0 {
 		return math.NaN()
@@ -615,8 +666,9 @@ func quantile(ds []time.Duration, q float64) float64 {
 func summarise(ps []phaseResult) result {
 	var r result
 	var all []time.Duration
-	var span time.Duration
+	var span, cpu time.Duration
 	for _, p := range ps {
+		cpu += p.cpu
 		r.Sent += p.sent
 		r.OK += p.ok
 		r.Errors += p.errors
@@ -629,6 +681,7 @@ func summarise(ps []phaseResult) result {
 	}
 	slices.Sort(all)
 	r.Achieved = float64(r.OK) / span.Seconds()
+	r.CPU = float64(cpu.Microseconds()) / float64(r.OK)
 	r.P50, r.P99, r.P999, r.Max = quantile(all, 0.5), quantile(all, 0.99), quantile(all, 0.999), quantile(all, 1)
 	return r
 }
@@ -638,13 +691,14 @@ func printSummary(s summary) {
 		s.State.Numbers, s.State.Blocks, s.State.Requests, s.State.IPs, s.State.Analyses, s.LoadSeconds, s.LoadVerdict[0], s.LoadVerdict[1], s.LoadVerdict[2])
 	fmt.Printf("memory: heap in use %.1f → %.1f MB (+%.1f), RSS %.1f → %.1f MB (+%.1f)\n",
 		mb(s.HeapBefore), mb(s.HeapAfter), mb(s.HeapAfter)-mb(s.HeapBefore), mb(s.RSSBefore), mb(s.RSSAfter), mb(s.RSSAfter)-mb(s.RSSBefore))
-	fmt.Printf("load: %d/s to each target, %d rounds of %s, %d connections each\n", s.Rate, s.Rounds, s.Phase, s.Conns)
-	fmt.Printf("%-8s %8s %6s %9s %8s %8s %8s %9s  %s\n", "target", "sent", "errors", "achieved", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "p99 per phase (µs)")
+	fmt.Printf("load: %d/s to each target, %d rounds of %s, %d connections each; machine load average %.1f before, %.1f after\n",
+		s.Rate, s.Rounds, s.Phase, s.Conns, s.LoadAvg[0], s.LoadAvg[1])
+	fmt.Printf("%-8s %8s %6s %9s %8s %8s %8s %9s %7s  %s\n", "target", "sent", "errors", "achieved", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "CPU µs", "p99 per phase (µs)")
 	for _, x := range []struct {
 		name string
 		r    result
 	}{{"guard", s.Guard}, {"baseline", s.Baseline}} {
-		fmt.Printf("%-8s %8d %6d %9.0f %8.0f %8.0f %8.0f %9.0f  %v\n", x.name, x.r.Sent, x.r.Errors, x.r.Achieved, x.r.P50, x.r.P99, x.r.P999, x.r.Max, x.r.PhaseP99)
+		fmt.Printf("%-8s %8d %6d %9.0f %8.0f %8.0f %8.0f %9.0f %7.1f  %v\n", x.name, x.r.Sent, x.r.Errors, x.r.Achieved, x.r.P50, x.r.P99, x.r.P999, x.r.Max, x.r.CPU, x.r.PhaseP99)
 	}
 	fmt.Printf("guard verdicts: allow %d, challenge %d, block %d\n", s.Guard.Verdicts[0], s.Guard.Verdicts[1], s.Guard.Verdicts[2])
 	fmt.Printf("ratio guard/baseline: p50 %.2f×, p99 %.2f×\n", s.P50Ratio, s.P99Ratio)
