@@ -733,14 +733,7 @@ func (g *Guard) noteIP(a *appState, ip netip.Addr, region string, t int64) int {
 	}
 	s, ok := a.ips[ip]
 	if !ok && len(a.ips) >= g.cfg.MaxIPs {
-		for k, v := range a.ips {
-			if t-v.last > hourNS || len(a.ips) >= g.cfg.MaxIPs {
-				delete(a.ips, k)
-			}
-			if len(a.ips) < g.cfg.MaxIPs*3/4 {
-				break
-			}
-		}
+		g.evictIPs(a, t)
 	}
 	s.last = t
 	code := [2]byte{region[0], region[1]}
@@ -766,6 +759,25 @@ func (g *Guard) noteIP(a *appState, ip netip.Addr, region string, t int64) int {
 		}
 	}
 	return n
+}
+
+// evictIPs makes room in a's full address map: the addresses idle for
+// an hour go, then any, down to three quarters of the bound, so that the
+// next MaxIPs/4 new addresses find room. (Dropping only down to the
+// bound would make every new address at the bound walk the whole map:
+// rotating addresses, as pumping does, at thousands a second.)
+func (g *Guard) evictIPs(a *appState, t int64) {
+	for k, v := range a.ips {
+		if t-v.last > hourNS {
+			delete(a.ips, k)
+		}
+	}
+	for k := range a.ips {
+		if len(a.ips) < g.cfg.MaxIPs*3/4 {
+			break
+		}
+		delete(a.ips, k)
+	}
 }
 
 func (g *Guard) evictPrefixes(a *appState, t int64) {
