@@ -875,13 +875,17 @@ func (g *Guard) sweepBlocks(a *appState, t int64) {
 		}
 	}
 	if len(a.history) >= g.cfg.MaxEpisodes {
+		// Down to three quarters, as evictIPs does: not one at a time.
 		for p, h := range a.history {
-			if t-h.last > int64(g.cfg.RepeatWithin) || len(a.history) >= g.cfg.MaxEpisodes {
+			if t-h.last > int64(g.cfg.RepeatWithin) {
 				delete(a.history, p)
 			}
+		}
+		for p := range a.history {
 			if len(a.history) < g.cfg.MaxEpisodes*3/4 {
 				break
 			}
+			delete(a.history, p)
 		}
 	}
 }
