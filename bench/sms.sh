@@ -44,6 +44,9 @@ for r in runs:
     st = r["state"]
     print(f"  state {st['numbers']:,} numbers in {st['blocks']:,} blocks, {st['ips']:,} addresses; heap {r['heap_before']/2**20:.1f} -> {r['heap_after']/2**20:.1f} MB, "
           f"RSS {r['rss_before']/2**20:.1f} -> {r['rss_after']/2**20:.1f} MB; load average {r['loadavg'][0]:.1f}/{r['loadavg'][1]:.1f}")
+    print(f"    guard p50 {r['guard']['p50_us']:.0f} p99 {r['guard']['p99_us']:.0f} µs ({r['guard']['achieved_per_s']:.0f}/s, CPU {r['guard']['cpu_us_per_request']:.1f} µs); "
+          f"baseline p50 {r['baseline']['p50_us']:.0f} p99 {r['baseline']['p99_us']:.0f} µs ({r['baseline']['achieved_per_s']:.0f}/s, CPU {r['baseline']['cpu_us_per_request']:.1f} µs); "
+          f"p99 per phase guard {r['guard']['phase_p99_us']} baseline {r['baseline']['phase_p99_us']}")
 print(f"{'target':9} {'p50 µs':>8} {'p99 µs':>8} {'p99.9 µs':>9} {'max µs':>9} {'achieved/s':>10} {'errors':>6} {'CPU µs':>7}")
 m = {}
 for t in ("guard", "baseline"):

@@ -9,12 +9,12 @@ package sms
 // carrier. Numbers counts the distinct numbers in the rings, so at most
 // 16 × Blocks, and at most 16 × Config.MaxPrefixes per app.
 type Stats struct {
-	Apps     int // apps with their own state
-	Blocks   int // 1,000-number blocks tracked, over all apps
-	Numbers  int // distinct numbers among the blocks' recent requests
-	Requests int // recent requests held in the blocks' rings
-	IPs      int // client addresses tracked, over all apps
-	Analyses int // cached analyses (blocks and odd numbers)
+	Apps     int `json:"apps"`     // apps with their own state
+	Blocks   int `json:"blocks"`   // 1,000-number blocks tracked, over all apps
+	Numbers  int `json:"numbers"`  // distinct numbers among the blocks' recent requests
+	Requests int `json:"requests"` // recent requests held in the blocks' rings
+	IPs      int `json:"ips"`      // client addresses tracked, over all apps
+	Analyses int `json:"analyses"` // cached analyses (blocks and odd numbers)
 }
 
 // Stats counts g's state. It holds the Guard's lock while it walks every
