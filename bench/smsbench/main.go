@@ -95,6 +95,7 @@ type config struct {
 	seed       uint64
 	dir        string
 	cpuProfile string
+	mutexProf  string
 	jsonOut    bool
 }
 
@@ -111,6 +112,7 @@ func main() {
 	flag.Uint64Var(&c.seed, "seed", 1, "random seed for blocks, numbers and addresses")
 	flag.StringVar(&c.dir, "dir", "", "directory for the hub's SQLite store (default: a temporary one, removed)")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the timed rounds here")
+	flag.StringVar(&c.mutexProf, "mutexprofile", "", "write a profile of lock contention in the timed rounds here")
 	flag.BoolVar(&c.jsonOut, "json", false, "print the summary as one JSON object")
 	flag.Parse()
 	if c.numbers < 16 || c.rate < 1 || c.rounds < 1 || c.conns < 1 || c.phase <= 0 {
@@ -251,6 +253,18 @@ func run(c config) error {
 			return err
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	if c.mutexProf != "" {
+		runtime.SetMutexProfileFraction(10)
+		defer func() {
+			f, err := os.Create(c.mutexProf)
+			if err != nil {
+				log.Print(err)
+				return
+			}
+			pprof.Lookup("mutex").WriteTo(f, 0)
+			f.Close()
+		}()
 	}
 	var phases [2][]phaseResult
 	s.LoadAvg[0] = loadAvg()

@@ -33,8 +33,11 @@ const DefaultTokenCacheTTL = 5 * time.Second
 const maxCachedTokens = 4096
 
 // tokenCache is the authenticated tokens of the last TTL.
+// Every authenticated request reads it: readers share the lock (a
+// plain mutex was a fifth of the lock waits of the SMS check at 10,000
+// requests/s, bench/smsbench).
 type tokenCache struct {
-	mu      sync.Mutex
+	mu      sync.RWMutex
 	ttl     time.Duration
 	gen     uint64 // bumped by every invalidation
 	entries map[[32]byte]cachedToken
@@ -47,15 +50,12 @@ type cachedToken struct {
 
 // get returns a copy of the caller cached for the token whose secret
 // hashes to sum, if it was verified less than TTL before now.
+// An expired entry stays until put replaces it or the cache is emptied.
 func (tc *tokenCache) get(sum [32]byte, now time.Time) (*policy.Caller, bool) {
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
+	tc.mu.RLock()
+	defer tc.mu.RUnlock()
 	e, ok := tc.entries[sum]
-	if !ok {
-		return nil, false
-	}
-	if !now.Before(e.until) {
-		delete(tc.entries, sum)
+	if !ok || !now.Before(e.until) {
 		return nil, false
 	}
 	c := e.caller
@@ -66,8 +66,8 @@ func (tc *tokenCache) get(sum [32]byte, now time.Time) (*policy.Caller, bool) {
 // generation is read before the store is asked, and given to put: a
 // caller resolved before an invalidation is not cached after it.
 func (tc *tokenCache) generation() uint64 {
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
+	tc.mu.RLock()
+	defer tc.mu.RUnlock()
 	return tc.gen
 }
 
