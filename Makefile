@@ -37,3 +37,4 @@ bench:
 	bash bench/tor.sh
 	bash bench/feedback.sh
 	bash bench/taxii.sh
+	bash bench/sms.sh

@@ -171,6 +171,8 @@ func (h *Hub) createGroup(ctx context.Context, a actor, id, name, owner string) 
 		return g, err
 	}
 	g.Created, g.Members = h.now(), []string{owner}
+	// The owner's cached callers lack the new group.
+	defer h.tokens.invalidate()
 	return g, h.store.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertGroup(g); err != nil {
 			return err
@@ -189,6 +191,9 @@ func (h *Hub) changeMembers(ctx context.Context, a actor, group, org string, add
 		return intel.Group{}, &intel.FieldError{Field: "org", Value: org, Reason: "no such organization"}
 	}
 	var g intel.Group
+	// The member's cached callers hold its groups: forget them once the
+	// change is committed.
+	defer h.tokens.invalidate()
 	err := h.store.Update(ctx, func(tx *store.Tx) error {
 		before, err := changing(tx, groupContent(tx, group))
 		if err != nil {
@@ -257,6 +262,10 @@ func (h *Hub) OperatorRevokeToken(ctx context.Context, id string) error {
 }
 
 func (h *Hub) revokeToken(ctx context.Context, a actor, id string) error {
+	// Forget the cached tokens once the revocation is committed (deferred
+	// calls run after the return value, Update, is computed): the revoked
+	// token fails on its next request to this hub (tokencache.go).
+	defer h.tokens.invalidate()
 	return h.store.Update(ctx, func(tx *store.Tx) error {
 		before, err := changing(tx, tokenContent(tx, id))
 		if err != nil {

@@ -71,6 +71,8 @@ type Hub struct {
 
 	touchMu sync.Mutex
 	touched map[string]time.Time // token id -> last time last_used was written
+
+	tokens tokenCache // tokens verified in the last TTL (tokencache.go)
 }
 
 // New returns a hub over st, logging evidence to ev. canon canonicalizes
@@ -83,6 +85,7 @@ func New(st *store.Store, canon *observable.Canonicalizer, ev *evidence.Log, log
 	h := &Hub{store: st, canon: canon, ev: ev, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }, touched: map[string]time.Time{}, people: newPeople()}
 	h.SetLimits(DefaultLimits)
 	h.SetWarningLists(warninglist.Default())
+	h.tokens.ttl = DefaultTokenCacheTTL
 	return h
 }
 
@@ -132,6 +135,11 @@ func (h *Hub) Authenticate(ctx context.Context, secret string) (*policy.Caller, 
 		return nil, fmt.Errorf("%w: no token", ErrUnauthenticated)
 	}
 	sum := sha256.Sum256([]byte(secret))
+	if c, ok := h.tokens.get(sum, h.now()); ok {
+		h.touch(ctx, c.TokenID)
+		return c, nil
+	}
+	gen := h.tokens.generation()
 	tok, err := h.store.TokenByHash(ctx, sum[:])
 	if errors.Is(err, intel.ErrNotFound) {
 		return nil, fmt.Errorf("%w: unknown token", ErrUnauthenticated)
@@ -151,7 +159,9 @@ func (h *Hub) Authenticate(ctx context.Context, secret string) (*policy.Caller, 
 		return nil, err
 	}
 	h.touch(ctx, tok.ID)
-	return &policy.Caller{Org: tok.Org, Role: tok.Role, TokenID: tok.ID, Groups: groups, Operator: org.Operator}, nil
+	c := &policy.Caller{Org: tok.Org, Role: tok.Role, TokenID: tok.ID, Groups: groups, Operator: org.Operator}
+	h.tokens.put(sum, c, gen, h.now())
+	return c, nil
 }
 
 // touch writes a token's last use at most once a minute: a write per request

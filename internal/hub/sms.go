@@ -105,6 +105,19 @@ func (h *Hub) smsSeriesOf(org string) *sms.Series {
 	return s
 }
 
+// SMSStats is the size of c's organization's guard state (see
+// sms.Stats): zero before its first check. It needs policy.ReadVerdicts.
+func (h *Hub) SMSStats(ctx context.Context, c *policy.Caller) (sms.Stats, error) {
+	if err := policy.Require(c, policy.ReadVerdicts); err != nil {
+		return sms.Stats{}, err
+	}
+	g, err := h.smsGuard(ctx, c.Org, false)
+	if err != nil || g == nil {
+		return sms.Stats{}, err
+	}
+	return g.Stats(), nil
+}
+
 // SMSBlock is a destination prefix an app of the caller's organization
 // blocks now, with why: the rule and reasons of the episode that placed
 // it, as its finding states them.

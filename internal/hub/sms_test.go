@@ -66,6 +66,15 @@ func TestSMSGuardPerOrganization(t *testing.T) {
 		if bs, err := h.SMSBlocks(ctx, b); err != nil || len(bs) != 0 {
 			t.Fatalf("LEAK: org-b sees %+v (%v)", bs, err)
 		}
+		if s, err := h.SMSStats(ctx, sensor); err != nil || s.Apps != 1 || s.Blocks != 1 || s.Numbers != 16 || s.Requests != 16 {
+			t.Fatalf("org-a's guard state: %+v %v", s, err)
+		}
+		if s, err := h.SMSStats(ctx, b); err != nil || s.Blocks != 1 || s.Numbers != 1 {
+			t.Fatalf("org-b's guard state (one request): %+v %v", s, err)
+		}
+		if _, err := h.SMSStats(ctx, &policy.Caller{Org: "org-a", Role: intel.RolePartner, TokenID: "tok-x"}); !errors.Is(err, intel.ErrForbidden) {
+			t.Errorf("a partner hub's token reads the guard's state: %v", err)
+		}
 
 		for _, c := range []struct {
 			role intel.Role

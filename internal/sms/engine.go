@@ -979,14 +979,7 @@ func (g *Guard) noteIP(a *appState, ip netip.Addr, region string, t int64) int {
 	key, now := g.hashAddr64(ip), seconds(t)
 	s, ok := a.ips[key]
 	if !ok && len(a.ips) >= g.cfg.MaxIPs {
-		for k, v := range a.ips {
-			if now-min(now, v.last()) > 3600 || len(a.ips) >= g.cfg.MaxIPs {
-				delete(a.ips, k)
-			}
-			if len(a.ips) < g.cfg.MaxIPs*3/4 {
-				break
-			}
-		}
+		g.evictIPs(a, now)
 	}
 	code := [2]byte{region[0], region[1]}
 	slot, old := -1, 0
@@ -1011,6 +1004,25 @@ func (g *Guard) noteIP(a *appState, ip netip.Addr, region string, t int64) int {
 		}
 	}
 	return n
+}
+
+// evictIPs makes room in a's full address map: the addresses idle for
+// an hour go, then any, down to three quarters of the bound, so that the
+// next MaxIPs/4 new addresses find room. (Dropping only down to the
+// bound would make every new address at the bound walk the whole map:
+// rotating addresses, as pumping does, at thousands a second.)
+func (g *Guard) evictIPs(a *appState, now uint32) {
+	for k, v := range a.ips {
+		if now-min(now, v.last()) > 3600 {
+			delete(a.ips, k)
+		}
+	}
+	for k := range a.ips {
+		if len(a.ips) < g.cfg.MaxIPs*3/4 {
+			break
+		}
+		delete(a.ips, k)
+	}
 }
 
 // evictPrefixes makes room at the bound: blocks idle for a day go, then
@@ -1112,13 +1124,17 @@ func (g *Guard) sweepBlocks(a *appState, t int64) {
 		}
 	}
 	if len(a.history) >= g.cfg.MaxEpisodes {
+		// Down to three quarters, as evictIPs does: not one at a time.
 		for p, h := range a.history {
-			if t-h.last > int64(g.cfg.RepeatWithin) || len(a.history) >= g.cfg.MaxEpisodes {
+			if t-h.last > int64(g.cfg.RepeatWithin) {
 				delete(a.history, p)
 			}
+		}
+		for p := range a.history {
 			if len(a.history) < g.cfg.MaxEpisodes*3/4 {
 				break
 			}
+			delete(a.history, p)
 		}
 	}
 }

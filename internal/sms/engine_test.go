@@ -271,6 +271,16 @@ func TestMemoryBound(t *testing.T) {
 	if busy == 0 {
 		t.Fatal("no block got counters")
 	}
+	// Addresses all younger than an hour at the bound: one eviction makes
+	// room for a quarter of the bound, not for one address (else each new
+	// address would walk the whole map).
+	at := t0.Add(10 * time.Hour)
+	for i := range cfg.MaxIPs + 1 {
+		g.Check(req("rotating", gb, at.Add(time.Duration(i)*time.Millisecond), fmt.Sprintf("10.1.%d.%d", i/250, i%250)))
+	}
+	if n := len(g.apps["rotating"].ips); n > cfg.MaxIPs*3/4 {
+		t.Fatalf("after an eviction at the bound: %d addresses, want at most %d", n, cfg.MaxIPs*3/4)
+	}
 	for i := range 10 {
 		g.Check(req(fmt.Sprintf("app-%d", i), gb, t0, "192.0.2.1"))
 	}
