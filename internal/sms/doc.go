@@ -56,8 +56,8 @@
 // Config.MaxEpisodes block episodes. The worst case at the defaults is
 // about 600 MB per Guard and 12 MB per app. Measured (BenchmarkStateMillion): a busy
 // sender's day and a half, 1,050,000 requests to 979,453 distinct numbers
-// in 243,216 blocks from three apps, held 206.5 MiB of heap (221 bytes a
-// number).
+// in 243,216 blocks from three apps, held 209.8 to 211.1 MiB of heap
+// (225 bytes a number).
 //
 // # Rules
 //
@@ -121,9 +121,9 @@
 // What it cannot see: a low-and-slow campaign in a block as busy with the
 // app's own users as hundreds of requests a day (a block remembers its
 // last 16 requests, an hour of those), and the first request or two of a
-// campaign, which carry no evidence. Check costs 1.25 to 1.65 µs a
-// request on this shared 2-core machine with the analysis cached
-// (BenchmarkCheck, no allocations, the state of a day's 100,000
-// requests), dominated by lookups in the block and address maps; a block
-// never seen adds libphonenumber's 18 µs (BenchmarkAnalyse).
+// campaign, which carry no evidence. Check costs 1.68 to 1.73 µs a
+// request with its code's verification on this 2-core machine with the
+// analysis cached (BenchmarkCheck, no allocations, the state of a day's
+// 100,000 requests), dominated by lookups in the block and address maps;
+// a block never seen adds libphonenumber's 20 µs (BenchmarkAnalyse).
 package sms
