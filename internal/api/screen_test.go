@@ -52,6 +52,7 @@ func TestScreenOverHTTP(t *testing.T) {
 	if res.Decision != "flag" || res.Booking != "BK4" || res.Ring == nil || res.Ring.ID != "ring-BK0" || res.Ring.Size != 5 || res.Ring.CardTravellers != 5 || len(res.Reasons) == 0 || res.Score < res.Threshold {
 		t.Fatalf("the ring's fifth booking: %+v", res)
 	}
+	t.Logf("the ring's fifth booking: %+v, ring %+v", res, *res.Ring)
 	for _, r := range res.Reasons {
 		if r.Rule == "" || r.Reason == "" {
 			t.Fatalf("reason without its rule: %+v", res.Reasons)
