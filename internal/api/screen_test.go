@@ -78,6 +78,7 @@ func TestScreenOverHTTP(t *testing.T) {
 		{strings.Replace(good, start.Add(48*time.Hour).Format(time.RFC3339), "yesterday", 1), "invalid_field", []string{"booked", "yesterday", "RFC 3339"}, nil},
 		{strings.Replace(good, "4970 1012 3456 7890", "4970 10x2 3456 7890", 1), "invalid_field", []string{"card_number", "(withheld)"}, []string{"3456", "4970"}},
 		{strings.Replace(good, "Victim / One", "Victim\\u0001One", 1), "invalid_field", []string{"cardholder_name", "(withheld)"}, []string{"Victim", "VICTIM"}},
+		{strings.Replace(good, `"4970 1012 3456 7890"`, `4970101234567890`, 1), "invalid_field", []string{"card_number", "(withheld)", "want a string"}, []string{"4970"}},
 		{strings.Replace(good, `"card_number"`, `"card_numbr"`, 1), "invalid_field", []string{"card_numbr", "unknown field"}, []string{"3456"}},
 		{strings.Replace(good, `,"channel":"web"`, "", 1), "invalid_json", []string{`missing field "channel"`}, nil},
 		{`[1]`, "invalid_json", []string{"booking", "want a JSON object"}, nil},

@@ -623,7 +623,11 @@ func (j *JSONReader) parse(p string) *LineError {
 				}
 				v = p[s:i]
 			} else {
-				return &LineError{Field: k, Value: short(p[i:min(len(p), i+16)]), Reason: "want a string"}
+				v := short(p[i:min(len(p), i+16)])
+				if k == fCardholderName || k == fTravellerName || k == fCardNumber {
+					v = "(withheld)" // a clear value is never echoed
+				}
+				return &LineError{Field: k, Value: v, Reason: "want a string"}
 			}
 			if err := j.st.set(k, v); err != nil {
 				return err

@@ -75,3 +75,21 @@ func TestScreenerRing(t *testing.T) {
 		t.Fatalf("findings disagree with Ring %+v: %+v", g, fs)
 	}
 }
+
+// FuzzParseBooking: any body is a booking or a *LineError, never a panic,
+// and an error never carries a clear card number it was given.
+func FuzzParseBooking(f *testing.F) {
+	f.Add([]byte(goodLine))
+	f.Add([]byte(strings.Replace(goodLine, `"card":"`+h2+`"`, `"card_number":"4970 1012 3456 7890"`, 1)))
+	f.Add([]byte("{\n \"id\": \"a\\u0041\"\n}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := ParseBooking(data, ReaderOptions{Key: []byte("k")})
+		var le *LineError
+		if err != nil && !errors.As(err, &le) {
+			t.Fatalf("not a LineError: %v", err)
+		}
+		if le != nil && le.Field == "card_number" && le.Value != "(withheld)" {
+			t.Fatalf("card number echoed: %v", err)
+		}
+	})
+}
