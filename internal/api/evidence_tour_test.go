@@ -145,6 +145,8 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 		tr.step("GET", "/api/v1/sms/blocks", "/api/v1/sms/blocks", "org-b", nil, nil, 200)
 		tr.step("GET", "/api/v1/sms/apps", "/api/v1/sms/apps", "org-b", nil, nil, 200)
 		tr.step("GET", "/api/v1/sms/apps/{app}", "/api/v1/sms/apps/tour-app", "org-b", nil, nil, 200)
+		// inline screening: nothing stored, nothing logged
+		tr.step("POST", "/api/v1/screen", "/api/v1/screen", "org-b", screenBody("BK-TOUR", 1, time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)), nil, 200)
 		tr.step("POST", "/api/v1/sms/blocks/release", "/api/v1/sms/blocks/release", "org-b", fmt.Sprintf(`{"app":"tour-app","prefix":%q}`, smsPumped), nil, 200)
 		// the range shared as a record (record.create), which org-a's guard,
 		// made by its first check, holds (a disclosure to org-a)

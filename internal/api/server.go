@@ -147,6 +147,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/sms/blocks/share", true, MaxBody, s.smsShare},
 		{"GET", "/api/v1/sms/apps", true, 0, s.smsApps},
 		{"GET", "/api/v1/sms/apps/{app}", true, 0, s.smsApp},
+		{"POST", "/api/v1/screen", true, MaxScreenBody, s.screenBooking},
 		{"POST", "/api/v1/access-requests", true, MaxBody, s.requestAccess},
 		{"GET", "/api/v1/access-requests", true, 0, s.listAccessRequests},
 		{"POST", "/api/v1/access-requests/{id}/approve", true, MaxBody, s.decideAccess(true)},

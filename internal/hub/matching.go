@@ -23,6 +23,9 @@ type matching struct {
 	refKey   cipher.AEAD // seals opaque references to records
 	valueKey []byte      // keys the hashes of hit/no-hit values
 	anonKey  []byte      // keys the STIX ids of anonymous observers' sightings
+	// screenKey keys the hashes of clear names and card numbers in
+	// bookings screened inline (screen.go).
+	screenKey []byte
 }
 
 // EnableMatching gives the hub an index of its records (kept current by a
@@ -43,7 +46,8 @@ func (h *Hub) EnableMatching(ix *match.Index, secret []byte, limits Limits) erro
 	if err != nil {
 		return err
 	}
-	h.m = &matching{ix: ix, refKey: aead, valueKey: derive("fusion/hit-values/v1"), anonKey: derive("fusion/stix-sighting-anonymity/v1")}
+	h.m = &matching{ix: ix, refKey: aead, valueKey: derive("fusion/hit-values/v1"), anonKey: derive("fusion/stix-sighting-anonymity/v1"),
+		screenKey: derive("fusion/screen-hash/v1")}
 	h.SetLimits(limits)
 	return nil
 }

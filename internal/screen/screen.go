@@ -61,6 +61,11 @@ type Config struct {
 	LinkWindow time.Duration
 	// IPWindow is the same for a shared client address.
 	IPWindow time.Duration
+	// Rings keeps each ring's size and spread up to date as bookings are
+	// added, for [Screener.Ring] (inline screening); it costs a map entry
+	// per ring of two or more bookings. Batch screening leaves it off and
+	// describes rings once, in Findings.
+	Rings bool
 }
 
 // DefaultConfig links over 30 days by identity and 6 hours by address.
@@ -173,12 +178,26 @@ type Screener struct {
 	big     map[pair]struct{}
 	recs    [][]record // in chunks of chunkLen, so that growing never copies
 	n       int32
+	rings   map[int32]*ringSpread // by root, with Config.Rings: rings of 2 or more
+}
+
+// ringSpread is a ring's size and spread as its bookings were added: each
+// count is the one its card or account had when the booking was added.
+type ringSpread struct {
+	size, cardTravellers, bookerTravellers, cardAirlines int32
+}
+
+func (g *ringSpread) merge(o ringSpread) {
+	g.size += o.size
+	g.cardTravellers = max(g.cardTravellers, o.cardTravellers)
+	g.bookerTravellers = max(g.bookerTravellers, o.bookerTravellers)
+	g.cardAirlines = max(g.cardAirlines, o.cardAirlines)
 }
 
 // New returns a screener running the compiled package c.
 func New(c *Compiled, cfg Config) *Screener {
 	return &Screener{c: c, cfg: cfg, cards: map[uint64]*cardState{}, bookers: map[uint64]*bookerState{},
-		links: map[uint64]last{}, ips: map[uint64]last{}, big: map[pair]struct{}{}}
+		links: map[uint64]last{}, ips: map[uint64]last{}, big: map[pair]struct{}{}, rings: map[int32]*ringSpread{}}
 }
 
 // key64 takes the first 16 hex digits of a hash as a number.
@@ -350,7 +369,47 @@ func (s *Screener) union(a, b int32) {
 		ra, rb = rb, ra
 	}
 	s.rec(rb).parent = ra
+	if s.cfg.Rings {
+		g := s.spread(ra)
+		g.merge(*s.spread(rb))
+		s.rings[ra] = g
+		delete(s.rings, rb)
+	}
 }
+
+// spread returns root's ring spread: the kept one, or for a booking alone
+// its card's and account's counts as they are now (as Findings takes them).
+func (s *Screener) spread(root int32) *ringSpread {
+	if g := s.rings[root]; g != nil {
+		return g
+	}
+	r := s.rec(root)
+	cs, bs := s.cards[r.card], s.bookers[r.booker]
+	return &ringSpread{size: 1, cardTravellers: cs.travellers.n, bookerTravellers: bs.travellers.n, cardAirlines: cs.airlines.n}
+}
+
+// Ring returns the ring of the booking added last, as it stands: its id,
+// size and spread (each count the largest any of its cards or accounts
+// had when one of its bookings was added, which Findings, counting at the
+// end, may exceed) and what it adds to the score. It needs Config.Rings;
+// without it, or before the first Add, it returns the zero Ring.
+func (s *Screener) Ring() Ring {
+	if !s.cfg.Rings || s.n == 0 {
+		return Ring{}
+	}
+	root := s.find(s.n - 1)
+	sp := s.spread(root)
+	g := Ring{ID: "ring-" + s.rec(root).id, Size: int(sp.size), CardTravellers: int(sp.cardTravellers),
+		BookerTravellers: int(sp.bookerTravellers), CardAirlines: int(sp.cardAirlines)}
+	g.Score = g.score()
+	return g
+}
+
+// Threshold is the score at which the package flags a booking.
+func (s *Screener) Threshold() float64 { return s.c.Package.Threshold }
+
+// RuleOf returns rule i of the package the screener runs.
+func (s *Screener) RuleOf(i int) Rule { return s.c.Package.Rules[i] }
 
 // Ring is a group of linked bookings and its spread.
 type Ring struct {

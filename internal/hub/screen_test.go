@@ -1,0 +1,133 @@
+package hub_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"fusion/internal/finding"
+	"fusion/internal/hub"
+	"fusion/internal/intel"
+	"fusion/internal/match"
+	"fusion/internal/policy"
+	"fusion/internal/scenario"
+	_ "fusion/internal/scenario/transactions"
+	"fusion/internal/screen"
+	"fusion/internal/store"
+	"fusion/internal/store/storetest"
+)
+
+// screenScenario generates a transactions scenario (seed 7, 3,000
+// bookings) and returns its booking lines and its fraud-ring truth.
+func screenScenario(t *testing.T) ([][]byte, map[string]bool) {
+	t.Helper()
+	dir := t.TempDir()
+	p := scenario.Params{Kind: "transactions", Seed: 7, Count: 3000, Start: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)}
+	if err := scenario.Generate(context.Background(), p, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(dir + "/bookings.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	truthData, err := os.ReadFile(dir + "/truth.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth, err := finding.Read(bytes.NewReader(truthData))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := map[string]bool{}
+	for _, f := range truth {
+		if f.Kind == finding.FraudRing {
+			ring[f.Entity] = true
+		}
+	}
+	return bytes.Split(bytes.TrimSpace(data), []byte("\n")), ring
+}
+
+// TestScreenInline: a generated scenario's bookings screened inline one by
+// one as org-a's booking engine: the rings' bookings are flagged once
+// their ring shows (at least half of them, each flagged one of a ring of
+// two or more), and few others; org-b's sensor, sending org-a's last
+// flagged booking, meets a state of its own (no ring); a reader or an
+// analyst token is refused; clear names are hashed under the hub's key
+// and refused without one; a bad field is a LineError.
+func TestScreenInline(t *testing.T) {
+	lines, ring := screenScenario(t)
+	if len(ring) == 0 {
+		t.Fatal("scenario without fraud-ring truth")
+	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		h, _ := withOrgs(t, st, "org-a", "org-b")
+		a := &policy.Caller{Org: "org-a", Role: intel.RoleSensor, TokenID: "tok-a"}
+		b := &policy.Caller{Org: "org-b", Role: intel.RoleSensor, TokenID: "tok-b"}
+		var flaggedRing, flaggedOther, others int
+		var last hub.ScreenResult
+		var lastLine []byte
+		for _, line := range lines {
+			r, err := h.Screen(ctx, a, line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Decision != hub.ScreenFlag {
+				if !ring[r.Booking] {
+					others++
+				}
+				continue
+			}
+			if !ring[r.Booking] {
+				others++
+				flaggedOther++
+				continue
+			}
+			flaggedRing++
+			if r.Ring == nil || r.Ring.Size < 2 || len(r.Reasons) == 0 || r.Package == "" {
+				t.Fatalf("flagged ring booking %s without its ring or reasons: %+v", r.Booking, r)
+			}
+			last, lastLine = r, line
+		}
+		t.Logf("inline: %d of %d ring bookings flagged, %d of %d others", flaggedRing, len(ring), flaggedOther, others)
+		if flaggedRing*2 < len(ring) || flaggedOther*100 > others {
+			t.Fatalf("%d of %d ring bookings flagged, %d of %d others: want at least half, at most 1%%", flaggedRing, len(ring), flaggedOther, others)
+		}
+
+		// org-b's screener has seen none of org-a's bookings.
+		r, err := h.Screen(ctx, b, lastLine)
+		if err != nil || r.Ring != nil || r.Booking != last.Booking {
+			t.Fatalf("org-b screening org-a's booking %s: %+v %v", last.Booking, r, err)
+		}
+		for _, role := range []intel.Role{intel.RoleReader, intel.RoleAnalyst} {
+			if _, err := h.Screen(ctx, &policy.Caller{Org: "org-a", Role: role, TokenID: "tok-r"}, lines[0]); !errors.Is(err, intel.ErrForbidden) {
+				t.Fatalf("%s token: %v, want forbidden", role, err)
+			}
+		}
+
+		// Clear values: refused before the hub has a key, hashed after.
+		clear := regexp.MustCompile(`"traveller":"[0-9a-f]{64}"`).ReplaceAll(lines[0], []byte(`"traveller_name":"Smith/John"`))
+		if !bytes.Contains(clear, []byte("Smith/John")) {
+			t.Fatalf("no traveller in %s", lines[0])
+		}
+		var le *screen.LineError
+		if _, err := h.Screen(ctx, a, clear); !errors.As(err, &le) || !strings.Contains(err.Error(), "hashing key") {
+			t.Fatalf("clear name without a key: %v", err)
+		}
+		if err := h.EnableMatching(match.New(16), bytes.Repeat([]byte{5}, 32), hub.Limits{HitRequests: 100, HitValues: 1000, Lookups: 100}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Screen(ctx, a, clear); err != nil {
+			t.Fatalf("clear name with the hub's key: %v", err)
+		}
+		bad := bytes.Replace(clear, []byte("Smith/John"), []byte("Smith\x01"), 1)
+		if _, err := h.Screen(ctx, a, bad); !errors.As(err, &le) || le.Field != "traveller_name" || strings.Contains(err.Error(), "Smith") {
+			t.Fatalf("bad clear name: %v", err)
+		}
+	})
+}
