@@ -190,7 +190,7 @@ func (s *lineState) set(name, v string) *LineError {
 	bad := func(reason string) *LineError { return &LineError{Field: name, Value: short(v), Reason: reason} }
 	bt, ok := fieldOf(name)
 	if !ok {
-		return &LineError{Field: name, Value: short(v), Reason: "unknown field"}
+		return &LineError{Field: name, Value: "(withheld)", Reason: "unknown field (its value is not repeated: a misspelt name or card field would carry clear data)"}
 	}
 	if s.seen&bt != 0 {
 		return bad("given twice")

@@ -37,7 +37,7 @@ func TestJSONReader(t *testing.T) {
 func TestJSONReaderErrors(t *testing.T) {
 	for _, tc := range []struct{ name, line, want string }{
 		{"bad time", strings.Replace(goodLine, "2026-11-22T07:50:00Z", "2026-13-22", 1), `line 1: field "departure": value "2026-13-22": not an RFC 3339 time`},
-		{"unknown", strings.Replace(goodLine, `"channel"`, `"chanel"`, 1), `field "chanel": value "web": unknown field`},
+		{"unknown", strings.Replace(goodLine, `"channel"`, `"chanel"`, 1), `field "chanel": value "(withheld)": unknown field`},
 		{"missing", strings.Replace(goodLine, `,"channel":"web"`, ``, 1), `missing field "channel"`},
 		{"twice", strings.Replace(goodLine, `"channel":"web"`, `"channel":"web","channel":"web"`, 1), `field "channel": value "web": given twice`},
 		{"hash", strings.Replace(goodLine, h2, "SMITH/JOHN", 1), `field "traveller": value "SMITH/JOHN": want 64 lowercase hex digits`},
