@@ -2,16 +2,13 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -75,17 +72,17 @@ func screenRun(ctx context.Context, env *Env, args []string) error {
 	}
 	var truth []finding.Finding
 	if *truthPath != "" {
-		tf, err := os.Open(*truthPath)
-		if err != nil {
+		var err error
+		if truth, err = readFindings(*truthPath); err != nil {
 			return fmt.Errorf("--truth: %w", err)
 		}
-		truth, err = finding.Read(tf)
-		tf.Close()
-		if err != nil {
-			return fmt.Errorf("--truth %s: %w", *truthPath, err)
-		}
 	}
-	negatives, err := readBookingNegatives(*negPath, *truthPath)
+	negatives, err := readNegatives(*negPath, *truthPath, func(n bookingNegative) error {
+		if n.Booking == "" || n.Kind == "" {
+			return errors.New("need booking and kind")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -170,48 +167,6 @@ func screenRun(ctx context.Context, env *Env, args []string) error {
 type bookingNegative struct {
 	Booking string `json:"booking"`
 	Kind    string `json:"kind"`
-}
-
-// readBookingNegatives reads path, or the negatives.jsonl beside
-// truthPath when path is empty and that file exists.
-func readBookingNegatives(path, truthPath string) ([]bookingNegative, error) {
-	flag := "--negatives"
-	if path == "" {
-		if truthPath == "" {
-			return nil, nil
-		}
-		path = filepath.Join(filepath.Dir(truthPath), "negatives.jsonl")
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
-		flag = "negatives beside --truth"
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", flag, err)
-	}
-	defer f.Close()
-	out := []bookingNegative{}
-	l := newLineReader(f)
-	for {
-		line, n, err := l.next()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s %s line %d: %w", flag, path, n, err)
-		}
-		var neg bookingNegative
-		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&neg); err != nil {
-			return nil, fmt.Errorf("%s %s line %d: %w", flag, path, n, err)
-		}
-		if neg.Booking == "" || neg.Kind == "" {
-			return nil, fmt.Errorf("%s %s line %d: need booking and kind", flag, path, n)
-		}
-		out = append(out, neg)
-	}
 }
 
 // printNegatives writes, per hard-negative kind, how many of its bookings

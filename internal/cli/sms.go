@@ -68,17 +68,16 @@ func smsReplay(ctx context.Context, env *Env, args []string) error {
 	}
 	var truth []finding.Finding
 	if *truthPath != "" {
-		f, err := os.Open(*truthPath)
-		if err != nil {
+		if truth, err = readFindings(*truthPath); err != nil {
 			return fmt.Errorf("--truth: %w", err)
 		}
-		truth, err = finding.Read(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("--truth %s: %w", *truthPath, err)
-		}
 	}
-	negatives, err := readNegatives(*negPath, *truthPath)
+	negatives, err := readNegatives(*negPath, *truthPath, func(n smsgen.Negative) error {
+		if n.Country == "" || n.Start.IsZero() || n.End.Before(n.Start) {
+			return errors.New("need country, start and end not before start")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -491,9 +490,10 @@ func (t *tally) print(w io.Writer) {
 	}
 }
 
-// readNegatives reads the legitimate surges of path, or when path is empty
-// those of the negatives.jsonl beside truthPath, if there is one.
-func readNegatives(path, truthPath string) ([]smsgen.Negative, error) {
+// readNegatives reads a scenario's negatives.jsonl (one JSON object of
+// type T a line, no unknown field, each checked by check): the one at
+// path, or when path is empty the one beside truthPath, if there is one.
+func readNegatives[T any](path, truthPath string, check func(T) error) ([]T, error) {
 	flag := "--negatives"
 	if path == "" {
 		if truthPath == "" {
@@ -510,7 +510,7 @@ func readNegatives(path, truthPath string) ([]smsgen.Negative, error) {
 		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
 	defer f.Close()
-	var out []smsgen.Negative
+	out := []T{}
 	l := newLineReader(f)
 	for {
 		line, n, err := l.next()
@@ -520,14 +520,14 @@ func readNegatives(path, truthPath string) ([]smsgen.Negative, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s %s line %d: %w", flag, path, n, err)
 		}
-		var neg smsgen.Negative
+		var neg T
 		dec := json.NewDecoder(bytes.NewReader(line))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&neg); err != nil {
 			return nil, fmt.Errorf("%s %s line %d: %w", flag, path, n, err)
 		}
-		if neg.Country == "" || neg.Start.IsZero() || neg.End.Before(neg.Start) {
-			return nil, fmt.Errorf("%s %s line %d: need country, start and end not before start", flag, path, n)
+		if err := check(neg); err != nil {
+			return nil, fmt.Errorf("%s %s line %d: %w", flag, path, n, err)
 		}
 		out = append(out, neg)
 	}
