@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -186,10 +187,6 @@ func smsBlocks(g *sms.Guard, now time.Time) []SMSBlock {
 	return out
 }
 
-// MaxSMSApp bounds an app's name in a release, as sms.ParseRequest bounds
-// it in a request.
-const MaxSMSApp = 128
-
 // SMSRelease lifts the block on prefix of c's organization's app now (an
 // operator's decision, such as a legitimate surge the guard took for
 // pumping). It needs policy.ChangeIntel and policy.ReadVerdicts: an
@@ -372,10 +369,12 @@ func (h *Hub) SMSConfigure(ctx context.Context, c *policy.Caller, app string, s 
 	return smsAppOf(row)
 }
 
-// checkSMSApp checks an app's name as sms.ParseRequest does.
+// checkSMSApp checks an app's name as sms.ParseRequest does
+// (sms.CheckApp), its error a field error of the hub's.
 func checkSMSApp(app string) error {
-	if app == "" || len(app) > MaxSMSApp || strings.ContainsFunc(app, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return &intel.FieldError{Field: "app", Value: app, Reason: fmt.Sprintf("must be 1 to %d bytes without control characters", MaxSMSApp)}
+	var fe *sms.FieldError
+	if err := sms.CheckApp(app); errors.As(err, &fe) {
+		return &intel.FieldError{Field: fe.Field, Value: fe.Value, Reason: fe.Reason}
 	}
 	return nil
 }

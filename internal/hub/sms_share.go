@@ -77,8 +77,8 @@ func (h *Hub) SMSShare(ctx context.Context, c *policy.Caller, app, prefix string
 			return intel.Record{}, err
 		}
 	}
-	if app == "" || len(app) > MaxSMSApp || strings.ContainsFunc(app, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return intel.Record{}, &intel.FieldError{Field: "app", Value: app, Reason: fmt.Sprintf("must be 1 to %d bytes without control characters", MaxSMSApp)}
+	if err := checkSMSApp(app); err != nil {
+		return intel.Record{}, err
 	}
 	if h.canon == nil {
 		return intel.Record{}, errNoCanonicalizer

@@ -205,6 +205,13 @@ func jsonKind(k string) string {
 	return k
 }
 
+// CheckApp checks an app's name as ParseRequest does: 1 to 128 bytes
+// without control characters.
+func CheckApp(app string) error {
+	_, err := appField(&app)
+	return err
+}
+
 func appField(s *string) (string, error) {
 	if s == nil {
 		return "", &FieldError{Field: "app", Reason: "is required"}
