@@ -42,6 +42,8 @@ import (
 type smsGuards struct {
 	mu   sync.Mutex
 	orgs map[string]*sms.Guard
+	// saved is the version of each guard's state last saved (SaveSMS).
+	saved map[string]uint64
 }
 
 // smsGuard returns org's guard: the one in memory, or one rebuilt from
@@ -256,21 +258,32 @@ func smsPrefix(p string) bool {
 	return true
 }
 
-// SaveSMS saves the state of every SMS-pumping guard in memory to the
-// store, each in its own transaction, and reports how many and their
-// bytes. The daemon calls it every minute and when it stops.
+// SaveSMS saves the state of every SMS-pumping guard in memory that
+// changed since it was last saved to the store, each in its own
+// transaction, and reports how many and their bytes. The daemon calls it
+// every minute and when it stops.
 func (h *Hub) SaveSMS(ctx context.Context) (guards, bytes int, err error) {
 	h.sms.mu.Lock()
 	orgs := make(map[string]*sms.Guard, len(h.sms.orgs))
+	since := make(map[string]uint64, len(h.sms.orgs))
 	for org, g := range h.sms.orgs {
-		orgs[org] = g
+		orgs[org], since[org] = g, h.sms.saved[org]
 	}
 	h.sms.mu.Unlock()
 	for org, g := range orgs {
-		data := g.Save()
+		data, version := g.SaveChanged(since[org])
+		if data == nil {
+			continue
+		}
 		if err := h.store.Update(ctx, func(tx *store.Tx) error { return tx.PutSMSState(org, h.now(), data) }); err != nil {
 			return guards, bytes, fmt.Errorf("save the sms guard of %s: %w", org, err)
 		}
+		h.sms.mu.Lock()
+		if h.sms.saved == nil {
+			h.sms.saved = map[string]uint64{}
+		}
+		h.sms.saved[org] = version
+		h.sms.mu.Unlock()
 		guards++
 		bytes += len(data)
 	}

@@ -160,6 +160,10 @@ func TestSMSStateSurvivesRestart(t *testing.T) {
 		if n, size, err := h.SaveSMS(ctx); err != nil || n != 1 || size == 0 {
 			t.Fatalf("SaveSMS: %d guards, %d bytes, %v", n, size, err)
 		}
+		// Nothing changed since: nothing is written again.
+		if n, _, err := h.SaveSMS(ctx); err != nil || n != 0 {
+			t.Fatalf("SaveSMS with nothing new: %d guards, %v", n, err)
+		}
 
 		h2 := newHub(t, st)
 		after, err := h2.SMSBlocks(ctx, a)

@@ -214,6 +214,7 @@ type Guard struct {
 	busy     int        // blocks with counters
 	episodes []*episode // closed, oldest first
 	dropped  int        // episodes dropped at the bound
+	changes  uint64     // counts the calls that change what Save writes
 }
 
 // New returns a Guard; shared may be nil (no shared intelligence).
@@ -557,6 +558,7 @@ func (g *Guard) Check(r *Request) Decision {
 		g.mu.Lock()
 	}
 	defer g.mu.Unlock()
+	g.changes++
 	a.requests++
 	d := Decision{Country: num.Region, Carrier: num.Carrier, NumberType: num.Type}
 	if err != nil || len(r.Number) < 9 {
@@ -1166,6 +1168,7 @@ func (g *Guard) Verified(v *Verified) {
 	t := v.Time.UnixNano()
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.changes++
 	a := g.app(v.App)
 	if c := a.countries[num.Region]; c != nil {
 		c.Verify(t)
@@ -1227,6 +1230,7 @@ func (g *Guard) Blocked(app string, at time.Time) map[string]time.Time {
 func (g *Guard) Release(app, prefix string) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.changes++
 	a := g.apps[app]
 	if a == nil {
 		return false

@@ -36,8 +36,21 @@ var ErrSnapshot = errors.New("sms state snapshot")
 
 // Save returns the Guard's state as a snapshot.
 func (g *Guard) Save() []byte {
+	b, _ := g.SaveChanged(0)
+	return b
+}
+
+// SaveChanged returns the Guard's state as a snapshot and a version that
+// names that state (versions start at 1); when the state is still that
+// of version since, it returns nil and since: there is nothing new to
+// save.
+func (g *Guard) SaveChanged(since uint64) ([]byte, uint64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	version := g.changes + 1
+	if version == since {
+		return nil, version
+	}
 	e := &encoder{b: append(make([]byte, 0, 1<<16), snapshotMagic...)}
 	e.b = append(e.b, snapshotVersion)
 	e.u(g.key)
@@ -113,7 +126,7 @@ func (g *Guard) Save() []byte {
 		e.episode(ep)
 	}
 	e.u(uint64(g.dropped))
-	return e.b
+	return e.b, version
 }
 
 // Load replaces the Guard's state with a snapshot's. On an error the
@@ -250,6 +263,7 @@ func (g *Guard) Load(data []byte) error {
 	g.key = fresh.key
 	g.apps, g.ranges, g.busy = fresh.apps, fresh.ranges, fresh.busy
 	g.episodes, g.dropped = fresh.episodes, fresh.dropped
+	g.changes++
 	return nil
 }
 

@@ -40,8 +40,12 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	a := newGuard(t, DefaultConfig())
 	at := smallState(t, a)
 	b := newGuard(t, DefaultConfig())
-	if err := b.Load(a.Save()); err != nil {
+	snap, version := a.SaveChanged(0)
+	if err := b.Load(snap); err != nil {
 		t.Fatal(err)
+	}
+	if again, v := a.SaveChanged(version); again != nil || v != version {
+		t.Fatalf("nothing changed, yet a new snapshot (version %d, was %d)", v, version)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	lv := example(t, "LV", phonenumbers.MOBILE)
@@ -59,6 +63,9 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			a.Verified(v)
 			b.Verified(v)
 		}
+	}
+	if again, v := a.SaveChanged(version); again == nil || v == version {
+		t.Fatalf("3,000 checks later, no new snapshot (version %d)", v)
 	}
 	fa, fb := a.Findings(), b.Findings()
 	if fmt.Sprint(fa) != fmt.Sprint(fb) || len(fa) == 0 {
