@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -122,26 +121,12 @@ func detectC2(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	found := d.Findings()
-	w, closeOut, err := createOut(env, *out)
-	if err != nil {
+	if err := writeFindings(env, *out, found); err != nil {
 		return err
 	}
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
 	perKind := map[string]int{}
 	for i := range found {
 		perKind[found[i].Kind]++
-		if err := enc.Encode(&found[i]); err != nil {
-			closeOut()
-			return err
-		}
-	}
-	if err := bw.Flush(); err != nil {
-		closeOut()
-		return err
-	}
-	if err := closeOut(); err != nil {
-		return err
 	}
 	var parts []string
 	for _, k := range []string{finding.C2Beacon, finding.C2Poll, finding.C2DNS, finding.LongConn} {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -90,6 +91,28 @@ func exerciseScore(_ context.Context, env *Env, args []string) error {
 	}
 	s.Print(env.Stdout)
 	return nil
+}
+
+// writeFindings writes findings as JSON lines to path (- for standard
+// output), as `fusion exercise score` reads them.
+func writeFindings(env *Env, path string, found []finding.Finding) error {
+	w, closeOut, err := createOut(env, path)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	for i := range found {
+		if err := enc.Encode(&found[i]); err != nil {
+			closeOut()
+			return err
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		closeOut()
+		return err
+	}
+	return closeOut()
 }
 
 // readFindings reads a findings or truth file, naming it in errors.

@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -130,23 +128,7 @@ func screenRun(ctx context.Context, env *Env, args []string) error {
 	}
 	found := s.Findings()
 	bar.Finish()
-	w, closeOut, err := createOut(env, *out)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	for i := range found {
-		if err := enc.Encode(&found[i]); err != nil {
-			closeOut()
-			return err
-		}
-	}
-	if err := bw.Flush(); err != nil {
-		closeOut()
-		return err
-	}
-	if err := closeOut(); err != nil {
+	if err := writeFindings(env, *out, found); err != nil {
 		return err
 	}
 	took := time.Since(began)

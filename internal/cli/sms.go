@@ -118,23 +118,7 @@ func smsReplay(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	found := g.Findings()
-	w, closeOut, err := createOut(env, *out)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	for i := range found {
-		if err := enc.Encode(&found[i]); err != nil {
-			closeOut()
-			return err
-		}
-	}
-	if err := bw.Flush(); err != nil {
-		closeOut()
-		return err
-	}
-	if err := closeOut(); err != nil {
+	if err := writeFindings(env, *out, found); err != nil {
 		return err
 	}
 	t := rp.tally
