@@ -86,8 +86,7 @@ func (h *Hub) SMSVerified(ctx context.Context, c *policy.Caller, v *sms.Verified
 	if err != nil {
 		return err
 	}
-	g.Verified(v)
-	if num, err := g.Analyse(v.Number); err == nil {
+	if num, ok := g.Verified(v); ok {
 		h.smsSeriesOf(c.Org).Verified(v.App, v.Number, v.Time, h.now(), num)
 	}
 	return nil

@@ -1159,11 +1159,13 @@ func (g *Guard) close(a *appState, prefix string, e *episode) {
 
 // Verified feeds a verification back: the code sent to v.Number was
 // entered. Verifications of numbers the Guard has not seen (or no longer
-// remembers) still count for the country and carrier.
-func (g *Guard) Verified(v *Verified) {
+// remembers) still count for the country and carrier. It gives back the
+// number's analysis (from the cache when its block was seen), and false
+// for a number that is not valid, which counts nowhere.
+func (g *Guard) Verified(v *Verified) (Number, bool) {
 	num, err := g.nums.Analyse(v.Number)
 	if err != nil || num.Type == Invalid {
-		return
+		return num, false
 	}
 	t := v.Time.UnixNano()
 	g.mu.Lock()
@@ -1192,6 +1194,7 @@ func (g *Guard) Verified(v *Verified) {
 			}
 		}
 	}
+	return num, true
 }
 
 // Baseline returns an app's learnt baseline for a country.

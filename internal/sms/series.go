@@ -410,8 +410,3 @@ func (s *Series) App(app string, now time.Time) (AppSeries, bool) {
 	slices.SortFunc(as.Prefixes, busiest)
 	return as, true
 }
-
-// Analyse returns the Guard's analysis of number, from its cache when the
-// number's block was seen: what Series.Verified needs to count a code
-// entered under its country.
-func (g *Guard) Analyse(number string) (Number, error) { return g.nums.Analyse(number) }
