@@ -281,7 +281,7 @@ func (s *Series) Check(app, number string, at, now time.Time, d Decision) {
 }
 
 // Verified counts a code entered for number of app at time at, as
-// recorded at now; num is the number's analysis (Guard.Analyse). An
+// recorded at now; num is the number's analysis (as Guard.Verified gives it back). An
 // invalid number counts nowhere, as the Guard ignores it.
 func (s *Series) Verified(app, number string, at, now time.Time, num Number) {
 	if num.Type == Invalid || !isE164(number) {
