@@ -187,3 +187,56 @@ func TestQuality(t *testing.T) {
 		}
 	}
 }
+
+// TestVerdicts: Verdicts flags exactly the bookings Findings reports, with
+// the same score and ring, and gives every other booking its ring too.
+func TestVerdicts(t *testing.T) {
+	bookings, _ := generated(t, 5, 3000)
+	c, err := Compile(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := NewJSONReader(bytes.NewReader(bookings), ReaderOptions{})
+	s := New(c, DefaultConfig())
+	for {
+		b, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Add(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found := map[string]float64{}
+	rings := map[string]string{}
+	for _, f := range s.Findings() {
+		found[f.Entity] = f.Score
+		rings[f.Entity] = f.Detail["ring"]
+	}
+	vs := s.Verdicts()
+	if len(vs) != s.Len() {
+		t.Fatalf("%d verdicts for %d bookings", len(vs), s.Len())
+	}
+	flagged := 0
+	for _, v := range vs {
+		if v.Ring == nil || v.Ring.Size < 1 {
+			t.Fatalf("%s: no ring: %+v", v.ID, v)
+		}
+		score, ok := found[v.ID]
+		if v.Flagged != ok {
+			t.Fatalf("%s: flagged %v, in findings %v", v.ID, v.Flagged, ok)
+		}
+		if ok {
+			flagged++
+			if score != v.Score || rings[v.ID] != v.Ring.ID {
+				t.Fatalf("%s: verdict %v %s, finding %v %s", v.ID, v.Score, v.Ring.ID, score, rings[v.ID])
+			}
+		}
+	}
+	if flagged == 0 {
+		t.Fatal("nothing flagged")
+	}
+}

@@ -459,7 +459,8 @@ func parseTime(v string) (time.Time, error) {
 			return time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC), nil
 		}
 	}
-	return time.Parse(time.RFC3339, v)
+	t, err := time.Parse(time.RFC3339, v)
+	return t.UTC(), err
 }
 
 func num(v string) (int, bool) {
@@ -754,4 +755,43 @@ func ParseBooking(data []byte, o ReaderOptions) (Booking, error) {
 		return Booking{}, err
 	}
 	return j.st.b, nil
+}
+
+// AppendJSON appends b as a JSON object with the fields of a
+// bookings.jsonl line, hashes only (what ParseBooking reads back into an
+// equal Booking): clear names and card numbers were never kept. Empty
+// optional fields (airline, device) are left out.
+func (b *Booking) AppendJSON(dst []byte) []byte {
+	str := func(name, v string) {
+		dst = append(dst, ',', '"')
+		dst = append(dst, name...)
+		dst = append(dst, '"', ':')
+		dst = strconv.AppendQuote(dst, v)
+	}
+	dst = append(dst, `{"id":`...)
+	dst = strconv.AppendQuote(dst, b.ID)
+	str(fBooked, b.Booked.UTC().Format(time.RFC3339Nano))
+	str(fDeparture, b.Departure.UTC().Format(time.RFC3339Nano))
+	str(fOrigin, b.Origin)
+	str(fDestination, b.Destination)
+	str(fOriginCountry, b.OriginCountry)
+	str(fDestinationCountry, b.DestinationCountry)
+	str(fCardBIN, b.CardBIN)
+	str(fBINCountry, b.BINCountry)
+	str(fIPCountry, b.IPCountry)
+	str(fClientIP, b.ClientIP.String())
+	str(fCardholder, b.Cardholder)
+	str(fTraveller, b.Traveller)
+	str(fBooker, b.Booker)
+	str(fCard, b.Card)
+	str(fAmount, strconv.FormatFloat(b.Amount, 'f', -1, 64))
+	str(fCurrency, b.Currency)
+	str(fChannel, b.Channel)
+	if b.Airline != "" {
+		str(fAirline, b.Airline)
+	}
+	if b.Device != "" {
+		str(fDevice, b.Device)
+	}
+	return append(dst, '}')
 }

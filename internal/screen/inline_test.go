@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -82,8 +83,20 @@ func FuzzParseBooking(f *testing.F) {
 	f.Add([]byte(goodLine))
 	f.Add([]byte(strings.Replace(goodLine, `"card":"`+h2+`"`, `"card_number":"4970 1012 3456 7890"`, 1)))
 	f.Add([]byte("{\n \"id\": \"a\\u0041\"\n}"))
+	f.Add([]byte(strings.Replace(goodLine, `"2026-11-02T00:00:07Z"`, `"2026-11-02T02:00:07.25+02:00"`, 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, err := ParseBooking(data, ReaderOptions{Key: []byte("k")})
+		b, err := ParseBooking(data, ReaderOptions{Key: []byte("k")})
+		if err == nil {
+			// What AppendJSON writes reads back as the same booking.
+			line := b.AppendJSON(nil)
+			again, err := ParseBooking(line, ReaderOptions{})
+			if err != nil {
+				t.Fatalf("AppendJSON wrote %s: %v", line, err)
+			}
+			if !reflect.DeepEqual(again, b) {
+				t.Fatalf("AppendJSON round trip:\n%+v\n%+v", b, again)
+			}
+		}
 		var le *LineError
 		if err != nil && !errors.As(err, &le) {
 			t.Fatalf("not a LineError: %v", err)
