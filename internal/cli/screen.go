@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -31,6 +34,7 @@ func screenRun(ctx context.Context, env *Env, args []string) error {
 	out := fls.String("out", "-", "write findings to this `FILE` (- for standard output)")
 	truthPath := fls.String("truth", "", "a scenario's truth.jsonl: print precision and recall")
 	negPath := fls.String("negatives", "", "a scenario's negatives.jsonl: print the share of each hard-negative kind flagged (default: the one beside --truth, if any)")
+	flaggedOut := fls.String("flagged", "", "also copy the flagged bookings' input lines, as given, to this `FILE` (for an action day's submission; not with --in -)")
 	keyHex := fls.String("key", "", "hex `KEY` that clear names and card numbers in the input are hashed under (HMAC-SHA-256)")
 	cfg := screen.DefaultConfig()
 	fls.DurationVar(&cfg.LinkWindow, "link-window", cfg.LinkWindow, "link bookings sharing a card, name, account or device within this `DURATION`")
@@ -84,6 +88,9 @@ func screenRun(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *flaggedOut != "" && *in == "-" {
+		return errors.New("--flagged: needs --in to name a file, which is read a second time")
+	}
 	r, bar, closeIn, err := openCounted(env, "screening", *in)
 	if err != nil {
 		return fmt.Errorf("--in: %w", err)
@@ -130,6 +137,15 @@ func screenRun(ctx context.Context, env *Env, args []string) error {
 	bar.Finish()
 	if err := writeFindings(env, *out, found); err != nil {
 		return err
+	}
+	if *flaggedOut != "" {
+		ids := make(map[string]bool, len(found))
+		for _, f := range found {
+			ids[f.Entity] = true
+		}
+		if err := copyFlagged(*flaggedOut, *in, f, opts, ids); err != nil {
+			return fmt.Errorf("--flagged: %w", err)
+		}
 	}
 	took := time.Since(began)
 	fmt.Fprintf(env.Stderr, "screened %s bookings in %v (%s a second) with %s version %d: %s flagged\n",
@@ -179,4 +195,85 @@ func printNegatives(w io.Writer, negatives []bookingNegative, found []finding.Fi
 		t := kinds[k]
 		fmt.Fprintf(w, "%-22s %9d %9d %8.4f\n", k, t.n, t.flagged, float64(t.flagged)/float64(t.n))
 	}
+}
+
+// copyFlagged reads the bookings file in again and copies the lines (JSON
+// lines) or records (CSV, after the header) of the bookings in ids to out,
+// as they were given: clear names and card numbers stay clear, so that a
+// hub hashes them under its own key when they are submitted.
+func copyFlagged(out, in, format string, opts screen.ReaderOptions, ids map[string]bool) error {
+	src, err := os.Open(in)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(dst)
+	if format == "csv" {
+		err = copyFlaggedCSV(w, src, ids)
+	} else {
+		sc := bufio.NewScanner(src)
+		sc.Buffer(make([]byte, 64<<10), screen.MaxLine+1)
+		for sc.Scan() && err == nil {
+			line := bytes.TrimSpace(sc.Bytes())
+			if len(line) == 0 {
+				continue
+			}
+			b, perr := screen.ParseBooking(line, opts)
+			if perr != nil {
+				err = fmt.Errorf("%s changed while it was screened: %w", in, perr)
+				break
+			}
+			if ids[b.ID] {
+				w.Write(line)
+				err = w.WriteByte('\n')
+			}
+		}
+		if err == nil {
+			err = sc.Err()
+		}
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func copyFlaggedCSV(w io.Writer, src io.Reader, ids map[string]bool) error {
+	rd := csv.NewReader(src)
+	rd.FieldsPerRecord = -1
+	cw := csv.NewWriter(w)
+	head, err := rd.Read()
+	if err != nil {
+		return err
+	}
+	col := slices.Index(head, "id")
+	if col < 0 {
+		return errors.New(`no "id" column`)
+	}
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	for {
+		rec, err := rd.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if col < len(rec) && ids[rec[col]] {
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -23,9 +23,19 @@ func TestScreen(t *testing.T) {
 	}
 	truthPath := filepath.Join(scen, "truth.jsonl")
 	out := filepath.Join(dir, "found.jsonl")
-	code, _, stderr := run(t, nil, "screen", "--in", filepath.Join(scen, "bookings.jsonl"), "--out", out, "--truth", truthPath)
+	flagged := filepath.Join(dir, "flagged.jsonl")
+	code, _, stderr := run(t, nil, "screen", "--in", filepath.Join(scen, "bookings.jsonl"), "--out", out, "--truth", truthPath, "--flagged", flagged)
 	if code != 0 {
 		t.Fatalf("screen: exit %d\n%s", code, stderr)
+	}
+	// --flagged copies the input line of each booking found, in order.
+	lines, err := os.ReadFile(flagged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := strings.Split(strings.TrimSuffix(string(lines), "\n"), "\n")
+	if fs := readFindings(t, out); len(copied) != len(fs) || !strings.Contains(copied[0], `"id":"`+fs[0].Entity+`"`) {
+		t.Errorf("--flagged wrote %d lines for %d findings; first %.80s", len(copied), len(fs), copied[0])
 	}
 	for _, want := range []string{"screened 30.0k bookings", "action-day-default version 1", "fraud-ring", "HARD NEGATIVE", "\ntravel-agent ", "\nabroad "} {
 		if !strings.Contains(stderr, want) {
