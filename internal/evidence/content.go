@@ -125,6 +125,27 @@ func SMSAppContent(r store.SMSAppRow) []byte {
 // space, the app's name.
 func SMSAppID(org, app string) string { return org + " " + app }
 
+// ActionDayContent is an action day's row.
+func ActionDayContent(r store.ActionDayRow) []byte {
+	return newObject().str("coordinator", r.Coordinator).time("created", r.Created).str("id", r.ID).
+		str("settings", r.Settings).time("updated", r.Updated).done()
+}
+
+// BookingID is the evidence id of a booking submitted to an action day:
+// the action day, the airline and the airline's booking id, joined by "/".
+func BookingID(actionDay, org, booking string) string { return actionDay + "/" + org + "/" + booking }
+
+// ActionDayBookingContent is a submitted booking's row: the booking as
+// stored (hashed), its routing and its outcome, written only when there
+// is one.
+func ActionDayBookingContent(r store.ActionDayBookingRow) []byte {
+	o := newObject().str("action_day", r.ActionDay).str("booking", r.Booking).str("booking_id", r.BookingID).str("country", r.Country).str("org", r.Org)
+	if r.Outcome != "" {
+		o.str("outcome", r.Outcome).time("outcome_at", r.OutcomeAt).str("outcome_note", r.OutcomeNote).str("outcome_org", r.OutcomeOrg)
+	}
+	return o.str("police", r.Police).time("submitted", r.Submitted).done()
+}
+
 // UserContent is a user's row with the hex SHA-256 of its password hash
 // and of its TOTP secret (written only when there is one), so that swapping
 // either is detected without the leaf's content holding them; disabled is

@@ -105,6 +105,17 @@ const (
 	// SMSConfigure: an organization set the settings of one of its apps in
 	// its SMS-pumping guard (mode, allowed countries, safe list).
 	SMSConfigure Action = "sms.configure"
+	// ActionDayCreate and ActionDayUpdate: a coordinator created an
+	// action day or changed its settings; an update that routes waiting
+	// bookings to a police organization changes them too (one leaf per
+	// airline, so that no airline's entry names another's bookings).
+	ActionDayCreate Action = "action-day.create"
+	ActionDayUpdate Action = "action-day.update"
+	// ActionDaySubmit: an airline submitted bookings to an action day.
+	ActionDaySubmit Action = "action-day.submit"
+	// ActionDayOutcome: a police organization recorded what came of a
+	// booking routed to it.
+	ActionDayOutcome Action = "action-day.outcome"
 )
 
 // Object kinds.
@@ -137,6 +148,10 @@ const (
 	// KindSMSApp is the settings of an app of an organization's
 	// SMS-pumping guard; its id is SMSAppID.
 	KindSMSApp = "sms-app"
+	// KindActionDay is an action day; KindBooking a booking submitted to
+	// one, its id BookingID.
+	KindActionDay = "action-day"
+	KindBooking   = "booking"
 )
 
 // TorDataID is the id of the one KindTorData object.
@@ -190,7 +205,7 @@ var actions = map[Action]map[string]Role{
 	UserTOTPClear:      {KindUser: Changed},
 	UserLogin:          {KindUser: Named},
 	UserRevokeSessions: {KindUser: Named},
-	Disclose:           {KindRecord: Shown, KindReport: Shown},
+	Disclose:           {KindRecord: Shown, KindReport: Shown, KindBooking: Shown},
 	HitQuery:           {KindHitQuery: Changed},
 	Hit:                {KindRecord: Named},
 	Sighting:           {KindSighting: Changed, KindRecord: Named},
@@ -203,6 +218,10 @@ var actions = map[Action]map[string]Role{
 	WitnessCosign:      {KindWitnessLog: Changed},
 	SMSRelease:         {KindSMSBlock: Named},
 	SMSConfigure:       {KindSMSApp: Changed},
+	ActionDayCreate:    {KindActionDay: Changed},
+	ActionDayUpdate:    {KindActionDay: Changed, KindBooking: Changed},
+	ActionDaySubmit:    {KindBooking: Changed, KindActionDay: Named},
+	ActionDayOutcome:   {KindBooking: Changed, KindActionDay: Named},
 }
 
 // Actions lists every action, sorted.

@@ -337,7 +337,7 @@ func verify(ctx context.Context, st *store.Store, opt VerifyOptions) (*Report, e
 	// 5. Every covered row against its newest change leaf.
 	v := &objects{rep: rep, changes: changes, missingLeaves: len(missing) > 0}
 	for _, step := range []func(context.Context, *store.Store) error{
-		v.records, v.recordVersions, v.reports, v.reportVersions, v.orgs, v.groups, v.tokens, v.users, v.smsApps,
+		v.records, v.recordVersions, v.reports, v.reportVersions, v.orgs, v.groups, v.tokens, v.users, v.smsApps, v.actionDays, v.actionDayBookings,
 		v.sightings, v.feedback, v.accessRequests, v.hitQueries, v.torImports, v.torData, v.checkpoints, v.witnessLogs,
 	} {
 		if err := step(ctx, st); err != nil {
@@ -560,6 +560,20 @@ func (v *objects) users(ctx context.Context, st *store.Store) error {
 func (v *objects) smsApps(ctx context.Context, st *store.Store) error {
 	return st.ScanSMSAppRows(ctx, func(r store.SMSAppRow) error {
 		v.check(KindSMSApp, SMSAppID(r.Org, r.App), SMSAppContent(r))
+		return nil
+	})
+}
+
+func (v *objects) actionDays(ctx context.Context, st *store.Store) error {
+	return st.ScanActionDayRows(ctx, func(r store.ActionDayRow) error {
+		v.check(KindActionDay, r.ID, ActionDayContent(r))
+		return nil
+	})
+}
+
+func (v *objects) actionDayBookings(ctx context.Context, st *store.Store) error {
+	return st.ScanActionDayBookingRows(ctx, func(r store.ActionDayBookingRow) error {
+		v.check(KindBooking, BookingID(r.ActionDay, r.Org, r.BookingID), ActionDayBookingContent(r))
 		return nil
 	})
 }

@@ -160,15 +160,11 @@ func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // orgScreener returns org's screener, made on first use.
 func (h *Hub) orgScreener(org string) (*orgScreener, error) {
+	if _, err := h.builtinPackage(); err != nil {
+		return nil, err
+	}
 	h.scr.mu.Lock()
 	defer h.scr.mu.Unlock()
-	if h.scr.c == nil {
-		c, err := screen.Compile(screen.Default())
-		if err != nil {
-			return nil, err
-		}
-		h.scr.c = c
-	}
 	o := h.scr.orgs[org]
 	if o == nil {
 		if h.scr.orgs == nil {

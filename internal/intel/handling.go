@@ -174,3 +174,8 @@ func applySharing(tlp *TLP, aud *Audience, h *Handling, pTLP *string, pAud *Audi
 	*h = norm
 	return nil
 }
+
+// Normalize checks h as for an object shared at tlp and returns it with
+// its codes sorted and unique (H2 added for TLP:RED) and its texts
+// trimmed; a bad code or text is a *FieldError under "handling".
+func (h Handling) Normalize(tlp TLP) (Handling, error) { return h.normalize(tlp) }
