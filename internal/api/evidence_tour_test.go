@@ -147,6 +147,19 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 		tr.step("GET", "/api/v1/sms/apps/{app}", "/api/v1/sms/apps/tour-app", "org-b", nil, nil, 200)
 		// inline screening: nothing stored, nothing logged
 		tr.step("POST", "/api/v1/screen", "/api/v1/screen", "org-b", screenBody("BK-TOUR", 1, time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)), nil, 200)
+		// an action day: org-b (police, DE) coordinates for grp-ab and is
+		// its German police; org-a submits a booking leaving Frankfurt
+		var day hub.ActionDay
+		tr.step("POST", "/api/v1/action-days", "/api/v1/action-days", "org-b", `{"name":"tour day","day":"2026-12-01","group":"grp-ab","handling":{"codes":["H1"]}}`, &day, 201)
+		tr.step("GET", "/api/v1/action-days", "/api/v1/action-days", "org-a", nil, nil, 200)
+		tr.step("GET", "/api/v1/action-days/{id}", "/api/v1/action-days/"+day.ID, "org-a", nil, nil, 200)
+		tr.step("PATCH", "/api/v1/action-days/{id}", "/api/v1/action-days/"+day.ID, "org-b", `{"name":"tour action day"}`, nil, 200)
+		fra := strings.NewReplacer(`"origin":"CDG"`, `"origin":"FRA"`, `"origin_country":"FR"`, `"origin_country":"DE"`)
+		tr.step("POST", "/api/v1/action-days/{id}/bookings", "/api/v1/action-days/"+day.ID+"/bookings", "org-a",
+			fra.Replace(screenBody("BK-DAY", 2, time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))), nil, 200)
+		tr.step("GET", "/api/v1/action-days/{id}/bookings", "/api/v1/action-days/"+day.ID+"/bookings?country=DE", "org-b", nil, nil, 200)
+		tr.step("POST", "/api/v1/action-days/{id}/outcomes", "/api/v1/action-days/"+day.ID+"/outcomes", "org-b", `{"airline":"org-a","booking":"BK-DAY","outcome":"denied-boarding"}`, nil, 200)
+		tr.step("GET", "/api/v1/action-days/{id}/summary", "/api/v1/action-days/"+day.ID+"/summary?format=csv", "org-a", nil, nil, 200)
 		tr.step("POST", "/api/v1/sms/blocks/release", "/api/v1/sms/blocks/release", "org-b", fmt.Sprintf(`{"app":"tour-app","prefix":%q}`, smsPumped), nil, 200)
 		// the range shared as a record (record.create), which org-a's guard,
 		// made by its first check, holds (a disclosure to org-a)
