@@ -56,6 +56,8 @@ type Seeded struct {
 	Detections int
 	// SMS is what airline-azure's OTP backend asked the SMS guard (sms.go).
 	SMS SMSDemo
+	// ActionDay is the airline action day police-de coordinates (actionday.go).
+	ActionDay ActionDayDemo
 	// Password signs in to the web UI every organization's user, whose
 	// login name is the organization's id (a fresh one each demo).
 	Password string
@@ -74,6 +76,7 @@ var orgs = []struct {
 	{"bank-nord", "Nordkap Bank", "NO", "bank", false},
 	{"telco-south", "Southwave Telecom", "ES", "telco", false},
 	{"airline-azure", "Azure Skies Airlines", "IE", "airline", false},
+	{"airline-boreal", "Boreal Air", "FI", "airline", false},
 	{"vendor-sentinel", "Sentinel Threat Labs", "US", "vendor", false},
 	{"abuse-clearing", "Open Abuse Clearinghouse", "CH", "other", true},
 }
@@ -84,7 +87,7 @@ var groups = []struct {
 }{
 	{"eu-financial", "European financial sector ISAC", "bank-alpha", []string{"bank-nord", "police-nl", "cert-fr"}},
 	{"otp-abuse", "OTP and SMS abuse working group", "telco-south", []string{"bank-alpha", "airline-azure", "vendor-sentinel"}},
-	{"airline-action-day", "Airline action day 2026", "police-de", []string{"airline-azure", "bank-alpha", "police-nl"}},
+	{"airline-action-day", "Airline action day 2026", "police-de", []string{"airline-azure", "airline-boreal", "bank-alpha", "police-nl"}},
 }
 
 // Seed fills an empty hub, which must have matching enabled, with members,
@@ -176,7 +179,10 @@ func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 	if err := activity(ctx, h, callers, all, w.now, &out); err != nil {
 		return out, err
 	}
-	out.SMS, err = SMSTraffic(ctx, h, "airline-azure", time.Now().UTC())
+	if out.SMS, err = SMSTraffic(ctx, h, "airline-azure", time.Now().UTC()); err != nil {
+		return out, err
+	}
+	out.ActionDay, err = actionDay(ctx, h, callers)
 	return out, err
 }
 
@@ -423,6 +429,8 @@ func PrintWelcome(out io.Writer, base, dataDir string, s Seeded) {
 		"{BASE}", base, "{DATA}", dataDir, "{POLICE}", tok["police-nl"], "{BANK}", tok["bank-alpha"], "{CERT}", tok["cert-fr"],
 		"{SENSOR}", s.Sensor, "{PASSWORD}", s.Password, "{C2}", s.C2Value, "{PHISH}", url.QueryEscape(s.PhishURL), "{RED}", s.RedRecord, "{VISIBLE}", hub.CollectionVisible, "{MISPEVENT}", MISPEvent, "{DETECTIONS}", fmt.Sprint(s.Detections),
 		"{AIRLINE}", tok["airline-azure"], "{SMSREQ}", fmt.Sprint(s.SMS.Requests), "{SMSBLOCK}", s.SMS.Campaign,
+		"{DAY}", s.ActionDay.ID, "{DAYBOOKINGS}", fmt.Sprint(s.ActionDay.Submitted), "{DAYNL}", fmt.Sprint(s.ActionDay.Routed["police-nl"]),
+		"{DAYDE}", fmt.Sprint(s.ActionDay.Routed["police-de"]), "{POLICEDE}", tok["police-de"],
 	).WriteString(out, welcome)
 }
 
@@ -468,6 +476,17 @@ pumping burst to the numbers under {SMSBLOCK}. Sign in as airline-azure for the 
 guard page ({BASE}/sms): its apps, charts per hour, country and number block,
 and the block with a Release button. Or:
   curl -s {BASE}/api/v1/sms/apps -H "Authorization: Bearer {AIRLINE}"
+
+An airline action day (docs/screen.md): police-de coordinates it; airline-azure and
+airline-boreal each screened their own bookings (a transactions scenario's) and
+submitted the {DAYBOOKINGS} flagged; the hub linked them into rings across both
+airlines and routed {DAYNL} to police-nl and {DAYDE} to police-de (the rest wait for police
+of their countries), who recorded arrests, denied boardings and no-shows.
+Sign in as police-de, police-nl or an airline for the Action days page
+({BASE}/action-days), or:
+  curl -s {BASE}/api/v1/action-days/{DAY}/summary -H "Authorization: Bearer {POLICEDE}"
+  curl -s '{BASE}/api/v1/action-days/{DAY}/summary?format=csv' -H "Authorization: Bearer $T"
+  curl -s '{BASE}/api/v1/action-days/{DAY}/bookings?country=NL' -H "Authorization: Bearer $T"
 
 The demo's values come from documentation ranges and example.com names, so
 its "documentation" and "special-domains" warning lists are off; the others

@@ -52,6 +52,30 @@ func TestSeed(t *testing.T) {
 	if s.Records < 300 || s.Reports < 2 || s.PhishURL == "" || s.RedRecord == "" {
 		t.Errorf("seeded %+v", s)
 	}
+	// The action day: both airlines' bookings linked into one ring at
+	// the hub for the coordinator, some routed to each police, outcomes.
+	ad := s.ActionDay
+	if ad.Submitted < 100 || ad.Routed["police-nl"] == 0 || ad.Routed["police-de"] == 0 || ad.Outcomes == 0 {
+		t.Errorf("action day %+v", ad)
+	}
+	coord := &policy.Caller{Org: "police-de", Role: intel.RoleAnalyst, Groups: []string{"airline-action-day"}}
+	sum, err := h.Summary(ctx, coord, ad.ID)
+	if err != nil || sum.Total.Submitted != ad.Submitted || sum.Total.Outcomes[hub.OutcomeArrest] == 0 || len(sum.Airlines) != 2 {
+		t.Errorf("action day %+v summary %+v %v", ad, sum.Total, err)
+	}
+	all, err := h.ActionDayBookings(ctx, coord, ad.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	across := 0
+	for _, b := range all.Bookings {
+		if b.Ring != nil && b.Ring.Airlines == 2 {
+			across++
+		}
+	}
+	if across == 0 {
+		t.Error("no ring links the two airlines' bookings")
+	}
 	sectors := map[intel.Sector]bool{}
 	for _, o := range s.Orgs {
 		sectors[o.Sector] = true
