@@ -96,15 +96,10 @@ func screenRun(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("--in: %w", err)
 	}
 	defer closeIn()
-	var rd screen.Reader
-	switch f {
-	case "jsonl":
-		rd = screen.NewJSONReader(r, opts)
-	case "csv":
-		rd = screen.NewCSVReader(r, opts)
-	default:
+	rd, err := screen.NewReader(f, r, opts)
+	if err != nil {
 		bar.Finish()
-		return fmt.Errorf("--format %q: want jsonl or csv", f)
+		return fmt.Errorf("--%w", err)
 	}
 	s := screen.New(compiled, cfg)
 	began := time.Now()

@@ -433,14 +433,8 @@ func (h *Hub) SubmitBookings(ctx context.Context, c *policy.Caller, id, format s
 	if err := policy.SubmitBookings(c, id, d.shared()); err != nil {
 		return SubmitResult{}, err
 	}
-	opts := screen.ReaderOptions{Key: h.screenKey()}
-	var rd screen.Reader
-	switch format {
-	case "jsonl":
-		rd = screen.NewJSONReader(r, opts)
-	case "csv":
-		rd = screen.NewCSVReader(r, opts)
-	default:
+	rd, err := screen.NewReader(format, r, screen.ReaderOptions{Key: h.screenKey()})
+	if err != nil {
 		return SubmitResult{}, &intel.FieldError{Field: "format", Value: format, Reason: "want jsonl or csv"}
 	}
 	now := h.now()

@@ -60,12 +60,19 @@ func readAll(tb testing.TB, data []byte) int {
 }
 
 func screenAll(tb testing.TB, c *Compiled, data []byte) int {
+	s := screened(tb, c, data)
+	s.Findings()
+	return s.Len()
+}
+
+// screened returns a screener of c to which every booking of data was added.
+func screened(tb testing.TB, c *Compiled, data []byte) *Screener {
 	rd := NewJSONReader(bytes.NewReader(data), ReaderOptions{})
 	s := New(c, DefaultConfig())
 	for {
 		b, err := rd.Next()
 		if err == io.EOF {
-			break
+			return s
 		}
 		if err != nil {
 			tb.Fatal(err)
@@ -74,8 +81,6 @@ func screenAll(tb testing.TB, c *Compiled, data []byte) int {
 			tb.Fatal(err)
 		}
 	}
-	s.Findings()
-	return s.Len()
 }
 
 // cpuTime is the process's user and system time so far: on a shared
@@ -133,20 +138,7 @@ func TestQuality(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rd := NewJSONReader(bytes.NewReader(data), ReaderOptions{})
-	s := New(c, DefaultConfig())
-	for {
-		b, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Add(b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s := screened(t, c, data)
 	truth, err := finding.Read(bytes.NewReader(truthData))
 	if err != nil {
 		t.Fatal(err)
@@ -196,20 +188,7 @@ func TestVerdicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rd := NewJSONReader(bytes.NewReader(bookings), ReaderOptions{})
-	s := New(c, DefaultConfig())
-	for {
-		b, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Add(b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s := screened(t, c, bookings)
 	found := map[string]float64{}
 	rings := map[string]string{}
 	for _, f := range s.Findings() {

@@ -494,6 +494,17 @@ type Reader interface {
 	Next() (*Booking, error)
 }
 
+// NewReader returns a reader of format ("jsonl" or "csv") over r.
+func NewReader(format string, r io.Reader, o ReaderOptions) (Reader, error) {
+	switch format {
+	case "jsonl":
+		return NewJSONReader(r, o), nil
+	case "csv":
+		return NewCSVReader(r, o), nil
+	}
+	return nil, fmt.Errorf("format %q: want jsonl or csv", format)
+}
+
 // JSONReader reads bookings.jsonl: one flat JSON object per line whose
 // members are the field names with string values (amount may also be a
 // JSON number); blank lines are skipped. The booking returned by Next is
