@@ -586,7 +586,9 @@ type ActionDayPackage struct {
 // see: a police organization's package of its country, an airline's own
 // submissions with their outcomes, everything to the coordinator. Showing
 // a booking to another organization than its airline is logged as a
-// disclosure before it is shown.
+// disclosure before it is shown, with the hash of the booking's stored
+// content (evidence.ActionDayBookingContent): the screening beside it is
+// worked out afresh from the bookings the caller may see.
 func (h *Hub) ActionDayBookings(ctx context.Context, c *policy.Caller, id, country string) (ActionDayPackage, error) {
 	if err := policy.Require(c, policy.ReadIntel); err != nil {
 		return ActionDayPackage{}, err
@@ -608,17 +610,16 @@ func (h *Hub) ActionDayBookings(ctx context.Context, c *policy.Caller, id, count
 	}
 	out := ActionDayPackage{ActionDay: id, Country: country, Police: d.Police[country], TLP: intel.Amber, Handling: d.Handling, Package: pkg, Bookings: []BookingView{}}
 	byOwner := map[string][]evidence.Object{}
-	for _, v := range views {
+	for i, v := range views {
 		if country != "" && v.Country != country {
 			continue
 		}
 		out.Bookings = append(out.Bookings, v)
 		if v.Airline != c.Org {
-			shown, err := evidence.Canonical(&v)
-			if err != nil {
-				return ActionDayPackage{}, err
-			}
-			byOwner[v.Airline] = append(byOwner[v.Airline], evidence.ObjectOf(evidence.KindBooking, evidence.BookingID(id, v.Airline, v.Booking), v.Airline, shown))
+			// The booking as stored: what the view shows of it, and
+			// what evidence verify checks the row against.
+			byOwner[v.Airline] = append(byOwner[v.Airline], evidence.ObjectOf(evidence.KindBooking, evidence.BookingID(id, v.Airline, v.Booking), v.Airline,
+				evidence.ActionDayBookingContent(rows[i])))
 		}
 	}
 	if err := h.disclose(ctx, c, byOwner); err != nil {

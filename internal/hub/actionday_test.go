@@ -22,7 +22,7 @@ import (
 // organizations in group g-ad, a third police organization and a bank
 // outside it, on a hub with matching enabled (its key hashes clear names
 // and card numbers).
-func actionDayWorld(t *testing.T, st *store.Store) (*hub.Hub, map[string]*policy.Caller) {
+func actionDayWorld(t testing.TB, st *store.Store) (*hub.Hub, map[string]*policy.Caller) {
 	t.Helper()
 	ctx := context.Background()
 	h := newHub(t, st)
