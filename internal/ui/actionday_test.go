@@ -215,6 +215,12 @@ func TestActionDayThroughTheUI(t *testing.T) {
 	if st, body := airFR.uploadBookings(dayHref+"/bookings", "flagged.jsonl", bad, "auto"); st != 400 || !strings.Contains(body, `id="actionday-error"`) || !strings.Contains(body, "line 1") || !strings.Contains(body, "origin_country") {
 		t.Errorf("a bad file: %d\n%s", st, body)
 	}
+	if st, body := airFR.uploadBookings(dayHref+"/bookings", "big.jsonl", strings.Repeat(adJSONL(fr[0]), api.MaxSubmitBody/len(adJSONL(fr[0]))+100), ""); st != 413 {
+		t.Errorf("a file over the API's bound: %d\n%s", st, body)
+	}
+	if st, _, _ := airFR.do("POST", dayHref+"/police", url.Values{"country": {"ES"}, "police": {"police-es"}}, nil); st != 403 {
+		t.Errorf("a form without its CSRF token: %d", st)
+	}
 	if st, body := airFR.uploadBookings(dayHref+"/bookings", "", "", ""); st != 400 || !strings.Contains(body, en.T("actionday.upload.nofile")) {
 		t.Errorf("no file: %d\n%s", st, body)
 	}
