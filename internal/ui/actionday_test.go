@@ -344,6 +344,28 @@ func TestActionDayThroughTheUI(t *testing.T) {
 		t.Errorf("the bank uploads: %d\n%s", st, body)
 	}
 
+	// Hostile values: a day's name, a booking reference and a file name
+	// come out inert.
+	evil := "<script>alert(1)</script>\u202Eyad"
+	st, loc, body = coord.post("/action-days", url.Values{"name": {evil}, "day": {"2026-12-02"}, "group": {"g-ad"}}, nil)
+	if st != 303 {
+		t.Fatalf("opening the hostile day: %d\n%s", st, body)
+	}
+	hostile := adFields(`<img/src=x/onerror=alert(1)>`, "CDG", "FR", "AF", t0, "MULE/20")
+	if st, body := airFR.uploadBookings(loc+"/bookings", "<b>x</b>\u202E.jsonl", adJSONL(hostile), "jsonl"); st != 200 || strings.Contains(body, "<b>x</b>") || strings.Contains(body, "\u202E") {
+		t.Errorf("the hostile upload: %d\n%s", st, body)
+	}
+	for _, p := range []string{"/action-days", loc, loc + "/packages/FR", loc + "/summary"} {
+		body := coord.get(p, 200)
+		if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img/src=x") || strings.Contains(body, "\u202E") {
+			t.Errorf("%s shows a hostile value as it is:\n%s", p, body)
+		}
+	}
+	st, _, body = signInHTTP(t, h, "user-police-fr", adPassword, "en").post(loc+"/outcomes", url.Values{"country": {"FR"}, "airline": {"air-fr"}, "booking": {`<img/src=x/onerror=alert(1)>`}, "outcome": {"no-show"}}, nil)
+	if st != 200 || !strings.Contains(body, `id="outcome-recorded"`) || strings.Contains(body, "<img/src=x") || strings.Contains(body, "\u202E") {
+		t.Errorf("the hostile booking's outcome: %d\n%s", st, body)
+	}
+
 	// Every page in both languages: no missing key (get checks), no clear
 	// name or card number.
 	for _, lang := range []string{"en", "ja"} {
