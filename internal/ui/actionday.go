@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -183,7 +184,7 @@ type actionDayData struct {
 	// Police lists the police named per country, by country.
 	Police []actionDayPolice
 	// Packages are the countries whose bookings the reader may see, with
-	// their counts (hub.Summary).
+	// their counts (hub.Summary): those with police first.
 	Packages []actionDayPackageRow
 	// The reader's part in the day.
 	Coordinator, IsPolice, Airline bool
@@ -271,6 +272,10 @@ func (u *UI) renderActionDay(w http.ResponseWriter, r *http.Request, s *session,
 		d.Packages = append(d.Packages, actionDayPackageRow{Country: c.Country, Police: c.Police, Href: packageHref(day.ID, c.Country),
 			Submitted: c.Submitted, Pending: c.Pending})
 	}
+	// The countries with police first, then those whose bookings wait.
+	slices.SortStableFunc(d.Packages, func(a, b actionDayPackageRow) int {
+		return cmp.Compare(boolRank(a.Police == ""), boolRank(b.Police == ""))
+	})
 	org := s.caller.Org
 	d.Coordinator = org == day.Coordinator
 	d.IsPolice = slices.Contains(slices.Collect(maps.Values(day.Police)), org)
@@ -290,6 +295,14 @@ func (u *UI) renderActionDay(w http.ResponseWriter, r *http.Request, s *session,
 	p := u.page(s, "actionday.title", d)
 	p.Path = d.Href // after a form, the language switch returns to the day
 	u.render(w, r, status, "actionday.html", p)
+}
+
+// boolRank orders false before true.
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // submitBookings serves POST /action-days/{id}/bookings: the uploaded file
