@@ -416,12 +416,14 @@ func TestTorCheckThroughTheUI(t *testing.T) {
 func TestPagesNeedASession(t *testing.T) {
 	w := newWorld(t)
 	anon := &uiClient{t: t, base: w.h.URL, token: "not-a-session", lang: "en"}
-	for _, p := range []string{"/hits", "/access-requests", "/feedback", "/tor?ip=192.0.2.1", "/evidence", "/sensors", "/detections", "/sms", "/sms/shop", "/records/" + w.amber + "/evidence.bundle"} {
+	for _, p := range []string{"/hits", "/access-requests", "/feedback", "/tor?ip=192.0.2.1", "/evidence", "/sensors", "/detections", "/sms", "/sms/shop", "/records/" + w.amber + "/evidence.bundle",
+		"/action-days", "/action-days/x", "/action-days/x/packages/FR", "/action-days/x/summary", "/action-days/x/summary.csv"} {
 		if st, loc, _ := anon.do("GET", p, nil, nil); st != http.StatusSeeOther || loc != "/login" {
 			t.Errorf("GET %s without a session: %d %q", p, st, loc)
 		}
 	}
-	for _, p := range []string{"/hits", "/access-requests", "/access-requests/x/approve", "/access-requests/x/deny", "/records/" + w.green + "/feedback", "/sensors", "/sms/shop/release"} {
+	for _, p := range []string{"/hits", "/access-requests", "/access-requests/x/approve", "/access-requests/x/deny", "/records/" + w.green + "/feedback", "/sensors", "/sms/shop/release",
+		"/action-days", "/action-days/x/bookings", "/action-days/x/police", "/action-days/x/outcomes"} {
 		if st, loc, _ := anon.do("POST", p, url.Values{"values": {"a.example.com"}}, nil); st != http.StatusSeeOther || loc != "/login" {
 			t.Errorf("POST %s without a session: %d %q", p, st, loc)
 		}

@@ -14,6 +14,7 @@ import (
 	"fusion/internal/hub"
 	"fusion/internal/intel"
 	"fusion/internal/match"
+	"fusion/internal/screen"
 	"fusion/internal/sms"
 )
 
@@ -48,7 +49,7 @@ func templateKeys(t *testing.T) map[string]string {
 // literals (page titles, error messages), and the keys helpers derive.
 func codeKeys(t *testing.T) map[string]string {
 	t.Helper()
-	re := regexp.MustCompile(`"((?:layout|nav|login|about|notfound|tlp|handling|value|submit|reports?|reportnew|hits|access|feedback|tor|orgs|groups?|directory|detections|sms)\.[a-z0-9.\-]+)"`)
+	re := regexp.MustCompile(`"((?:layout|nav|login|about|notfound|tlp|handling|value|submit|reports?|reportnew|hits|access|feedback|tor|orgs|groups?|directory|detections|sms|actionday)\.[a-z0-9.\-]+)"`)
 	keys := map[string]string{}
 	files, _ := filepath.Glob("*.go")
 	for _, f := range files {
@@ -84,6 +85,14 @@ func codeKeys(t *testing.T) map[string]string {
 	}
 	for _, r := range sms.Reasons(^uint32(0)).Names() {
 		keys["sms.reason."+r] = "sms.go (smsReason: sms reasons)"
+	}
+	// The action-day pages derive keys from the hub's outcomes and the
+	// built-in rule package's rules.
+	for _, o := range hub.ActionDayOutcomes {
+		keys["actionday.outcome."+o] = "actionday_package.html, actionday_summary.html (hub.ActionDayOutcomes)"
+	}
+	for _, r := range screen.Default().Rules {
+		keys["actionday.rule."+r.ID] = "actionday.go (ruleReason: the built-in rule package)"
 	}
 	for _, sec := range intel.Sectors {
 		keys["sector."+string(sec)] = "orgs.html, groups.html (intel.Sectors)"

@@ -35,6 +35,7 @@ import (
 	"fusion/internal/policy"
 	"fusion/internal/tor"
 	"fusion/internal/zeek"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -163,6 +164,17 @@ type Hub interface {
 	// The evidence bundle download (custody.go); the harness drives it as
 	// Client.Bundle.
 	EvidenceBundle(ctx context.Context, c *policy.Caller, id string) (*evidence.Bundle, error)
+	// The action-day pages (actionday.go): the days, one day, its
+	// bookings submitted by an airline, a country's package, the police's
+	// outcomes and the day's figures.
+	CreateActionDay(ctx context.Context, c *policy.Caller, in hub.ActionDayInput) (hub.ActionDay, error)
+	ActionDays(ctx context.Context, c *policy.Caller) ([]hub.ActionDay, error)
+	GetActionDay(ctx context.Context, c *policy.Caller, id string) (hub.ActionDay, error)
+	UpdateActionDay(ctx context.Context, c *policy.Caller, id string, p hub.ActionDayPatch) (hub.ActionDay, error)
+	SubmitBookings(ctx context.Context, c *policy.Caller, id, format string, r io.Reader) (hub.SubmitResult, error)
+	ActionDayBookings(ctx context.Context, c *policy.Caller, id, country string) (hub.ActionDayPackage, error)
+	RecordOutcome(ctx context.Context, c *policy.Caller, id, airline, booking, outcome, note string) (hub.Outcome, error)
+	Summary(ctx context.Context, c *policy.Caller, id string) (hub.ActionDaySummary, error)
 }
 
 // EvidenceLog is what the evidence page (evidence.go) and the chain of
@@ -265,6 +277,16 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("GET /sms", u.signedIn(u.smsList))
 	mux.HandleFunc("GET /sms/{app}", u.signedIn(u.smsApp))
 	mux.HandleFunc("POST /sms/{app}/release", u.signedInMax(maxSmallForm, u.smsRelease))
+	// Action days: the days, a day, its packages and its summary.
+	mux.HandleFunc("GET /action-days", u.signedIn(u.actionDays))
+	mux.HandleFunc("POST /action-days", u.signedInMax(maxActionDayForm, u.createActionDay))
+	mux.HandleFunc("GET /action-days/{id}", u.signedIn(u.actionDay))
+	mux.HandleFunc("POST /action-days/{id}/bookings", u.signedInMax(maxBookingsForm, u.submitBookings))
+	mux.HandleFunc("POST /action-days/{id}/police", u.signedInMax(maxActionDayForm, u.namePolice))
+	mux.HandleFunc("GET /action-days/{id}/packages/{country}", u.signedIn(u.actionDayPackage))
+	mux.HandleFunc("POST /action-days/{id}/outcomes", u.signedInMax(maxActionDayForm, u.recordOutcome))
+	mux.HandleFunc("GET /action-days/{id}/summary", u.signedIn(u.actionDaySummary))
+	mux.HandleFunc("GET /action-days/{id}/summary.csv", u.signedIn(u.actionDaySummaryCSV))
 	mux.HandleFunc("GET /sensors", u.signedIn(u.sensors))
 	mux.HandleFunc("POST /sensors", u.signedInMax(maxSensorFile+64<<10, u.sensors))
 	mux.HandleFunc("GET /static/{name}", u.serveAsset)
