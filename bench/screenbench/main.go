@@ -148,7 +148,7 @@ func run(c config) error {
 	if per > c.bookings {
 		return fmt.Errorf("--bookings %d: the load sends %d bookings to each target (--rate × (--warm + --rounds × --phase))", c.bookings, per)
 	}
-	lines, err := generate(ctx, dir, c.seed, c.bookings)
+	bks, err := generate(ctx, dir, c.seed, c.bookings)
 	if err != nil {
 		return err
 	}
@@ -159,14 +159,14 @@ func run(c config) error {
 	h := sh.Hub
 	defer h.Close()
 
-	s := summary{Bookings: len(lines), Seed: c.seed, Rate: c.rate, Phase: c.phase.String(), Rounds: c.rounds, Conns: c.conns}
-	s.Preloaded = len(lines) - per
+	s := summary{Bookings: bks.len(), Seed: c.seed, Rate: c.rate, Phase: c.phase.String(), Rounds: c.rounds, Conns: c.conns}
+	s.Preloaded = bks.len() - per
 	s.HeapBefore, s.RSSBefore = loadgen.Memory()
 	log.Printf("screening the first %d bookings in process", s.Preloaded)
 	t0 := time.Now()
 	var pass []byte // the answer on a booking passed: the baseline's
-	for i, l := range lines[:s.Preloaded] {
-		r, err := h.Screen(ctx, sh.Caller, l)
+	for i := range s.Preloaded {
+		r, err := h.Screen(ctx, sh.Caller, bks.at(i))
 		if err != nil {
 			return fmt.Errorf("booking %d: %w", i+1, err)
 		}
@@ -201,7 +201,7 @@ func run(c config) error {
 	// Both targets are sent the bookings after the preloaded ones, in
 	// booking order: request seq of a target is booking Preloaded + seq.
 	body := func(buf []byte, seq int, _ time.Time, _ *rand.Rand) []byte {
-		return append(buf, lines[s.Preloaded+seq]...)
+		return append(buf, bks.at(s.Preloaded+seq)...)
 	}
 	targets := [2]*loadgen.Target{
 		{Name: "screen", Addr: screenAddr, Path: "/api/v1/screen", Auth: sh.Secret, Body: body, Class: decision, Classes: 2, Served: screenServed},
@@ -243,9 +243,27 @@ func screened(s summary, c config) int {
 	return s.Preloaded + int(float64(c.rate)*c.warm.Seconds()) + s.Screen.OK
 }
 
+// bookings are a scenario's bookings, one JSON object each, held in one
+// buffer so that the collector has no pointers to follow in them: the
+// client's data should not slow the servers' collections.
+type bookings struct {
+	data []byte
+	ends []int // booking i is data[ends[i-1]:ends[i]]
+}
+
+func (b *bookings) len() int { return len(b.ends) }
+
+func (b *bookings) at(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = b.ends[i-1]
+	}
+	return b.data[start:b.ends[i]]
+}
+
 // generate writes a transactions scenario of n bookings with seed into
-// dir and returns its bookings, one JSON object each.
-func generate(ctx context.Context, dir string, seed uint64, n int) ([][]byte, error) {
+// dir and returns its bookings.
+func generate(ctx context.Context, dir string, seed uint64, n int) (*bookings, error) {
 	log.Printf("generating %d bookings (transactions scenario, seed %d)", n, seed)
 	t0 := time.Now()
 	out := dir + "/scenario"
@@ -258,22 +276,23 @@ func generate(ctx context.Context, dir string, seed uint64, n int) ([][]byte, er
 		return nil, err
 	}
 	defer f.Close()
-	var lines [][]byte
+	b := &bookings{ends: make([]int, 0, n)}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), screen.MaxLine)
-	for sc.Scan() {
+	for sc.Scan() && b.len() < n {
 		if l := bytes.TrimSpace(sc.Bytes()); len(l) > 0 {
-			lines = append(lines, bytes.Clone(l))
+			b.data = append(b.data, l...)
+			b.ends = append(b.ends, len(b.data))
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	if len(lines) < n {
-		return nil, fmt.Errorf("the scenario gave %d bookings of the %d asked", len(lines), n)
+	if b.len() < n {
+		return nil, fmt.Errorf("the scenario gave %d bookings of the %d asked", b.len(), n)
 	}
 	log.Printf("generated them in %.1f s", time.Since(t0).Seconds())
-	return lines[:n], nil
+	return b, nil
 }
 
 // baseline reads the body, parses the booking and answers pass (the
