@@ -38,3 +38,4 @@ bench:
 	bash bench/feedback.sh
 	bash bench/taxii.sh
 	bash bench/sms.sh
+	bash bench/screen.sh

@@ -15,14 +15,13 @@
 //
 // # Load
 //
-// The load is open-loop: request i is due at start + i/rate whatever
-// happened to the ones before, a dispatcher hands due requests to --conns
-// workers each holding one keep-alive connection, and latency runs from
-// the request's due time to the end of its answer, so that a server that
-// falls behind is charged the queueing (no coordinated omission). The
-// client writes HTTP/1.1 by hand and reads answers with http.ReadResponse.
-// Client and servers share this process and the machine's cores: what the
-// client costs, both targets pay.
+// The load is open-loop (package loadgen): request i is due at start +
+// i/rate whatever happened to the ones before, --conns workers each hold
+// one keep-alive connection, and latency runs from the request's due
+// time to the end of its answer, so that a server that falls behind is
+// charged the queueing (no coordinated omission). Client and servers
+// share this process and the machine's cores: what the client costs, both
+// targets pay.
 //
 // # State
 //
@@ -47,7 +46,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -56,30 +54,20 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/netip"
 	"os"
-	"path/filepath"
-	"runtime"
-	"runtime/debug"
-	"runtime/pprof"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
 
+	"fusion/bench/loadgen"
+	"fusion/bench/sensorhub"
 	"fusion/internal/api"
-	"fusion/internal/evidence"
 	"fusion/internal/hub"
-	"fusion/internal/intel"
-	"fusion/internal/observable"
 	"fusion/internal/policy"
 	"fusion/internal/server"
 	"fusion/internal/sms"
@@ -125,45 +113,25 @@ func main() {
 
 // summary is what a run prints.
 type summary struct {
-	Numbers     int       `json:"numbers"`
-	Rate        int       `json:"rate"`
-	Phase       string    `json:"phase"`
-	Rounds      int       `json:"rounds"`
-	Conns       int       `json:"conns"`
-	LoadSeconds float64   `json:"load_seconds"`
-	LoadVerdict [3]int    `json:"load_verdicts"` // allow, challenge, block
-	State       sms.Stats `json:"state"`
-	HeapBefore  uint64    `json:"heap_before"`
-	HeapAfter   uint64    `json:"heap_after"`
-	RSSBefore   uint64    `json:"rss_before"`
-	RSSAfter    uint64    `json:"rss_after"`
-	Guard       result    `json:"guard"`
-	Baseline    result    `json:"baseline"`
-	P50Ratio    float64   `json:"p50_ratio"`
-	P99Ratio    float64   `json:"p99_ratio"`
+	Numbers     int            `json:"numbers"`
+	Rate        int            `json:"rate"`
+	Phase       string         `json:"phase"`
+	Rounds      int            `json:"rounds"`
+	Conns       int            `json:"conns"`
+	LoadSeconds float64        `json:"load_seconds"`
+	LoadVerdict [3]int         `json:"load_verdicts"` // allow, challenge, block
+	State       sms.Stats      `json:"state"`
+	HeapBefore  uint64         `json:"heap_before"`
+	HeapAfter   uint64         `json:"heap_after"`
+	RSSBefore   uint64         `json:"rss_before"`
+	RSSAfter    uint64         `json:"rss_after"`
+	Guard       loadgen.Result `json:"guard"`
+	Baseline    loadgen.Result `json:"baseline"`
+	P50Ratio    float64        `json:"p50_ratio"`
+	P99Ratio    float64        `json:"p99_ratio"`
 	// LoadAvg is the machine's one-minute load average (/proc/loadavg)
 	// before and after the timed rounds: what else ran on the cores.
 	LoadAvg [2]float64 `json:"loadavg"`
-}
-
-// result is one target's figures over its timed phases, times in µs.
-type result struct {
-	Sent     int       `json:"sent"`
-	OK       int       `json:"ok"`
-	Errors   int       `json:"errors"`
-	Achieved float64   `json:"achieved_per_s"`
-	P50      float64   `json:"p50_us"`
-	P99      float64   `json:"p99_us"`
-	P999     float64   `json:"p99_9_us"`
-	Max      float64   `json:"max_us"`
-	PhaseP99 []float64 `json:"phase_p99_us"`
-	// CPU is the process's CPU time per answered request over the
-	// target's phases: server and client, both targets' alike.
-	CPU float64 `json:"cpu_us_per_request"`
-	// ServedP50 and ServedP99 are the handler's own times (see recorder).
-	ServedP50 float64 `json:"served_p50_us"`
-	ServedP99 float64 `json:"served_p99_us"`
-	Verdicts  [3]int  `json:"verdicts"` // allow, challenge, block
 }
 
 const app = "otp-login"
@@ -179,22 +147,12 @@ func run(c config) error {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	h, err := openHub(ctx, dir)
+	sh, err := sensorhub.Open(ctx, dir, "fusion.bench/sms", sensorhub.Org{ID: "org-bank", Name: "A bank", Country: "JP", Sector: "bank", Token: "otp backend"})
 	if err != nil {
 		return err
 	}
+	h, secret, sensor := sh.Hub, sh.Secret, sh.Caller
 	defer h.Close()
-	if _, err := h.OperatorCreateOrg(ctx, "org-bank", "A bank", "JP", "bank", false); err != nil {
-		return err
-	}
-	secret, _, err := h.OperatorIssueToken(ctx, "org-bank", intel.RoleSensor, "otp backend")
-	if err != nil {
-		return err
-	}
-	sensor, err := h.Authenticate(ctx, secret)
-	if err != nil {
-		return err
-	}
 
 	var s summary
 	s.Numbers, s.Rate, s.Phase, s.Rounds, s.Conns = c.numbers, c.rate, c.phase.String(), c.rounds, c.conns
@@ -206,13 +164,13 @@ func run(c config) error {
 		return err
 	}
 	log.Printf("found them in %.1f s", time.Since(tf).Seconds())
-	s.HeapBefore, s.RSSBefore = memory()
+	s.HeapBefore, s.RSSBefore = loadgen.Memory()
 	t0 := time.Now()
 	if s.LoadVerdict, err = load(ctx, h, sensor, rng, blocks, c.numbers); err != nil {
 		return err
 	}
 	s.LoadSeconds = time.Since(t0).Seconds()
-	s.HeapAfter, s.RSSAfter = memory()
+	s.HeapAfter, s.RSSAfter = loadgen.Memory()
 	if s.State, err = h.SMSStats(ctx, sensor); err != nil {
 		return err
 	}
@@ -220,110 +178,46 @@ func run(c config) error {
 		s.HeapBefore>>20, s.HeapAfter>>20, s.RSSBefore>>20, s.RSSAfter>>20)
 
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	guardServed, baseServed := &recorder{}, &recorder{}
-	guardAddr, stopGuard, err := serve(guardServed.wrap(server.New(server.Config{Hub: h, Log: quiet}).Handler()))
+	guardServed, baseServed := &loadgen.Recorder{}, &loadgen.Recorder{}
+	guardAddr, stopGuard, err := loadgen.Serve(guardServed.Wrap(server.New(server.Config{Hub: h, Log: quiet}).Handler()))
 	if err != nil {
 		return err
 	}
 	defer stopGuard()
-	baseAddr, stopBase, err := serve(baseServed.wrap(http.HandlerFunc(baselineCheck)))
+	baseAddr, stopBase, err := loadgen.Serve(baseServed.Wrap(http.HandlerFunc(baselineCheck)))
 	if err != nil {
 		return err
 	}
 	defer stopBase()
 
-	targets := [2]*target{
-		{name: "guard", addr: guardAddr, auth: secret, blocks: blocks, served: guardServed},
-		{name: "baseline", addr: baseAddr, blocks: blocks, served: baseServed},
+	body := checkBody(blocks)
+	targets := [2]*loadgen.Target{
+		{Name: "guard", Addr: guardAddr, Path: "/api/v1/sms/check", Auth: secret, Body: body, Class: verdict, Classes: 3, Served: guardServed},
+		{Name: "baseline", Addr: baseAddr, Path: "/api/v1/sms/check", Body: body, Class: verdict, Classes: 3, Served: baseServed},
 	}
 	for _, t := range targets {
-		if err := t.dial(c.conns); err != nil {
+		if err := t.Dial(c.conns); err != nil {
 			return err
 		}
-		defer t.close()
-		log.Printf("warming %s for %s", t.name, c.warm)
-		t.phase(c.rate, c.warm, c.seed)
+		defer t.Close()
+		log.Printf("warming %s for %s", t.Name, c.warm)
+		t.Phase(c.rate, c.warm, c.seed)
 	}
-	if c.cpuProfile != "" {
-		f, err := os.Create(c.cpuProfile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	stopProfile, err := loadgen.Profile(c.cpuProfile, c.mutexProf)
+	if err != nil {
+		return err
 	}
-	if c.mutexProf != "" {
-		runtime.SetMutexProfileFraction(10)
-		defer func() {
-			f, err := os.Create(c.mutexProf)
-			if err != nil {
-				log.Print(err)
-				return
-			}
-			pprof.Lookup("mutex").WriteTo(f, 0)
-			f.Close()
-		}()
-	}
-	var phases [2][]phaseResult
-	s.LoadAvg[0] = loadAvg()
-	for r := range c.rounds {
-		order := []int{0, 1}
-		if r%2 == 1 {
-			order = []int{1, 0}
-		}
-		for _, i := range order {
-			p := targets[i].phase(c.rate, c.phase, c.seed+uint64(r)*2+uint64(i)+1)
-			phases[i] = append(phases[i], p)
-			log.Printf("round %d %-8s sent %d ok %d errors %d achieved %.0f/s p50 %.0f µs p99 %.0f µs max %.0f µs CPU %.1f µs/request, handler p50 %.0f p99 %.0f µs",
-				r+1, targets[i].name, p.sent, p.ok, p.errors, p.achieved(), quantile(p.lat, 0.5), quantile(p.lat, 0.99), quantile(p.lat, 1),
-				float64(p.cpu.Microseconds())/float64(max(p.ok, 1)), quantile(p.served, 0.5), quantile(p.served, 0.99))
-		}
-	}
-	s.LoadAvg[1] = loadAvg()
-	s.Guard, s.Baseline = summarise(phases[0]), summarise(phases[1])
+	defer stopProfile()
+	s.LoadAvg[0] = loadgen.LoadAvg()
+	phases := loadgen.Rounds(targets, c.rate, c.phase, c.rounds, c.seed)
+	s.LoadAvg[1] = loadgen.LoadAvg()
+	s.Guard, s.Baseline = loadgen.Summarise(phases[0]), loadgen.Summarise(phases[1])
 	s.P50Ratio, s.P99Ratio = s.Guard.P50/s.Baseline.P50, s.Guard.P99/s.Baseline.P99
 	if c.jsonOut {
 		return json.NewEncoder(os.Stdout).Encode(s)
 	}
 	printSummary(s)
 	return nil
-}
-
-func openHub(ctx context.Context, dir string) (*hub.Hub, error) {
-	skey, _, err := evidence.GenerateKey("fusion.bench/sms")
-	if err != nil {
-		return nil, err
-	}
-	notary, err := evidence.NewNotary(skey)
-	if err != nil {
-		return nil, err
-	}
-	canon, err := observable.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		return nil, err
-	}
-	return hub.Open(ctx, hub.Config{DSN: filepath.Join(dir, "fusion.db"), Canon: canon, Notary: notary,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-}
-
-// memory is the heap in use after a collection and the resident set.
-func memory() (heap, rss uint64) {
-	runtime.GC()
-	debug.FreeOSMemory()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	data, err := os.ReadFile("/proc/self/status")
-	if err == nil {
-		for _, l := range strings.Split(string(data), "\n") {
-			if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
-				kb, _ := strconv.ParseUint(f[1], 10, 64)
-				rss = kb << 10
-			}
-		}
-	}
-	return ms.HeapInuse, rss
 }
 
 // regions are the destination countries of the loaded blocks, weighted
@@ -477,19 +371,6 @@ func load(ctx context.Context, h *hub.Hub, c *policy.Caller, rng *rand.Rand, blo
 	return verdicts, nil
 }
 
-// serve serves h on a fresh listener on 127.0.0.1 with the hub's server
-// settings (internal/server).
-func serve(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
-		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	go srv.Serve(ln)
-	return ln.Addr().String(), func() { srv.Close() }, nil
-}
-
 // allowAnswer is the baseline's fixed answer, the size of a guard's allow.
 var allowAnswer = []byte(`{"decision":"allow","would":"allow","reasons":[],"country":"GB","prefix":"+447400123","carrier":"Vodafone","number_type":"mobile"}` + "\n")
 
@@ -508,148 +389,14 @@ func baselineCheck(w http.ResponseWriter, r *http.Request) {
 	w.Write(allowAnswer)
 }
 
-// target is one server under load, with its connections.
-type target struct {
-	name   string
-	addr   string
-	auth   string
-	blocks []block
-	conns  []*conn
-	served *recorder
-}
-
-// recorder keeps how long a handler took with each request, from the
-// request read to the answer written: the server's own time, without
-// the client's, the network's or the queue before the handler.
-type recorder struct {
-	mu sync.Mutex
-	ds []time.Duration
-}
-
-func (rc *recorder) wrap(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t0 := time.Now()
-		h.ServeHTTP(w, r)
-		d := time.Since(t0)
-		rc.mu.Lock()
-		rc.ds = append(rc.ds, d)
-		rc.mu.Unlock()
-	})
-}
-
-// take returns the times recorded since the last take.
-func (rc *recorder) take() []time.Duration {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	ds := rc.ds
-	rc.ds = nil
-	return ds
-}
-
-type conn struct {
-	c  net.Conn
-	br *bufio.Reader
-}
-
-func (t *target) dial(n int) error {
-	for range n {
-		c, err := net.Dial("tcp", t.addr)
-		if err != nil {
-			return err
-		}
-		t.conns = append(t.conns, &conn{c: c, br: bufio.NewReaderSize(c, 4096)})
+// checkBody makes the body of a timed request: a random number of a
+// random loaded block, from a random address, at the request's due time.
+func checkBody(blocks []block) func([]byte, int, time.Time, *rand.Rand) []byte {
+	return func(body []byte, _ int, at time.Time, rng *rand.Rand) []byte {
+		b := &blocks[rng.IntN(len(blocks))]
+		return fmt.Appendf(body, `{"app":%q,"number":"%s%03d","ip":"%s","user_agent":%q,"time":"%s"}`,
+			app, b.prefix, rng.IntN(1000), publicAddr(rng), userAgents[rng.IntN(len(userAgents))], at.UTC().Format(time.RFC3339Nano))
 	}
-	return nil
-}
-
-func (t *target) close() {
-	for _, c := range t.conns {
-		c.c.Close()
-	}
-}
-
-// phaseResult is one timed phase of one target.
-type phaseResult struct {
-	sent, ok, errors int
-	lat              []time.Duration
-	served           []time.Duration // in the handler (see recorder)
-	span             time.Duration   // from the first due time to the last answer
-	cpu              time.Duration   // the process's CPU time (user and system) over the phase
-	verdicts         [3]int
-}
-
-func (p phaseResult) achieved() float64 { return float64(p.ok) / p.span.Seconds() }
-
-// phase drives t at rate for d, open-loop, and returns the latencies of
-// its requests from their due times.
-func (t *target) phase(rate int, d time.Duration, seed uint64) phaseResult {
-	n := int(float64(rate) * d.Seconds())
-	interval := time.Second / time.Duration(rate)
-	due := make(chan int, n)
-	lat := make([]time.Duration, n)
-	status := make([]int8, n) // 0 error, 1 allow, 2 challenge, 3 block
-	t.served.take()
-	cpu0 := cpuTime()
-	start := time.Now().Add(5 * time.Millisecond)
-	go func() {
-		i := 0
-		for i < n {
-			now := time.Since(start)
-			for ; i < n && time.Duration(i)*interval <= now; i++ {
-				due <- i
-			}
-			time.Sleep(50 * time.Microsecond)
-		}
-		close(due)
-	}()
-	var wg sync.WaitGroup
-	var endMu sync.Mutex
-	var end time.Time
-	for w, c := range t.conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(seed, uint64(w)))
-			var req, body []byte
-			for i := range due {
-				at := start.Add(time.Duration(i) * interval)
-				b := &t.blocks[rng.IntN(len(t.blocks))]
-				body = fmt.Appendf(body[:0], `{"app":%q,"number":"%s%03d","ip":"%s","user_agent":%q,"time":"%s"}`,
-					app, b.prefix, rng.IntN(1000), publicAddr(rng), userAgents[rng.IntN(len(userAgents))], at.UTC().Format(time.RFC3339Nano))
-				req = append(req[:0], "POST /api/v1/sms/check HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"...)
-				if t.auth != "" {
-					req = append(req, "Authorization: Bearer "+t.auth+"\r\n"...)
-				}
-				req = fmt.Appendf(req, "Content-Length: %d\r\n\r\n", len(body))
-				req = append(req, body...)
-				st, err := c.do(req)
-				lat[i] = time.Since(at)
-				if err != nil {
-					// Reconnect: the answer on this connection is lost.
-					c.c.Close()
-					if nc, err := net.Dial("tcp", t.addr); err == nil {
-						c.c, c.br = nc, bufio.NewReaderSize(nc, 4096)
-					}
-				}
-				status[i] = st
-			}
-			endMu.Lock()
-			end = time.Now()
-			endMu.Unlock()
-		}()
-	}
-	wg.Wait()
-	p := phaseResult{sent: n, span: end.Sub(start), cpu: cpuTime() - cpu0, served: t.served.take()}
-	for i, s := range status {
-		if s == 0 {
-			p.errors++
-			continue
-		}
-		p.ok++
-		p.verdicts[s-1]++
-		p.lat = append(p.lat, lat[i])
-	}
-	return p
 }
 
 var (
@@ -657,85 +404,15 @@ var (
 	verdictBlock     = []byte(`"decision":"block"`)
 )
 
-// do sends one request and reads its answer: 1, 2 or 3 for an allow,
-// challenge or block answered 200, 0 for anything else.
-func (c *conn) do(req []byte) (int8, error) {
-	if _, err := c.c.Write(req); err != nil {
-		return 0, err
-	}
-	resp, err := http.ReadResponse(c.br, nil)
-	if err != nil {
-		return 0, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return 0, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return 0, nil
-	}
+// verdict is 1, 2 or 3 for an answer allow, challenge or block.
+func verdict(body []byte) int8 {
 	switch {
 	case bytes.Contains(body, verdictBlock):
-		return 3, nil
+		return 3
 	case bytes.Contains(body, verdictChallenge):
-		return 2, nil
+		return 2
 	}
-	return 1, nil
-}
-
-// loadAvg is the machine's one-minute load average, 0 if unknown.
-func loadAvg() float64 {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0
-	}
-	f, _ := strconv.ParseFloat(strings.Fields(string(data))[0], 64)
-	return f
-}
-
-// cpuTime is the CPU time the process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func quantile(ds []time.Duration, q float64) float64 {
-	if len(ds) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return float64(s[min(len(s)-1, int(q*float64(len(s))))].Nanoseconds()) / 1e3
-}
-
-func summarise(ps []phaseResult) result {
-	var r result
-	var all []time.Duration
-	var span, cpu time.Duration
-	var served []time.Duration
-	for _, p := range ps {
-		cpu += p.cpu
-		served = append(served, p.served...)
-		r.Sent += p.sent
-		r.OK += p.ok
-		r.Errors += p.errors
-		span += p.span
-		all = append(all, p.lat...)
-		r.PhaseP99 = append(r.PhaseP99, math.Round(quantile(p.lat, 0.99)))
-		for i := range r.Verdicts {
-			r.Verdicts[i] += p.verdicts[i]
-		}
-	}
-	slices.Sort(all)
-	r.Achieved = float64(r.OK) / span.Seconds()
-	r.CPU = float64(cpu.Microseconds()) / float64(r.OK)
-	r.ServedP50, r.ServedP99 = quantile(served, 0.5), quantile(served, 0.99)
-	r.P50, r.P99, r.P999, r.Max = quantile(all, 0.5), quantile(all, 0.99), quantile(all, 0.999), quantile(all, 1)
-	return r
+	return 1
 }
 
 func printSummary(s summary) {
@@ -745,13 +422,9 @@ func printSummary(s summary) {
 		mb(s.HeapBefore), mb(s.HeapAfter), mb(s.HeapAfter)-mb(s.HeapBefore), mb(s.RSSBefore), mb(s.RSSAfter), mb(s.RSSAfter)-mb(s.RSSBefore))
 	fmt.Printf("load: %d/s to each target, %d rounds of %s, %d connections each; machine load average %.1f before, %.1f after\n",
 		s.Rate, s.Rounds, s.Phase, s.Conns, s.LoadAvg[0], s.LoadAvg[1])
-	fmt.Printf("%-8s %8s %6s %9s %8s %8s %8s %9s %7s %14s  %s\n", "target", "sent", "errors", "achieved", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "CPU µs", "handler p50/99", "p99 per phase (µs)")
-	for _, x := range []struct {
-		name string
-		r    result
-	}{{"guard", s.Guard}, {"baseline", s.Baseline}} {
-		fmt.Printf("%-8s %8d %6d %9.0f %8.0f %8.0f %8.0f %9.0f %7.1f %6.0f/%-7.0f  %v\n", x.name, x.r.Sent, x.r.Errors, x.r.Achieved, x.r.P50, x.r.P99, x.r.P999, x.r.Max, x.r.CPU, x.r.ServedP50, x.r.ServedP99, x.r.PhaseP99)
-	}
+	loadgen.TableHeader(os.Stdout)
+	loadgen.Row(os.Stdout, "guard", s.Guard)
+	loadgen.Row(os.Stdout, "baseline", s.Baseline)
 	fmt.Printf("guard verdicts: allow %d, challenge %d, block %d\n", s.Guard.Verdicts[0], s.Guard.Verdicts[1], s.Guard.Verdicts[2])
 	fmt.Printf("ratio guard/baseline: p50 %.2f×, p99 %.2f×\n", s.P50Ratio, s.P99Ratio)
 }
