@@ -105,6 +105,13 @@ const (
 	// SMSConfigure: an organization set the settings of one of its apps in
 	// its SMS-pumping guard (mode, allowed countries, safe list).
 	SMSConfigure Action = "sms.configure"
+	// RulePackageCreate and RulePackageRevise: an organization published a
+	// rule package of transaction screening (package screen), or a new
+	// version of one; each names the new version's row. RulePackageRevoke:
+	// its originator revoked a version.
+	RulePackageCreate Action = "rule-package.create"
+	RulePackageRevise Action = "rule-package.revise"
+	RulePackageRevoke Action = "rule-package.revoke"
 )
 
 // Object kinds.
@@ -137,6 +144,9 @@ const (
 	// KindSMSApp is the settings of an app of an organization's
 	// SMS-pumping guard; its id is SMSAppID.
 	KindSMSApp = "sms-app"
+	// KindRulePackage is one version of a rule package; its id is
+	// RulePackageID.
+	KindRulePackage = "rule-package"
 )
 
 // TorDataID is the id of the one KindTorData object.
@@ -190,7 +200,7 @@ var actions = map[Action]map[string]Role{
 	UserTOTPClear:      {KindUser: Changed},
 	UserLogin:          {KindUser: Named},
 	UserRevokeSessions: {KindUser: Named},
-	Disclose:           {KindRecord: Shown, KindReport: Shown},
+	Disclose:           {KindRecord: Shown, KindReport: Shown, KindRulePackage: Shown},
 	HitQuery:           {KindHitQuery: Changed},
 	Hit:                {KindRecord: Named},
 	Sighting:           {KindSighting: Changed, KindRecord: Named},
@@ -203,6 +213,9 @@ var actions = map[Action]map[string]Role{
 	WitnessCosign:      {KindWitnessLog: Changed},
 	SMSRelease:         {KindSMSBlock: Named},
 	SMSConfigure:       {KindSMSApp: Changed},
+	RulePackageCreate:  {KindRulePackage: Changed},
+	RulePackageRevise:  {KindRulePackage: Changed},
+	RulePackageRevoke:  {KindRulePackage: Changed},
 }
 
 // Actions lists every action, sorted.

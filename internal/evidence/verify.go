@@ -337,7 +337,7 @@ func verify(ctx context.Context, st *store.Store, opt VerifyOptions) (*Report, e
 	// 5. Every covered row against its newest change leaf.
 	v := &objects{rep: rep, changes: changes, missingLeaves: len(missing) > 0}
 	for _, step := range []func(context.Context, *store.Store) error{
-		v.records, v.recordVersions, v.reports, v.reportVersions, v.orgs, v.groups, v.tokens, v.users, v.smsApps,
+		v.records, v.recordVersions, v.reports, v.reportVersions, v.orgs, v.groups, v.tokens, v.users, v.smsApps, v.rulePackages,
 		v.sightings, v.feedback, v.accessRequests, v.hitQueries, v.torImports, v.torData, v.checkpoints, v.witnessLogs,
 	} {
 		if err := step(ctx, st); err != nil {
@@ -560,6 +560,13 @@ func (v *objects) users(ctx context.Context, st *store.Store) error {
 func (v *objects) smsApps(ctx context.Context, st *store.Store) error {
 	return st.ScanSMSAppRows(ctx, func(r store.SMSAppRow) error {
 		v.check(KindSMSApp, SMSAppID(r.Org, r.App), SMSAppContent(r))
+		return nil
+	})
+}
+
+func (v *objects) rulePackages(ctx context.Context, st *store.Store) error {
+	return st.ScanRulePackageRows(ctx, func(r store.RulePackageRow) error {
+		v.check(KindRulePackage, RulePackageID(r.ID, r.Version), RulePackageContent(r))
 		return nil
 	})
 }

@@ -64,6 +64,7 @@ type Hub struct {
 	det detectors // each organization's C2 detector (detect.go)
 	sms smsGuards // each organization's SMS-pumping guard (sms.go)
 	scr screeners // each organization's inline booking screener (screen.go)
+	rp  rulePackages // compiled rule packages and the screeners running them (rulepackages.go)
 	// smsShare keeps the guards' shared ranges current (sms_share.go).
 	smsShare smsSharing
 	// smsSeries holds each organization's SMS traffic per app and hour
