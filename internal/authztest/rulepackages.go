@@ -111,4 +111,3 @@ func (d Direct) GetRulePackage(org, id string, version int) (hub.SharedPackage, 
 func (d Direct) ListRulePackages(org string) ([]hub.SharedPackage, error) {
 	return d.H.ListRulePackages(context.Background(), d.Callers[org])
 }
-
