@@ -56,6 +56,9 @@ type Seeded struct {
 	Detections int
 	// SMS is what airline-azure's OTP backend asked the SMS guard (sms.go).
 	SMS SMSDemo
+	// RulePackage is the id of the screening rule package police-de
+	// shares with the airline action day's group (rules.go).
+	RulePackage string
 	// Password signs in to the web UI every organization's user, whose
 	// login name is the organization's id (a fresh one each demo).
 	Password string
@@ -174,6 +177,9 @@ func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 	out.Records += n
 	out.Reports++
 	if err := activity(ctx, h, callers, all, w.now, &out); err != nil {
+		return out, err
+	}
+	if out.RulePackage, err = publishRules(ctx, h, callers["police-de"]); err != nil {
 		return out, err
 	}
 	out.SMS, err = SMSTraffic(ctx, h, "airline-azure", time.Now().UTC())
@@ -422,7 +428,7 @@ func PrintWelcome(out io.Writer, base, dataDir string, s Seeded) {
 	strings.NewReplacer(
 		"{BASE}", base, "{DATA}", dataDir, "{POLICE}", tok["police-nl"], "{BANK}", tok["bank-alpha"], "{CERT}", tok["cert-fr"],
 		"{SENSOR}", s.Sensor, "{PASSWORD}", s.Password, "{C2}", s.C2Value, "{PHISH}", url.QueryEscape(s.PhishURL), "{RED}", s.RedRecord, "{VISIBLE}", hub.CollectionVisible, "{MISPEVENT}", MISPEvent, "{DETECTIONS}", fmt.Sprint(s.Detections),
-		"{AIRLINE}", tok["airline-azure"], "{SMSREQ}", fmt.Sprint(s.SMS.Requests), "{SMSBLOCK}", s.SMS.Campaign,
+		"{AIRLINE}", tok["airline-azure"], "{RULES}", s.RulePackage, "{SMSREQ}", fmt.Sprint(s.SMS.Requests), "{SMSBLOCK}", s.SMS.Campaign,
 	).WriteString(out, welcome)
 }
 
@@ -468,6 +474,12 @@ pumping burst to the numbers under {SMSBLOCK}. Sign in as airline-azure for the 
 guard page ({BASE}/sms): its apps, charts per hour, country and number block,
 and the block with a Release button. Or:
   curl -s {BASE}/api/v1/sms/apps -H "Authorization: Bearer {AIRLINE}"
+
+police-de coordinates the airline action day: it shared its screening rules
+(version 2) with the day's group at TLP:AMBER. Sign in as airline-azure for the
+Screening rules page ({BASE}/rules), or screen a booking with them:
+  curl -s {BASE}/api/v1/rule-packages/{RULES} -H "Authorization: Bearer {AIRLINE}"
+  curl -s '{BASE}/api/v1/screen?package={RULES}' -H "Authorization: Bearer {AIRLINE}" -d @booking.json
 
 The demo's values come from documentation ranges and example.com names, so
 its "documentation" and "special-domains" warning lists are off; the others
