@@ -25,9 +25,9 @@ type RulePackageRow struct {
 
 const rulePackageColumns = "id, version, originator, tlp, audience, handling, body, created, revoked, revoked_reason"
 
-type scanner interface{ Scan(dest ...any) error }
+type rulePackageScanner interface{ Scan(dest ...any) error }
 
-func scanRulePackage(s scanner) (RulePackageRow, error) {
+func scanRulePackage(s rulePackageScanner) (RulePackageRow, error) {
 	var r RulePackageRow
 	var created int64
 	var revoked sql.NullInt64
