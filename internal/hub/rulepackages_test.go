@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"fusion/internal/evidence"
 	"fusion/internal/hub"
@@ -232,6 +234,80 @@ func TestRulePackageShared(t *testing.T) {
 		rep, err := evidence.Verify(ctx, st, evidence.VerifyOptions{Verifier: n.Verifier(), MACKey: n.MACKey()})
 		if err != nil || rep.OK() || !strings.Contains(strings.Join(rep.Problems, "\n"), "rule-package "+p.ID+"@2 was changed outside fusion") {
 			t.Fatalf("evidence verify after an edit of rule_packages: %v %v", rep, err)
+		}
+	})
+}
+
+// hashedBooking is a booking with hashed names: cardholder ≠ traveller,
+// departing 20 hours after it was booked.
+func hashedBooking(id string, i int, booked time.Time) []byte {
+	return fmt.Appendf(nil, `{"id":%q,"booked":%q,"departure":%q,"origin":"CDG","destination":"FCO","origin_country":"FR","destination_country":"IT",`+
+		`"bin_country":"FR","ip_country":"TH","client_ip":"203.0.113.9","card_bin":"497010","cardholder":"%064x","traveller":"%064x",`+
+		`"booker":"%064x","card":"%064x","amount":"200.00","currency":"EUR","channel":"web"}`,
+		id, booked.Format(time.RFC3339), booked.Add(20*time.Hour).Format(time.RFC3339), 1, 100+i, 7, 9)
+}
+
+// TestScreenWithPackage: air-a's booking engine screens with police-fr's
+// package (its current version), the first booking logging the use as a
+// disclosure and the later ones not; the same booking engine without a
+// package gets the built-in one, in a screener of its own; a revision
+// starts a new screener on the new version; air-c, outside the audience,
+// and a reader token are refused.
+func TestScreenWithPackage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		h, cs, group := rulePackageWorld(t, st)
+		p, err := h.CreateRulePackage(ctx, cs["police-fr"], hub.RulePackageInput{Package: json.RawMessage(pkgJSON), TLP: "amber", Audience: &intel.Audience{Groups: []string{group}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		engine := &policy.Caller{Org: "air-a", Role: intel.RoleSensor, TokenID: "tok-engine-a", Groups: cs["air-a"].Groups}
+		start := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+		disclosures := func() int {
+			t.Helper()
+			entries, err := h.EvidenceEntries(ctx, &policy.Caller{Org: "police-fr", Role: intel.RoleAdmin, TokenID: "x"}, 0, 999)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, e := range entries {
+				if e.Leaf.Action == evidence.Disclose && e.Leaf.Token == "tok-engine-a" {
+					n++
+				}
+			}
+			return n
+		}
+		var r hub.ScreenResult
+		for i := range 3 {
+			if r, err = h.ScreenWithPackage(ctx, engine, p.ID, hashedBooking(fmt.Sprintf("BK%d", i), i, start.Add(time.Duration(i)*time.Hour))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if r.Package != p.ID+"@1" || r.Decision != hub.ScreenFlag || r.Threshold != 0.5 || len(r.Reasons) != 2 || r.Ring == nil || r.Ring.Size != 3 {
+			t.Fatalf("screened with the package: %+v", r)
+		}
+		if n := disclosures(); n != 1 {
+			t.Errorf("%d disclosures of the package to air-a's engine, want 1 (its first use)", n)
+		}
+		if r, err = h.ScreenWithPackage(ctx, engine, "", hashedBooking("BK9", 9, start)); err != nil || r.Package != "action-day-default@1" || r.Ring != nil {
+			t.Fatalf("without a package: %+v %v", r, err)
+		}
+		rev := strings.Replace(strings.Replace(pkgJSON, "0.5", "0.7", 1), `"version":1`, `"version":2`, 1)
+		if _, err := h.ReviseRulePackage(ctx, cs["police-fr"], p.ID, hub.RulePackageInput{Package: json.RawMessage(rev)}); err != nil {
+			t.Fatal(err)
+		}
+		if r, err = h.ScreenWithPackage(ctx, engine, p.ID, hashedBooking("BK3", 3, start.Add(3*time.Hour))); err != nil || r.Package != p.ID+"@2" || r.Threshold != 0.7 || r.Ring != nil {
+			t.Fatalf("after the revision: %+v %v", r, err)
+		}
+		if n := disclosures(); n != 2 {
+			t.Errorf("%d disclosures after the revision, want 2", n)
+		}
+		outsider := &policy.Caller{Org: "air-c", Role: intel.RoleSensor, TokenID: "tok-engine-c"}
+		if _, err := h.ScreenWithPackage(ctx, outsider, p.ID, hashedBooking("BK4", 4, start)); !errors.Is(err, intel.ErrNotFound) {
+			t.Errorf("air-c screens with the package: %v", err)
+		}
+		if _, err := h.ScreenWithPackage(ctx, &policy.Caller{Org: "air-a", Role: intel.RoleReader, TokenID: "r", Groups: engine.Groups}, p.ID, hashedBooking("BK5", 5, start)); !errors.Is(err, intel.ErrForbidden) {
+			t.Errorf("a reader screens: %v", err)
 		}
 	})
 }
