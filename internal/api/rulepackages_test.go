@@ -113,3 +113,16 @@ func TestRulePackagesOverHTTP(t *testing.T) {
 	}
 	t.Log(fmt.Sprint("revoked: ", p2.RevokedReason))
 }
+
+// TestRulePackageReviseNull: a revision with "package": null keeps the
+// rules, as one without the member does.
+func TestRulePackageReviseNull(t *testing.T) {
+	f := newFixture(t)
+	var p hub.SharedPackage
+	if status, b := f.do("POST", "/api/v1/rule-packages", "org-b", `{"package":`+apiPkg+`,"tlp":"green"}`, &p); status != 201 {
+		t.Fatalf("publish: %d %v", status, b)
+	}
+	if status, b := f.do("PUT", "/api/v1/rule-packages/"+p.ID, "org-b", `{"package":null,"tlp":"amber","audience":{"orgs":["org-a"]}}`, &p); status != 200 || p.Version != 2 || p.TLP != "amber" || len(p.Package.Rules) != 1 {
+		t.Fatalf("revise with a null package: %d %v %+v", status, b, p)
+	}
+}

@@ -41,9 +41,9 @@ import (
 
 // RulePackageInput is a rule package as published or revised: the
 // package's JSON (screen.Package) and its sharing terms, as a record's.
-// In a revision each member left out keeps its value.
+// In a revision each member left out (or null) keeps its value.
 type RulePackageInput struct {
-	Package  json.RawMessage `json:"package"`
+	Package  json.RawMessage `json:"package,omitempty"`
 	TLP      string          `json:"tlp"`
 	Audience *intel.Audience `json:"audience"`
 	Handling *intel.Handling `json:"handling"`
@@ -153,14 +153,15 @@ func (h *Hub) ReviseRulePackage(ctx context.Context, c *policy.Caller, id string
 		if cur.Revoked != nil {
 			return fmt.Errorf("%w: rule package %s was revoked", intel.ErrConflict, id)
 		}
-		if in.Package != nil {
+		given := len(bytes.TrimSpace(in.Package)) > 0 && !bytes.Equal(bytes.TrimSpace(in.Package), []byte("null"))
+		if given {
 			if p, err = decodeRulePackage(in.Package); err != nil {
 				return err
 			}
 		} else if p, err = screen.ParsePackage([]byte(cur.Body)); err != nil {
 			return fmt.Errorf("stored rule package %s: %w", id, err)
 		}
-		if in.Package != nil && p.Version != 0 && p.Version != cur.Version+1 {
+		if given && p.Version != 0 && p.Version != cur.Version+1 {
 			return &intel.FieldError{Field: "package.version", Value: strconv.Itoa(p.Version),
 				Reason: fmt.Sprintf("the current version is %d, so a revision is %d", cur.Version, cur.Version+1)}
 		}
