@@ -160,6 +160,16 @@ func TestTourThenEvidenceVerifies(t *testing.T) {
 		tr.step("GET", "/api/v1/action-days/{id}/bookings", "/api/v1/action-days/"+day.ID+"/bookings?country=DE", "org-b", nil, nil, 200)
 		tr.step("POST", "/api/v1/action-days/{id}/outcomes", "/api/v1/action-days/"+day.ID+"/outcomes", "org-b", `{"airline":"org-a","booking":"BK-DAY","outcome":"denied-boarding"}`, nil, 200)
 		tr.step("GET", "/api/v1/action-days/{id}/summary", "/api/v1/action-days/"+day.ID+"/summary?format=csv", "org-a", nil, nil, 200)
+		// a rule package published by org-b (police) to grp-ab, read by
+		// org-a (a disclosure), screened with, revised and revoked
+		var rp hub.SharedPackage
+		tr.step("POST", "/api/v1/rule-packages", "/api/v1/rule-packages", "org-b", `{"package":`+apiPkg+`,"tlp":"amber","audience":{"groups":["grp-ab"]}}`, &rp, 201)
+		tr.step("GET", "/api/v1/rule-packages", "/api/v1/rule-packages", "org-a", nil, nil, 200)
+		tr.step("GET", "/api/v1/rule-packages/{id}", "/api/v1/rule-packages/"+rp.ID, "org-a", nil, nil, 200)
+		tr.step("POST", "/api/v1/screen", "/api/v1/screen?package="+rp.ID, "org-a", screenBody("BK-TOUR-2", 2, time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)), nil, 200)
+		tr.step("PUT", "/api/v1/rule-packages/{id}", "/api/v1/rule-packages/"+rp.ID, "org-b", `{"handling":{"codes":["H1"]}}`, nil, 200)
+		tr.step("DELETE", "/api/v1/rule-packages/{id}", "/api/v1/rule-packages/"+rp.ID+"?reason=tour", "org-b", nil, nil, 200)
+		tr.step("GET", "/api/v1/rule-packages/{id}", "/api/v1/rule-packages/"+rp.ID+"?version=1", "org-a", nil, nil, 200)
 		tr.step("POST", "/api/v1/sms/blocks/release", "/api/v1/sms/blocks/release", "org-b", fmt.Sprintf(`{"app":"tour-app","prefix":%q}`, smsPumped), nil, 200)
 		// the range shared as a record (record.create), which org-a's guard,
 		// made by its first check, holds (a disclosure to org-a)

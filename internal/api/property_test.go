@@ -503,3 +503,33 @@ func (c *httpClient) SMSRelease(org, app, prefix string) (hub.SMSBlock, error) {
 	err := c.call(org, "POST", "/api/v1/sms/blocks/release", map[string]string{"app": app, "prefix": prefix}, &ans)
 	return ans.Released, err
 }
+
+func (c *httpClient) CreateRulePackage(org string, in hub.RulePackageInput) (hub.SharedPackage, error) {
+	var p hub.SharedPackage
+	err := c.call(org, "POST", "/api/v1/rule-packages", in, &p)
+	return p, err
+}
+
+func (c *httpClient) ReviseRulePackage(org, id string, in hub.RulePackageInput) (hub.SharedPackage, error) {
+	var p hub.SharedPackage
+	err := c.call(org, "PUT", "/api/v1/rule-packages/"+url.PathEscape(id), in, &p)
+	return p, err
+}
+
+func (c *httpClient) GetRulePackage(org, id string, version int) (hub.SharedPackage, error) {
+	path := "/api/v1/rule-packages/" + url.PathEscape(id)
+	if version > 0 {
+		path += "?version=" + strconv.Itoa(version)
+	}
+	var p hub.SharedPackage
+	err := c.call(org, "GET", path, nil, &p)
+	return p, err
+}
+
+func (c *httpClient) ListRulePackages(org string) ([]hub.SharedPackage, error) {
+	var ans struct {
+		RulePackages []hub.SharedPackage `json:"rule_packages"`
+	}
+	err := c.call(org, "GET", "/api/v1/rule-packages", nil, &ans)
+	return ans.RulePackages, err
+}

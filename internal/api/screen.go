@@ -37,14 +37,21 @@ func screenError(err error) error {
 
 // screenBooking answers POST /api/v1/screen with one booking (the fields
 // of a bookings.jsonl line): flag or pass, the score, the rules that
-// fired with their reasons, and the ring it is linked into.
+// fired with their reasons, and the ring it is linked into. With
+// ?package=ID it screens with that shared rule package (its current
+// version visible to the caller), else with the built-in one.
 func (s *Server) screenBooking(w http.ResponseWriter, r *http.Request, c *policy.Caller) {
+	q, err := query(r, "package")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	body, err := readBody(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.hub.Screen(r.Context(), c, body)
+	res, err := s.hub.ScreenWithPackage(r.Context(), c, q.Get("package"), body)
 	if err != nil {
 		s.fail(w, r, screenError(err))
 		return

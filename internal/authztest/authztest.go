@@ -171,6 +171,15 @@ type Client interface {
 	SMSApps(org string) ([]hub.SMSApp, error)
 	SMSApp(org, app string) (hub.SMSApp, error)
 	SMSRelease(org, app, prefix string) (hub.SMSBlock, error)
+
+	// Rule packages of transaction screening (checkRulePackages): one
+	// published and revised by org (POST and PUT
+	// /api/v1/rule-packages[/{id}]), one read (GET
+	// /api/v1/rule-packages/{id}, version 0 the current one) and the list.
+	CreateRulePackage(org string, in hub.RulePackageInput) (hub.SharedPackage, error)
+	ReviseRulePackage(org, id string, in hub.RulePackageInput) (hub.SharedPackage, error)
+	GetRulePackage(org, id string, version int) (hub.SharedPackage, error)
+	ListRulePackages(org string) ([]hub.SharedPackage, error)
 }
 
 // Run checks random worlds built in st through the client newClient returns
@@ -190,6 +199,7 @@ func Run(t *testing.T, st *store.Store, h *hub.Hub, minCases int, newClient func
 			index(rt, st, h) // approvals widened audiences: the feed would catch up within a poll
 			s.checkAll(rt)
 			s.checkSMSShared(rt) // after checkAll: it adds a record the model does not hold
+			s.checkRulePackages(rt)
 			s.checkDirectory(rt) // last: it creates groups
 			total += s.cases
 		})

@@ -30,7 +30,7 @@ func screenRun(ctx context.Context, env *Env, args []string) error {
 		"negatives.jsonl the share of each kind of hard negative flagged.")
 	in := fls.String("in", "", "the bookings `FILE` (.jsonl or .csv; - for JSON lines on standard input)")
 	format := fls.String("format", "", "the input `FORMAT`: jsonl or csv (default: from the file name)")
-	rules := fls.String("rules", "", "a rule package `FILE` (JSON; default: the built-in package)")
+	rules := fls.String("rules", "", "a rule package `FILE` (JSON: a package, or the hub's GET /api/v1/rule-packages/{id} answer; default: the built-in package)")
 	out := fls.String("out", "-", "write findings to this `FILE` (- for standard output)")
 	truthPath := fls.String("truth", "", "a scenario's truth.jsonl: print precision and recall")
 	negPath := fls.String("negatives", "", "a scenario's negatives.jsonl: print the share of each hard-negative kind flagged (default: the one beside --truth, if any)")
@@ -51,7 +51,7 @@ func screenRun(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("--rules: %w", err)
 		}
-		if pkg, err = screen.ParsePackage(data); err != nil {
+		if pkg, err = readRulePackage(data); err != nil {
 			return fmt.Errorf("--rules %s: %w", *rules, err)
 		}
 	}

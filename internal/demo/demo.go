@@ -58,6 +58,9 @@ type Seeded struct {
 	SMS SMSDemo
 	// ActionDay is the airline action day police-de coordinates (actionday.go).
 	ActionDay ActionDayDemo
+	// RulePackage is the id of the screening rule package police-de
+	// shares with the airline action day's group (rules.go).
+	RulePackage string
 	// Password signs in to the web UI every organization's user, whose
 	// login name is the organization's id (a fresh one each demo).
 	Password string
@@ -177,6 +180,9 @@ func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 	out.Records += n
 	out.Reports++
 	if err := activity(ctx, h, callers, all, w.now, &out); err != nil {
+		return out, err
+	}
+	if out.RulePackage, err = publishRules(ctx, h, callers["police-de"]); err != nil {
 		return out, err
 	}
 	if out.SMS, err = SMSTraffic(ctx, h, "airline-azure", time.Now().UTC()); err != nil {
@@ -428,7 +434,7 @@ func PrintWelcome(out io.Writer, base, dataDir string, s Seeded) {
 	strings.NewReplacer(
 		"{BASE}", base, "{DATA}", dataDir, "{POLICE}", tok["police-nl"], "{BANK}", tok["bank-alpha"], "{CERT}", tok["cert-fr"],
 		"{SENSOR}", s.Sensor, "{PASSWORD}", s.Password, "{C2}", s.C2Value, "{PHISH}", url.QueryEscape(s.PhishURL), "{RED}", s.RedRecord, "{VISIBLE}", hub.CollectionVisible, "{MISPEVENT}", MISPEvent, "{DETECTIONS}", fmt.Sprint(s.Detections),
-		"{AIRLINE}", tok["airline-azure"], "{SMSREQ}", fmt.Sprint(s.SMS.Requests), "{SMSBLOCK}", s.SMS.Campaign,
+		"{AIRLINE}", tok["airline-azure"], "{RULES}", s.RulePackage, "{SMSREQ}", fmt.Sprint(s.SMS.Requests), "{SMSBLOCK}", s.SMS.Campaign,
 		"{DAY}", s.ActionDay.ID, "{DAYBOOKINGS}", fmt.Sprint(s.ActionDay.Submitted), "{DAYNL}", fmt.Sprint(s.ActionDay.Routed["police-nl"]),
 		"{DAYDE}", fmt.Sprint(s.ActionDay.Routed["police-de"]), "{POLICEDE}", tok["police-de"],
 	).WriteString(out, welcome)
@@ -477,13 +483,15 @@ guard page ({BASE}/sms): its apps, charts per hour, country and number block,
 and the block with a Release button. Or:
   curl -s {BASE}/api/v1/sms/apps -H "Authorization: Bearer {AIRLINE}"
 
-An airline action day (docs/screen.md): police-de coordinates it; airline-azure and
-airline-boreal each screened their own bookings (a transactions scenario's) and
-submitted the {DAYBOOKINGS} flagged; the hub linked them into rings across both
-airlines and routed {DAYNL} to police-nl and {DAYDE} to police-de (the rest wait for police
-of their countries), who recorded arrests, denied boardings and no-shows.
-Sign in as police-de, police-nl or an airline for the Action days page
-({BASE}/action-days), or:
+An airline action day (docs/screen.md): police-de coordinates it and shared its
+screening rules (version 2) with the day's group at TLP:AMBER (the Screening rules
+page, {BASE}/rules, or curl -s {BASE}/api/v1/rule-packages/{RULES} -H "Authorization: Bearer {AIRLINE}").
+airline-azure and airline-boreal each screened their own bookings (a transactions
+scenario's) and submitted the {DAYBOOKINGS} flagged; the hub linked them into rings across
+both airlines with police-de's rules and routed {DAYNL} to police-nl and {DAYDE} to police-de
+(the rest wait for police of their countries), who recorded arrests, denied
+boardings and no-shows. Sign in as police-de, police-nl or an airline for the
+Action days page ({BASE}/action-days), or:
   curl -s {BASE}/api/v1/action-days/{DAY}/summary -H "Authorization: Bearer {POLICEDE}"
   curl -s '{BASE}/api/v1/action-days/{DAY}/summary?format=csv' -H "Authorization: Bearer $T"
   curl -s '{BASE}/api/v1/action-days/{DAY}/bookings?country=NL' -H "Authorization: Bearer $T"

@@ -146,6 +146,26 @@ func ActionDayBookingContent(r store.ActionDayBookingRow) []byte {
 	return o.str("police", r.Police).time("submitted", r.Submitted).done()
 }
 
+// RulePackageContent is one version of a rule package as stored: its
+// audience and handling as the canonical JSON strings the row holds, its
+// body (the package's JSON) as a string; revoked and revoked_reason are
+// written only once it is revoked.
+func RulePackageContent(r store.RulePackageRow) []byte {
+	o := newObject().str("audience", r.Audience).str("body", r.Body).time("created", r.Created).str("handling", r.Handling).
+		str("id", r.ID).str("originator", r.Originator)
+	if r.Revoked != nil {
+		o.time("revoked", *r.Revoked)
+	}
+	if r.RevokedReason != "" {
+		o.str("revoked_reason", r.RevokedReason)
+	}
+	return o.str("tlp", r.TLP).int("version", int64(r.Version)).done()
+}
+
+// RulePackageID is the evidence id of one version of a rule package: the
+// package's id, "@", the version.
+func RulePackageID(id string, version int) string { return id + "@" + strconv.Itoa(version) }
+
 // UserContent is a user's row with the hex SHA-256 of its password hash
 // and of its TOTP secret (written only when there is one), so that swapping
 // either is detected without the leaf's content holding them; disabled is

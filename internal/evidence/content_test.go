@@ -50,6 +50,7 @@ var (
 	torFileRow    = reflect.TypeFor[store.TorFile]()
 	checkpointRow = reflect.TypeFor[store.Checkpoint]()
 	witnessLogRow = reflect.TypeFor[store.WitnessLog]()
+	rulePkgRow    = reflect.TypeFor[store.RulePackageRow]()
 	reportIn      = reflect.TypeFor[reportInput]()
 )
 
@@ -98,6 +99,9 @@ var contentEncoders = []contentEncoder{
 	encoderOf("WitnessLogContent", evidence.WitnessLogContent, map[reflect.Type][]string{
 		witnessLogRow: {"Origin", "Size", "Root", "Note", "Updated"},
 	}),
+	encoderOf("RulePackageContent", evidence.RulePackageContent, map[reflect.Type][]string{
+		rulePkgRow: {"ID", "Version", "Originator", "TLP", "Audience", "Handling", "Body", "Created", "Revoked", "RevokedReason"},
+	}),
 }
 
 // excludedFields are fields of row types that the evidence log deliberately
@@ -119,7 +123,7 @@ var excludedFields = map[reflect.Type]map[string]string{
 // guardedRowTypes are the store row types the encoders take.
 var guardedRowTypes = []reflect.Type{
 	orgRow, groupRow, memberRow, tokenRow, userRow, sightingRow, feedbackRow, accessRow,
-	hitQueryRow, torImportRow, torFileRow, checkpointRow, witnessLogRow,
+	hitQueryRow, torImportRow, torFileRow, checkpointRow, witnessLogRow, rulePkgRow,
 }
 
 func TestContentEncodersKnowEveryField(t *testing.T) {

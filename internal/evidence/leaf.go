@@ -116,6 +116,13 @@ const (
 	// ActionDayOutcome: a police organization recorded what came of a
 	// booking routed to it.
 	ActionDayOutcome Action = "action-day.outcome"
+	// RulePackageCreate and RulePackageRevise: an organization published a
+	// rule package of transaction screening (package screen), or a new
+	// version of one; each names the new version's row. RulePackageRevoke:
+	// its originator revoked a version.
+	RulePackageCreate Action = "rule-package.create"
+	RulePackageRevise Action = "rule-package.revise"
+	RulePackageRevoke Action = "rule-package.revoke"
 )
 
 // Object kinds.
@@ -152,6 +159,9 @@ const (
 	// one, its id BookingID.
 	KindActionDay = "action-day"
 	KindBooking   = "booking"
+	// KindRulePackage is one version of a rule package; its id is
+	// RulePackageID.
+	KindRulePackage = "rule-package"
 )
 
 // TorDataID is the id of the one KindTorData object.
@@ -205,7 +215,7 @@ var actions = map[Action]map[string]Role{
 	UserTOTPClear:      {KindUser: Changed},
 	UserLogin:          {KindUser: Named},
 	UserRevokeSessions: {KindUser: Named},
-	Disclose:           {KindRecord: Shown, KindReport: Shown, KindBooking: Shown},
+	Disclose:           {KindRecord: Shown, KindReport: Shown, KindBooking: Shown, KindRulePackage: Shown},
 	HitQuery:           {KindHitQuery: Changed},
 	Hit:                {KindRecord: Named},
 	Sighting:           {KindSighting: Changed, KindRecord: Named},
@@ -222,6 +232,9 @@ var actions = map[Action]map[string]Role{
 	ActionDayUpdate:    {KindActionDay: Changed, KindBooking: Changed},
 	ActionDaySubmit:    {KindBooking: Changed, KindActionDay: Named},
 	ActionDayOutcome:   {KindBooking: Changed, KindActionDay: Named},
+	RulePackageCreate:  {KindRulePackage: Changed},
+	RulePackageRevise:  {KindRulePackage: Changed},
+	RulePackageRevoke:  {KindRulePackage: Changed},
 }
 
 // Actions lists every action, sorted.

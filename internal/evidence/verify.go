@@ -337,7 +337,7 @@ func verify(ctx context.Context, st *store.Store, opt VerifyOptions) (*Report, e
 	// 5. Every covered row against its newest change leaf.
 	v := &objects{rep: rep, changes: changes, missingLeaves: len(missing) > 0}
 	for _, step := range []func(context.Context, *store.Store) error{
-		v.records, v.recordVersions, v.reports, v.reportVersions, v.orgs, v.groups, v.tokens, v.users, v.smsApps, v.actionDays, v.actionDayBookings,
+		v.records, v.recordVersions, v.reports, v.reportVersions, v.orgs, v.groups, v.tokens, v.users, v.smsApps, v.rulePackages, v.actionDays, v.actionDayBookings,
 		v.sightings, v.feedback, v.accessRequests, v.hitQueries, v.torImports, v.torData, v.checkpoints, v.witnessLogs,
 	} {
 		if err := step(ctx, st); err != nil {
@@ -574,6 +574,13 @@ func (v *objects) actionDays(ctx context.Context, st *store.Store) error {
 func (v *objects) actionDayBookings(ctx context.Context, st *store.Store) error {
 	return st.ScanActionDayBookingRows(ctx, func(r store.ActionDayBookingRow) error {
 		v.check(KindBooking, BookingID(r.ActionDay, r.Org, r.BookingID), ActionDayBookingContent(r))
+		return nil
+	})
+}
+
+func (v *objects) rulePackages(ctx context.Context, st *store.Store) error {
+	return st.ScanRulePackageRows(ctx, func(r store.RulePackageRow) error {
+		v.check(KindRulePackage, RulePackageID(r.ID, r.Version), RulePackageContent(r))
 		return nil
 	})
 }

@@ -61,9 +61,10 @@ type Hub struct {
 
 	people *people // users' sessions, sign-in throttle, password hashing
 
-	det detectors // each organization's C2 detector (detect.go)
-	sms smsGuards // each organization's SMS-pumping guard (sms.go)
-	scr screeners // each organization's inline booking screener (screen.go)
+	det detectors    // each organization's C2 detector (detect.go)
+	sms smsGuards    // each organization's SMS-pumping guard (sms.go)
+	scr screeners    // each organization's inline booking screener (screen.go)
+	rp  rulePackages // compiled rule packages and the screeners running them (rulepackages.go)
 	// smsShare keeps the guards' shared ranges current (sms_share.go).
 	smsShare smsSharing
 	// smsSeries holds each organization's SMS traffic per app and hour

@@ -126,12 +126,17 @@ func (h *Hub) Screen(ctx context.Context, c *policy.Caller, body []byte) (Screen
 	if err != nil {
 		return ScreenResult{}, err
 	}
+	return screenIn(o, h.scr.c, &b)
+}
+
+// screenIn screens b in o, whose screener runs comp.
+func screenIn(o *orgScreener, comp *screen.Compiled, b *screen.Booking) (ScreenResult, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.s.Len() >= MaxScreenBookings {
-		o.s = h.newScreener()
+		o.s = newScreenerOf(comp)
 	}
-	r, err := o.s.Add(&b)
+	r, err := o.s.Add(b)
 	if err != nil {
 		return ScreenResult{}, err
 	}
@@ -143,7 +148,7 @@ func (h *Hub) Screen(ctx context.Context, c *policy.Caller, body []byte) (Screen
 			out.Reasons = append(out.Reasons, ScreenReason{Rule: rule.ID, Reason: rule.Reason, Score: rule.Score})
 		}
 	}
-	pkg := h.scr.c.Package
+	pkg := comp.Package
 	out.Package = pkg.ID + "@" + strconv.Itoa(pkg.Version)
 	out.Score = round3(r.Score + g.Score)
 	if g.Size > 1 {
@@ -178,8 +183,11 @@ func (h *Hub) orgScreener(org string) (*orgScreener, error) {
 
 // newScreener returns an empty screener of the built-in package; h.scr.c
 // is set by then.
-func (h *Hub) newScreener() *screen.Screener {
+func (h *Hub) newScreener() *screen.Screener { return newScreenerOf(h.scr.c) }
+
+// newScreenerOf returns an empty inline screener running c.
+func newScreenerOf(c *screen.Compiled) *screen.Screener {
 	cfg := screen.DefaultConfig()
 	cfg.Rings = true
-	return screen.New(h.scr.c, cfg)
+	return screen.New(c, cfg)
 }

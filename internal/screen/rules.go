@@ -130,61 +130,94 @@ type Compiled struct {
 // unknown name depart`.
 func Compile(p *Package) (*Compiled, error) {
 	if !ruleID.MatchString(p.ID) {
-		return nil, fmt.Errorf("rule package: id %q: want 1 to 64 lowercase letters, digits or hyphens", p.ID)
+		return nil, &PackageError{Field: "id", Msg: fmt.Sprintf("rule package: id %q: want 1 to 64 lowercase letters, digits or hyphens", p.ID)}
 	}
 	if p.Version < 1 {
-		return nil, fmt.Errorf("rule package %s: version %d: want 1 or more", p.ID, p.Version)
+		return nil, &PackageError{Field: "version", Msg: fmt.Sprintf("rule package %s: version %d: want 1 or more", p.ID, p.Version)}
 	}
 	if len(p.Rules) == 0 || len(p.Rules) > MaxRules {
-		return nil, fmt.Errorf("rule package %s: %d rules: want 1 to %d", p.ID, len(p.Rules), MaxRules)
+		return nil, &PackageError{Field: "rules", Msg: fmt.Sprintf("rule package %s: %d rules: want 1 to %d", p.ID, len(p.Rules), MaxRules)}
 	}
 	if math.IsNaN(p.Threshold) || p.Threshold <= 0 || p.Threshold > 100 {
-		return nil, fmt.Errorf("rule package %s: threshold %v: want more than 0 and at most 100", p.ID, p.Threshold)
+		return nil, &PackageError{Field: "threshold", Msg: fmt.Sprintf("rule package %s: threshold %v: want more than 0 and at most 100", p.ID, p.Threshold)}
 	}
 	c := &Compiled{Package: p}
 	seen := map[string]bool{}
-	for _, r := range p.Rules {
+	for i, r := range p.Rules {
+		refuse := func(field, msg string) (*Compiled, error) {
+			return nil, &RuleError{Index: i, Rule: r.ID, Field: field, Msg: msg}
+		}
 		if !ruleID.MatchString(r.ID) {
-			return nil, fmt.Errorf("rule %q: id: want 1 to 64 lowercase letters, digits or hyphens", r.ID)
+			return refuse("id", "id: want 1 to 64 lowercase letters, digits or hyphens")
 		}
 		if seen[r.ID] {
-			return nil, fmt.Errorf("rule %q: id given twice", r.ID)
+			return refuse("id", "id given twice")
 		}
 		seen[r.ID] = true
 		if math.IsNaN(r.Score) || r.Score < -100 || r.Score > 100 {
-			return nil, fmt.Errorf("rule %q: score %v: want -100 to 100", r.ID, r.Score)
+			return refuse("score", fmt.Sprintf("score %v: want -100 to 100", r.Score))
 		}
 		if r.Reason == "" {
-			return nil, fmt.Errorf("rule %q: reason: empty", r.ID)
+			return refuse("reason", "reason: empty")
 		}
 		if len(r.Expr) > MaxExpr {
-			return nil, fmt.Errorf("rule %q: expression of %d bytes: at most %d", r.ID, len(r.Expr), MaxExpr)
+			return refuse("expr", fmt.Sprintf("expression of %d bytes: at most %d", len(r.Expr), MaxExpr))
 		}
-		prog, err := compileExpr(r.Expr)
+		prog, line, col, err := compileExpr(r.Expr)
 		if err != nil {
-			return nil, fmt.Errorf("rule %q: %w", r.ID, err)
+			return nil, &RuleError{Index: i, Rule: r.ID, Field: "expr", Line: line, Column: col, Msg: err.Error()}
 		}
 		c.progs = append(c.progs, prog)
 	}
 	return c, nil
 }
 
-// compileExpr compiles one boolean expression over Vars; an error is
-// "line L, column C: reason". expr's compiler is defensive, but a panic in
-// it is turned into an error rather than taking the caller down.
-func compileExpr(src string) (prog *vm.Program, err error) {
+// PackageError is a package refused as a whole: Field names the member
+// (id, version, rules, threshold).
+type PackageError struct {
+	Field string
+	Msg   string
+}
+
+func (e *PackageError) Error() string { return e.Msg }
+
+// RuleError is a rule refused by Compile: the rule's index in the
+// package's rules and its id, the member at fault (id, score, reason,
+// expr) and, for an expression that does not compile, the 1-based line
+// and column the compiler named (0 when it named none). Its text is
+// `rule "lead": line 1, column 12: unknown name depart`.
+type RuleError struct {
+	Index        int
+	Rule         string
+	Field        string
+	Line, Column int
+	Msg          string
+}
+
+func (e *RuleError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("rule %q: line %d, column %d: %s", e.Rule, e.Line, e.Column, e.Msg)
+	}
+	return fmt.Sprintf("rule %q: %s", e.Rule, e.Msg)
+}
+
+// compileExpr compiles one boolean expression over Vars; an error comes
+// with the 1-based line and column the compiler named (0, 0 when none).
+// expr's compiler is defensive, but a panic in it is turned into an error
+// rather than taking the caller down.
+func compileExpr(src string) (prog *vm.Program, line, col int, err error) {
 	defer func() {
 		if x := recover(); x != nil {
-			prog, err = nil, fmt.Errorf("expression refused: %v", x)
+			prog, line, col, err = nil, 0, 0, fmt.Errorf("expression refused: %v", x)
 		}
 	}()
 	prog, err = expr.Compile(src, expr.Env(Vars{}), expr.AsBool())
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
-			return nil, fmt.Errorf("line %d, column %d: %s", fe.Line, fe.Column+1, fe.Message)
+			return nil, fe.Line, fe.Column + 1, errors.New(fe.Message)
 		}
-		return nil, err
+		return nil, 0, 0, err
 	}
-	return prog, nil
+	return prog, 0, 0, nil
 }

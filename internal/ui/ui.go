@@ -161,6 +161,11 @@ type Hub interface {
 	SMSApps(ctx context.Context, c *policy.Caller) ([]hub.SMSApp, error)
 	SMSApp(ctx context.Context, c *policy.Caller, app string) (hub.SMSApp, error)
 	SMSRelease(ctx context.Context, c *policy.Caller, app, prefix string) (hub.SMSBlock, error)
+	// The rule packages' pages (rules.go): the packages the caller may
+	// see, one of them, and publishing one.
+	ListRulePackages(ctx context.Context, c *policy.Caller) ([]hub.SharedPackage, error)
+	GetRulePackage(ctx context.Context, c *policy.Caller, id string, version int) (hub.SharedPackage, error)
+	CreateRulePackage(ctx context.Context, c *policy.Caller, in hub.RulePackageInput) (hub.SharedPackage, error)
 	// The evidence bundle download (custody.go); the harness drives it as
 	// Client.Bundle.
 	EvidenceBundle(ctx context.Context, c *policy.Caller, id string) (*evidence.Bundle, error)
@@ -287,6 +292,9 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("POST /action-days/{id}/outcomes", u.signedInMax(maxActionDayForm, u.recordOutcome))
 	mux.HandleFunc("GET /action-days/{id}/summary", u.signedIn(u.actionDaySummary))
 	mux.HandleFunc("GET /action-days/{id}/summary.csv", u.signedIn(u.actionDaySummaryCSV))
+	mux.HandleFunc("GET /rules", u.signedIn(u.rulesList))
+	mux.HandleFunc("POST /rules", u.signedInMax(maxRulesForm, u.publishRules))
+	mux.HandleFunc("GET /rules/{id}", u.signedIn(u.rulePackage))
 	mux.HandleFunc("GET /sensors", u.signedIn(u.sensors))
 	mux.HandleFunc("POST /sensors", u.signedInMax(maxSensorFile+64<<10, u.sensors))
 	mux.HandleFunc("GET /static/{name}", u.serveAsset)
