@@ -23,8 +23,9 @@ import (
 // scenario's bookings (split by the booking's carrier) with the built-in
 // rule package and submit what it flagged; the hub routes the bookings
 // leaving the Netherlands to police-nl and those leaving Germany to
-// police-de (the group's police), and the rest wait for the coordinator
-// to name a police organization for their country. The police record
+// police-de (the group's police), screened at the hub with the rule
+// package police-de shared with the group (rules.go), and the rest wait
+// for the coordinator to name a police organization for their country. The police record
 // outcomes for most of their packages: the scenario's ring bookings as
 // arrests, denied boardings and no-shows, the others as false positives.
 // The scenario's names and cards are hashes already; nothing is in clear.
@@ -43,10 +44,10 @@ type ActionDayDemo struct {
 
 // actionDay runs the demo's action day (see above) with the callers of
 // the seeded organizations.
-func actionDay(ctx context.Context, h *hub.Hub, callers map[string]*policy.Caller) (ActionDayDemo, error) {
+func actionDay(ctx context.Context, h *hub.Hub, callers map[string]*policy.Caller, rules string) (ActionDayDemo, error) {
 	out := ActionDayDemo{Routed: map[string]int{}}
 	day, err := h.CreateActionDay(ctx, callers["police-de"], hub.ActionDayInput{Name: "Global Airline Action Day", Day: "2026-11-24",
-		Group: "airline-action-day", Handling: &intel.Handling{Codes: []string{"H0"}, Purpose: "card-not-present fraud on flights: checks at departure"}})
+		Group: "airline-action-day", Rules: rules, Handling: &intel.Handling{Codes: []string{"H0"}, Purpose: "card-not-present fraud on flights: checks at departure"}})
 	if err != nil {
 		return out, fmt.Errorf("demo action day: %w", err)
 	}

@@ -188,7 +188,7 @@ func Seed(ctx context.Context, h *hub.Hub) (Seeded, error) {
 	if out.SMS, err = SMSTraffic(ctx, h, "airline-azure", time.Now().UTC()); err != nil {
 		return out, err
 	}
-	out.ActionDay, err = actionDay(ctx, h, callers)
+	out.ActionDay, err = actionDay(ctx, h, callers, out.RulePackage)
 	return out, err
 }
 

@@ -106,7 +106,7 @@ func TestSeed(t *testing.T) {
 		}
 	}
 	// police-de's rule package: version 2, seen by the action day's group
-	// (airline-azure, bank-alpha, police-nl), not by others.
+	// (airline-azure, airline-boreal, bank-alpha, police-nl), not by others.
 	for _, o := range s.Orgs {
 		c := &policy.Caller{Org: o.ID, Role: intel.RoleReader}
 		for _, g := range s.Groups {
@@ -115,7 +115,7 @@ func TestSeed(t *testing.T) {
 			}
 		}
 		p, err := h.GetRulePackage(ctx, c, s.RulePackage, 0)
-		want := map[string]bool{"police-de": true, "airline-azure": true, "bank-alpha": true, "police-nl": true}[o.ID]
+		want := map[string]bool{"police-de": true, "airline-azure": true, "airline-boreal": true, "bank-alpha": true, "police-nl": true}[o.ID]
 		if want != (err == nil) || want && (p.Version != 2 || p.TLP != intel.Amber || p.Originator != "police-de") {
 			t.Errorf("%s reads the demo's rule package: %+v %v", o.ID, p, err)
 		}

@@ -11,11 +11,12 @@ import (
 
 // The demo's shared rule package: police-de, which coordinates the
 // airline action day (it owns group airline-action-day, with
-// airline-azure, bank-alpha and police-nl), publishes its screening
+// airline-azure, airline-boreal, bank-alpha and police-nl), publishes its screening
 // criteria to the group at TLP:AMBER with H2 (no onward dissemination),
 // then revises them once (a rule for last-minute third-party bookings
-// departing from Germany). airline-azure's booking engine screens with
-// the package through POST /api/v1/screen?package=ID; the other members
+// departing from Germany). The action day screens its bookings with it
+// (actionday.go); airline-azure's booking engine screens with the package
+// through POST /api/v1/screen?package=ID; the other members
 // read it on the Screening rules page (/rules); organizations outside the
 // group do not see it.
 

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -75,8 +76,9 @@ type ActionDaySettings struct {
 	// Handling is what the coordinator set for the packages: the SIENA
 	// handling codes each booking is shown under.
 	Handling intel.Handling `json:"handling"`
-	// Rules is the rule package the hub scores bookings with, as
-	// "id@version"; the built-in package when empty.
+	// Rules is the shared rule package the hub screens the bookings
+	// with, as "id@version" (the version current when it was chosen);
+	// the built-in package when empty.
 	Rules string `json:"rules,omitempty"`
 }
 
@@ -99,6 +101,9 @@ type ActionDayInput struct {
 	Group    string            `json:"group"`
 	Police   map[string]string `json:"police"`
 	Handling *intel.Handling   `json:"handling"`
+	// Rules names a shared rule package (its id) to screen the day's
+	// bookings with; left out, the built-in package.
+	Rules string `json:"rules"`
 }
 
 // ActionDayPatch changes an action day; fields left out are kept. Police
@@ -108,6 +113,9 @@ type ActionDayPatch struct {
 	Name     *string           `json:"name"`
 	Police   map[string]string `json:"police"`
 	Handling *intel.Handling   `json:"handling"`
+	// Rules, when given, names the shared rule package to screen with
+	// from now on, at its current version; "" for the built-in package.
+	Rules *string `json:"rules"`
 }
 
 // CreateActionDay opens an action day coordinated by c's organization for
@@ -137,6 +145,9 @@ func (h *Hub) CreateActionDay(ctx context.Context, c *policy.Caller, in ActionDa
 		s.Handling.Codes = []string{}
 	}
 	if s.Police, err = h.checkPolice(ctx, in.Police, s.Group); err != nil {
+		return ActionDay{}, err
+	}
+	if s.Rules, err = h.dayRules(ctx, c, in.Rules, s.Group, s.Police); err != nil {
 		return ActionDay{}, err
 	}
 	now := h.now()
@@ -340,6 +351,17 @@ func (h *Hub) UpdateActionDay(ctx context.Context, c *policy.Caller, id string, 
 		}
 		for cc, org := range added {
 			d.Police[cc] = org
+		}
+	}
+	switch {
+	case p.Rules != nil:
+		if d.Rules, err = h.dayRules(ctx, c, *p.Rules, d.Group, d.Police); err != nil {
+			return ActionDay{}, err
+		}
+	case d.Rules != "" && len(added) > 0:
+		// The police named now must see the package too.
+		if err := h.rulesSeenBy(ctx, d.Rules, d.Group, added); err != nil {
+			return ActionDay{}, err
 		}
 	}
 	settings, err := settingsJSON(d.ActionDaySettings)
@@ -604,7 +626,7 @@ func (h *Hub) ActionDayBookings(ctx context.Context, c *policy.Caller, id, count
 	if err != nil {
 		return ActionDayPackage{}, err
 	}
-	views, pkg, err := h.screenBookings(rows)
+	views, pkg, err := h.screenBookings(ctx, &d, rows)
 	if err != nil {
 		return ActionDayPackage{}, err
 	}
@@ -628,11 +650,11 @@ func (h *Hub) ActionDayBookings(ctx context.Context, c *policy.Caller, id, count
 	return out, nil
 }
 
-// screenBookings screens rows with the built-in package, in booking-time
+// screenBookings screens rows with d's rule package, in booking-time
 // order, linking them into rings, and returns their views in the order
 // of rows and the package's id@version.
-func (h *Hub) screenBookings(rows []store.ActionDayBookingRow) ([]BookingView, string, error) {
-	comp, err := h.builtinPackage()
+func (h *Hub) screenBookings(ctx context.Context, d *ActionDay, rows []store.ActionDayBookingRow) ([]BookingView, string, error) {
+	comp, err := h.dayPackage(ctx, d)
 	if err != nil {
 		return nil, "", err
 	}
@@ -838,4 +860,77 @@ func (h *Hub) Summary(ctx context.Context, c *policy.Caller, id string) (ActionD
 		out.Airlines = append(out.Airlines, *airlines[k])
 	}
 	return out, nil
+}
+
+// dayRules checks the shared rule package id that c chose for an action
+// day of group with police: c may use it, and every organization that
+// will see the day's screening (its reasons name the package's rules) may
+// see it. It returns the package as "id@version" at its current version,
+// or "" for the built-in package when id is empty.
+func (h *Hub) dayRules(ctx context.Context, c *policy.Caller, id, group string, police map[string]string) (string, error) {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return "", nil
+	}
+	row, _, err := h.usablePackage(ctx, c, id)
+	if errors.Is(err, intel.ErrNotFound) {
+		return "", &intel.FieldError{Field: "rules", Value: id, Reason: "no rule package of that id that your organization may use"}
+	}
+	if err != nil {
+		return "", err
+	}
+	pinned := evidence.RulePackageID(row.ID, row.Version)
+	return pinned, h.rulesSeenBy(ctx, pinned, group, police)
+}
+
+// rulesSeenBy checks that the members of group and the police
+// organizations named may all see the rule package version pinned.
+func (h *Hub) rulesSeenBy(ctx context.Context, pinned, group string, police map[string]string) error {
+	row, err := h.pinnedPackage(ctx, pinned)
+	if err != nil {
+		return err
+	}
+	g, err := h.store.Group(ctx, group)
+	if err != nil {
+		return err
+	}
+	orgs := slices.Concat(g.Members, slices.Collect(maps.Values(police)))
+	slices.Sort(orgs)
+	for _, org := range slices.Compact(orgs) {
+		groups, err := h.store.GroupsOf(ctx, org)
+		if err != nil {
+			return err
+		}
+		if _, ok, err := rowVisible(&policy.Caller{Org: org, Role: intel.RoleReader, Groups: groups}, row); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			return &intel.FieldError{Field: "rules", Value: row.ID, Reason: "the package is not shared with " + org + ", which would see its rules in the day's screening"}
+		}
+	}
+	return nil
+}
+
+// pinnedPackage reads the rule package version an action day names.
+func (h *Hub) pinnedPackage(ctx context.Context, pinned string) (store.RulePackageRow, error) {
+	id, v, ok := strings.Cut(pinned, "@")
+	version, err := strconv.Atoi(v)
+	if !ok || err != nil {
+		return store.RulePackageRow{}, fmt.Errorf("hub: action day rule package %q: not id@version", pinned)
+	}
+	return h.store.RulePackage(ctx, id, version)
+}
+
+// dayPackage returns the compiled rule package d screens with: its pinned
+// shared version (even if revoked since: the day was screened with it),
+// or the built-in package.
+func (h *Hub) dayPackage(ctx context.Context, d *ActionDay) (*screen.Compiled, error) {
+	if d.Rules == "" {
+		return h.builtinPackage()
+	}
+	row, err := h.pinnedPackage(ctx, d.Rules)
+	if err != nil {
+		return nil, err
+	}
+	return h.compiledPackage(row)
 }

@@ -3,8 +3,10 @@ package hub_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -272,5 +274,67 @@ func TestActionDay(t *testing.T) {
 		if err != nil || rep.OK() {
 			t.Fatalf("evidence verify after an edit of an outcome: %v %v", rep, err)
 		}
+	})
+}
+
+// TestActionDayWithSharedRules: the coordinator screens the day with a
+// rule package it shared with the group: the bookings carry its rules'
+// reasons, pinned to the version chosen; a package the group's members
+// or the day's police cannot all see is refused, naming who.
+func TestActionDayWithSharedRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		h, cs := actionDayWorld(t, st)
+		pkg := func(extra string) json.RawMessage {
+			return json.RawMessage(`{"name":"coordinator's criteria","threshold":0.95,"rules":[` +
+				`{"id":"last-minute","expr":"lead_hours >= 0 && lead_hours < 48","score":0.35,"reason":"bought less than 48 hours before departure"},` +
+				`{"id":"ip-far","expr":"ip_foreign && ip_far_km >= 2500","score":0.35,"reason":"far"},` +
+				`{"id":"to-jfk","expr":"destination == \"JFK\"","score":0.3,"reason":"` + extra + `"}]}`)
+		}
+		shared, err := h.CreateRulePackage(ctx, cs["coord"], hub.RulePackageInput{Package: pkg("flies to New York"), TLP: "amber", Audience: &intel.Audience{Groups: []string{"g-ad"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		narrow, err := h.CreateRulePackage(ctx, cs["coord"], hub.RulePackageInput{Package: pkg("x"), TLP: "amber", Audience: &intel.Audience{Orgs: []string{"air-fr"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := hub.ActionDayInput{Name: "rules day", Day: "2026-12-01", Group: "g-ad", Rules: narrow.ID}
+		if _, err := h.CreateActionDay(ctx, cs["coord"], in); err == nil || !strings.Contains(err.Error(), "not shared with air-de") {
+			t.Fatalf("a package only air-fr sees: %v", err)
+		}
+		in.Rules = "no-such-package"
+		if _, err := h.CreateActionDay(ctx, cs["coord"], in); err == nil || !strings.Contains(err.Error(), `field "rules"`) && !strings.Contains(err.Error(), "rules") {
+			t.Fatalf("an unknown package: %v", err)
+		}
+		in.Rules = shared.ID
+		day, err := h.CreateActionDay(ctx, cs["coord"], in)
+		if err != nil || day.Rules != shared.ID+"@1" {
+			t.Fatalf("create with the shared package: %+v %v", day, err)
+		}
+		t0 := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+		if _, err := h.SubmitBookings(ctx, cs["air-fr"], day.ID, "jsonl", strings.NewReader(adBooking("AF1", "CDG", "FR", "AF", t0, "MULE/1", adCard))); err != nil {
+			t.Fatal(err)
+		}
+		// A revision does not change the day's screening: it is pinned.
+		if _, err := h.ReviseRulePackage(ctx, cs["coord"], shared.ID, hub.RulePackageInput{Package: pkg("revised")}); err != nil {
+			t.Fatal(err)
+		}
+		p, err := h.ActionDayBookings(ctx, cs["police-fr"], day.ID, "FR")
+		if err != nil || len(p.Bookings) != 1 {
+			t.Fatalf("police-fr's package: %+v %v", p, err)
+		}
+		var reasons []string
+		for _, r := range p.Bookings[0].Reasons {
+			reasons = append(reasons, r.Reason)
+		}
+		if !slices.Contains(reasons, "flies to New York") || !p.Bookings[0].Flagged || p.Package != shared.ID+"@1" {
+			t.Fatalf("screened with %s: %v flagged %v", p.Package, reasons, p.Bookings[0].Flagged)
+		}
+		// Naming police that cannot see the package is refused.
+		if _, err := h.UpdateActionDay(ctx, cs["coord"], day.ID, hub.ActionDayPatch{Police: map[string]string{"ES": "police-es"}}); err == nil || !strings.Contains(err.Error(), "not shared with police-es") {
+			t.Fatalf("police outside the package's audience: %v", err)
+		}
+		verifyClean(t, h, st)
 	})
 }
