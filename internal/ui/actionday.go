@@ -96,6 +96,9 @@ type actionDaysData struct {
 	Groups []intel.Group
 	// CanCreate offers the form (policy.CreateRecords, and a group).
 	CanCreate bool
+	// Packages are the shared rule packages the reader's organization may
+	// use, for the form's choice of rules (the built-in package first).
+	Packages []hub.SharedPackage
 	// Form is what was typed, kept when opening failed.
 	Form      actionDayForm
 	ErrorText string
@@ -109,7 +112,7 @@ type actionDayRow struct {
 
 // actionDayForm is the form that opens an action day.
 type actionDayForm struct {
-	Name, Day, Group, Purpose, Conditions string
+	Name, Day, Group, Purpose, Conditions, Rules string
 	Codes                                 []string
 }
 
@@ -152,6 +155,18 @@ func (u *UI) renderActionDays(w http.ResponseWriter, r *http.Request, s *session
 		d.Days = append(d.Days, row)
 	}
 	d.CanCreate = policy.Can(s.caller, policy.CreateRecords) && len(d.Groups) > 0
+	if d.CanCreate {
+		pkgs, err := u.hub.ListRulePackages(r.Context(), s.caller)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		for _, p := range pkgs {
+			if p.Revoked == nil {
+				d.Packages = append(d.Packages, p)
+			}
+		}
+	}
 	u.render(w, r, status, "actiondays.html", u.page(s, "actionday.list.title", d))
 }
 
@@ -160,8 +175,8 @@ func (u *UI) renderActionDays(w http.ResponseWriter, r *http.Request, s *session
 // from the group.
 func (u *UI) createActionDay(w http.ResponseWriter, r *http.Request, s *session) {
 	f := actionDayForm{Name: r.PostFormValue("name"), Day: r.PostFormValue("day"), Group: r.PostFormValue("group"),
-		Purpose: r.PostFormValue("purpose"), Conditions: r.PostFormValue("conditions"), Codes: r.PostForm["handling"]}
-	in := hub.ActionDayInput{Name: f.Name, Day: f.Day, Group: f.Group}
+		Purpose: r.PostFormValue("purpose"), Conditions: r.PostFormValue("conditions"), Codes: r.PostForm["handling"], Rules: r.PostFormValue("rules")}
+	in := hub.ActionDayInput{Name: f.Name, Day: f.Day, Group: f.Group, Rules: f.Rules}
 	if len(f.Codes) > 0 || strings.TrimSpace(f.Purpose) != "" || strings.TrimSpace(f.Conditions) != "" {
 		in.Handling = &intel.Handling{Codes: f.Codes, Purpose: f.Purpose, Conditions: f.Conditions}
 	}
