@@ -64,9 +64,12 @@ func bookingLine(b *policymodel.Booking, n int) string {
 func (s *worldState) buildActionDays(t *rapid.T, c ActionDayClient) []*modelDay {
 	w := s.w
 	var days []*modelDay
-	for range rapid.IntRange(0, 3).Draw(t, "action days") {
+	for range rapid.IntRange(0, 4).Draw(t, "action days") {
 		org := rapid.SampledFrom(w.Orgs).Draw(t, "coordinator")
 		group := rapid.SampledFrom(append(slices.Clone(w.Groups), "grp-none")).Draw(t, "action-day group")
+		if len(w.Members[group]) > 0 && rapid.IntRange(0, 3).Draw(t, "coordinator of the group") > 0 {
+			org = rapid.SampledFrom(w.Members[group]).Draw(t, "coordinator member")
+		}
 		in := hub.ActionDayInput{Name: "day", Day: "2026-12-01", Group: group}
 		want, ok := w.AutoPolice(group)
 		if rapid.Bool().Draw(t, "police named") {
@@ -76,6 +79,9 @@ func (s *worldState) buildActionDays(t *rapid.T, c ActionDayClient) []*modelDay 
 					continue
 				}
 				p := rapid.SampledFrom(w.Orgs).Draw(t, "police")
+				if police := w.Police(cc); len(police) > 0 && rapid.IntRange(0, 5).Draw(t, "police of the country") > 0 {
+					p = rapid.SampledFrom(police).Draw(t, "police of the country named")
+				}
 				in.Police[cc], want[cc] = p, p
 				ok = ok && w.PoliceValid(cc, p)
 			}
@@ -101,7 +107,7 @@ func (s *worldState) buildActionDays(t *rapid.T, c ActionDayClient) []*modelDay 
 		return nil
 	}
 	n := 0
-	for step := range rapid.IntRange(0, 12).Draw(t, "action-day steps") {
+	for step := range rapid.IntRange(2, 16).Draw(t, "action-day steps") {
 		d := rapid.SampledFrom(days).Draw(t, "action day")
 		org := rapid.SampledFrom(w.Orgs).Draw(t, "actor")
 		switch rapid.IntRange(0, 3).Draw(t, "action-day step") {
@@ -134,14 +140,29 @@ func (s *worldState) buildActionDays(t *rapid.T, c ActionDayClient) []*modelDay 
 			}
 			d.bookings = append(d.bookings, add...)
 		case 2: // a change of the police named
+			// Mostly the coordinator naming a police organization of the
+			// country, which may replace the one named before.
 			cc := rapid.SampledFrom(policymodel.Countries).Draw(t, "country named")
+			if rapid.IntRange(0, 3).Draw(t, "a country with police") > 0 {
+				cc = rapid.SampledFrom(policymodel.Countries[:2]).Draw(t, "country with police named")
+			}
 			p := rapid.SampledFrom(w.Orgs).Draw(t, "police named")
-			if !w.PoliceValid(cc, p) {
-				continue
+			police := slices.DeleteFunc(w.Police(cc), func(o string) bool { return o == d.day.Police[cc] })
+			if len(police) > 0 && rapid.IntRange(0, 3).Draw(t, "police of the country") > 0 {
+				p = rapid.SampledFrom(police).Draw(t, "police of the country named")
+			}
+			if rapid.IntRange(0, 3).Draw(t, "by the coordinator") > 0 {
+				org = d.day.Coordinator
 			}
 			patch := map[string]string{cc: p}
 			got, err := c.UpdateActionDay(org, d.id, hub.ActionDayPatch{Police: patch})
-			s.verdict(t, fmt.Sprintf("%s names %s police of %s on %s", org, p, cc, d.id), w.MayUpdate(org, &d.day), err)
+			what := fmt.Sprintf("%s names %s police of %s on %s", org, p, cc, d.id)
+			if v := w.MayUpdate(org, &d.day); v != policymodel.Allowed || w.PoliceValid(cc, p) {
+				s.verdict(t, what, v, err)
+			} else if err == nil || hub.IsNotFoundErr(err) || errors.Is(err, intel.ErrForbidden) {
+				// The coordinator is told what is wrong with the police named.
+				t.Fatalf("%s, not a police organization of that country: %v", what, err)
+			}
 			if err != nil {
 				continue
 			}
@@ -155,6 +176,9 @@ func (s *worldState) buildActionDays(t *rapid.T, c ActionDayClient) []*modelDay 
 			if len(d.bookings) > 0 && rapid.IntRange(0, 5).Draw(t, "known booking") > 0 {
 				b = rapid.SampledFrom(d.bookings).Draw(t, "booking")
 				airline, id = b.Airline, b.ID
+				if b.Police != "" && rapid.Bool().Draw(t, "by its police") {
+					org = b.Police
+				}
 			}
 			outcome := rapid.SampledFrom(hub.ActionDayOutcomes).Draw(t, "outcome")
 			got, err := c.RecordOutcome(org, d.id, airline, id, outcome)
@@ -380,8 +404,10 @@ func (s *worldState) checkSummary(t *rapid.T, c ActionDayClient, org string, d *
 		if _, dup := got[k]; dup {
 			t.Fatalf("%s: the summary of %s has row %v twice", org, d.id, k)
 		}
-		m := map[string]int{"submitted": r.Submitted, "pending": r.Pending}
-		for o, n := range r.Outcomes {
+		m := map[string]int{}
+		counts := maps.Clone(r.Outcomes)
+		counts["submitted"], counts["pending"] = r.Submitted, r.Pending
+		for o, n := range counts {
 			if n > 0 {
 				m[o] = n
 			}

@@ -27,13 +27,19 @@ var Countries = []string{"FR", "DE", "ES", "IT"}
 var Sectors = []string{"police", "airline", "bank"}
 
 // DrawProfiles draws a country and sector for each organization of w.
+// Police organizations are of the first two countries only, so that a
+// country often has two (one replacing the other on an action day) and
+// the third never has any.
 func (w *World) DrawProfiles(t *rapid.T) {
 	w.Profiles = map[string]Profile{}
 	for _, o := range w.Orgs {
-		w.Profiles[o] = Profile{
-			Country: rapid.SampledFrom(Countries[:len(Countries)-1]).Draw(t, "country"),
-			Sector:  rapid.SampledFrom(Sectors).Draw(t, "sector"),
+		p := Profile{Sector: rapid.SampledFrom(Sectors).Draw(t, "sector")}
+		countries := Countries[:len(Countries)-1]
+		if p.Sector == "police" {
+			countries = Countries[:2]
 		}
+		p.Country = rapid.SampledFrom(countries).Draw(t, "country")
+		w.Profiles[o] = p
 	}
 }
 
