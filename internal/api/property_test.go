@@ -59,9 +59,13 @@ type httpClient struct {
 
 func (c *httpClient) call(org, method, path string, body, out any) error {
 	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
+	switch b := body.(type) {
+	case nil:
+	case []byte: // as it is (JSON lines of bookings)
 		rd = bytes.NewReader(b)
+	default:
+		data, _ := json.Marshal(body)
+		rd = bytes.NewReader(data)
 	}
 	req, _ := http.NewRequest(method, c.base+path, rd)
 	req.Header.Set("Authorization", "Bearer "+c.tokens[org])

@@ -85,6 +85,10 @@ type worldState struct {
 	logFrom int64      // the evidence log's size when this world began
 	rel     *relations // feedback, sightings and access requests
 	events  uint64     // the last event named (newEvent)
+	st      *store.Store
+	// verifyEvidence is set in a run's first world, where the whole
+	// evidence log is this world's and must verify (checkActionDays).
+	verifyEvidence bool
 }
 
 // newEvent names a new event for a sighting: a sensor's events are its
@@ -186,7 +190,7 @@ type Client interface {
 // (given the hub and each organization's caller), and fails t unless at
 // least minCases (caller, object, path) cases were checked.
 func Run(t *testing.T, st *store.Store, h *hub.Hub, minCases int, newClient func(callers map[string]*policy.Caller) Client) {
-	total := 0
+	total, first := 0, true
 	// Random worlds differ in size: check until enough cases were seen
 	// (rapid runs fewer worlds a round with -short).
 	for round := 0; total < minCases && round < 20 && !t.Failed(); round++ {
@@ -194,6 +198,8 @@ func Run(t *testing.T, st *store.Store, h *hub.Hub, minCases int, newClient func
 			storetest.Reset(t, st)
 			s := build(rt, h, newClient)
 			index(rt, st, h)
+			s.st, s.verifyEvidence, first = st, first, false
+			s.checkActionDays(rt) // before checkRelations: its entries are in the evidence checked there
 			s.buildRelations(rt)
 			s.checkRelations(rt)
 			index(rt, st, h) // approvals widened audiences: the feed would catch up within a poll
@@ -451,12 +457,13 @@ func (d Direct) TAXII(org string) ([]intel.Record, error) {
 func build(t *rapid.T, h *hub.Hub, newClient func(map[string]*policy.Caller) Client) *worldState {
 	ctx := context.Background()
 	w := policymodel.DrawWorld(t)
+	w.DrawProfiles(t)
 	s := &worldState{w: w, byID: map[string]*modelRecord{}, callers: map[string]*policy.Caller{}, h: h}
 	var err error
 	s.logFrom, err = h.EvidenceSize(ctx)
 	must(t, err)
 	for _, o := range w.Orgs {
-		must(t, err1(h.OperatorCreateOrg(ctx, o, "Org "+o, "NL", "bank", o == w.Orgs[0]))) // org-0 runs the hub
+		must(t, err1(h.OperatorCreateOrg(ctx, o, "Org "+o, w.Profiles[o].Country, w.Profiles[o].Sector, o == w.Orgs[0]))) // org-0 runs the hub
 	}
 	for _, g := range w.Groups {
 		if len(w.Members[g]) == 0 {

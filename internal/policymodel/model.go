@@ -21,6 +21,9 @@ type World struct {
 	Groups  []string
 	Members map[string][]string // group -> member orgs
 	Shared  []policy.Shared
+	// Profiles gives each organization's country and sector, when drawn
+	// (DrawProfiles): what action days route bookings by.
+	Profiles map[string]Profile
 }
 
 // DrawWorld draws organizations and groups without objects.
