@@ -141,7 +141,7 @@ func (s *worldState) buildActionDays(t *rapid.T, c ActionDayClient) []*modelDay 
 			d.bookings = append(d.bookings, add...)
 		case 2: // a change of the police named
 			// Mostly the coordinator naming a police organization of the
-			// country, which may replace the one named before.
+			// country, which is refused when another is named already.
 			cc := rapid.SampledFrom(policymodel.Countries).Draw(t, "country named")
 			if rapid.IntRange(0, 3).Draw(t, "a country with police") > 0 {
 				cc = rapid.SampledFrom(policymodel.Countries[:2]).Draw(t, "country with police named")
@@ -157,11 +157,13 @@ func (s *worldState) buildActionDays(t *rapid.T, c ActionDayClient) []*modelDay 
 			patch := map[string]string{cc: p}
 			got, err := c.UpdateActionDay(org, d.id, hub.ActionDayPatch{Police: patch})
 			what := fmt.Sprintf("%s names %s police of %s on %s", org, p, cc, d.id)
-			if v := w.MayUpdate(org, &d.day); v != policymodel.Allowed || w.PoliceValid(cc, p) {
+			if v := w.MayUpdate(org, &d.day); v != policymodel.Allowed || w.PoliceValid(cc, p) && !d.day.Replaces(cc, p) {
 				s.verdict(t, what, v, err)
 			} else if err == nil || hub.IsNotFoundErr(err) || errors.Is(err, intel.ErrForbidden) {
-				// The coordinator is told what is wrong with the police named.
-				t.Fatalf("%s, not a police organization of that country: %v", what, err)
+				// The coordinator is told what is wrong with the police
+				// named: not a police organization of that country, or a
+				// replacement of the one named.
+				t.Fatalf("%s, not a police organization of that country or a replacement: %v", what, err)
 			}
 			if err != nil {
 				continue

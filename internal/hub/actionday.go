@@ -107,8 +107,8 @@ type ActionDayInput struct {
 }
 
 // ActionDayPatch changes an action day; fields left out are kept. Police
-// entries are added or replaced, never removed: bookings routed to a
-// police organization stay with it.
+// are named for more countries, never replaced or removed: the bookings
+// routed to a police organization stay with it.
 type ActionDayPatch struct {
 	Name     *string           `json:"name"`
 	Police   map[string]string `json:"police"`
@@ -350,6 +350,10 @@ func (h *Hub) UpdateActionDay(ctx context.Context, c *policy.Caller, id string, 
 			return ActionDay{}, err
 		}
 		for cc, org := range added {
+			if prev := d.Police[cc]; prev != "" && prev != org {
+				return ActionDay{}, &intel.FieldError{Field: "police." + cc, Value: org,
+					Reason: prev + " is named for " + cc + " already: the police of a country are not replaced, so that the bookings shown to them stay theirs"}
+			}
 			d.Police[cc] = org
 		}
 	}

@@ -225,6 +225,13 @@ func TestActionDay(t *testing.T) {
 		if _, err := h.UpdateActionDay(ctx, cs["coord"], day.ID, hub.ActionDayPatch{Police: map[string]string{"ES": "police-es"}}); err != nil {
 			t.Fatal(err)
 		}
+		// Named police are not replaced: police-es keeps what it was shown.
+		if _, err := h.OperatorCreateOrg(ctx, "police-es2", "police-es2", "ES", "police", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.UpdateActionDay(ctx, cs["coord"], day.ID, hub.ActionDayPatch{Police: map[string]string{"ES": "police-es2"}}); err == nil || !strings.Contains(err.Error(), "not replaced") {
+			t.Fatalf("replacing police-es: %v", err)
+		}
 		if got := ids(seen("police-es", "")); got != "air-fr/AF9" {
 			t.Fatalf("police-es sees %q", got)
 		}

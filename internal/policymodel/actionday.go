@@ -186,9 +186,15 @@ func (w *World) MayRecordOutcome(org string, d *ActionDay, b *Booking) Verdict {
 	return Allowed
 }
 
-// Route is d with the police of patch named (added or replaced): the
-// bookings of bs that wait, of a country patch names, are routed to its
-// police; bookings already routed stay where they are.
+// Replaces reports whether naming p the police of cc would replace the
+// police d names for cc, which is refused: police are named for more
+// countries, never replaced.
+func (d *ActionDay) Replaces(cc, p string) bool { return d.Police[cc] != "" && d.Police[cc] != p }
+
+// Route is d with the police of patch named (added; a patch that would
+// replace one is refused, see Replaces): the bookings of bs that wait, of
+// a country patch names, are routed to its police; bookings already
+// routed stay where they are.
 func (d *ActionDay) Route(patch map[string]string, bs []*Booking) {
 	for cc, p := range patch {
 		d.Police[cc] = p

@@ -113,7 +113,7 @@ type actionDayRow struct {
 // actionDayForm is the form that opens an action day.
 type actionDayForm struct {
 	Name, Day, Group, Purpose, Conditions, Rules string
-	Codes                                 []string
+	Codes                                        []string
 }
 
 // AllCodes lists the handling codes the form offers.
