@@ -25,6 +25,7 @@ package loadgen
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -456,4 +457,42 @@ func Medians(rs []Result) Result {
 		}
 	}
 	return m
+}
+
+// Options are the settings every benchmark of this package takes as
+// flags (Register).
+type Options struct {
+	Rate         int           // requests a second to each target
+	Phase        time.Duration // one timed phase
+	Warm         time.Duration // untimed load on each target before the rounds
+	Rounds       int           // rounds of one phase per target
+	Conns        int           // keep-alive connections (workers) per target
+	Seed         uint64
+	Dir          string // for the hub's store (and the benchmark's data)
+	CPUProfile   string // a CPU profile of the timed rounds
+	MutexProfile string // a profile of lock contention in the timed rounds
+	JSON         bool   // the summary as one JSON object
+}
+
+// Register defines the options' flags on the default flag set, with the
+// default rate and what the seed and the directory are for.
+func (o *Options) Register(rate int, seed, dir string) {
+	flag.IntVar(&o.Rate, "rate", rate, "requests a second to each target")
+	flag.DurationVar(&o.Phase, "phase", 5*time.Second, "length of one timed phase")
+	flag.DurationVar(&o.Warm, "warm", 2*time.Second, "untimed load on each target before the rounds")
+	flag.IntVar(&o.Rounds, "rounds", 6, "rounds of one phase per target")
+	flag.IntVar(&o.Conns, "conns", 64, "keep-alive connections (workers) per target")
+	flag.Uint64Var(&o.Seed, "seed", 1, seed)
+	flag.StringVar(&o.Dir, "dir", "", dir)
+	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the timed rounds here")
+	flag.StringVar(&o.MutexProfile, "mutexprofile", "", "write a profile of lock contention in the timed rounds here")
+	flag.BoolVar(&o.JSON, "json", false, "print the summary as one JSON object")
+}
+
+// Check reports options out of range.
+func (o *Options) Check() error {
+	if o.Rate < 1 || o.Rounds < 1 || o.Conns < 1 || o.Phase <= 0 || o.Warm < 0 {
+		return fmt.Errorf("--rate, --rounds, --conns and --phase must be positive and --warm not negative")
+	}
+	return nil
 }

@@ -54,18 +54,9 @@ import (
 )
 
 type config struct {
-	bookings   int
-	rate       int
-	phase      time.Duration
-	warm       time.Duration
-	rounds     int
-	conns      int
-	seed       uint64
-	dir        string
-	cpuProfile string
-	mutexProf  string
-	jsonOut    bool
-	medians    string
+	loadgen.Options
+	bookings int
+	medians  string
 }
 
 // target is the p99 issue 18 asks for, in µs.
@@ -75,17 +66,8 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("screenbench: ")
 	var c config
+	c.Register(5_000, "seed of the scenario and of the load", "directory for the scenario and the hub's SQLite store (default: a temporary one, removed)")
 	flag.IntVar(&c.bookings, "bookings", 200_000, "bookings to generate; those the load does not need are screened in process first")
-	flag.IntVar(&c.rate, "rate", 5_000, "requests a second to each target")
-	flag.DurationVar(&c.phase, "phase", 5*time.Second, "length of one timed phase")
-	flag.DurationVar(&c.warm, "warm", 2*time.Second, "untimed load on each target before the rounds")
-	flag.IntVar(&c.rounds, "rounds", 6, "rounds of one phase per target")
-	flag.IntVar(&c.conns, "conns", 64, "keep-alive connections (workers) per target")
-	flag.Uint64Var(&c.seed, "seed", 1, "seed of the scenario and of the load")
-	flag.StringVar(&c.dir, "dir", "", "directory for the scenario and the hub's SQLite store (default: a temporary one, removed)")
-	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the timed rounds here")
-	flag.StringVar(&c.mutexProf, "mutexprofile", "", "write a profile of lock contention in the timed rounds here")
-	flag.BoolVar(&c.jsonOut, "json", false, "print the summary as one JSON object")
 	flag.StringVar(&c.medians, "medians", "", "print the medians over the JSON summaries (one a line) in this file, and run nothing")
 	flag.Parse()
 	if c.medians != "" {
@@ -94,8 +76,11 @@ func main() {
 		}
 		return
 	}
-	if c.bookings < 1 || c.rate < 1 || c.rounds < 1 || c.conns < 1 || c.phase <= 0 || c.warm < 0 {
-		log.Fatal("--bookings, --rate, --rounds, --conns and --phase must be positive and --warm not negative")
+	if err := c.Check(); err != nil {
+		log.Fatal(err)
+	}
+	if c.bookings < 1 {
+		log.Fatal("--bookings must be positive")
 	}
 	if err := run(c); err != nil {
 		log.Fatal(err)
@@ -135,7 +120,7 @@ type summary struct {
 
 func run(c config) error {
 	ctx := context.Background()
-	dir := c.dir
+	dir := c.Dir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "screenbench-")
 		if err != nil {
@@ -144,11 +129,11 @@ func run(c config) error {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	per := int(float64(c.rate)*c.warm.Seconds()) + c.rounds*int(float64(c.rate)*c.phase.Seconds())
+	per := int(float64(c.Rate)*c.Warm.Seconds()) + c.Rounds*int(float64(c.Rate)*c.Phase.Seconds())
 	if per > c.bookings {
 		return fmt.Errorf("--bookings %d: the load sends %d bookings to each target (--rate × (--warm + --rounds × --phase))", c.bookings, per)
 	}
-	bks, err := generate(ctx, dir, c.seed, c.bookings)
+	bks, err := generate(ctx, dir, c.Seed, c.bookings)
 	if err != nil {
 		return err
 	}
@@ -159,7 +144,7 @@ func run(c config) error {
 	h := sh.Hub
 	defer h.Close()
 
-	s := summary{Bookings: bks.len(), Seed: c.seed, Rate: c.rate, Phase: c.phase.String(), Rounds: c.rounds, Conns: c.conns}
+	s := summary{Bookings: bks.len(), Seed: c.Seed, Rate: c.Rate, Phase: c.Phase.String(), Rounds: c.Rounds, Conns: c.Conns}
 	s.Preloaded = bks.len() - per
 	s.HeapBefore, s.RSSBefore = loadgen.Memory()
 	log.Printf("screening the first %d bookings in process", s.Preloaded)
@@ -208,19 +193,19 @@ func run(c config) error {
 		{Name: "baseline", Addr: baseAddr, Path: "/api/v1/screen", Body: body, Class: decision, Classes: 2, Served: baseServed},
 	}
 	for _, t := range targets {
-		if err := t.Dial(c.conns); err != nil {
+		if err := t.Dial(c.Conns); err != nil {
 			return err
 		}
 		defer t.Close()
-		log.Printf("warming %s for %s", t.Name, c.warm)
-		t.Phase(c.rate, c.warm, c.seed)
+		log.Printf("warming %s for %s", t.Name, c.Warm)
+		t.Phase(c.Rate, c.Warm, c.Seed)
 	}
-	stopProfile, err := loadgen.Profile(c.cpuProfile, c.mutexProf)
+	stopProfile, err := loadgen.Profile(c.CPUProfile, c.MutexProfile)
 	if err != nil {
 		return err
 	}
 	s.LoadAvg[0] = loadgen.LoadAvg()
-	phases := loadgen.Rounds(targets, c.rate, c.phase, c.rounds, c.seed)
+	phases := loadgen.Rounds(targets, c.Rate, c.Phase, c.Rounds, c.Seed)
 	s.LoadAvg[1] = loadgen.LoadAvg()
 	stopProfile()
 	s.Screen, s.Baseline = loadgen.Summarise(phases[0]), loadgen.Summarise(phases[1])
@@ -228,7 +213,7 @@ func run(c config) error {
 	s.HeapAfter, s.RSSAfter = loadgen.Memory()
 	s.P50Ratio, s.P99Ratio = s.Screen.P50/s.Baseline.P50, s.Screen.P99/s.Baseline.P99
 	s.Met = s.Screen.P99 < target
-	if c.jsonOut {
+	if c.JSON {
 		return json.NewEncoder(os.Stdout).Encode(s)
 	}
 	printSummary(s)
@@ -240,7 +225,7 @@ func run(c config) error {
 // warm-up's are assumed answered, as the rounds' errors say whether any
 // were not).
 func screened(s summary, c config) int {
-	return s.Preloaded + int(float64(c.rate)*c.warm.Seconds()) + s.Screen.OK
+	return s.Preloaded + int(float64(c.Rate)*c.Warm.Seconds()) + s.Screen.OK
 }
 
 // bookings are a scenario's bookings, one JSON object each, held in one

@@ -74,37 +74,22 @@ import (
 )
 
 type config struct {
-	numbers    int
-	rate       int
-	phase      time.Duration
-	warm       time.Duration
-	rounds     int
-	conns      int
-	seed       uint64
-	dir        string
-	cpuProfile string
-	mutexProf  string
-	jsonOut    bool
+	loadgen.Options
+	numbers int
 }
 
 func main() {
 	log.SetFlags(0)
 	log.SetPrefix("smsbench: ")
 	var c config
+	c.Register(10_000, "random seed for blocks, numbers and addresses", "directory for the hub's SQLite store (default: a temporary one, removed)")
 	flag.IntVar(&c.numbers, "numbers", 1_000_000, "distinct numbers to bring the guard's state to before timing")
-	flag.IntVar(&c.rate, "rate", 10_000, "requests a second to each target")
-	flag.DurationVar(&c.phase, "phase", 5*time.Second, "length of one timed phase")
-	flag.DurationVar(&c.warm, "warm", 2*time.Second, "untimed load on each target before the rounds")
-	flag.IntVar(&c.rounds, "rounds", 6, "rounds of one phase per target")
-	flag.IntVar(&c.conns, "conns", 64, "keep-alive connections (workers) per target")
-	flag.Uint64Var(&c.seed, "seed", 1, "random seed for blocks, numbers and addresses")
-	flag.StringVar(&c.dir, "dir", "", "directory for the hub's SQLite store (default: a temporary one, removed)")
-	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the timed rounds here")
-	flag.StringVar(&c.mutexProf, "mutexprofile", "", "write a profile of lock contention in the timed rounds here")
-	flag.BoolVar(&c.jsonOut, "json", false, "print the summary as one JSON object")
 	flag.Parse()
-	if c.numbers < 16 || c.rate < 1 || c.rounds < 1 || c.conns < 1 || c.phase <= 0 {
-		log.Fatal("--numbers must be at least 16 and --rate, --rounds, --conns and --phase positive")
+	if err := c.Check(); err != nil {
+		log.Fatal(err)
+	}
+	if c.numbers < 16 {
+		log.Fatal("--numbers must be at least 16")
 	}
 	if err := run(c); err != nil {
 		log.Fatal(err)
@@ -138,7 +123,7 @@ const app = "otp-login"
 
 func run(c config) error {
 	ctx := context.Background()
-	dir := c.dir
+	dir := c.Dir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "smsbench-")
 		if err != nil {
@@ -155,8 +140,8 @@ func run(c config) error {
 	defer h.Close()
 
 	var s summary
-	s.Numbers, s.Rate, s.Phase, s.Rounds, s.Conns = c.numbers, c.rate, c.phase.String(), c.rounds, c.conns
-	rng := rand.New(rand.NewPCG(c.seed, 17))
+	s.Numbers, s.Rate, s.Phase, s.Rounds, s.Conns = c.numbers, c.Rate, c.Phase.String(), c.Rounds, c.Conns
+	rng := rand.New(rand.NewPCG(c.Seed, 17))
 	log.Printf("finding %d valid mobile blocks", (c.numbers+15)/16)
 	tf := time.Now()
 	blocks, err := findBlocks(rng, (c.numbers+15)/16)
@@ -196,24 +181,24 @@ func run(c config) error {
 		{Name: "baseline", Addr: baseAddr, Path: "/api/v1/sms/check", Body: body, Class: verdict, Classes: 3, Served: baseServed},
 	}
 	for _, t := range targets {
-		if err := t.Dial(c.conns); err != nil {
+		if err := t.Dial(c.Conns); err != nil {
 			return err
 		}
 		defer t.Close()
-		log.Printf("warming %s for %s", t.Name, c.warm)
-		t.Phase(c.rate, c.warm, c.seed)
+		log.Printf("warming %s for %s", t.Name, c.Warm)
+		t.Phase(c.Rate, c.Warm, c.Seed)
 	}
-	stopProfile, err := loadgen.Profile(c.cpuProfile, c.mutexProf)
+	stopProfile, err := loadgen.Profile(c.CPUProfile, c.MutexProfile)
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
 	s.LoadAvg[0] = loadgen.LoadAvg()
-	phases := loadgen.Rounds(targets, c.rate, c.phase, c.rounds, c.seed)
+	phases := loadgen.Rounds(targets, c.Rate, c.Phase, c.Rounds, c.Seed)
 	s.LoadAvg[1] = loadgen.LoadAvg()
 	s.Guard, s.Baseline = loadgen.Summarise(phases[0]), loadgen.Summarise(phases[1])
 	s.P50Ratio, s.P99Ratio = s.Guard.P50/s.Baseline.P50, s.Guard.P99/s.Baseline.P99
-	if c.jsonOut {
+	if c.JSON {
 		return json.NewEncoder(os.Stdout).Encode(s)
 	}
 	printSummary(s)

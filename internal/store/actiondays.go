@@ -49,15 +49,7 @@ func (s *Store) ActionDays(ctx context.Context) ([]ActionDayRow, error) {
 // ScanActionDayRows calls fn with every action day, for the evidence check.
 func (s *Store) ScanActionDayRows(ctx context.Context, fn func(ActionDayRow) error) error {
 	all, err := s.ActionDays(ctx)
-	if err != nil {
-		return err
-	}
-	for _, r := range all {
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	return nil
+	return callEach(all, err, fn)
 }
 
 // ActionDay returns one action day; intel.ErrNotFound when there is none.

@@ -539,3 +539,18 @@ func exactJSON(text string, v any) bool {
 	again, err := json.Marshal(v)
 	return err == nil && string(again) == text
 }
+
+// callEach calls fn with each of all, read with err, stopping at the
+// first error: the Scan functions for the evidence check that read every
+// row first.
+func callEach[T any](all []T, err error, fn func(T) error) error {
+	if err != nil {
+		return err
+	}
+	for _, r := range all {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}

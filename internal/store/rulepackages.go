@@ -146,13 +146,5 @@ func (s *Store) ScanRulePackageRows(ctx context.Context, fn func(RulePackageRow)
 		return fmt.Errorf("store: read rule packages: %w", err)
 	}
 	all, err := collectRulePackages(rows)
-	if err != nil {
-		return err
-	}
-	for _, r := range all {
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	return nil
+	return callEach(all, err, fn)
 }

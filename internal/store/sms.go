@@ -58,15 +58,7 @@ func (s *Store) ScanSMSAppRows(ctx context.Context, fn func(SMSAppRow) error) er
 		return fmt.Errorf("store: read sms apps: %w", err)
 	}
 	all, err := scanSMSApps(rows)
-	if err != nil {
-		return err
-	}
-	for _, r := range all {
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	return nil
+	return callEach(all, err, fn)
 }
 
 func scanSMSApps(rows *sql.Rows) ([]SMSAppRow, error) {
