@@ -439,9 +439,10 @@ func (u *UI) renderPackage(w http.ResponseWriter, r *http.Request, s *session, s
 	d.Day, d.DayHref, d.Href, d.Package = day, actionDayHref(day.ID), packageHref(day.ID, country), pkg
 	d.Action = d.DayHref + "/outcomes"
 	d.Outcomes = hub.ActionDayOutcomes
-	give := policy.Can(s.caller, policy.GiveFeedback)
 	for i, b := range pkg.Bookings {
-		row := bookingRow{BookingView: b, ID: fmt.Sprintf("booking-%d", i+1), CanRecord: give && b.Police != "" && b.Police == s.caller.Org}
+		// The outcome form is offered where the gate would take the outcome.
+		may := policy.RecordOutcome(s.caller, b.Booking, policy.BookingShared(b.Airline, day.Coordinator, b.Police), b.Police) == nil
+		row := bookingRow{BookingView: b, ID: fmt.Sprintf("booking-%d", i+1), CanRecord: may}
 		for _, rs := range b.Reasons {
 			row.Reasons = append(row.Reasons, ruleReason(lang, rs))
 		}
