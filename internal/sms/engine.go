@@ -409,16 +409,20 @@ func (g *Guard) idleCounters(t int64) {
 	}
 }
 
-// hourMatured is the block's requests in the hour window before its newest
-// bucket (2.5 to 5 minutes old and more), and its verifications in the
-// hour: from the counters, or the recent requests.
+// hourMatured is the block's requests in the hour window before its
+// newest two buckets, so at least one bucket (2.5 minutes, more than
+// MatureAfter) old, and its verifications in the hour: from the counters,
+// or the recent requests. A request in the bucket just before the newest
+// may be a second old: counted, a burst just past a bucket's edge looked
+// like codes not entered (a pumping burst was blocked at its 11th request
+// or its 18th depending on the clock).
 func (b *block) hourMatured(t int64) (req, ver uint64) {
 	if b.c != nil {
-		return b.c.req[Hour].Sum(t, HourBucket) - b.c.req[Hour].Recent(t, HourBucket, 1), b.c.ver[Hour].Sum(t, HourBucket)
+		return b.c.req[Hour].Sum(t, HourBucket) - b.c.req[Hour].Recent(t, HourBucket, 2), b.c.ver[Hour].Sum(t, HourBucket)
 	}
 	newest := floorDiv(t, HourBucket)
 	for _, e := range b.recent {
-		if k := floorDiv(e.t, HourBucket); k > newest-Buckets && k < newest {
+		if k := floorDiv(e.t, HourBucket); k > newest-Buckets && k < newest-1 {
 			req++
 			if e.verified {
 				ver++
@@ -861,7 +865,7 @@ func (g *Guard) signals(b *block, suffix uint16, t int64, repeat bool) blockSign
 	}
 	// The ring holds the last 16 requests: a fast stream's are all too
 	// young. The hour window counts them all: requests at least one bucket
-	// (2.5 to 5 minutes) old against the codes entered in the hour.
+	// (2.5 minutes) old against the codes entered in the hour.
 	wm, wv := b.hourMatured(t)
 	if wm >= uint64(minWindowMatured) && float64(wv) <= g.cfg.MaxConversion*float64(wm) {
 		s.lowConversion = true

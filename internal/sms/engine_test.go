@@ -141,6 +141,34 @@ func TestSequentialCampaignBlocked(t *testing.T) {
 	}
 }
 
+// TestBlockDoesNotDependOnTheClock: a pumping burst (30 consecutive
+// numbers of a block, 2 s apart, none entered) is blocked at the same
+// request, give or take one (the minute window's 2.5 s buckets), wherever
+// its start falls between the windows' bucket edges. A request a second
+// old is not yet a code not entered: counted as one, a burst straddling an
+// hour-window edge was blocked at its 11th request instead of its 18th.
+func TestBlockDoesNotDependOnTheClock(t *testing.T) {
+	lv := example(t, "LV", phonenumbers.MOBILE)
+	lo, hi := 31, 0
+	for off := time.Duration(0); off < 2*time.Duration(HourBucket); off += time.Second {
+		g := newGuard(t, DefaultConfig())
+		start := t0.Add(time.Hour + off)
+		first := 0
+		for i := range 30 {
+			d := g.Check(req("shop", withSuffix(lv, 100+i), start.Add(time.Duration(i)*2*time.Second), fmt.Sprintf("203.0.113.%d", i+1)))
+			if d.Decision == Block && first == 0 {
+				first = i + 1
+			}
+		}
+		if first == 0 {
+			t.Fatalf("a burst starting %s past the hour was not blocked", off)
+		}
+		if lo, hi = min(lo, first), max(hi, first); hi-lo > 1 {
+			t.Fatalf("a burst starting %s past the hour first blocked at request %d; others at %d to %d", off, first, lo, hi)
+		}
+	}
+}
+
 func TestEnteredCodesAreNotBlocked(t *testing.T) {
 	// A busy block whose codes are entered: many numbers, close together,
 	// but verified — never blocked.
