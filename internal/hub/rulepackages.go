@@ -410,12 +410,12 @@ func (h *Hub) ScreenWithPackage(ctx context.Context, c *policy.Caller, pkg strin
 		}
 		ps = h.rp.screeners[key]
 		if ps == nil || ps.version != row.Version {
-			ps = &pkgScreener{version: row.Version, o: &orgScreener{s: newScreenerOf(comp)}}
+			ps = &pkgScreener{version: row.Version, o: newOrgScreener(comp, h.now())}
 			h.rp.screeners[key] = ps
 		}
 		h.rp.mu.Unlock()
 	}
-	return screenIn(ps.o, comp, &b)
+	return screenIn(ps.o, comp, &b, h.now())
 }
 
 // decodeRulePackage reads a posted package strictly; its compilation is

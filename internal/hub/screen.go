@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"sync"
+	"time"
 
 	"fusion/internal/policy"
 	"fusion/internal/screen"
@@ -60,8 +61,14 @@ type screeners struct {
 }
 
 type orgScreener struct {
-	mu sync.Mutex
-	s  *screen.Screener
+	mu    sync.Mutex
+	s     *screen.Screener
+	since time.Time // when s was made: its bookings are those screened since
+}
+
+// newOrgScreener returns an empty inline screener running c, made at now.
+func newOrgScreener(c *screen.Compiled, now time.Time) *orgScreener {
+	return &orgScreener{s: newScreenerOf(c), since: now}
 }
 
 // ScreenReason is a rule that fired on a booking.
@@ -97,6 +104,20 @@ type ScreenResult struct {
 	Package   string         `json:"package"` // id@version
 	Reasons   []ScreenReason `json:"reasons"`
 	Ring      *ScreenRing    `json:"ring,omitempty"` // when linked to other bookings
+	// Basis is what the ring rests on: no ring means no link among
+	// these bookings only.
+	Basis ScreenBasis `json:"basis"`
+}
+
+// ScreenBasis is the history an inline answer's ring linking rests on:
+// the organization's bookings screened since Since, this one included.
+// Since is when its screener was made: the hub's start or the
+// organization's first booking after it, the package's revision, or the
+// screener's replacement at MaxScreenBookings, each of which forgets the
+// bookings before.
+type ScreenBasis struct {
+	Bookings int       `json:"bookings"`
+	Since    time.Time `json:"since"`
 }
 
 // screenKey is the key clear names and card numbers are hashed under, or
@@ -126,22 +147,23 @@ func (h *Hub) Screen(ctx context.Context, c *policy.Caller, body []byte) (Screen
 	if err != nil {
 		return ScreenResult{}, err
 	}
-	return screenIn(o, h.scr.c, &b)
+	return screenIn(o, h.scr.c, &b, h.now())
 }
 
 // screenIn screens b in o, whose screener runs comp.
-func screenIn(o *orgScreener, comp *screen.Compiled, b *screen.Booking) (ScreenResult, error) {
+func screenIn(o *orgScreener, comp *screen.Compiled, b *screen.Booking, now time.Time) (ScreenResult, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.s.Len() >= MaxScreenBookings {
-		o.s = newScreenerOf(comp)
+		o.s, o.since = newScreenerOf(comp), now
 	}
 	r, err := o.s.Add(b)
 	if err != nil {
 		return ScreenResult{}, err
 	}
 	g := o.s.Ring()
-	out := ScreenResult{Booking: b.ID, Decision: ScreenPass, Threshold: o.s.Threshold(), Reasons: []ScreenReason{}}
+	out := ScreenResult{Booking: b.ID, Decision: ScreenPass, Threshold: o.s.Threshold(), Reasons: []ScreenReason{},
+		Basis: ScreenBasis{Bookings: o.s.Len(), Since: o.since}}
 	for i := 0; r.Fired>>i != 0; i++ {
 		if r.Fired&(1<<i) != 0 {
 			rule := o.s.RuleOf(i)
@@ -175,15 +197,11 @@ func (h *Hub) orgScreener(org string) (*orgScreener, error) {
 		if h.scr.orgs == nil {
 			h.scr.orgs = map[string]*orgScreener{}
 		}
-		o = &orgScreener{s: h.newScreener()}
+		o = newOrgScreener(h.scr.c, h.now())
 		h.scr.orgs[org] = o
 	}
 	return o, nil
 }
-
-// newScreener returns an empty screener of the built-in package; h.scr.c
-// is set by then.
-func (h *Hub) newScreener() *screen.Screener { return newScreenerOf(h.scr.c) }
 
 // newScreenerOf returns an empty inline screener running c.
 func newScreenerOf(c *screen.Compiled) *screen.Screener {

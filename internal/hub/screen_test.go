@@ -57,8 +57,10 @@ func screenScenario(t *testing.T) ([][]byte, map[string]bool) {
 // their ring shows (at least half of them, each flagged one of a ring of
 // two or more), and few others; org-b's sensor, sending org-a's last
 // flagged booking, meets a state of its own (no ring); a reader or an
-// analyst token is refused; clear names are hashed under the hub's key
-// and refused without one; a bad field is a LineError.
+// analyst token is refused; each answer says how many of the
+// organization's bookings, since when, its linking rests on; clear names
+// are hashed under the hub's key and refused without one; a bad field is
+// a LineError.
 func TestScreenInline(t *testing.T) {
 	lines, ring := screenScenario(t)
 	if len(ring) == 0 {
@@ -72,10 +74,17 @@ func TestScreenInline(t *testing.T) {
 		var flaggedRing, flaggedOther, others int
 		var last hub.ScreenResult
 		var lastLine []byte
-		for _, line := range lines {
+		var since time.Time
+		for i, line := range lines {
 			r, err := h.Screen(ctx, a, line)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if i == 0 {
+				since = r.Basis.Since
+			}
+			if r.Basis.Bookings != i+1 || !r.Basis.Since.Equal(since) || since.IsZero() {
+				t.Fatalf("booking %d's answer rests on %+v; want %d bookings since %s", i, r.Basis, i+1, since)
 			}
 			if r.Decision != hub.ScreenFlag {
 				if !ring[r.Booking] {
@@ -101,7 +110,7 @@ func TestScreenInline(t *testing.T) {
 
 		// org-b's screener has seen none of org-a's bookings.
 		r, err := h.Screen(ctx, b, lastLine)
-		if err != nil || r.Ring != nil || r.Booking != last.Booking {
+		if err != nil || r.Ring != nil || r.Booking != last.Booking || r.Basis.Bookings != 1 {
 			t.Fatalf("org-b screening org-a's booking %s: %+v %v", last.Booking, r, err)
 		}
 		for _, role := range []intel.Role{intel.RoleReader, intel.RoleAnalyst} {
