@@ -520,6 +520,12 @@ func (c *httpClient) ReviseRulePackage(org, id string, in hub.RulePackageInput) 
 	return p, err
 }
 
+func (c *httpClient) RevokeRulePackage(org, id, reason string) (hub.SharedPackage, error) {
+	var p hub.SharedPackage
+	err := c.call(org, "DELETE", "/api/v1/rule-packages/"+url.PathEscape(id)+"?reason="+url.QueryEscape(reason), nil, &p)
+	return p, err
+}
+
 func (c *httpClient) GetRulePackage(org, id string, version int) (hub.SharedPackage, error) {
 	path := "/api/v1/rule-packages/" + url.PathEscape(id)
 	if version > 0 {

@@ -177,11 +177,12 @@ type Client interface {
 	SMSRelease(org, app, prefix string) (hub.SMSBlock, error)
 
 	// Rule packages of transaction screening (checkRulePackages): one
-	// published and revised by org (POST and PUT
+	// published, revised and revoked by org (POST, PUT and DELETE
 	// /api/v1/rule-packages[/{id}]), one read (GET
 	// /api/v1/rule-packages/{id}, version 0 the current one) and the list.
 	CreateRulePackage(org string, in hub.RulePackageInput) (hub.SharedPackage, error)
 	ReviseRulePackage(org, id string, in hub.RulePackageInput) (hub.SharedPackage, error)
+	RevokeRulePackage(org, id, reason string) (hub.SharedPackage, error)
 	GetRulePackage(org, id string, version int) (hub.SharedPackage, error)
 	ListRulePackages(org string) ([]hub.SharedPackage, error)
 }

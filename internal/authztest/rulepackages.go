@@ -3,6 +3,7 @@ package authztest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 
 	"pgregory.net/rapid"
@@ -22,11 +23,16 @@ const rulePackageJSON = `{"name":"authztest","threshold":0.5,"rules":[{"id":"thi
 // a package is never personal) — by id, in the list, and an earlier
 // version only when it may see both that version and the current one —
 // and sees of the audience's groups only its own. A package with a TLP
-// the gate does not know is refused.
+// the gate does not know is refused. Another organization's revision or
+// revocation is refused (forbidden to one that may see the package, not
+// found to one that may not) and changes nothing; a package its originator
+// revoked is still read by exactly the same organizations, marked revoked,
+// and cannot be revised.
 func (s *worldState) checkRulePackages(t *rapid.T) {
 	type pkg struct {
 		id       string
 		versions []policy.Shared // oldest first
+		revoked  bool
 	}
 	var pkgs []*pkg
 	for range rapid.IntRange(1, 4).Draw(t, "rule packages") {
@@ -53,6 +59,26 @@ func (s *worldState) checkRulePackages(t *rapid.T) {
 			must(t, err)
 			m.versions = append(m.versions, sh2)
 		}
+		cur := m.versions[len(m.versions)-1]
+		if other := rapid.SampledFrom(s.w.Orgs).Draw(t, "package changer"); other != org {
+			_, rerr := s.c.ReviseRulePackage(other, p.ID, hub.RulePackageInput{TLP: string(intel.Clear)})
+			_, verr := s.c.RevokeRulePackage(other, p.ID, "not mine")
+			sees := s.w.Viewers(cur)[other]
+			for _, err := range []error{rerr, verr} {
+				if err == nil || sees && !errors.Is(err, intel.ErrForbidden) || !sees && !hub.IsNotFoundErr(err) {
+					t.Fatalf("%s changing %s's rule package %s (shared %+v, seen %v): %v", other, org, p.ID, cur, sees, err)
+				}
+			}
+			s.cases += 2
+		}
+		if rapid.Bool().Draw(t, "revoke") {
+			_, err := s.c.RevokeRulePackage(org, p.ID, "superseded")
+			must(t, err)
+			m.revoked = true
+			if _, err := s.c.ReviseRulePackage(org, p.ID, hub.RulePackageInput{TLP: string(cur.TLP)}); !errors.Is(err, intel.ErrConflict) {
+				t.Fatalf("%s revised its revoked rule package %s: %v", org, p.ID, err)
+			}
+		}
 		pkgs = append(pkgs, m)
 	}
 	for _, o := range s.w.Orgs {
@@ -70,8 +96,8 @@ func (s *worldState) checkRulePackages(t *rapid.T) {
 			switch {
 			case !want && (err == nil || inList):
 				t.Fatalf("LEAK: %s reads rule package %s shared %+v: by id %v (err %v), listed %v", o, m.id, cur, err == nil, err, inList)
-			case want && (err != nil || !inList || got.Version != len(m.versions)):
-				t.Fatalf("%s cannot read rule package %s shared %+v: %+v %v, listed %v", o, m.id, cur, got, err, inList)
+			case want && (err != nil || !inList || got.Version != len(m.versions) || (got.Revoked != nil) != m.revoked):
+				t.Fatalf("%s cannot read rule package %s shared %+v (revoked %v): %+v %v, listed %v", o, m.id, cur, m.revoked, got, err, inList)
 			}
 			if want && o != cur.Originator {
 				for _, g := range got.Audience.Groups {
@@ -104,6 +130,9 @@ func (d Direct) CreateRulePackage(org string, in hub.RulePackageInput) (hub.Shar
 }
 func (d Direct) ReviseRulePackage(org, id string, in hub.RulePackageInput) (hub.SharedPackage, error) {
 	return d.H.ReviseRulePackage(context.Background(), d.Callers[org], id, in)
+}
+func (d Direct) RevokeRulePackage(org, id, reason string) (hub.SharedPackage, error) {
+	return d.H.RevokeRulePackage(context.Background(), d.Callers[org], id, reason)
 }
 func (d Direct) GetRulePackage(org, id string, version int) (hub.SharedPackage, error) {
 	return d.H.GetRulePackage(context.Background(), d.Callers[org], id, version)

@@ -125,6 +125,10 @@ func (u *UI) fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, "too many lookups: wait a minute", http.StatusTooManyRequests)
 	case errors.Is(err, intel.ErrForbidden):
 		http.Error(w, "your role may not do this", http.StatusForbidden)
+	case errors.Is(err, intel.ErrConflict):
+		// Such as a rule package revoked meanwhile: the hub's reason
+		// names what the caller acted on.
+		http.Error(w, err.Error(), http.StatusConflict)
 	default:
 		u.log.Error("ui: hub", "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)

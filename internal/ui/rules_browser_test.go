@@ -14,7 +14,8 @@ import (
 // Screening rules page from the navigation and publishes a package to
 // org-c by pasting it; a rule that does not compile is shown in place with
 // its position, then the corrected package opens on its own page with
-// its rules table. org-c's user finds it listed and opens it; org-b's
+// its rules table, and a revision from its page is version 2. org-c's
+// user finds it listed and opens it; org-b's
 // user sees the empty list. No missing key, the CSP, no console problem.
 func TestBrowserRules(t *testing.T) {
 	w := newWorld(t)
@@ -47,12 +48,21 @@ func TestBrowserRules(t *testing.T) {
 			t.Fatalf("%s: after publishing, %s:\n%s", lang.Code, path, uitest.Eval[string](a, "document.body.innerText"))
 		}
 		a.Screenshot("rule-" + lang.Code)
+		// Revise it from its page: the form starts from the package as
+		// published; a threshold raised is version 2.
+		uitest.Eval[string](a, `document.getElementById('package').value = document.getElementById('package').value.replace('"threshold": 0.5', '"threshold": 0.65')`)
+		resp = a.Navigate(chromedp.Click(chromedp.CSS(`#rule-revise button[type=submit]`)))
+		checkPage(t, a, uitest.Header(resp, "Content-Security-Policy"), lang)
+		if v, th := uitest.Eval[string](a, "document.getElementById('rule-version').innerText"), uitest.Eval[string](a, "document.getElementById('rule-threshold').innerText"); !strings.HasPrefix(v, "2") || th != "0.65" {
+			t.Errorf("%s: after the revision, version %q threshold %q", lang.Code, v, th)
+		}
+		a.Screenshot("rule-revised-" + lang.Code)
 
 		c := signIn(t, w.h, "user-org-c", w.pw, lang.Code)
 		c.Navigate(chromedp.Click(chromedp.CSS(`a[href="/rules"]`)))
 		resp = c.Navigate(chromedp.Click(chromedp.CSS(`a[href="` + path + `"]`)))
 		checkPage(t, c, uitest.Header(resp, "Content-Security-Policy"), lang)
-		if got := uitest.Eval[string](c, "document.getElementById('rule-threshold').innerText"); got != "0.5" {
+		if got := uitest.Eval[string](c, "document.getElementById('rule-threshold').innerText"); got != "0.65" {
 			t.Errorf("%s: org-c's view of the threshold: %q", lang.Code, got)
 		}
 

@@ -20,7 +20,12 @@ const uiPkg = `{"name":"Paris <script>alert(1)</script>","threshold":0.5,"rules"
 // again with the field, the position and the reason. org-a and org-c see
 // it listed and open it (rules, threshold, version, originator, TLP), in
 // both languages, the name and reasons inert; org-b neither lists nor
-// opens it; a reader sees no form and is refused.
+// opens it; a reader sees no form and is refused. org-a revises it
+// through the form on its page (a refused expression shown in place, the
+// form as sent), org-c now sees version 2 but no revise form, and a
+// second form opened on version 1 is refused rather than applied; org-a
+// revokes it, after which nobody is offered either form and a second
+// revocation is a conflict.
 func TestRulesThroughTheUI(t *testing.T) {
 	w := newWorld(t)
 	a := signInHTTP(t, w.h, "user-org-a", w.pw, "en")
@@ -72,5 +77,61 @@ func TestRulesThroughTheUI(t *testing.T) {
 	}
 	if st, _, _ := rd.post("/rules", url.Values{"package": {uiPkg}, "tlp": {"green"}}, nil); st != 403 {
 		t.Errorf("the reader publishes: %d, want 403", st)
+	}
+	if page := rd.get(loc, 200); strings.Contains(page, `id="rule-revise"`) || strings.Contains(page, `id="rule-revoke"`) {
+		t.Errorf("the reader is offered to change org-a's package:\n%s", page)
+	}
+
+	// Revise.
+	page := a.get(loc, 200)
+	for _, want := range []string{`id="rule-revise"`, `action="/rules/` + id + `/revise"`, `id="rule-revoke"`, `&#34;name&#34;: &#34;Paris &lt;script&gt;`, `value="org-c"`, `value="H1"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("org-a's own package lacks %q:\n%s", want, page)
+		}
+	}
+	c := signInHTTP(t, w.h, "user-org-c", w.pw, "en")
+	if page := c.get(loc, 200); strings.Contains(page, `id="rule-revise"`) || strings.Contains(page, `id="rule-revoke"`) {
+		t.Errorf("org-c is offered to change org-a's package:\n%s", page)
+	}
+	if st, _, _ := c.post(loc+"/revise", url.Values{"package": {uiPkg}, "base": {"1"}, "tlp": {"amber"}, "orgs": {"org-c"}}, nil); st != 403 {
+		t.Errorf("org-c revises org-a's package: %d, want 403", st)
+	}
+	revised := strings.Replace(uiPkg, `"threshold":0.5`, `"threshold":0.6`, 1)
+	bad := strings.Replace(revised, `"expr":"third_party"`, `"expr":"third_party +"`, 1)
+	st, _, body = a.post(loc+"/revise", url.Values{"package": {bad}, "base": {"1"}, "tlp": {"amber"}, "orgs": {"org-c"}, "codes": {"H1"}}, nil)
+	if st != 400 || !strings.Contains(body, `id="rule-error"`) || !strings.Contains(body, "package.rules[1].expr") || !strings.Contains(body, "third_party &#43;") || !strings.Contains(body, `id="rule-version">1<`) {
+		t.Fatalf("a revision that does not compile: %d\n%s", st, body)
+	}
+	if st, loc2, body := a.post(loc+"/revise", url.Values{"package": {revised}, "base": {"1"}, "tlp": {"amber"}, "orgs": {"org-c"}, "codes": {"H1"}}, nil); st != 303 || loc2 != loc {
+		t.Fatalf("revise: %d %s\n%s", st, loc2, body)
+	}
+	// A second form opened on version 1 is refused, not applied over
+	// version 2.
+	if st, _, body := a.post(loc+"/revise", url.Values{"package": {uiPkg}, "base": {"1"}, "tlp": {"amber"}, "orgs": {"org-c"}}, nil); st != 400 || !strings.Contains(body, "revised since this form was opened") || !strings.Contains(body, `id="rule-version">2 `) {
+		t.Errorf("a stale revision: %d\n%s", st, body)
+	}
+	page = c.get(loc, 200)
+	for _, want := range []string{`id="rule-version">2 · <a href="?version=1">1</a>`, `id="rule-threshold">0.6<`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("org-c's view of the revision lacks %q:\n%s", want, page)
+		}
+	}
+	if page := a.get(loc+"?version=1", 200); strings.Contains(page, `id="rule-revise"`) || !strings.Contains(page, `id="rule-threshold">0.5<`) {
+		t.Errorf("version 1 offers the revise form or lost its threshold:\n%s", page)
+	}
+
+	// Revoke.
+	if st, loc2, body := a.post(loc+"/revoke", url.Values{"reason": {"superseded <b>by</b> the spring package"}}, nil); st != 303 || loc2 != loc {
+		t.Fatalf("revoke: %d %s\n%s", st, loc2, body)
+	}
+	page = a.get(loc, 200)
+	if !strings.Contains(page, `id="rule-revoked"`) || !strings.Contains(page, "superseded &lt;b&gt;by&lt;/b&gt;") || strings.Contains(page, `id="rule-revise"`) || strings.Contains(page, `id="rule-revoke"`) {
+		t.Errorf("the revoked package:\n%s", page)
+	}
+	if st, _, body := a.post(loc+"/revoke", url.Values{"reason": {"again"}}, nil); st != 409 || !strings.Contains(body, "revoked already") {
+		t.Errorf("a second revocation: %d %s", st, body)
+	}
+	if st, _, body := a.post(loc+"/revise", url.Values{"package": {revised}, "base": {"2"}}, nil); st != 409 {
+		t.Errorf("revising a revoked package: %d %s", st, body)
 	}
 }

@@ -166,6 +166,8 @@ type Hub interface {
 	ListRulePackages(ctx context.Context, c *policy.Caller) ([]hub.SharedPackage, error)
 	GetRulePackage(ctx context.Context, c *policy.Caller, id string, version int) (hub.SharedPackage, error)
 	CreateRulePackage(ctx context.Context, c *policy.Caller, in hub.RulePackageInput) (hub.SharedPackage, error)
+	ReviseRulePackage(ctx context.Context, c *policy.Caller, id string, in hub.RulePackageInput) (hub.SharedPackage, error)
+	RevokeRulePackage(ctx context.Context, c *policy.Caller, id, reason string) (hub.SharedPackage, error)
 	// The evidence bundle download (custody.go); the harness drives it as
 	// Client.Bundle.
 	EvidenceBundle(ctx context.Context, c *policy.Caller, id string) (*evidence.Bundle, error)
@@ -295,6 +297,8 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("GET /rules", u.signedIn(u.rulesList))
 	mux.HandleFunc("POST /rules", u.signedInMax(maxRulesForm, u.publishRules))
 	mux.HandleFunc("GET /rules/{id}", u.signedIn(u.rulePackage))
+	mux.HandleFunc("POST /rules/{id}/revise", u.signedInMax(maxRulesForm, u.reviseRules))
+	mux.HandleFunc("POST /rules/{id}/revoke", u.signedIn(u.revokeRules))
 	mux.HandleFunc("GET /sensors", u.signedIn(u.sensors))
 	mux.HandleFunc("POST /sensors", u.signedInMax(maxSensorFile+64<<10, u.sensors))
 	mux.HandleFunc("GET /static/{name}", u.serveAsset)
