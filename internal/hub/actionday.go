@@ -450,7 +450,7 @@ type SubmitResult struct {
 func (h *Hub) SubmitBookings(ctx context.Context, c *policy.Caller, id, format string, r io.Reader) (SubmitResult, error) {
 	d, err := h.visibleDay(ctx, c, id)
 	if err != nil {
-		if e := policy.Require(c, policy.CreateRecords); e != nil && !policy.Can(c, policy.SubmitEvents) {
+		if e := policy.SubmitBookingsRole(c); e != nil {
 			return SubmitResult{}, e
 		}
 		return SubmitResult{}, err

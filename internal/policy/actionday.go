@@ -33,6 +33,16 @@ func BookingShared(airline, coordinator, police string) Shared {
 	return Shared{Originator: airline, TLP: intel.Amber, Audience: intel.Audience{Orgs: orgs}}
 }
 
+// SubmitBookingsRole returns nil if c's role may submit bookings to any
+// action day: one that creates records or submits events. A role that may
+// not is refused as such even for a day it cannot see.
+func SubmitBookingsRole(c *Caller) error {
+	if !Can(c, CreateRecords) && !Can(c, SubmitEvents) {
+		return Require(c, CreateRecords)
+	}
+	return nil
+}
+
 // SubmitBookings returns nil if c may submit bookings to an action day
 // shared as day (ActionDayShared): a member of its group other than the
 // coordinator and the police organizations the day names, with a role
@@ -40,8 +50,8 @@ func BookingShared(airline, coordinator, police string) Shared {
 // the booking engine's sensor token). To an organization that cannot see
 // the day it does not exist.
 func SubmitBookings(c *Caller, id string, day Shared) error {
-	if !Can(c, CreateRecords) && !Can(c, SubmitEvents) {
-		return Require(c, CreateRecords)
+	if err := SubmitBookingsRole(c); err != nil {
+		return err
 	}
 	switch {
 	case Decide(c, day) == Hidden:
