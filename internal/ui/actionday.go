@@ -116,6 +116,33 @@ type actionDayForm struct {
 	Codes                                        []string
 }
 
+// adFields are the fields of the forms that open and change an action
+// day that they share (templates/partials/actionday.html "adfields"): the
+// handling codes, the rule package, the purpose and the conditions.
+// Pinned is the day's rule package as id@version when it is not among
+// Packages (revoked since, say): offered as it is, so that leaving the
+// choice alone keeps it.
+type adFields struct {
+	F        actionDayForm
+	Packages []hub.SharedPackage
+	Pinned   string
+}
+
+// Fields are the create form's shared fields.
+func (d actionDaysData) Fields() adFields { return adFields{F: d.Form, Packages: d.Packages} }
+
+// Fields are the settings form's shared fields.
+func (d actionDayData) Fields() adFields {
+	f := adFields{Packages: d.RulePackages}
+	if d.Settings != nil {
+		f.F = *d.Settings
+	}
+	if id, _, _ := strings.Cut(d.Day.Rules, "@"); id != "" && !slices.ContainsFunc(d.RulePackages, func(p hub.SharedPackage) bool { return p.ID == id }) {
+		f.Pinned = d.Day.Rules
+	}
+	return f
+}
+
 // AllCodes lists the handling codes the form offers.
 func (actionDayForm) AllCodes() []string { return []string{intel.H0, intel.H1, intel.H2, intel.H3} }
 
@@ -156,30 +183,48 @@ func (u *UI) renderActionDays(w http.ResponseWriter, r *http.Request, s *session
 	}
 	d.CanCreate = policy.Can(s.caller, policy.CreateRecords) && len(d.Groups) > 0
 	if d.CanCreate {
-		pkgs, err := u.hub.ListRulePackages(r.Context(), s.caller)
-		if err != nil {
+		if d.Packages, err = u.usablePackages(r, s); err != nil {
 			u.fail(w, r, err)
 			return
 		}
-		for _, p := range pkgs {
-			if p.Revoked == nil {
-				d.Packages = append(d.Packages, p)
-			}
-		}
 	}
 	u.render(w, r, status, "actiondays.html", u.page(s, "actionday.list.title", d))
+}
+
+// usablePackages lists the shared rule packages the reader's organization
+// may screen with (hub.ListRulePackages, the revoked ones left out), for a
+// form's choice of rules.
+func (u *UI) usablePackages(r *http.Request, s *session) ([]hub.SharedPackage, error) {
+	pkgs, err := u.hub.ListRulePackages(r.Context(), s.caller)
+	if err != nil {
+		return nil, err
+	}
+	var out []hub.SharedPackage
+	for _, p := range pkgs {
+		if p.Revoked == nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// readActionDayForm reads the fields the forms that open and change an
+// action day share, and the handling they give (nil when none is set).
+func readActionDayForm(r *http.Request) (actionDayForm, *intel.Handling) {
+	f := actionDayForm{Name: r.PostFormValue("name"), Day: r.PostFormValue("day"), Group: r.PostFormValue("group"),
+		Purpose: r.PostFormValue("purpose"), Conditions: r.PostFormValue("conditions"), Codes: r.PostForm["handling"], Rules: r.PostFormValue("rules")}
+	if len(f.Codes) > 0 || strings.TrimSpace(f.Purpose) != "" || strings.TrimSpace(f.Conditions) != "" {
+		return f, &intel.Handling{Codes: f.Codes, Purpose: f.Purpose, Conditions: f.Conditions}
+	}
+	return f, nil
 }
 
 // createActionDay serves POST /action-days: hub.CreateActionDay with the
 // form, then the new day's page; the police of each country are taken
 // from the group.
 func (u *UI) createActionDay(w http.ResponseWriter, r *http.Request, s *session) {
-	f := actionDayForm{Name: r.PostFormValue("name"), Day: r.PostFormValue("day"), Group: r.PostFormValue("group"),
-		Purpose: r.PostFormValue("purpose"), Conditions: r.PostFormValue("conditions"), Codes: r.PostForm["handling"], Rules: r.PostFormValue("rules")}
-	in := hub.ActionDayInput{Name: f.Name, Day: f.Day, Group: f.Group, Rules: f.Rules}
-	if len(f.Codes) > 0 || strings.TrimSpace(f.Purpose) != "" || strings.TrimSpace(f.Conditions) != "" {
-		in.Handling = &intel.Handling{Codes: f.Codes, Purpose: f.Purpose, Conditions: f.Conditions}
-	}
+	f, hd := readActionDayForm(r)
+	in := hub.ActionDayInput{Name: f.Name, Day: f.Day, Group: f.Group, Rules: f.Rules, Handling: hd}
 	day, err := u.hub.CreateActionDay(r.Context(), s.caller, in)
 	if text, status, ok := actionDayFailure(ChooseLang(r), err, "actionday.forbidden.create"); ok {
 		u.renderActionDays(w, r, s, status, actionDaysData{Form: f, ErrorText: text})
@@ -214,6 +259,17 @@ type actionDayData struct {
 	// Named is the country whose police was just named.
 	Named     string
 	ErrorText string
+	// CanChange offers the coordinator's settings form (policy.ChangeIntel,
+	// as CanName): Settings is the form, the day's settings or as sent
+	// back after a refusal, RulePackages its choice of rules, Changed
+	// set after a change.
+	CanChange    bool
+	Settings     *actionDayForm
+	RulePackages []hub.SharedPackage
+	Changed      bool
+	// RulesName is the name of the day's rule package, when the reader
+	// may see it.
+	RulesName string
 }
 
 // actionDayPolice is a country and its police organization.
@@ -297,6 +353,25 @@ func (u *UI) renderActionDay(w http.ResponseWriter, r *http.Request, s *session,
 	d.Airline = policy.Group(s.caller, day.Group) && !d.Coordinator && !d.IsPolice
 	d.CanSubmit = d.Airline && (policy.Can(s.caller, policy.CreateRecords) || policy.Can(s.caller, policy.SubmitEvents))
 	d.CanName = d.Coordinator && policy.Can(s.caller, policy.ChangeIntel)
+	d.CanChange = d.CanName
+	rulesID, _, _ := strings.Cut(day.Rules, "@")
+	if d.CanChange {
+		if d.RulePackages, err = u.usablePackages(r, s); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		if d.Settings == nil {
+			// The name is left empty (kept), shown as the placeholder:
+			// the originator's words reach the page through Visible.
+			d.Settings = &actionDayForm{Codes: day.Handling.Codes, Purpose: day.Handling.Purpose,
+				Conditions: day.Handling.Conditions, Rules: rulesID}
+		}
+		for _, p := range d.RulePackages {
+			if p.ID == rulesID {
+				d.RulesName = p.Package.Name
+			}
+		}
+	}
 	if d.CanName {
 		for _, o := range d.Names {
 			if o.Sector == "police" {
@@ -372,6 +447,40 @@ func (u *UI) namePolice(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	u.renderActionDay(w, r, s, http.StatusOK, actionDayData{Named: cc})
+}
+
+// changeActionDay serves POST /action-days/{id}/settings: the
+// coordinator renames the day (a name left empty is kept), sets its
+// handling again or screens it with another rule package
+// (hub.UpdateActionDay). The rule package is sent
+// only when another is chosen, so that the day's pinned version stays
+// when the choice is left as it was.
+func (u *UI) changeActionDay(w http.ResponseWriter, r *http.Request, s *session) {
+	f, hd := readActionDayForm(r)
+	if hd == nil {
+		hd = &intel.Handling{}
+	}
+	patch := hub.ActionDayPatch{Handling: hd}
+	if strings.TrimSpace(f.Name) != "" {
+		patch.Name = &f.Name
+	}
+	day, err := u.hub.GetActionDay(r.Context(), s.caller, r.PathValue("id"))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if pinned, _, _ := strings.Cut(day.Rules, "@"); f.Rules != pinned {
+		patch.Rules = &f.Rules
+	}
+	_, err = u.hub.UpdateActionDay(r.Context(), s.caller, r.PathValue("id"), patch)
+	if text, status, ok := actionDayFailure(ChooseLang(r), err, "actionday.forbidden.change"); ok {
+		u.renderActionDay(w, r, s, status, actionDayData{ErrorText: text, Settings: &f})
+		return
+	} else if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.renderActionDay(w, r, s, http.StatusOK, actionDayData{Changed: true})
 }
 
 // packageData is the /action-days/{id}/packages/{country} page.

@@ -20,7 +20,8 @@ import (
 // navigation with H1; air-fr uploads its flagged bookings as JSON lines
 // and air-de as CSV, each seeing what was routed where; police-fr records
 // an arrest and police-de a denied boarding from their packages; air-fr
-// sees the arrest read-only; and the coordinator's summary reads 6 → 2.
+// sees the arrest read-only; the coordinator's summary reads 6 → 2; and
+// the coordinator adds H2 to the day's handling from its settings.
 // Every page: the CSP, no missing key, no console problem; screenshots of
 // each.
 func TestBrowserActionDay(t *testing.T) {
@@ -145,5 +146,10 @@ func TestBrowserActionDay(t *testing.T) {
 		c.Screenshot("actionday-summary-" + lang.Code)
 		c.Open(h.URL + dayPath)
 		c.Screenshot("actionday-overview-" + lang.Code)
+
+		// The coordinator adds H2 to the day's handling from its settings.
+		resp = c.Navigate(chromedp.Click(chromedp.CSS(`#settings-form input[name=handling][value=H2]`)), chromedp.Click(chromedp.CSS(`#settings-form button[type=submit]`)))
+		check(c, uitest.Header(resp, "Content-Security-Policy"), "the changed day", lang.T("actionday.settings.done"), "H1: "+lang.T("handling.h1"), "H2: "+lang.T("handling.h2"))
+		c.Screenshot("actionday-settings-" + lang.Code)
 	}
 }

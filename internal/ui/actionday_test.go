@@ -159,7 +159,8 @@ var dayPath = regexp.MustCompile(`^/action-days/([^/]+)$`)
 // is refused naming its line; each police organization sees its own
 // country's package only (another country's is not found) and records an
 // outcome, which the airline sees read-only; an airline may not record
-// one; the coordinator names the police of a country whose bookings wait;
+// one; the coordinator names the police of a country whose bookings wait,
+// and changes the day's name and handling (only the coordinator may);
 // the summary adds up and exports the API's CSV; an outsider gets the 404
 // page everywhere; no clear name or card number reaches a page; every
 // page in both languages has every key.
@@ -309,6 +310,32 @@ func TestActionDayThroughTheUI(t *testing.T) {
 	polES := signInHTTP(t, h, "user-police-es", adPassword, "en")
 	if pkg := polES.get(dayHref+"/packages/ES", 200); !strings.Contains(pkg, "AF9") || strings.Contains(pkg, "AF0") {
 		t.Errorf("police-es's package:\n%s", pkg)
+	}
+
+	// The coordinator changes the day's settings: the form starts from
+	// them (H1 ticked, the built-in rules); a bad code is refused in
+	// place; a new name and handling show to the police; an airline may
+	// not change them; a name left empty is kept.
+	contains(t, "the coordinator's settings form", page, `id="settings-form"`, `action="`+dayHref+`/settings"`, `value="H1" checked`,
+		`<option value="">`+en.T("actionday.new.rules.builtin"))
+	for who, c := range map[string]*uiClient{"airline": airFR, "police": polFR} {
+		if strings.Contains(c.get(dayHref, 200), `id="settings-form"`) {
+			t.Errorf("the %s is offered the settings form", who)
+		}
+	}
+	if st, _, body := coord.post(dayHref+"/settings", url.Values{"handling": {"H9"}}, nil); st != 400 || !strings.Contains(body, "H9") || !strings.Contains(body, `id="actionday-error"`) {
+		t.Errorf("a bad handling code: %d\n%s", st, body)
+	}
+	if st, _, body := airFR.post(dayHref+"/settings", url.Values{"name": {"Taken over"}, "handling": {"H3"}}, nil); st != 403 || !strings.Contains(body, en.T("actionday.forbidden.change")) {
+		t.Errorf("an airline changes the day: %d\n%s", st, body)
+	}
+	st, _, body = coord.post(dayHref+"/settings", url.Values{"name": {"Global Airline Action Day 2026"}, "handling": {"H2", "H3"}, "purpose": {"arrests at airports"}, "conditions": {"ask EC3 before any court use"}}, nil)
+	if st != 200 || !strings.Contains(body, `id="actionday-changed"`) || !strings.Contains(body, "Global Airline Action Day 2026") {
+		t.Errorf("changing the settings: %d\n%s", st, body)
+	}
+	contains(t, "police-fr's package after the change", polFR.get(dayHref+"/packages/FR", 200), "H2", "H3", "arrests at airports", "ask EC3 before any court use", "Global Airline Action Day 2026")
+	if st, _, body := coord.post(dayHref+"/settings", url.Values{"name": {""}, "handling": {"H2", "H3"}, "purpose": {"arrests at airports"}, "conditions": {"ask EC3 before any court use"}}, nil); st != 200 || !strings.Contains(body, "Global Airline Action Day 2026") {
+		t.Errorf("a name left empty: %d\n%s", st, body)
 	}
 
 	// The summary: the coordinator's is the day's; police-fr's its own.

@@ -290,6 +290,7 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("GET /action-days/{id}", u.signedIn(u.actionDay))
 	mux.HandleFunc("POST /action-days/{id}/bookings", u.signedInMax(maxBookingsForm, u.submitBookings))
 	mux.HandleFunc("POST /action-days/{id}/police", u.signedInMax(maxActionDayForm, u.namePolice))
+	mux.HandleFunc("POST /action-days/{id}/settings", u.signedInMax(maxActionDayForm, u.changeActionDay))
 	mux.HandleFunc("GET /action-days/{id}/packages/{country}", u.signedIn(u.actionDayPackage))
 	mux.HandleFunc("POST /action-days/{id}/outcomes", u.signedInMax(maxActionDayForm, u.recordOutcome))
 	mux.HandleFunc("GET /action-days/{id}/summary", u.signedIn(u.actionDaySummary))
