@@ -8,7 +8,10 @@
 // in booking order: the first part is screened through the hub in process
 // before the timing (Hub.Screen), so that the organization's screener
 // holds the cards, accounts and rings of the bookings before; the rest is
-// the HTTP load, the warm-up first, then the timed rounds.
+// the HTTP load, the warm-up first, then the timed rounds. As in fusion
+// serve, the screener keeps its bookings for saving (Hub.KeepScreenState)
+// and they are saved to the store every two seconds (Hub.SaveScreens),
+// each save's size and time logged.
 //
 // The baseline, in the same run, is "reading the bookings alone": a
 // handler that reads the body, parses the booking (screen.ParseBooking)
@@ -143,6 +146,10 @@ func run(c config) error {
 	}
 	h := sh.Hub
 	defer h.Close()
+	// As fusion serve does: the screener keeps its bookings for the
+	// daemon's saves, which run every two seconds during the rounds
+	// (below).
+	h.KeepScreenState()
 
 	s := summary{Bookings: bks.len(), Seed: c.Seed, Rate: c.Rate, Phase: c.Phase.String(), Rounds: c.Rounds, Conns: c.Conns}
 	s.Preloaded = bks.len() - per
@@ -169,6 +176,26 @@ func run(c config) error {
 		return fmt.Errorf("none of the first %d bookings passed: no answer for the baseline to copy", s.Preloaded)
 	}
 	log.Printf("screened them in %.1f s, %d flagged", s.PreloadSeconds, s.PreloadFlags)
+
+	saveCtx, stopSaving := context.WithCancel(ctx)
+	defer stopSaving()
+	go func() {
+		t := time.NewTicker(2 * time.Second) // server.Config.ScreenSaveEvery's default
+		defer t.Stop()
+		for {
+			select {
+			case <-saveCtx.Done():
+				return
+			case <-t.C:
+			}
+			t0 := time.Now()
+			if _, size, err := h.SaveScreens(saveCtx); err != nil && saveCtx.Err() == nil {
+				log.Printf("saving the screener's state: %v", err)
+			} else {
+				log.Printf("saved the screener's state: %.1f MB in %.3f s", float64(size)/1e6, time.Since(t0).Seconds())
+			}
+		}
+	}()
 
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	screenServed, baseServed := &loadgen.Recorder{}, &loadgen.Recorder{}

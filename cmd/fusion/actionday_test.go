@@ -103,8 +103,11 @@ func TestActionDayClearDataStaysOut(t *testing.T) {
 		t.Fatalf("a bad card number: %d %s", resp.StatusCode, msg)
 	}
 	// Inline screening with clear values, by the airline's booking engine.
-	var dec struct{ Decision string }
-	if st := call(t, "POST", h.url("/api/v1/screen"), tokens["air-fr/sensor"], line("AF103", "CDG", "FR", "Tanaka / Ren", 2*time.Hour), &dec); st != 200 || dec.Decision == "" {
+	var dec struct {
+		Decision string
+		Basis    struct{ Bookings int }
+	}
+	if st := call(t, "POST", h.url("/api/v1/screen"), tokens["air-fr/sensor"], line("AF103", "CDG", "FR", "Tanaka / Ren", 2*time.Hour), &dec); st != 200 || dec.Decision == "" || dec.Basis.Bookings != 1 {
 		t.Fatalf("inline: %d %+v", st, dec)
 	}
 
@@ -180,5 +183,28 @@ func TestActionDayClearDataStaysOut(t *testing.T) {
 	check("the evidence log", []byte(evidenceText.String()))
 	if !strings.Contains(h.log.String(), "action-days") {
 		t.Errorf("the debug log shows no action-day request: is it the hub's log?\n%.2000s", h.log.String())
+	}
+	if !strings.Contains(h.log.String(), "inline screener state saved") {
+		t.Errorf("the hub did not save the inline screener when it stopped:\n%.3000s", h.log.String())
+	}
+
+	// Restarted, the booking engine's screener still holds the booking it
+	// screened before: the saved state (checked above for clear values)
+	// is what it was rebuilt from.
+	h.log.Reset()
+	h.start(t)
+	var again struct {
+		Basis struct {
+			Bookings int
+			Since    time.Time
+		}
+		Ring *struct{ Size int }
+	}
+	if st := call(t, "POST", h.url("/api/v1/screen"), tokens["air-fr/sensor"], line("AF104", "CDG", "FR", "Tanaka / Ren", 3*time.Hour), &again); st != 200 ||
+		again.Basis.Bookings != 2 || again.Ring == nil || again.Ring.Size != 2 {
+		t.Errorf("inline after the restart: %d %+v", st, again)
+	}
+	if code := h.stop(); code != 0 {
+		t.Fatalf("hub exited with %d", code)
 	}
 }

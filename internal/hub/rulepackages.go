@@ -404,13 +404,19 @@ func (h *Hub) ScreenWithPackage(ctx context.Context, c *policy.Caller, pkg strin
 		if err := h.discloseUse(ctx, c, row); err != nil {
 			return ScreenResult{}, err
 		}
+		keep := h.keepsScreenState()
 		h.rp.mu.Lock()
 		if h.rp.screeners == nil {
 			h.rp.screeners = map[string]*pkgScreener{}
 		}
 		ps = h.rp.screeners[key]
 		if ps == nil || ps.version != row.Version {
-			ps = &pkgScreener{version: row.Version, o: newOrgScreener(comp, h.now())}
+			o, err := h.loadScreener(ctx, c.Org, row.ID+"@"+strconv.Itoa(row.Version), comp, keep)
+			if err != nil {
+				h.rp.mu.Unlock()
+				return ScreenResult{}, err
+			}
+			ps = &pkgScreener{version: row.Version, o: o}
 			h.rp.screeners[key] = ps
 		}
 		h.rp.mu.Unlock()

@@ -15,9 +15,12 @@ import (
 // airline's booking engine asks, before it confirms a booking, whether the
 // booking should be held for review. Each organization has its own
 // screen.Screener running the built-in rule package (screen.Default),
-// made on its first request and kept in memory only: its rings link its
-// own bookings and no other organization's, and one organization never
-// learns anything of another's bookings, rings or decisions. Linking
+// made on its first request and kept in memory: its rings link its own
+// bookings and no other organization's, and one organization never learns
+// anything of another's bookings, rings or decisions. The server saves the
+// screeners' bookings, hashed, every two seconds and when it stops
+// (screen_state.go), and a screener is rebuilt from them when first needed
+// after a restart. Linking
 // across organizations (the action day's rings spanning airlines) is not
 // part of inline screening yet.
 //
@@ -26,9 +29,10 @@ import (
 // hub's secret (server.Config.Secret, as given to EnableMatching, purpose
 // "fusion/screen-hash/v1") as the booking is parsed, and only the hashes
 // are kept; a hub without matching enabled refuses clear values and takes
-// only hashed fields. Nothing of a booking is stored, logged or written to
-// the evidence log: a decision is the rules' answer to the caller about
-// its own booking, not a disclosure.
+// only hashed fields. Nothing of a booking is logged or written to the
+// evidence log, and only its hashed form is stored (as the screener's
+// state, shown to nobody): a decision is the rules' answer to the caller
+// about its own booking, not a disclosure.
 //
 // Memory: a screener keeps every booking it screened (the ring of a
 // booking added later may reach back to it): 209 bytes of heap a booking
@@ -58,12 +62,26 @@ type screeners struct {
 	mu   sync.Mutex
 	c    *screen.Compiled // the built-in package, compiled on first use
 	orgs map[string]*orgScreener
+	keep bool // the server saves the screeners' state (KeepScreenState)
 }
 
 type orgScreener struct {
 	mu    sync.Mutex
 	s     *screen.Screener
 	since time.Time // when s was made: its bookings are those screened since
+	// org and scope name the screener's saved state (screen_state.go);
+	// keep is set when the hub saves it, and pending then holds the
+	// bookings screened since the last save as hashed JSON lines, in
+	// blocks of pendingBlock bytes (so that growing never copies what is
+	// there), size bytes in all, up to maxPendingScreen; past it,
+	// overflow is set and the state saved so far is deleted at the next
+	// save rather than left incomplete. line is the encoding's buffer.
+	org, scope string
+	keep       bool
+	pending    [][]byte
+	size       int
+	overflow   bool
+	line       []byte
 }
 
 // newOrgScreener returns an empty inline screener running c, made at now.
@@ -111,10 +129,10 @@ type ScreenResult struct {
 
 // ScreenBasis is the history an inline answer's ring linking rests on:
 // the organization's bookings screened since Since, this one included.
-// Since is when its screener was made: the hub's start or the
-// organization's first booking after it, the package's revision, or the
-// screener's replacement at MaxScreenBookings, each of which forgets the
-// bookings before.
+// Since is when its screener was made: the organization's first booking
+// (kept across restarts with the saved state, screen_state.go), the
+// package's revision, or the screener's replacement at MaxScreenBookings,
+// each of which forgets the bookings before.
 type ScreenBasis struct {
 	Bookings int       `json:"bookings"`
 	Since    time.Time `json:"since"`
@@ -143,7 +161,7 @@ func (h *Hub) Screen(ctx context.Context, c *policy.Caller, body []byte) (Screen
 	if err != nil {
 		return ScreenResult{}, err
 	}
-	o, err := h.orgScreener(c.Org)
+	o, err := h.orgScreener(ctx, c.Org)
 	if err != nil {
 		return ScreenResult{}, err
 	}
@@ -156,11 +174,13 @@ func screenIn(o *orgScreener, comp *screen.Compiled, b *screen.Booking, now time
 	defer o.mu.Unlock()
 	if o.s.Len() >= MaxScreenBookings {
 		o.s, o.since = newScreenerOf(comp), now
+		o.pending, o.size, o.overflow = nil, 0, false
 	}
 	r, err := o.s.Add(b)
 	if err != nil {
 		return ScreenResult{}, err
 	}
+	o.remember(b)
 	g := o.s.Ring()
 	out := ScreenResult{Booking: b.ID, Decision: ScreenPass, Threshold: o.s.Threshold(), Reasons: []ScreenReason{},
 		Basis: ScreenBasis{Bookings: o.s.Len(), Since: o.since}}
@@ -185,8 +205,9 @@ func screenIn(o *orgScreener, comp *screen.Compiled, b *screen.Booking, now time
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
-// orgScreener returns org's screener, made on first use.
-func (h *Hub) orgScreener(org string) (*orgScreener, error) {
+// orgScreener returns org's screener, made on first use: rebuilt from its
+// saved state when there is one (loadScreener).
+func (h *Hub) orgScreener(ctx context.Context, org string) (*orgScreener, error) {
 	if _, err := h.builtinPackage(); err != nil {
 		return nil, err
 	}
@@ -197,7 +218,10 @@ func (h *Hub) orgScreener(org string) (*orgScreener, error) {
 		if h.scr.orgs == nil {
 			h.scr.orgs = map[string]*orgScreener{}
 		}
-		o = newOrgScreener(h.scr.c, h.now())
+		var err error
+		if o, err = h.loadScreener(ctx, org, "", h.scr.c, h.scr.keep); err != nil {
+			return nil, err
+		}
 		h.scr.orgs[org] = o
 	}
 	return o, nil

@@ -140,3 +140,86 @@ func TestScreenInline(t *testing.T) {
 		}
 	})
 }
+
+// TestScreenStateOutlivesRestart: org-a screens a scenario's bookings up
+// to the middle flagged one inline in a hub that keeps the screeners'
+// state, saved in two chunks; a new hub on the same store, as after a
+// restart, screens the rest. Its answers are those of org-b's screener,
+// which saw every booking in one hub: the same decisions, scores and
+// rings, and a basis counting from the first booking, with the first
+// hub's since. Only what a save took is restored: a booking screened after
+// the last save is not.
+func TestScreenStateOutlivesRestart(t *testing.T) {
+	lines, _ := screenScenario(t)
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		h1, _ := withOrgs(t, st, "org-a", "org-b")
+		h1.KeepScreenState()
+		a := &policy.Caller{Org: "org-a", Role: intel.RoleSensor, TokenID: "tok-a"}
+		b := &policy.Caller{Org: "org-b", Role: intel.RoleSensor, TokenID: "tok-b"}
+		// org-b's answers, every booking in one hub; the restart falls
+		// in the middle of the flagged bookings.
+		want := make([]hub.ScreenResult, len(lines))
+		var flaggedAt []int
+		for i, line := range lines {
+			r, err := h1.Screen(ctx, b, line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[i] = r
+			if r.Decision == hub.ScreenFlag {
+				flaggedAt = append(flaggedAt, i)
+			}
+		}
+		if len(flaggedAt) < 10 {
+			t.Fatalf("%d bookings flagged: the comparison would prove little", len(flaggedAt))
+		}
+		half := flaggedAt[len(flaggedAt)/2]
+		var since time.Time
+		for i, line := range lines[:half] {
+			r, err := h1.Screen(ctx, a, line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			since = r.Basis.Since
+			if i == half/2 {
+				if n, _, err := h1.SaveScreens(ctx); err != nil || n != 2 {
+					t.Fatalf("the first save: %d screeners, %v", n, err)
+				}
+			}
+		}
+		if n, size, err := h1.SaveScreens(ctx); err != nil || n != 1 || size == 0 {
+			t.Fatalf("the second save: %d screeners, %d bytes, %v", n, size, err)
+		}
+		if n, _, err := h1.SaveScreens(ctx); err != nil || n != 0 {
+			t.Fatalf("a save with nothing new saved %d screeners (%v)", n, err)
+		}
+		// Not saved: the new hub does not know it.
+		if _, err := h1.Screen(ctx, a, lines[half]); err != nil {
+			t.Fatal(err)
+		}
+
+		h2 := hub.New(st, canonicalizer(t), h1.Evidence(), quietLog)
+		h2.KeepScreenState()
+		flagged := 0
+		for i, line := range lines[half:] {
+			r, err := h2.Screen(ctx, a, line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := want[half+i]
+			if r.Decision != w.Decision || r.Score != w.Score || (r.Ring == nil) != (w.Ring == nil) || r.Ring != nil && *r.Ring != *w.Ring {
+				t.Fatalf("after the restart, booking %s: %+v; without a restart: %+v", r.Booking, r, w)
+			}
+			if r.Basis.Bookings != w.Basis.Bookings || !r.Basis.Since.Equal(since) {
+				t.Fatalf("after the restart, booking %s rests on %+v; want %d bookings since %s", r.Booking, r.Basis, w.Basis.Bookings, since)
+			}
+			if r.Decision == hub.ScreenFlag {
+				flagged++
+			}
+		}
+		if flagged != len(flaggedAt)-len(flaggedAt)/2 {
+			t.Fatalf("%d bookings flagged after the restart, %d without one", flagged, len(flaggedAt)-len(flaggedAt)/2)
+		}
+	})
+}

@@ -57,8 +57,11 @@ type Config struct {
 	// due to be pulled (each has its own interval).
 	FederationTick time.Duration
 	// SMSSaveEvery is how often the SMS-pumping guards' state is saved to
-	// the store (default a minute); it is saved when the server stops too.
-	SMSSaveEvery time.Duration
+	// the store (default a minute), ScreenSaveEvery the inline booking
+	// screeners' new bookings (default two seconds, so that a busy
+	// engine's saves stay small); both are saved when the server stops
+	// too.
+	SMSSaveEvery, ScreenSaveEvery time.Duration
 	// Auth signs users in to the web UI; nil: the hub's users
 	// (HubAuth).
 	Auth ui.Auth
@@ -85,6 +88,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.IndexPoll == 0 {
 		cfg.IndexPoll = 250 * time.Millisecond
+	}
+	if cfg.ScreenSaveEvery == 0 {
+		cfg.ScreenSaveEvery = 2 * time.Second
 	}
 	if cfg.SMSSaveEvery == 0 {
 		cfg.SMSSaveEvery = time.Minute
@@ -181,7 +187,9 @@ func (s *Server) Start(ctx context.Context, bar *progress.Bar) error {
 	s.run(ctx, "index feed", func(ctx context.Context) { s.feed.Run(ctx, s.cfg.IndexPoll) })
 	s.run(ctx, "tor reload", s.reloadTor)
 	s.run(ctx, "federation", s.federate)
-	s.run(ctx, "sms state", s.saveSMS)
+	h.KeepScreenState()
+	s.run(ctx, "sms state", func(ctx context.Context) { s.every(ctx, s.cfg.SMSSaveEvery, s.saveSMS) })
+	s.run(ctx, "screen state", func(ctx context.Context) { s.every(ctx, s.cfg.ScreenSaveEvery, s.saveScreens) })
 	if s.cfg.CheckpointEvery > 0 {
 		s.run(ctx, "checkpoints", s.checkpoints)
 	}
@@ -227,11 +235,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	s.Wait()
-	if n, size, serr := s.cfg.Hub.SaveSMS(context.WithoutCancel(ctx)); serr != nil {
-		s.cfg.Log.Error("sms guard state not saved", "err", serr)
-	} else if n > 0 {
-		s.cfg.Log.Info("sms guard state saved", "guards", n, "bytes", size)
-	}
+	s.saveSMS(context.WithoutCancel(ctx), slog.LevelInfo)
+	s.saveScreens(context.WithoutCancel(ctx), slog.LevelInfo)
 	if _, cerr := s.cfg.Hub.Evidence().Checkpoint(context.WithoutCancel(ctx)); cerr != nil && !errors.Is(cerr, evidence.ErrInconsistent) {
 		s.cfg.Log.Error("final evidence checkpoint", "err", cerr)
 	}
@@ -278,9 +283,9 @@ func (s *Server) checkpoints(ctx context.Context) {
 	}
 }
 
-// saveSMS saves the SMS-pumping guards' state every SMSSaveEvery.
-func (s *Server) saveSMS(ctx context.Context) {
-	t := time.NewTicker(s.cfg.SMSSaveEvery)
+// every calls do every d until ctx is done.
+func (s *Server) every(ctx context.Context, d time.Duration, do func(context.Context, slog.Level)) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
@@ -288,11 +293,27 @@ func (s *Server) saveSMS(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if n, size, err := s.cfg.Hub.SaveSMS(ctx); err != nil && ctx.Err() == nil {
-			s.cfg.Log.Error("sms guard state not saved", "err", err)
-		} else if n > 0 {
-			s.cfg.Log.Debug("sms guard state saved", "guards", n, "bytes", size)
-		}
+		do(ctx, slog.LevelDebug)
+	}
+}
+
+// saveSMS saves the SMS-pumping guards' state, logging what it saved at
+// level, and what it could not.
+func (s *Server) saveSMS(ctx context.Context, level slog.Level) {
+	if n, size, err := s.cfg.Hub.SaveSMS(ctx); err != nil && ctx.Err() == nil {
+		s.cfg.Log.Error("sms guard state not saved", "err", err)
+	} else if n > 0 {
+		s.cfg.Log.Log(ctx, level, "sms guard state saved", "guards", n, "bytes", size)
+	}
+}
+
+// saveScreens saves the inline screeners' new bookings, logging what it
+// saved at level, and what it could not.
+func (s *Server) saveScreens(ctx context.Context, level slog.Level) {
+	if n, size, err := s.cfg.Hub.SaveScreens(ctx); err != nil && ctx.Err() == nil {
+		s.cfg.Log.Error("inline screener state not saved", "err", err)
+	} else if n > 0 {
+		s.cfg.Log.Log(ctx, level, "inline screener state saved", "screeners", n, "bytes", size)
 	}
 }
 

@@ -139,7 +139,7 @@ func TestFeedFilledForEarlierData(t *testing.T) {
 			a2 := a
 			a2.Version, a2.Updated = 2, t0.Add(time.Hour)
 			must(t, st.Update(ctx, func(tx *store.Tx) error { return tx.UpdateRecord(&a, encode(t, a2)[0]) }))
-			for _, q := range []string{"DROP TABLE action_day_bookings", "DROP TABLE action_days", "DROP TABLE rule_packages", "DROP TABLE sms_apps", "DROP TABLE sms_state", "DROP TABLE sessions", "DROP TABLE users", "DROP TABLE stix_feed", "DROP TABLE taxii_status", "DROP TABLE federation_sent", "DROP TABLE received_objects", "DROP TABLE federation_partners", "DELETE FROM schema_version WHERE version >= 11"} {
+			for _, q := range []string{"DROP TABLE screen_state", "DROP TABLE action_day_bookings", "DROP TABLE action_days", "DROP TABLE rule_packages", "DROP TABLE sms_apps", "DROP TABLE sms_state", "DROP TABLE sessions", "DROP TABLE users", "DROP TABLE stix_feed", "DROP TABLE taxii_status", "DROP TABLE federation_sent", "DROP TABLE received_objects", "DROP TABLE federation_partners", "DELETE FROM schema_version WHERE version >= 11"} {
 				if _, err := st.DB().Exec(q); err != nil {
 					t.Fatal(q, err)
 				}

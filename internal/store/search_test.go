@@ -45,7 +45,7 @@ func TestSearchIndexBuiltForEarlierData(t *testing.T) {
 				drop = append(drop, "DROP TABLE record_search_rows", "DROP TABLE report_search_rows")
 			}
 			// (and what came after it)
-			for _, q := range append(drop, "DROP TABLE action_day_bookings", "DROP TABLE action_days", "DROP TABLE rule_packages", "DROP TABLE sms_apps", "DROP TABLE sms_state", "DROP TABLE sessions", "DROP TABLE users", "DROP TABLE record_keys", "DROP TABLE idempotency_keys", "DROP TABLE sighting_events", "DROP TABLE stix_feed", "DROP TABLE taxii_status", "DROP TABLE federation_sent", "DROP TABLE received_objects", "DROP TABLE federation_partners", "DELETE FROM schema_version WHERE version >= 8") {
+			for _, q := range append(drop, "DROP TABLE screen_state", "DROP TABLE action_day_bookings", "DROP TABLE action_days", "DROP TABLE rule_packages", "DROP TABLE sms_apps", "DROP TABLE sms_state", "DROP TABLE sessions", "DROP TABLE users", "DROP TABLE record_keys", "DROP TABLE idempotency_keys", "DROP TABLE sighting_events", "DROP TABLE stix_feed", "DROP TABLE taxii_status", "DROP TABLE federation_sent", "DROP TABLE received_objects", "DROP TABLE federation_partners", "DELETE FROM schema_version WHERE version >= 8") {
 				if _, err := st.DB().Exec(q); err != nil {
 					t.Fatal(q, err)
 				}

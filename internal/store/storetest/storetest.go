@@ -96,7 +96,7 @@ func Reset(t testing.TB, st *store.Store) {
 	if st.Dialect() == "sqlite" {
 		search = append(search, "record_search_rows", "report_search_rows")
 	}
-	for _, table := range append(search, "action_day_bookings", "action_days", "rule_packages", "sms_apps", "sms_state", "record_keys", "idempotency_keys", "sighting_events", "tor_imports", "witness_logs", "hit_queries", "access_requests", "feedback", "sightings",
+	for _, table := range append(search, "screen_state", "action_day_bookings", "action_days", "rule_packages", "sms_apps", "sms_state", "record_keys", "idempotency_keys", "sighting_events", "tor_imports", "witness_logs", "hit_queries", "access_requests", "feedback", "sightings",
 		"report_versions", "report_records", "report_terms", "reports",
 		"record_versions", "record_terms", "records", "tokens", "group_members", "sharing_groups", "orgs") {
 		if _, err := st.DB().Exec("DELETE FROM " + table); err != nil {
