@@ -404,14 +404,13 @@ func (h *Hub) ScreenWithPackage(ctx context.Context, c *policy.Caller, pkg strin
 		if err := h.discloseUse(ctx, c, row); err != nil {
 			return ScreenResult{}, err
 		}
-		keep := h.keepsScreenState()
 		h.rp.mu.Lock()
 		if h.rp.screeners == nil {
 			h.rp.screeners = map[string]*pkgScreener{}
 		}
 		ps = h.rp.screeners[key]
 		if ps == nil || ps.version != row.Version {
-			o, err := h.loadScreener(ctx, c.Org, row.ID+"@"+strconv.Itoa(row.Version), comp, keep)
+			o, err := h.loadScreener(ctx, c.Org, row.ID+"@"+strconv.Itoa(row.Version), comp)
 			if err != nil {
 				h.rp.mu.Unlock()
 				return ScreenResult{}, err

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fusion/internal/policy"
@@ -62,7 +63,7 @@ type screeners struct {
 	mu   sync.Mutex
 	c    *screen.Compiled // the built-in package, compiled on first use
 	orgs map[string]*orgScreener
-	keep bool // the server saves the screeners' state (KeepScreenState)
+	keep atomic.Bool // the server saves the screeners' state (KeepScreenState)
 }
 
 type orgScreener struct {
@@ -219,7 +220,7 @@ func (h *Hub) orgScreener(ctx context.Context, org string) (*orgScreener, error)
 			h.scr.orgs = map[string]*orgScreener{}
 		}
 		var err error
-		if o, err = h.loadScreener(ctx, org, "", h.scr.c, h.scr.keep); err != nil {
+		if o, err = h.loadScreener(ctx, org, "", h.scr.c); err != nil {
 			return nil, err
 		}
 		h.scr.orgs[org] = o

@@ -48,17 +48,7 @@ const (
 
 // KeepScreenState makes the inline screeners keep what SaveScreens saves;
 // the server calls it when it starts, before the first booking.
-func (h *Hub) KeepScreenState() {
-	h.scr.mu.Lock()
-	h.scr.keep = true
-	h.scr.mu.Unlock()
-}
-
-func (h *Hub) keepsScreenState() bool {
-	h.scr.mu.Lock()
-	defer h.scr.mu.Unlock()
-	return h.scr.keep
-}
+func (h *Hub) KeepScreenState() { h.scr.keep.Store(true) }
 
 // remember keeps b for the next save; o.mu is held.
 func (o *orgScreener) remember(b *screen.Booking) {
@@ -80,14 +70,17 @@ func (o *orgScreener) remember(b *screen.Booking) {
 
 // loadScreener returns org's screener of scope ("" for the built-in
 // package, id@version for a shared one) running c, keeping its bookings
-// for SaveScreens when keep is set: rebuilt from its saved
+// for SaveScreens once KeepScreenState was called: rebuilt from its saved
 // state when there is one, else empty. A saved state that does not load
 // is logged and set aside (the screener starts afresh, and its first save
 // replaces the state): the booking engines depend on the screen answering.
-func (h *Hub) loadScreener(ctx context.Context, org, scope string, c *screen.Compiled, keep bool) (*orgScreener, error) {
-	now := h.now()
-	o := newOrgScreener(c, now)
-	o.org, o.scope, o.keep = org, scope, keep
+func (h *Hub) loadScreener(ctx context.Context, org, scope string, c *screen.Compiled) (*orgScreener, error) {
+	fresh := func() *orgScreener {
+		o := newOrgScreener(c, h.now())
+		o.org, o.scope, o.keep = org, scope, h.scr.keep.Load()
+		return o
+	}
+	o := fresh()
 	if family, _, ok := strings.Cut(scope, "@"); ok {
 		// The package's earlier versions' screeners are gone for good.
 		if err := h.store.Update(ctx, func(tx *store.Tx) error { return tx.DeleteScreenState(org, scope, family) }); err != nil {
@@ -124,8 +117,7 @@ func (h *Hub) loadScreener(ctx context.Context, org, scope string, c *screen.Com
 		return nil, err
 	case err != nil:
 		h.log.Error("inline screener state not loaded; the screener starts afresh", "org", org, "scope", scope, "err", err)
-		o = newOrgScreener(c, now)
-		o.org, o.scope, o.keep = org, scope, keep
+		o = fresh()
 	case ok:
 		o.since = since
 		h.log.Info("inline screener state loaded", "org", org, "scope", scope, "bookings", o.s.Len(), "since", since)
